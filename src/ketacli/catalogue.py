@@ -1,0 +1,209 @@
+"""Catalogue loading: file → bytes → TOML → validated document, with one clear error per failure.
+
+The validated document is the catalogue as plain JSON-compatible data (`Catalogue.model_dump(mode="json")`):
+money as numbers of dollars, dates as ISO strings. Everything downstream (query, pricing, renderers)
+reads that document, so a run whose catalogue is unchanged can take it from a cache and never import
+pydantic or parse TOML. The cache key is the file's SHA-256 plus the schema's own fingerprint, so an
+edited catalogue or a changed schema is always validated afresh.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .errors import CatalogueError
+
+DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+_CACHE_KEEP = 8
+
+
+@dataclass(frozen=True)
+class LoadedCatalogue:
+    """A validated catalogue document and where it came from."""
+
+    path: str
+    data: dict[str, Any]
+
+    @property
+    def providers(self) -> list[dict[str, Any]]:
+        return self.data["providers"]
+
+    @property
+    def alternatives(self) -> list[dict[str, Any]]:
+        return self.data["alternatives"]
+
+
+def builtin_catalogue_path() -> Path:
+    """The providers.toml shipped in the wheel, or the repository's own in a source checkout."""
+    packaged = Path(str(resources.files("ketacli"))) / "providers.toml"
+    if packaged.is_file():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "providers.toml"
+
+
+def read_catalogue_bytes(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """Read a catalogue file, refusing one over max_bytes before reading it."""
+    try:
+        size = path.stat().st_size
+        if not path.is_file():
+            raise CatalogueError(f"{path}: not a regular file; pass the path of a .toml catalogue")
+        if size > max_bytes:
+            raise CatalogueError(
+                f"{path}: file is {size:,} bytes, over the {max_bytes:,}-byte limit "
+                "(raise it with KETACLI_MAX_CATALOG_BYTES)"
+            )
+        with path.open("rb") as handle:
+            raw = handle.read(max_bytes + 1)
+    except FileNotFoundError:
+        raise CatalogueError(f"{path}: no such file; check the path given to --catalog or KETACLI_CATALOG") from None
+    except PermissionError:
+        raise CatalogueError(f"{path}: permission denied; make the file readable") from None
+    except OSError as exc:
+        raise CatalogueError(f"{path}: cannot read file: {exc.strerror or exc}") from None
+    if len(raw) > max_bytes:  # the file grew between stat and read
+        raise CatalogueError(f"{path}: file is over the {max_bytes:,}-byte limit")
+    return raw
+
+
+def parse_toml(raw: bytes, path: str) -> dict[str, Any]:
+    """Decode UTF-8 and parse TOML, naming line and column on a syntax error."""
+    import tomllib
+
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CatalogueError(f"{path}: not UTF-8 text (bad byte at offset {exc.start}); save the file as UTF-8") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise CatalogueError(f"{path}: invalid TOML: {exc}") from None
+    except RecursionError:
+        raise CatalogueError(f"{path}: invalid TOML: nested too deeply") from None
+
+
+def validate_document(document: dict[str, Any], path: str) -> Any:
+    """Validate a parsed document against the schema; return the `Catalogue` model.
+
+    Every problem pydantic finds is reported, each as `path: key.path: message`.
+    """
+    from pydantic import ValidationError
+
+    from .models import Catalogue
+
+    try:
+        return Catalogue.model_validate(document)
+    except ValidationError as exc:
+        problems = format_validation_errors(exc, path)
+        summary = problems[0] if len(problems) == 1 else f"{problems[0]} (and {len(problems) - 1} more problems)"
+        raise CatalogueError(summary, problems) from None
+    except RecursionError:
+        raise CatalogueError(f"{path}: document nested too deeply") from None
+
+
+def format_validation_errors(exc: Any, path: str) -> list[str]:
+    """pydantic errors as 'file: providers[2].plans[0].price: message', union branches merged."""
+    messages: dict[str, list[str]] = {}
+    for error in exc.errors(include_url=False):
+        key_path = _key_path(error["loc"])
+        message = str(error["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
+        if error["type"] == "extra_forbidden":
+            message = "unknown key (check the spelling; see `ketacli catalog schema`)"
+        elif error["type"] == "missing":
+            message = "required key is missing"
+        bucket = messages.setdefault(key_path, [])
+        if message not in bucket:
+            bucket.append(message)
+    return [f"{path}: {key or '(top level)'}: {' or '.join(msgs)}" for key, msgs in messages.items()]
+
+
+def _key_path(loc: tuple[Any, ...]) -> str:
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif "[" in part or "(" in part:  # a union branch or validator name, not a key
+            continue
+        else:
+            text += f".{part}" if text else part
+    return text
+
+
+def schema_fingerprint() -> str:
+    """Changes whenever the schema module or the version changes (invalidates cached documents)."""
+    models = Path(__file__).with_name("models.py")
+    try:
+        stat = models.stat()
+        stamp = f"{stat.st_size}:{stat.st_mtime_ns}"
+    except OSError:
+        stamp = "?"
+    return f"{__version__}:{stamp}"
+
+
+def load_catalogue(
+    path: Path | None = None,
+    *,
+    cache_dir: Path | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> LoadedCatalogue:
+    """Load and validate a catalogue (the built-in one when path is None), using the cache if given."""
+    source = path if path is not None else builtin_catalogue_path()
+    shown = str(source)
+    raw = read_catalogue_bytes(source, max_bytes)
+    key = hashlib.sha256(raw + b"\0" + schema_fingerprint().encode()).hexdigest()[:32]
+    if cache_dir is not None:
+        cached = _read_cache(cache_dir, key)
+        if cached is not None:
+            return LoadedCatalogue(shown, cached)
+    model = validate_document(parse_toml(raw, shown), shown)
+    data = model.model_dump(mode="json")
+    if cache_dir is not None:
+        _write_cache(cache_dir, key, data)
+    return LoadedCatalogue(shown, data)
+
+
+def _read_cache(cache_dir: Path, key: str) -> dict[str, Any] | None:
+    try:
+        with (cache_dir / f"catalogue-{key}.json").open("rb") as handle:
+            data = json.load(handle)
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and "providers" in data else None
+
+
+def _write_cache(cache_dir: Path, key: str, data: dict[str, Any]) -> None:
+    """Best effort: a cache that cannot be written only costs speed, never correctness."""
+    from .fileio import write_atomic
+
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        write_atomic(cache_dir / f"catalogue-{key}.json", json.dumps(data, separators=(",", ":")))
+        entries = sorted(cache_dir.glob("catalogue-*.json"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        for stale in entries[_CACHE_KEEP:]:
+            stale.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+def export_document(loaded: LoadedCatalogue) -> dict[str, Any]:
+    """The catalogue as TOML-ready Python data: real dates, whole dollars as ints, no nulls."""
+    from decimal import Decimal
+
+    model = validate_document(loaded.data, loaded.path)
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [plain(v) for v in value]
+        if isinstance(value, Decimal):
+            return int(value) if value == value.to_integral_value() else value
+        return value
+
+    return plain(model.model_dump(mode="python", exclude_none=True))
+

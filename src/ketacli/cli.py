@@ -1,0 +1,628 @@
+"""The command line: a thin typer layer. The only module that touches streams, exit codes and the environment.
+
+Start-up matters (scripts call `ketacli compare --json` in loops), so only typer and the standard library
+are imported at module level; the catalogue schema, TOML, rich and csv load inside the commands that
+need them (ruff TID253 enforces this; tests/test_startup.py checks it).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Literal, NoReturn
+
+import typer
+
+from . import __version__
+from .errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, KetaError, UsageError
+from .states import STATE_NAMES, resolve_state, suggest_states
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from .catalogue import LoadedCatalogue
+    from .query import Criteria, Result
+
+FormatName = Literal["table", "json", "csv", "markdown"]
+
+app = typer.Typer(
+    name="ketacli",
+    help="Compare US at-home ketamine therapy providers: availability, real costs, insurance, safety. "
+    "Informational, not medical advice.",
+    no_args_is_help=True,
+    add_completion=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+catalog_app = typer.Typer(help="Validate, describe and export catalogue files.", no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(catalog_app, name="catalog")
+
+
+# --------------------------------------------------------------------------------------------------- terminal
+
+
+@dataclass(frozen=True)
+class Terminal:
+    """Width, colour and TTY, decided once from the environment (injectable in tests)."""
+
+    is_tty: bool
+    width: int | None  # None: not a terminal and no COLUMNS, so never cut the output
+    color: bool
+
+    @classmethod
+    def detect(cls, stream: Any = None) -> Terminal:
+        stream = stream or sys.stdout
+        is_tty = bool(getattr(stream, "isatty", lambda: False)())
+        columns = os.environ.get("COLUMNS", "")
+        width: int | None = int(columns) if columns.isdigit() and int(columns) > 0 else None
+        if width is None and is_tty:
+            import shutil
+
+            width = shutil.get_terminal_size().columns
+        no_color = bool(os.environ.get("NO_COLOR"))
+        force = bool(os.environ.get("FORCE_COLOR"))
+        return cls(is_tty=is_tty, width=width, color=(is_tty or force) and not no_color)
+
+
+def data_console(terminal: Terminal) -> Console:
+    """A console for catalogue data: no markup, no emoji codes, no highlighting."""
+    from rich.console import Console
+
+    return Console(
+        file=sys.stdout,
+        width=terminal.width or 10_000,
+        no_color=not terminal.color,
+        color_system="auto" if terminal.color else None,
+        force_terminal=terminal.color,
+        markup=False,
+        emoji=False,
+        highlight=False,
+        soft_wrap=False,
+    )
+
+
+class PipeClosed(Exception):
+    """stdout's reader went away. Not an OSError, so typer's own EPIPE handling (exit 1) stays out of it."""
+
+
+def emit(text: str) -> None:
+    """Write data to stdout and flush now, inside the command, so a closed pipe is handled here."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise PipeClosed from None
+
+
+def print_rich(console: Console, *renderables: Any) -> None:
+    """console.print with the same closed-pipe handling as emit()."""
+    try:
+        console.print(*renderables)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise PipeClosed from None
+
+
+def note(message: str) -> None:
+    """A line for people on stderr (never parsed as markup)."""
+    sys.stderr.write(f"ketacli: {message}\n")
+
+
+# --------------------------------------------------------------------------------------------------- shared state
+
+
+@dataclass
+class Settings:
+    catalog: Path | None = None
+    debug: bool = False
+
+
+_settings = Settings()
+
+
+def load() -> LoadedCatalogue:
+    """The catalogue chosen by --catalog / KETACLI_CATALOG, or the built-in one, through the cache."""
+    from .catalogue import DEFAULT_MAX_BYTES, load_catalogue
+
+    return load_catalogue(_settings.catalog, cache_dir=_cache_dir(), max_bytes=_max_bytes(DEFAULT_MAX_BYTES))
+
+
+def _cache_dir() -> Path | None:
+    if os.environ.get("KETACLI_NO_CACHE"):
+        return None
+    if os.environ.get("KETACLI_CACHE_DIR"):
+        return Path(os.environ["KETACLI_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "ketacli"
+
+
+def _max_bytes(default: int) -> int:
+    value = os.environ.get("KETACLI_MAX_CATALOG_BYTES", "")
+    if not value:
+        return default
+    if not value.isdigit():
+        raise UsageError(f"KETACLI_MAX_CATALOG_BYTES must be a whole number of bytes, not {value!r}")
+    return int(value)
+
+
+def _version(value: bool) -> None:
+    if value:
+        emit(f"ketacli {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    catalog: Annotated[
+        Path | None,
+        typer.Option("--catalog", envvar="KETACLI_CATALOG", help="Catalogue file to use instead of the built-in one.",
+                     dir_okay=False, show_default=False),
+    ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show a traceback on errors (also KETACLI_DEBUG=1).")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """Compare US at-home ketamine therapy providers. Informational, not medical advice."""
+    _settings.catalog = catalog
+    _settings.debug = debug or _settings.debug
+
+
+# --------------------------------------------------------------------------------------------------- option helpers
+
+
+def _complete_state(incomplete: str) -> list[str]:
+    return [code for code in STATE_NAMES if code.lower().startswith(incomplete.lower())]
+
+
+def _complete_provider(incomplete: str) -> list[str]:
+    try:
+        return [p["id"] for p in load().providers if p["id"].startswith(incomplete.lower())]
+    except KetaError:
+        return []
+
+
+def _complete_carrier(incomplete: str) -> list[str]:
+    from .query import all_carriers
+
+    try:
+        return [c for c in all_carriers(load()) if c.lower().startswith(incomplete.lower())]
+    except KetaError:
+        return []
+
+
+def parse_state(value: str | None) -> str | None:
+    if value is None:
+        return None
+    code = resolve_state(value)
+    if code is None:
+        hint = suggest_states(value)
+        raise UsageError(f"unknown state {value!r}" + (f"; did you mean {', '.join(hint)}?" if hint else
+                                                      "; use a two-letter code like TX or a name like 'New York'"))
+    return code
+
+
+def parse_usd(value: float | None, flag: str) -> int | None:
+    if value is None:
+        return None
+    from decimal import Decimal
+
+    amount = Decimal(str(value))
+    if amount < 0:
+        raise UsageError(f"{flag} must not be negative (got {value})")
+    return int((amount * 100).to_integral_value())
+
+
+def output_format(fmt: FormatName | None, as_json: bool) -> FormatName:
+    if as_json:
+        return "json"
+    if fmt is not None:
+        return fmt
+    env = os.environ.get("KETACLI_FORMAT", "").strip().lower()
+    if env:
+        if env not in ("table", "json", "csv", "markdown"):
+            raise UsageError(f"KETACLI_FORMAT must be one of table, json, csv, markdown (got {env!r})")
+        return env  # type: ignore[return-value]
+    return "table"
+
+
+FormatOption = Annotated[
+    FormatName | None,
+    typer.Option("--format", "-f", help="Output format (default: table, or KETACLI_FORMAT).", show_default=False),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Shortcut for --format json.")]
+StateOption = Annotated[
+    str | None,
+    typer.Option("--state", "-s", help="Two-letter code or name, any case (TX, texas, 'new york').",
+                 autocompletion=_complete_state, show_default=False),
+]
+InsuranceOption = Annotated[
+    str | None,
+    typer.Option("--insurance", "-i", help="Insurance carrier (forgiving: 'aetna', 'uhc', 'bcbs'); needs --state.",
+                 autocompletion=_complete_carrier, show_default=False),
+]
+ReturningOption = Annotated[
+    bool, typer.Option("--returning", help="You completed a program before: returning-client prices apply.")
+]
+PayInFullOption = Annotated[bool, typer.Option("--pay-in-full", help="Pay up front where that saves money.")]
+DoseLevelOption = Annotated[
+    Literal["standard", "very-low"] | None,
+    typer.Option("--dose-level", help="Keep only standard or very-low-dose providers.", show_default=False),
+]
+ShowExcludedOption = Annotated[
+    bool, typer.Option("--show-excluded", "--explain", help="List providers left out, with the reasons.")
+]
+
+
+def _dose_level(value: str | None) -> Literal["standard", "very_low"] | None:
+    return None if value is None else "very_low" if value == "very-low" else "standard"
+
+
+def _check_doses(doses: int | None) -> None:
+    from .pricing import MAX_DOSES
+
+    if doses is not None and not 1 <= doses <= MAX_DOSES:
+        raise UsageError(f"--doses must be between 1 and {MAX_DOSES} (got {doses})")
+
+
+# --------------------------------------------------------------------------------------------------- output
+
+
+def render_rows(rows: list[dict[str, Any]], columns: list[Any], fmt: FormatName, *, fields: list[str] | None = None,
+                json_rows: list[dict[str, Any]] | None = None, title: str | None = None) -> None:
+    """One place mapping a format to its renderer (tables for people, the rest for scripts)."""
+    from .query import strip_private
+
+    if fmt == "json":
+        from .render.jsonfmt import to_json
+
+        emit(to_json(json_rows if json_rows is not None else [_pick(strip_private(r), fields) for r in rows]))
+    elif fmt == "csv":
+        from .render.csvfmt import to_csv
+
+        emit(to_csv(rows, fields or [c.key for c in columns if c.key != "markers"]))
+    elif fmt == "markdown":
+        from .render.markdown import to_markdown
+
+        emit(to_markdown(rows, columns))
+    elif fmt == "table":
+        if not rows:
+            return
+        from .render.table import build_table
+
+        console = data_console(Terminal.detect())
+        print_rich(console, build_table(rows, columns, console, title))
+    else:  # pragma: no cover - typer restricts the choice
+        _never(fmt)
+
+
+def _never(value: NoReturn) -> NoReturn:
+    raise AssertionError(f"unhandled format {value!r}")
+
+
+def _pick(row: dict[str, Any], fields: list[str] | None) -> dict[str, Any]:
+    return row if fields is None else {f: row.get(f) for f in fields}
+
+
+def parse_fields(value: str | None, valid: list[str]) -> list[str] | None:
+    if value is None:
+        return None
+    fields = [f.strip() for f in value.split(",") if f.strip()]
+    unknown = [f for f in fields if f not in valid]
+    if unknown or not fields:
+        raise UsageError(f"unknown field {', '.join(map(repr, unknown)) or '(none given)'}; valid fields: {', '.join(valid)}")
+    return fields
+
+
+def report_excluded(result: Result, fmt: FormatName, show: bool) -> list[dict[str, Any]]:
+    """Excluded providers: reasons on stderr for people; JSON rows only when asked for."""
+    if fmt == "json":
+        if not show:
+            return []
+        return [{"id": e.provider["id"], "name": e.provider["name"], "excluded": True, "reasons": e.reasons}
+                for e in result.excluded]
+    if result.excluded and (show or fmt == "table"):
+        for entry in result.excluded:
+            note(f"left out {entry.provider['name']}: {'; '.join(entry.reasons)}")
+    return []
+
+
+def prices_as_of(rows: list[dict[str, Any]]) -> None:
+    dates = sorted({r["as_of"] for r in rows})
+    if dates:
+        note(f"prices as of {dates[0]}" + (f" to {dates[-1]}" if len(dates) > 1 else "") +
+             "; check the provider for today's prices")
+
+
+# --------------------------------------------------------------------------------------------------- commands
+
+
+@app.command("providers")
+def providers_cmd(fmt: FormatOption = None, as_json: JsonOption = False) -> None:
+    """List the providers: id, name, best for, states served, price range, dose level."""
+    from .render.reports import PROVIDER_COLUMNS, provider_rows
+
+    fmt = output_format(fmt, as_json)
+    catalogue = load()
+    render_rows(provider_rows(catalogue.providers), PROVIDER_COLUMNS, fmt)
+
+
+@app.command("show")
+def show_cmd(
+    provider: Annotated[str, typer.Argument(help="Provider id or name, any case ('better u').",
+                                            autocompletion=_complete_provider)],
+    as_json: JsonOption = False,
+) -> None:
+    """Everything the catalogue knows about one provider or alternative, with sources and dates."""
+    from .query import find_provider
+
+    entry = find_provider(load(), provider)
+    if as_json:
+        from .render.jsonfmt import to_json
+
+        emit(to_json(entry))
+        return
+    from rich.text import Text
+
+    from .render.reports import show_lines
+
+    console = data_console(Terminal.detect())
+    view: list[Text] = []
+    for index, (title, lines) in enumerate(show_lines(entry)):
+        if index:
+            view.append(Text(""))
+        view.append(Text(title, style="bold"))
+        view.extend(Text(f"  {line}") for line in lines)
+    print_rich(console, *view)
+
+
+@app.command("cost")
+def cost_cmd(
+    doses: Annotated[int, typer.Option("--doses", "-n", help="How many doses you want (1-1000).")] = 12,
+    state: StateOption = None,
+    insurance: InsuranceOption = None,
+    returning: ReturningOption = False,
+    pay_in_full: PayInFullOption = False,
+    dose_level: DoseLevelOption = None,
+    schedule: Annotated[bool, typer.Option("--schedule", help="Show installment schedules where defined.")] = False,
+    show_excluded: ShowExcludedOption = False,
+    fmt: FormatOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The cheapest way to get at least N doses at each provider, with what to buy."""
+    from .query import Criteria, cost
+    from .render.reports import COST_COLUMNS
+
+    fmt = output_format(fmt, as_json)
+    _check_doses(doses)
+    criteria = Criteria(state=parse_state(state), doses=doses, returning=returning, pay_in_full=pay_in_full,
+                        insurance=insurance, dose_level=_dose_level(dose_level))
+    result = cost(load(), criteria)
+    excluded = report_excluded(result, fmt, show_excluded)
+    if fmt == "json":
+        from .query import strip_private
+        from .render.jsonfmt import to_json
+
+        emit(to_json([strip_private(r) for r in result.rows] + excluded))
+    else:
+        render_rows(result.rows, COST_COLUMNS, fmt)
+    if schedule and fmt == "table":
+        _print_schedules(result.rows)
+    if not result.rows:
+        note("no provider can be priced with these options")
+    prices_as_of(result.rows)
+
+
+def _print_schedules(rows: list[dict[str, Any]]) -> None:
+    from .money import format_usd, to_cents
+
+    lines = []
+    for row in rows:
+        for item in row["items"]:
+            plan = item["installments"]
+            if plan:
+                lines.append(f"{row['name']}, {item['description']}: {plan['count']} monthly payments of "
+                             f"{format_usd(to_cents(plan['amount']))}" + (f" (×{item['count']})" if item["count"] > 1 else ""))
+            else:
+                lines.append(f"{row['name']}, {item['description']}: {format_usd(to_cents(item['subtotal']))} "
+                             "(no installment schedule listed)")
+    emit("\nPayment schedules:\n" + "".join(f"  {line}\n" for line in lines))
+
+
+COMPARE_FIELDS = [
+    "rank", "id", "name", "availability", "states_served", "states_list_complete", "total", "doses", "per_dose",
+    "per_dose_range", "purchase", "items", "insurance", "insured_price", "accepted_carriers", "hsa_fsa", "financing",
+    "lowest_monthly_payment", "consultation", "sitter_required", "id_verification", "integration", "delivery",
+    "in_clinic", "dose_level", "notes", "as_of",
+]
+
+
+@app.command("compare")
+def compare_cmd(
+    state: StateOption = None,
+    doses: Annotated[int | None, typer.Option("--doses", "-n", help="Price every provider for N doses (1-1000).",
+                                              show_default=False)] = None,
+    budget: Annotated[float | None, typer.Option("--budget", help="Most you will pay in total, USD.", show_default=False)] = None,
+    monthly_budget: Annotated[float | None, typer.Option("--monthly-budget", help="Most you can pay per month, USD.",
+                                                         show_default=False)] = None,
+    insurance: InsuranceOption = None,
+    returning: ReturningOption = False,
+    pay_in_full: PayInFullOption = False,
+    hsa_fsa: Annotated[bool, typer.Option("--hsa-fsa", help="Accepts HSA/FSA payments.")] = False,
+    financing: Annotated[bool, typer.Option("--financing", help="Offers financing.")] = False,
+    free_consult: Annotated[bool, typer.Option("--free-consult", help="Free consultation.")] = False,
+    no_sitter: Annotated[bool, typer.Option("--no-sitter", help="No sitter required.")] = False,
+    id_verified: Annotated[bool, typer.Option("--id-verified", help="Requires ID verification.")] = False,
+    clinician_led: Annotated[bool, typer.Option("--clinician-led", help="Integration with a licensed clinician.")] = False,
+    delivery: Annotated[str | None, typer.Option("--delivery", help="tablet, troche, injection or infusion.",
+                                                 show_default=False)] = None,
+    in_clinic: Annotated[bool, typer.Option("--in-clinic", help="In-person ketamine sessions (in --state if given).")] = False,
+    dose_level: DoseLevelOption = None,
+    confirmed_only: Annotated[bool, typer.Option("--confirmed-only", help="Drop providers whose availability is unknown.")] = False,
+    sort: Annotated[Literal["total", "per-dose", "states", "name"], typer.Option("--sort", help="Ranking order.")] = "total",
+    reverse: Annotated[bool, typer.Option("--reverse", help="Reverse the order.")] = False,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Show at most N rows.", show_default=False)] = None,
+    fields: Annotated[str | None, typer.Option("--fields", help="Comma-separated keys for JSON and CSV.",
+                                               show_default=False)] = None,
+    show_excluded: ShowExcludedOption = False,
+    fmt: FormatOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Filter, rank and explain: one row per provider that passes every filter."""
+    from .query import Criteria, compare, resolve_delivery, strip_private
+    from .render.reports import COMPARE_COLUMNS
+
+    fmt = output_format(fmt, as_json)
+    _check_doses(doses)
+    chosen_fields = parse_fields(fields, COMPARE_FIELDS)
+    criteria = Criteria(
+        state=parse_state(state), doses=doses, returning=returning, pay_in_full=pay_in_full, insurance=insurance,
+        budget=parse_usd(budget, "--budget"), monthly_budget=parse_usd(monthly_budget, "--monthly-budget"),
+        hsa_fsa=hsa_fsa, financing=financing, free_consult=free_consult, no_sitter=no_sitter, id_verified=id_verified,
+        clinician_led=clinician_led, delivery=resolve_delivery(delivery) if delivery else None, in_clinic=in_clinic,
+        dose_level=_dose_level(dose_level), confirmed_only=confirmed_only, sort=sort, reverse=reverse, limit=limit,
+    )
+    result = compare(load(), criteria)
+    excluded = report_excluded(result, fmt, show_excluded)
+    if fmt == "json":
+        from .render.jsonfmt import to_json
+
+        rows = [_pick(strip_private(r), chosen_fields) for r in result.rows]
+        emit(to_json(rows + excluded))
+    else:
+        columns = COMPARE_COLUMNS
+        render_rows(result.rows, columns, fmt, fields=chosen_fields if fmt == "csv" else None)
+    if not result.rows:
+        note("no providers matched" + ("; --show-excluded shows why" if not show_excluded and fmt != "table" else ""))
+    elif criteria.state and any(r["availability"] == "unknown" for r in result.rows):
+        note(f"'unconfirmed' means the sources do not say whether the provider serves {criteria.state}: check with the provider")
+    prices_as_of(result.rows)
+
+
+# --------------------------------------------------------------------------------------------------- catalog
+
+
+@catalog_app.command("validate")
+def catalog_validate(
+    path: Annotated[Path | None, typer.Argument(help="Catalogue file (default: the one in use).", dir_okay=False,
+                                                show_default=False)] = None,
+) -> None:
+    """Validate a catalogue file and report every problem found; exit 0 when valid."""
+    from .catalogue import DEFAULT_MAX_BYTES, builtin_catalogue_path, parse_toml, read_catalogue_bytes, validate_document
+    from .errors import CatalogueError
+
+    target = path or _settings.catalog or builtin_catalogue_path()
+    try:
+        raw = read_catalogue_bytes(target, _max_bytes(DEFAULT_MAX_BYTES))
+        model = validate_document(parse_toml(raw, str(target)), str(target))
+    except CatalogueError as exc:
+        for problem in exc.problems or [str(exc)]:
+            sys.stderr.write(f"{problem}\n")
+        count = len(exc.problems) or 1
+        raise KetaError(f"{target}: invalid ({count} problem{'s' if count != 1 else ''})") from None
+    emit(f"{target}: valid ({len(model.providers)} providers, {len(model.alternatives)} alternatives)\n")
+
+
+@catalog_app.command("schema")
+def catalog_schema() -> None:
+    """Print the JSON Schema of the catalogue format (for editors and contributors)."""
+    from .models import Catalogue
+    from .render.jsonfmt import to_json
+
+    emit(to_json(Catalogue.model_json_schema()))
+
+
+@catalog_app.command("export")
+def catalog_export(
+    fmt: Annotated[Literal["toml", "json"], typer.Option("--format", "-f", help="toml or json.")] = "toml",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file (atomically) instead of stdout.",
+                                                dir_okay=False, show_default=False)] = None,
+) -> None:
+    """Write the catalogue in use as TOML or JSON (round-trip safe)."""
+    catalogue = load()
+    if fmt == "json":
+        from .render.jsonfmt import to_json
+
+        text = to_json(catalogue.data)
+    else:
+        import tomli_w
+
+        from .catalogue import export_document
+
+        text = tomli_w.dumps(export_document(catalogue))
+    if output is None:
+        emit(text)
+        return
+    from .fileio import write_atomic
+
+    try:
+        write_atomic(output, text)
+    except OSError as exc:
+        raise KetaError(f"{output}: cannot write: {exc.strerror or exc}") from None
+    note(f"wrote {output}")
+
+
+# --------------------------------------------------------------------------------------------------- entry point
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code; every error ends here as one line on stderr."""
+    from typer.main import get_command
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    _settings.debug = "--debug" in args or os.environ.get("KETACLI_DEBUG", "") not in ("", "0")
+    command = get_command(app)
+    try:
+        result = command.main(args=args, prog_name="ketacli", standalone_mode=False)
+        return result if isinstance(result, int) else EXIT_OK
+    except KetaError as exc:
+        if _settings.debug:
+            raise
+        return _fail(str(exc), exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        return EXIT_INTERRUPTED
+    except (PipeClosed, BrokenPipeError):
+        return _pipe_closed()
+    except Exception as exc:  # noqa: BLE001 - the one place that turns any error into a message
+        if _is_usage_error(exc):
+            return _usage_error(exc)
+        if _settings.debug:
+            raise
+        return _fail(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for a traceback)", EXIT_ERROR)
+
+
+def _is_usage_error(exc: Exception) -> bool:
+    return hasattr(exc, "format_message") and hasattr(exc, "exit_code")
+
+
+def _usage_error(exc: Any) -> int:
+    if type(exc).__name__ == "NoArgsIsHelpError":  # plain `ketacli` or `ketacli catalog`: show the help
+        emit(exc.ctx.get_help() + "\n")
+        return EXIT_OK
+    hint = ""
+    ctx = getattr(exc, "ctx", None)
+    if ctx is not None:
+        hint = f" (see '{ctx.command_path} --help')"
+    return _fail(f"{exc.format_message()}{hint}", exc.exit_code if exc.exit_code else EXIT_USAGE)
+
+
+def _fail(message: str, code: int) -> int:
+    sys.stderr.write(f"ketacli: error: {message}\n")
+    return code
+
+
+def _pipe_closed() -> int:
+    """The reader went away (`| head`): stop quietly, and keep Python from complaining at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return EXIT_OK
+
+
+def main() -> NoReturn:
+    sys.exit(run())

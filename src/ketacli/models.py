@@ -1,0 +1,400 @@
+"""The catalogue schema: pydantic v2 models, defined once.
+
+Imported only when a catalogue has to be validated (first run, a changed file, `catalog validate`,
+`catalog schema`); the hot path reads the cached, already-validated document instead (see catalogue.py).
+
+Conventions:
+- Unknown is a value ("unknown"), never a default that code fills in silently.
+- An optional field that is absent means "the sources list none" (no continuation price, no insured
+  price), not "unknown".
+- Money is a Decimal of at most two places, never negative; in JSON it is a number of US dollars.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    field_serializer,
+    model_validator,
+)
+
+from .money import cents_to_json, per_dose_cents, to_cents
+from .states import STATE_CODES
+
+# C0 and C1 control characters (tab and newline allowed), DEL, and bidirectional overrides that can
+# make a terminal show text in another order than it is stored ("Trojan Source").
+_FORBIDDEN_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def _no_control_chars(value: str) -> str:
+    found = _FORBIDDEN_CHARS.search(value)
+    if found:
+        raise ValueError(
+            f"contains control character U+{ord(found.group()):04X} at position {found.start()}; "
+            "remove it (terminal escape sequences are not allowed in catalogue text)"
+        )
+    return value
+
+
+def _one_line(value: str) -> str:
+    if "\n" in value or "\t" in value:
+        raise ValueError("must be a single line (no newline or tab)")
+    return value
+
+
+def _slug(value: str) -> str:
+    if not _SLUG.match(value):
+        raise ValueError("must be a lowercase slug like 'better-u' (a-z, 0-9, single hyphens)")
+    return value
+
+
+def _state_code(value: str) -> str:
+    if value not in STATE_CODES:
+        raise ValueError(f"{value!r} is not a US state code (50 states + DC, upper case, e.g. 'TX')")
+    return value
+
+
+def _parse_money(value: object) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
+        raise ValueError("must be a number of US dollars, e.g. 1098 or 137.25")
+    try:
+        amount = Decimal(str(value).strip().lstrip("$").replace(",", ""))
+    except InvalidOperation:
+        raise ValueError(f"{value!r} is not an amount of money") from None
+    if not amount.is_finite():
+        raise ValueError("must be a finite amount")
+    if amount < 0:
+        raise ValueError("must not be negative")
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ValueError("must have at most two decimal places (whole cents)")
+    return amount
+
+
+Text = Annotated[str, AfterValidator(_no_control_chars)]
+Line = Annotated[str, AfterValidator(_no_control_chars), AfterValidator(_one_line), Field(min_length=1)]
+Slug = Annotated[str, AfterValidator(_slug)]
+StateCode = Annotated[str, AfterValidator(_state_code)]
+Money = Annotated[
+    Decimal,
+    BeforeValidator(_parse_money),
+    PlainSerializer(lambda d: cents_to_json(to_cents(d)), return_type=float, when_used="json"),
+]
+Doses = Annotated[int, Field(gt=0, strict=True)]
+Count = Annotated[int, Field(ge=0, strict=True)]
+SourceDate = dt.date | Literal["undated"]
+
+Delivery = Literal[
+    "oral_rapid_dissolve_tablet",
+    "troche",
+    "sublingual_tablet",
+    "subcutaneous_injection",
+    "injection",
+    "infusion",
+    "nasal_spray",
+]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(Strict):
+    id: Slug
+    title: Line
+    url: Line
+    publisher: Line | None = None
+    date: SourceDate = Field(description="Publication or update date, or 'undated'.")
+    note: Text | None = None
+
+
+class Note(Strict):
+    """A fact from a source other than the provider's primary one, naming that source."""
+
+    text: Text
+    source: Slug = Field(description="The id of one of this entry's sources.")
+
+
+class Installments(Strict):
+    count: Doses
+    amount: Money
+    period: Literal["month"] = "month"
+
+
+class PlanFinancing(Strict):
+    monthly_from: Money
+    approval: Literal["guaranteed", "subject_to_approval", "unknown"]
+    note: Text | None = None
+
+
+class PlanIncludes(Strict):
+    clinician_consults: Count | None = None
+    psychotherapy_sessions: Count | None = None
+    coaching_sessions: Count | None = None
+    unlimited_messaging: bool | None = None
+    starter_kit: bool
+    other: list[Line] = []
+
+
+class Plan(Strict):
+    id: Slug
+    name: Line
+    doses: Doses
+    price: Money = Field(description="New-client self-pay list price.")
+    per_dose_stated: Money | None = Field(None, description="Per-dose price as the source states it.")
+    installments: Installments | None = None
+    insured_price: Money | None = None
+    insured_installments: Installments | None = None
+    returning_price: Money | Literal["not_offered", "unknown"] = Field(
+        description="Returning-client price, 'not_offered', or 'unknown' (then the list price applies)."
+    )
+    returning_per_dose_stated: Money | None = None
+    includes: PlanIncludes
+    financing: PlanFinancing | None = None
+    intended_for: Text | None = None
+
+    @field_serializer("returning_price", when_used="json")
+    def _returning_price_json(self, value: Decimal | str) -> float | int | str:
+        return cents_to_json(to_cents(value)) if isinstance(value, Decimal) else value
+
+    @model_validator(mode="after")
+    def _figures_agree(self) -> Plan:
+        _check_installments(self.installments, self.price, "installments", "price")
+        if self.insured_installments is not None and self.insured_price is None:
+            raise ValueError("insured_installments given without insured_price")
+        _check_installments(self.insured_installments, self.insured_price, "insured_installments", "insured_price")
+        _check_per_dose(self.per_dose_stated, self.price, self.doses, "per_dose_stated")
+        if isinstance(self.returning_price, Decimal):
+            _check_per_dose(self.returning_per_dose_stated, self.returning_price, self.doses, "returning_per_dose_stated")
+        elif self.returning_per_dose_stated is not None:
+            raise ValueError("returning_per_dose_stated given without a returning_price amount")
+        return self
+
+
+class Subscription(Strict):
+    id: Slug
+    name: Line
+    doses_per_period: Doses
+    period: Literal["month"]
+    price: Money
+    per_dose_stated: Money | None = None
+    commitment: Line
+    includes: PlanIncludes
+
+    @model_validator(mode="after")
+    def _figures_agree(self) -> Subscription:
+        _check_per_dose(self.per_dose_stated, self.price, self.doses_per_period, "per_dose_stated")
+        return self
+
+
+class Continuation(Strict):
+    price_per_session: Money
+    requires: Line = Field(description="Who may buy continuation sessions.")
+    note: Text | None = None
+
+
+class Insurance(Strict):
+    accepted: bool
+    carriers_by_state: dict[StateCode, list[Line]] = {}
+    superbill: bool | Literal["unknown"]
+    reimbursement: Text | None = None
+    hsa_fsa: Literal["yes", "may_be_possible", "no", "unknown"]
+    notes: list[Text] = []
+
+    @model_validator(mode="after")
+    def _carriers_only_if_accepted(self) -> Insurance:
+        if self.carriers_by_state and not self.accepted:
+            raise ValueError("carriers_by_state is given but accepted is false")
+        return self
+
+
+class Financing(Strict):
+    available: bool
+    monthly_from: Money | None = None
+    approval_note: Text | None = None
+    checkout_installments: list[Line] = Field([], description="Pay-later services at checkout.")
+    notes: list[Text] = []
+
+
+class Consultation(Strict):
+    cost: Literal["free", "first_installment_refundable", "paid", "unknown"]
+    note: Text | None = None
+
+
+class ClinicOption(Strict):
+    state: StateCode
+    locations: Count | Literal["unknown"]
+    offers: list[Line]
+    ketamine_sessions: bool
+    delivery: list[Delivery] = []
+    note: Text | None = None
+
+
+class Availability(Strict):
+    states_known: list[StateCode]
+    states_reported: Doses = Field(description="The count of states the source reports.")
+    list_complete: bool = Field(description="True only when states_known is the provider's full list.")
+    note: Text | None = None
+    in_clinic: list[ClinicOption] = []
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Availability:
+        if len(set(self.states_known)) != len(self.states_known):
+            raise ValueError("states_known lists a state twice")
+        if self.list_complete and len(self.states_known) != self.states_reported:
+            raise ValueError(
+                f"list_complete is true but states_known has {len(self.states_known)} states "
+                f"and states_reported is {self.states_reported}"
+            )
+        return self
+
+
+class CareModel(Strict):
+    id_verification: Literal["required", "may_ask", "not_required", "unknown"]
+    sitter_required: bool | Literal["unknown"]
+    integration: Literal["psychiatric_clinician", "coach", "none", "unknown"]
+    integration_note: Text | None = None
+    monitoring: list[Line] = []
+
+
+class StarterKit(Strict):
+    included: bool
+    contents: list[Line] = []
+
+
+class Provider(Strict):
+    id: Slug
+    name: Line
+    as_of: dt.date
+    summary: Text
+    best_for: list[Line]
+    dose_level: Literal["standard", "very_low"]
+    delivery: list[Delivery] = Field(min_length=1, description="How ketamine is taken at home.")
+    plans: list[Plan] = []
+    subscriptions: list[Subscription] = []
+    continuation: Continuation | None = None
+    pay_in_full_saving: Money | None = Field(None, description="Saved on a self-pay plan paid up front.")
+    insurance: Insurance
+    financing: Financing
+    consultation: Consultation
+    availability: Availability
+    care: CareModel
+    starter_kit: StarterKit
+    add_ons: list[Line] = []
+    support: list[Line] = Field([], description="App, community and messaging support.")
+    pros: list[Text] = []
+    cons: list[Text] = []
+    inconsistencies: list[Text] = Field([], description="Where the sources contradict each other.")
+    notes: list[Note] = []
+    sources: list[Source] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _references(self) -> Provider:
+        if not self.plans and not self.subscriptions:
+            raise ValueError("a provider needs at least one plan or subscription")
+        _unique([p.id for p in self.plans] + [s.id for s in self.subscriptions], "plan/subscription id")
+        _unique([s.id for s in self.sources], "source id")
+        _check_note_sources(self.notes, self.sources)
+        if self.availability.list_complete:
+            known = set(self.availability.states_known)
+            stray = sorted(set(self.insurance.carriers_by_state) - known)
+            if stray:
+                raise ValueError(f"insurance.carriers_by_state names states not served: {', '.join(stray)}")
+        return self
+
+
+class Alternative(Strict):
+    id: Slug
+    name: Line
+    kind: Literal["nasal_spray", "infusion_clinic"]
+    as_of: dt.date
+    summary: Text
+    delivery: list[Delivery]
+    setting: Line
+    fda_approved: bool | Literal["unknown", "varies"]
+    insurance: Text
+    cost: list[Note] = Field([], description="Cost facts, each with its source.")
+    suits: list[Text] = []
+    drawbacks: list[Text] = []
+    notes: list[Note] = []
+    sources: list[Source] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _references(self) -> Alternative:
+        _unique([s.id for s in self.sources], "source id")
+        _check_note_sources([*self.cost, *self.notes], self.sources)
+        return self
+
+
+class SafetyInformation(Strict):
+    disclaimer: Line
+    suitable_for: list[Line]
+    look_elsewhere: list[Line]
+    contraindications: list[Line]
+    side_effects_short_term: list[Line]
+    side_effects_long_term: list[Line]
+    exclusion_criteria: list[Text]
+    dependence: Text
+    source: Slug
+
+
+class Catalogue(Strict):
+    schema_version: Literal[1]
+    title: Line
+    disclaimer: Line
+    sources: list[Source] = Field(min_length=1, description="Sources cited by the catalogue as a whole.")
+    safety: SafetyInformation
+    providers: list[Provider]
+    alternatives: list[Alternative] = []
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Catalogue:
+        _unique([p.id for p in self.providers] + [a.id for a in self.alternatives], "provider/alternative id")
+        _unique([s.id for s in self.sources], "source id")
+        if self.safety.source not in {s.id for s in self.sources}:
+            raise ValueError(f"safety.source {self.safety.source!r} is not one of the catalogue's sources")
+        return self
+
+
+def _unique(ids: list[str], what: str) -> None:
+    seen: set[str] = set()
+    for item in ids:
+        if item in seen:
+            raise ValueError(f"duplicate {what} {item!r}; ids must be unique")
+        seen.add(item)
+
+
+def _check_note_sources(notes: list[Note], sources: list[Source]) -> None:
+    known = {s.id for s in sources}
+    for note in notes:
+        if note.source not in known:
+            raise ValueError(f"note cites source {note.source!r}, which is not in sources ({', '.join(sorted(known))})")
+
+
+def _check_installments(plan: Installments | None, total: Decimal | None, name: str, total_name: str) -> None:
+    if plan is None or total is None:
+        return
+    if plan.count * plan.amount != total:
+        raise ValueError(
+            f"{name}: {plan.count} × ${plan.amount} = ${plan.count * plan.amount}, but {total_name} is ${total}"
+        )
+
+
+def _check_per_dose(stated: Decimal | None, total: Decimal, doses: int, name: str) -> None:
+    if stated is None:
+        return
+    expected = per_dose_cents(to_cents(total), doses)
+    if to_cents(stated) != expected:
+        raise ValueError(
+            f"{name} is ${stated}, but ${total} ÷ {doses} doses = ${Decimal(expected) / 100:.2f}"
+        )

@@ -1,0 +1,249 @@
+"""The pricing engine: the cheapest way to get at least N doses at one provider. Pure and exact.
+
+A provider offers purchase options: plans (fixed doses for a price), subscription periods, and
+continuation sessions (one dose each, only after a completed plan). A new client's first purchase is a
+plan or a subscription period at its new-client price; later purchases may use returning-client prices,
+continuation sessions, or a plan again at its list price. A returning client buys from the later options
+from the start.
+
+Money is integer cents. The search is exact without enumerating combinations: let b be the later option
+with the lowest price per dose (ties: most doses). In a cheapest basket, any d_b other items contain a
+subset whose doses sum to a multiple of d_b (pigeonhole on prefix sums), which b's can replace at no extra
+cost, no extra surplus and no more items. So some best basket has fewer than d_b non-b items, and a
+small exact-dose table over the other options (bounded by d_b × their largest dose, not by N), topped up
+with b's, finds it. Ties break on fewer surplus doses, then fewer items.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, Literal
+
+from .money import per_dose_cents, to_cents
+
+MAX_DOSES = 1000
+PriceBasis = Literal["list", "insured", "returning", "pay_in_full", "continuation"]
+OptionKind = Literal["plan", "subscription", "continuation"]
+
+
+@dataclass(frozen=True)
+class Option:
+    """One thing a client can buy, at the price that applies to them."""
+
+    key: str
+    name: str
+    kind: OptionKind
+    doses: int
+    price: int
+    basis: PriceBasis
+    installments: tuple[int, int] | None = None  # (count, amount in cents) when paid over time
+    returning_price_unknown: bool = False
+
+    @property
+    def description(self) -> str:
+        if self.kind == "continuation":
+            return "continuation session"
+        if str(self.doses) in self.name:
+            return self.name
+        return f"{self.name} ({self.doses} doses)" if self.kind == "subscription" else f"{self.doses}-session {self.name}"
+
+
+@dataclass(frozen=True)
+class LineItem:
+    option: Option
+    count: int
+
+    @property
+    def doses(self) -> int:
+        return self.option.doses * self.count
+
+    @property
+    def subtotal(self) -> int:
+        return self.option.price * self.count
+
+
+@dataclass(frozen=True)
+class Purchase:
+    """The cheapest basket for a requested dose count."""
+
+    doses_requested: int
+    items: tuple[LineItem, ...]
+
+    @property
+    def total(self) -> int:
+        return sum(item.subtotal for item in self.items)
+
+    @property
+    def doses_covered(self) -> int:
+        return sum(item.doses for item in self.items)
+
+    @property
+    def surplus(self) -> int:
+        return self.doses_covered - self.doses_requested
+
+    @property
+    def unit_count(self) -> int:
+        return sum(item.count for item in self.items)
+
+    @property
+    def per_dose(self) -> int:
+        return per_dose_cents(self.total, self.doses_covered)
+
+    @property
+    def bases(self) -> set[str]:
+        return {item.option.basis for item in self.items}
+
+    def describe(self) -> str:
+        parts = []
+        for item in self.items:
+            prefix = f"{item.count} × " if item.count > 1 else ""
+            suffix = " (returning price)" if item.option.basis == "returning" else ""
+            parts.append(f"{prefix}{item.option.description}{suffix}")
+        return " + ".join(parts)
+
+
+@dataclass(frozen=True)
+class OptionSet:
+    first: tuple[Option, ...]  # what a new client may buy first
+    later: tuple[Option, ...]  # what may follow (and what a returning client buys)
+
+
+def purchase_options(
+    provider: dict[str, Any], *, returning: bool = False, insured: bool = False, pay_in_full: bool = False
+) -> OptionSet:
+    """The options and prices that apply to one client at one provider (a validated provider dict)."""
+    saving = to_cents(provider["pay_in_full_saving"]) if pay_in_full and provider.get("pay_in_full_saving") else 0
+    first: list[Option] = []
+    later: list[Option] = []
+    for plan in provider["plans"]:
+        candidates = _plan_prices(plan, insured=insured, saving=saving)
+        first.append(min(candidates, key=lambda o: o.price))
+        returning_price = plan["returning_price"]
+        if returning_price == "not_offered":
+            continue
+        if returning_price == "unknown":
+            later.append(_with_flag(min(candidates, key=lambda o: o.price)))
+        else:
+            candidates.append(
+                Option(plan["id"], plan["name"], "plan", plan["doses"], to_cents(returning_price), "returning")
+            )
+            later.append(min(candidates, key=lambda o: o.price))
+    for sub in provider["subscriptions"]:
+        option = Option(sub["id"], sub["name"], "subscription", sub["doses_per_period"], to_cents(sub["price"]), "list")
+        first.append(option)
+        later.append(option)
+    continuation = provider.get("continuation")
+    if continuation:
+        later.append(Option("continuation", "continuation session", "continuation", 1,
+                            to_cents(continuation["price_per_session"]), "continuation"))
+    return OptionSet(tuple(later if returning else first), tuple(later))
+
+
+def _plan_prices(plan: dict[str, Any], *, insured: bool, saving: int) -> list[Option]:
+    base = dict(key=plan["id"], name=plan["name"], kind="plan", doses=plan["doses"])
+    price = to_cents(plan["price"])
+    if saving:
+        prices = [Option(**base, price=max(price - saving, 0), basis="pay_in_full")]
+    else:
+        schedule = plan.get("installments")
+        prices = [Option(**base, price=price, basis="list", installments=_schedule(schedule))]
+    if insured and plan.get("insured_price") is not None:
+        schedule = plan.get("insured_installments")
+        prices.append(Option(**base, price=to_cents(plan["insured_price"]), basis="insured",
+                             installments=_schedule(schedule)))
+    return prices
+
+
+def _schedule(installments: dict[str, Any] | None) -> tuple[int, int] | None:
+    return (installments["count"], to_cents(installments["amount"])) if installments else None
+
+
+def _with_flag(option: Option) -> Option:
+    return Option(option.key, option.name, option.kind, option.doses, option.price, option.basis,
+                  option.installments, returning_price_unknown=True)
+
+
+def cheapest(options: OptionSet, doses: int, *, returning: bool = False) -> Purchase | None:
+    """The cheapest basket with at least `doses` doses, or None when no basket can be bought."""
+    if not 1 <= doses <= MAX_DOSES:
+        raise ValueError(f"doses must be between 1 and {MAX_DOSES}")
+    if not options.later and (returning or not options.first):
+        return None
+    if returning:
+        table = _TopUpTable(options.later, doses)
+        found = table.best(doses)
+        return Purchase(doses, _merge(found[3])) if found else None
+    best: tuple[int, int, int, list[Option]] | None = None
+    table = _TopUpTable(options.later, doses) if options.later else None
+    for first in options.first:
+        needed = doses - first.doses
+        if needed <= 0:
+            rest: tuple[int, int, int, list[Option]] | None = (0, 0, 0, [])
+        else:
+            rest = table.best(needed) if table else None
+        if rest is None:
+            continue
+        cost, covered, units = first.price + rest[0], first.doses + rest[1], 1 + rest[2]
+        candidate = (cost, covered - doses, units, [first, *rest[3]])
+        if best is None or candidate[:3] < best[:3]:
+            best = candidate
+    return Purchase(doses, _merge(best[3])) if best else None
+
+
+class _TopUpTable:
+    """Cheapest baskets of later options covering at least m doses, for any m up to max_needed."""
+
+    def __init__(self, options: tuple[Option, ...], max_needed: int) -> None:
+        self.top_up = min(options, key=lambda o: (Fraction(o.price, o.doses), -o.doses))
+        self.others = [o for o in options if o is not self.top_up]
+        largest = max((o.doses for o in self.others), default=0)
+        # Exact dose sums beyond max_needed - 1 + largest never help: an item could be dropped.
+        limit = min((self.top_up.doses - 1) * largest, max_needed - 1 + largest) if largest else 0
+        # cost[e], units[e]: cheapest exact-e-dose basket of the other options; last[e] to rebuild it.
+        self.cost: list[int | None] = [0] + [None] * limit
+        self.units = [0] * (limit + 1)
+        self.last: list[Option | None] = [None] * (limit + 1)
+        for e in range(1, limit + 1):
+            for option in self.others:
+                prev = e - option.doses
+                if prev < 0 or self.cost[prev] is None:
+                    continue
+                cost, units = self.cost[prev] + option.price, self.units[prev] + 1
+                if self.cost[e] is None or (cost, units) < (self.cost[e], self.units[e]):
+                    self.cost[e], self.units[e], self.last[e] = cost, units, option
+
+    def best(self, needed: int) -> tuple[int, int, int, list[Option]] | None:
+        """(cost, doses, units, options) of the cheapest basket covering `needed` doses."""
+        b = self.top_up
+        best: tuple[int, int, int, int, int] | None = None  # cost, surplus, units, e, k
+        for e, cost in enumerate(self.cost):
+            if cost is None:
+                continue
+            k = max(0, -(-(needed - e) // b.doses))
+            total, covered = cost + k * b.price, e + k * b.doses
+            candidate = (total, covered - needed, self.units[e] + k, e, k)
+            if best is None or candidate[:3] < best[:3]:
+                best = candidate
+        if best is None:
+            return None
+        total, surplus, units, e, k = best
+        chosen: list[Option] = []
+        while e:
+            option = self.last[e]
+            assert option is not None
+            chosen.append(option)
+            e -= option.doses
+        chosen.extend([b] * k)
+        return total, needed + surplus, units, chosen
+
+
+def _merge(options: list[Option]) -> tuple[LineItem, ...]:
+    """Group options bought at the same price into line items, in the order first bought."""
+    groups: dict[tuple[str, str, int], list[Option]] = {}
+    for option in options:
+        groups.setdefault((option.key, option.basis, option.price), []).append(option)
+    # Keep the flag that a repeat was priced at list price for want of a known returning price.
+    return tuple(
+        LineItem(next((o for o in same if o.returning_price_unknown), same[0]), len(same)) for same in groups.values()
+    )

@@ -1,0 +1,45 @@
+"""Renderers: turn query results into text. One module per output format, one registry of formats.
+
+Renderers return strings or rich renderables; they never write to a stream (the CLI does that).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+Format = Literal["table", "json", "csv", "markdown"]
+FORMATS: tuple[Format, ...] = ("table", "json", "csv", "markdown")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a tabular report.
+
+    `cell` gives the human text for table and Markdown output; CSV and JSON use the row's raw value
+    under `key`. Priority 0 columns are never dropped to fit a narrow terminal; higher numbers go first.
+    """
+
+    key: str
+    header: str
+    cell: Callable[[dict[str, Any]], str]
+    priority: int = 0
+    justify: Literal["left", "right"] = "left"
+    min_width: int | None = None
+
+
+def plain(value: Any) -> str:
+    """A raw value as short human text (None → '—', lists joined, booleans as yes/no)."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(plain(v) for v in value) if value else "—"
+    return str(value)
+
+
+def label(value: Any) -> str:
+    """An enum value from the catalogue as words: 'may_be_possible' → 'may be possible'."""
+    return plain(value).replace("_", " ")

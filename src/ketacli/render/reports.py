@@ -1,0 +1,220 @@
+"""The columns of each tabular report, and the text of `show`. Pure: data in, strings out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..money import format_usd, to_cents
+from . import Column, label, plain
+
+
+def usd(value: Any) -> str:
+    return "—" if value is None else format_usd(to_cents(value))
+
+
+def usd_cents(value: Any) -> str:
+    """Per-dose prices always show cents, so a column of them lines up."""
+    return "—" if value is None else format_usd(to_cents(value), always_cents=True)
+
+
+def _price_range(provider: dict[str, Any]) -> str:
+    totals = [to_cents(p["price"]) for p in provider["plans"]] + [to_cents(s["price"]) for s in provider["subscriptions"]]
+    low, high = min(totals), max(totals)
+    suffix = "/month" if not provider["plans"] else ""
+    return format_usd(low) + suffix if low == high else f"{format_usd(low)}–{format_usd(high)}"
+
+
+def provider_rows(providers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": p["id"],
+            "name": p["name"],
+            "best_for": p["best_for"],
+            "states_served": p["availability"]["states_reported"],
+            "states_list_complete": p["availability"]["list_complete"],
+            "price_range": _price_range(p),
+            "dose_level": p["dose_level"],
+            "as_of": p["as_of"],
+        }
+        for p in providers
+    ]
+
+
+PROVIDER_COLUMNS = [
+    Column("id", "ID", lambda r: r["id"]),
+    Column("name", "Provider", lambda r: r["name"]),
+    Column("best_for", "Best for", lambda r: "; ".join(r["best_for"]), priority=2),
+    Column("states_served", "States", lambda r: f"{r['states_served']}", justify="right", priority=1),
+    Column("price_range", "Price", lambda r: r["price_range"]),
+    Column("dose_level", "Dose level", lambda r: label(r["dose_level"]), priority=1),
+]
+
+
+def _markers(row: dict[str, Any]) -> str:
+    marks = []
+    if row.get("insured") or row.get("insured_price"):
+        marks.append("insured")
+    if row["dose_level"] == "very_low":
+        marks.append("very-low dose")
+    if row.get("returning_price"):
+        marks.append("returning price")
+    return ", ".join(marks)
+
+
+COST_COLUMNS = [
+    Column("rank", "#", lambda r: str(r["rank"]), justify="right"),
+    Column("name", "Provider", lambda r: r["name"]),
+    Column("purchase", "What to buy", lambda r: r["purchase"], priority=1),
+    Column("doses_covered", "Doses", lambda r: str(r["doses_covered"]), justify="right", priority=2),
+    Column("total", "Total", lambda r: usd(r["total"]), justify="right"),
+    Column("per_dose", "Per dose", lambda r: usd_cents(r["per_dose"]), justify="right", priority=1),
+    Column("markers", "Notes", _markers, priority=3),
+]
+
+_AVAILABILITY = {"served": "yes", "not_served": "no", "unknown": "unconfirmed — check with the provider", None: "—"}
+
+
+def _compare_price(row: dict[str, Any]) -> str:
+    return usd(row["total"])
+
+
+COMPARE_COLUMNS = [
+    Column("rank", "#", lambda r: str(r["rank"]), justify="right"),
+    Column("name", "Provider", lambda r: r["name"]),
+    Column("availability", "In state", lambda r: _AVAILABILITY[r["availability"]], priority=1),
+    Column("purchase", "Cheapest way", lambda r: plain(r["purchase"]), priority=3),
+    Column("doses", "Doses", lambda r: plain(r["doses"]), justify="right", priority=4),
+    Column("total", "Total", _compare_price, justify="right"),
+    Column("per_dose", "Per dose", lambda r: usd_cents(r["per_dose"]), justify="right", priority=2),
+    Column("insurance", "Insurance", lambda r: label(r["insurance"]) if r["insurance"] else "—", priority=5),
+    Column("hsa_fsa", "HSA/FSA", lambda r: label(r["hsa_fsa"]), priority=6),
+    Column("financing", "Financing", lambda r: plain(r["financing"]), priority=8),
+    Column("sitter_required", "Sitter", lambda r: label(r["sitter_required"]), priority=7),
+    Column("id_verification", "ID check", lambda r: label(r["id_verification"]), priority=9),
+    Column("integration", "Integration", lambda r: label(r["integration"]), priority=5),
+    Column("delivery", "Delivery", lambda r: ", ".join(label(d) for d in r["delivery"]), priority=10),
+    Column("dose_level", "Dose level", lambda r: label(r["dose_level"]), priority=4),
+]
+
+
+def show_lines(provider: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    """Everything the catalogue knows about one provider, as (section, lines) for the text view."""
+    sections: list[tuple[str, list[str]]] = []
+    if "plans" not in provider:  # an alternative (Spravato, infusion clinics)
+        return _alternative_lines(provider)
+    sections.append((provider["name"], [
+        provider["summary"],
+        f"Best for: {'; '.join(provider['best_for'])}",
+        f"Dose level: {label(provider['dose_level'])}; delivery: {', '.join(label(d) for d in provider['delivery'])}",
+        f"Data as of {provider['as_of']}",
+    ]))
+    plan_lines = []
+    for plan in provider["plans"]:
+        line = f"{plan['name']}: {plan['doses']} doses, {usd(plan['price'])}"
+        if plan.get("installments"):
+            line += f" ({plan['installments']['count']} monthly payments of {usd(plan['installments']['amount'])})"
+        if plan.get("insured_price") is not None:
+            line += f"; with insurance {usd(plan['insured_price'])}"
+            if plan.get("insured_installments"):
+                i = plan["insured_installments"]
+                line += f" ({i['count']} monthly payments of {usd(i['amount'])})"
+        returning = plan["returning_price"]
+        line += "; returning clients: " + (
+            "not offered" if returning == "not_offered" else "price unknown" if returning == "unknown" else usd(returning)
+        )
+        plan_lines.append(line)
+        if plan.get("financing"):
+            plan_lines.append(f"  financing: from {usd(plan['financing']['monthly_from'])}/month, {label(plan['financing']['approval'])}")
+        included = _includes(plan["includes"])
+        if included:
+            plan_lines.append(f"  includes: {included}")
+    for sub in provider["subscriptions"]:
+        plan_lines.append(f"{sub['name']}: {sub['doses_per_period']} doses per {sub['period']}, {usd(sub['price'])} ({sub['commitment']})")
+    if provider.get("continuation"):
+        c = provider["continuation"]
+        plan_lines.append(f"Continuation: {usd(c['price_per_session'])} per session ({c['requires']})")
+    if provider.get("pay_in_full_saving") is not None:
+        plan_lines.append(f"Paying in full saves {usd(provider['pay_in_full_saving'])}")
+    sections.append(("Plans and prices", plan_lines))
+
+    ins = provider["insurance"]
+    ins_lines = [f"Insurance accepted: {plain(ins['accepted'])}; HSA/FSA: {label(ins['hsa_fsa'])}; superbill: {label(ins['superbill'])}"]
+    if ins.get("reimbursement"):
+        ins_lines.append(ins["reimbursement"])
+    for state, carriers in ins["carriers_by_state"].items():
+        ins_lines.append(f"{state}: {', '.join(carriers)}")
+    ins_lines += ins["notes"]
+    fin = provider["financing"]
+    ins_lines.append(f"Financing: {plain(fin['available'])}" + (f", from {usd(fin['monthly_from'])}/month" if fin.get("monthly_from") is not None else ""))
+    if fin.get("approval_note"):
+        ins_lines.append(fin["approval_note"])
+    if fin["checkout_installments"]:
+        ins_lines.append(f"Pay later at checkout: {', '.join(fin['checkout_installments'])}")
+    ins_lines += fin["notes"]
+    consult = provider["consultation"]
+    ins_lines.append(f"Consultation: {label(consult['cost'])}" + (f" — {consult['note']}" if consult.get("note") else ""))
+    sections.append(("Paying", ins_lines))
+
+    av = provider["availability"]
+    av_lines = [
+        f"Reported: {av['states_reported']} states; known: {', '.join(av['states_known']) or '—'} "
+        f"({'complete list' if av['list_complete'] else 'incomplete list: other states unknown'})"
+    ]
+    if av.get("note"):
+        av_lines.append(av["note"])
+    for clinic in av["in_clinic"]:
+        av_lines.append(f"In clinic, {clinic['state']}: {', '.join(clinic['offers'])}" + (f" ({clinic['note']})" if clinic.get("note") else ""))
+    sections.append(("Availability", av_lines))
+
+    care = provider["care"]
+    care_lines = [
+        f"ID verification: {label(care['id_verification'])}; sitter required: {label(care['sitter_required'])}; "
+        f"integration: {label(care['integration'])}",
+    ]
+    if care.get("integration_note"):
+        care_lines.append(care["integration_note"])
+    care_lines += [f"Monitoring: {m}" for m in care["monitoring"]]
+    kit = provider["starter_kit"]
+    care_lines.append("Starter kit: " + (", ".join(kit["contents"]) if kit["included"] else "none"))
+    if provider["add_ons"]:
+        care_lines.append(f"Add-ons: {', '.join(provider['add_ons'])}")
+    care_lines += [f"Support: {s}" for s in provider["support"]]
+    sections.append(("Safety and care", care_lines))
+    sections.append(("Pros", provider["pros"]))
+    sections.append(("Cons", provider["cons"]))
+    if provider["inconsistencies"]:
+        sections.append(("Inconsistencies in the sources", provider["inconsistencies"]))
+    sections += _notes_and_sources(provider)
+    return [(title, lines) for title, lines in sections if lines]
+
+
+def _includes(includes: dict[str, Any]) -> str:
+    parts = []
+    for key, words in (("clinician_consults", "clinician consults"), ("psychotherapy_sessions", "psychotherapy sessions"),
+                       ("coaching_sessions", "coaching sessions")):
+        if includes.get(key) is not None:
+            parts.append(f"{includes[key]} {words}")
+    if includes.get("unlimited_messaging"):
+        parts.append("unlimited messaging")
+    parts.append("starter kit" if includes["starter_kit"] else "no starter kit")
+    return ", ".join(parts + includes["other"])
+
+
+def _notes_and_sources(entry: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    titles = {s["id"]: s["title"] for s in entry["sources"]}
+    notes = [f"{n['text']} [source: {titles[n['source']]}]" for n in entry["notes"]]
+    sources = [f"{s['title']}{', ' + s['publisher'] if s.get('publisher') else ''} — {s['url']} ({s['date']})" for s in entry["sources"]]
+    return [("Notes from other sources", notes), ("Sources", sources)]
+
+
+def _alternative_lines(alt: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    titles = {s["id"]: s["title"] for s in alt["sources"]}
+    sections = [
+        (alt["name"], [alt["summary"], f"Setting: {alt['setting']}", f"FDA approved: {label(alt['fda_approved'])}",
+                       f"Insurance: {alt['insurance']}", f"Data as of {alt['as_of']}"]),
+        ("Cost", [f"{c['text']} [source: {titles[c['source']]}]" for c in alt["cost"]]),
+        ("Who it suits", alt["suits"]),
+        ("Drawbacks", alt["drawbacks"]),
+        *_notes_and_sources(alt),
+    ]
+    return [(title, lines) for title, lines in sections if lines]
