@@ -240,9 +240,9 @@ class _TopUpTable:
 
 def _merge(options: list[Option]) -> tuple[LineItem, ...]:
     """Group options bought at the same price into line items, in the order first bought."""
-    groups: dict[tuple[str, str, int], list[Option]] = {}
+    groups: dict[tuple[str, str, int, str, int], list[Option]] = {}
     for option in options:
-        groups.setdefault((option.key, option.basis, option.price), []).append(option)
+        groups.setdefault((option.key, option.kind, option.doses, option.basis, option.price), []).append(option)
     # Keep the flag that a repeat was priced at list price for want of a known returning price.
     return tuple(
         LineItem(next((o for o in same if o.returning_price_unknown), same[0]), len(same)) for same in groups.values()

@@ -1,0 +1,150 @@
+"""The guide's facts, read back through `ketacli show --json` exactly as a script would."""
+
+from __future__ import annotations
+
+import pytest
+
+INNERWELL_STATES = {
+    "AZ", "CA", "CO", "CT", "FL", "GA", "IL", "IA", "MA", "MI", "MN", "NH", "NJ",
+    "NY", "OH", "OR", "PA", "TN", "TX", "UT", "VA", "WA", "WI", "ID", "MT",
+}
+
+
+def plan(entry, plan_id):
+    return next(p for p in entry["plans"] if p["id"] == plan_id)
+
+
+def test_mindbloom_prices_new_and_returning(cli):
+    mindbloom = cli("show", "mindbloom", "--json").json()
+    eighteen = plan(mindbloom, "eighteen-sessions")
+    assert (eighteen["doses"], eighteen["price"], eighteen["returning_price"]) == (18, 2862, 2322)
+    assert eighteen["installments"] == {"count": 9, "amount": 318, "period": "month"}
+    six = plan(mindbloom, "six-sessions")
+    assert (six["price"], six["per_dose_stated"], six["returning_price"]) == (1254, 209, 954)
+    assert six["installments"] == {"count": 3, "amount": 418, "period": "month"}
+    twelve = plan(mindbloom, "twelve-sessions")
+    assert (twelve["price"], twelve["returning_price"]) == (2148, "not_offered")
+    assert twelve["installments"] == {"count": 6, "amount": 358, "period": "month"}
+    assert mindbloom["consultation"]["cost"] == "first_installment_refundable"
+    assert mindbloom["insurance"]["hsa_fsa"] == "may_be_possible"
+    assert mindbloom["delivery"] == ["sublingual_tablet", "subcutaneous_injection"]
+
+
+def test_innerwell_plans_insured_and_self_pay(cli):
+    innerwell = cli("show", "innerwell", "--json").json()
+    extended = plan(innerwell, "extended")
+    assert (extended["doses"], extended["price"], extended["per_dose_stated"]) == (24, 2100, 87.5)
+    assert extended["installments"] == {"count": 4, "amount": 525, "period": "month"}
+    assert extended["insured_price"] == 1398
+    assert extended["insured_installments"] == {"count": 3, "amount": 466, "period": "month"}
+    foundation = plan(innerwell, "foundation")
+    assert (foundation["price"], foundation["per_dose_stated"], foundation["insured_price"]) == (1098, 137.25, 650)
+    assert foundation["installments"]["amount"] == 366
+    assert foundation["insured_installments"] == {"count": 2, "amount": 325, "period": "month"}
+    assert foundation["includes"]["clinician_consults"] == 3
+    assert foundation["includes"]["psychotherapy_sessions"] == 1
+    assert innerwell["pay_in_full_saving"] == 100
+
+
+def test_innerwell_availability_is_the_complete_list_of_25(cli):
+    availability = cli("show", "innerwell", "--json").json()["availability"]
+    assert set(availability["states_known"]) == INNERWELL_STATES
+    assert availability["states_reported"] == 25
+    assert availability["list_complete"] is True
+    ny, ca = availability["in_clinic"]
+    assert (ny["state"], ny["ketamine_sessions"]) == ("NY", True)
+    assert (ca["state"], ca["locations"], ca["ketamine_sessions"]) == ("CA", 2, False)
+
+
+def test_innerwell_carriers_are_verbatim(cli):
+    carriers = cli("show", "innerwell", "--json").json()["insurance"]["carriers_by_state"]
+    assert len(carriers) == 23
+    assert "ID" not in carriers and "MT" not in carriers
+    assert carriers["TX"] == [
+        "Aetna", "Blue Cross Blue Shield of Texas", "Cigna/Evernorth Behavioral Health", "Evry Health",
+        "UnitedHealthcare/Optum", "Zelis",
+    ]
+    assert carriers["WA"] == ["Aetna", "Cigna/Evernorth Behavioral Health", "Regence BlueShield", "UnitedHealthcare/Optum"]
+    assert carriers["GA"] == ["Zelis"]
+    assert len(carriers["CA"]) == 10
+
+
+def test_better_u_continuation_financing_and_plans(cli):
+    better_u = cli("show", "Better U", "--json").json()
+    assert better_u["continuation"]["price_per_session"] == 79
+    assert [(p["name"], p["doses"], p["price"], p["per_dose_stated"]) for p in better_u["plans"]] == [
+        ("Introduction", 5, 500, 100), ("Transformation", 9, 792, 88)
+    ]
+    assert plan(better_u, "transformation")["financing"] == {
+        "monthly_from": 54, "approval": "guaranteed", "note": "As low as $54 per month; approval guaranteed."
+    }
+    assert plan(better_u, "introduction")["financing"]["approval"] == "subject_to_approval"
+    assert better_u["financing"]["checkout_installments"] == ["Affirm", "Afterpay"]
+    assert better_u["care"]["id_verification"] == "may_ask"
+    assert {c["state"] for c in better_u["availability"]["in_clinic"]} == {"NY", "CA", "FL"}
+    assert better_u["availability"]["list_complete"] is False
+
+
+def test_joyous_subscription_and_very_low_dose(cli):
+    joyous = cli("show", "JOYOUS", "--json").json()
+    (monthly,) = joyous["subscriptions"]
+    assert (monthly["doses_per_period"], monthly["price"], monthly["per_dose_stated"]) == (30, 129, 4.3)
+    assert monthly["commitment"] == "No commitment"
+    assert joyous["dose_level"] == "very_low"
+    assert joyous["care"]["sitter_required"] is False
+    assert joyous["care"]["integration"] == "none"
+    assert joyous["availability"]["states_reported"] == 30
+    assert any("28" in text for text in joyous["inconsistencies"])
+
+
+@pytest.mark.parametrize("name", ["better u", "Better-U", "BETTERU", "better-u"])
+def test_show_accepts_names_in_any_case(cli, name):
+    assert cli("show", name, "--json").json()["id"] == "better-u"
+
+
+def test_show_unknown_provider_lists_valid_ids(cli):
+    result = cli("show", "ketamine-r-us")
+    assert result.code == 2
+    assert result.stdout == ""
+    assert "innerwell, better-u, mindbloom, joyous, spravato, infusion-clinics" in result.stderr
+
+
+def test_every_provider_has_sources_and_as_of(cli):
+    for provider_id in ("innerwell", "better-u", "mindbloom", "joyous", "spravato", "infusion-clinics"):
+        entry = cli("show", provider_id, "--json").json()
+        assert entry["as_of"] == "2025-06-13"
+        assert entry["sources"][0]["url"] == "https://www.innerbody.com/best-ketamine-therapy"
+        assert entry["sources"][0]["date"] == "2025-06-13"
+
+
+def test_alternatives_spravato_and_infusion(cli):
+    spravato = cli("show", "spravato", "--json").json()
+    assert spravato["fda_approved"] is True
+    assert "two hours" in spravato["setting"] and "drive" in spravato["setting"]
+    infusion = cli("show", "infusion clinics", "--json").json()
+    assert any("$400-$700" in c["text"] for c in infusion["cost"])
+
+
+def test_show_text_view_lists_sources_and_inconsistencies(cli):
+    result = cli("show", "mindbloom")
+    assert result.code == 0
+    assert "Inconsistencies in the sources" in result.stdout
+    assert "$128 to $159" in result.stdout
+    assert "help-center.mindbloom.com, article 8894531 (undated)" in result.stdout
+    assert "18-session treatment: 18 doses, $2,862 (9 monthly payments of $318); returning clients: $2,322" in result.stdout
+
+
+def test_providers_lists_all_four(cli):
+    rows = cli("providers", "--json").json()
+    assert [(r["id"], r["states_served"], r["price_range"]) for r in rows] == [
+        ("innerwell", 25, "$1,098–$2,100"),
+        ("better-u", 31, "$500–$792"),
+        ("mindbloom", 35, "$1,254–$2,862"),
+        ("joyous", 30, "$129/month"),
+    ]
+
+
+def test_shipped_catalogue_validates(cli):
+    result = cli("catalog", "validate")
+    assert result.code == 0, result.stderr
+    assert "valid (4 providers, 2 alternatives)" in result.stdout

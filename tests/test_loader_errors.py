@@ -1,0 +1,180 @@
+"""Every kind of broken catalogue gives one clear line naming the place, and a non-zero exit code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import catalogue_document, provider, write_catalogue
+
+
+def run_with(cli, path: Path, *args: str):
+    return cli("--catalog", str(path), *(args or ("providers", "--json")))
+
+
+def assert_one_line_error(result, *fragments: str) -> None:
+    assert result.code == 1
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("ketacli: error: ")
+    assert "Traceback" not in result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+def test_missing_file(cli, tmp_path):
+    assert_one_line_error(run_with(cli, tmp_path / "nope.toml"), "nope.toml: no such file")
+
+
+def test_missing_file_through_environment_variable(cli, tmp_path):
+    result = cli("providers", env={"KETACLI_CATALOG": str(tmp_path / "gone.toml")})
+    assert_one_line_error(result, "gone.toml: no such file")
+
+
+def test_unreadable_file(cli, tmp_path, monkeypatch):
+    path = write_catalogue(tmp_path / "locked.toml", catalogue_document())
+    real_open = Path.open
+
+    def refuse(self, *args, **kwargs):  # chmod 0 does not stop root, so refuse the open itself
+        if self == path:
+            raise PermissionError(13, "Permission denied")
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", refuse)
+    assert_one_line_error(run_with(cli, path), "locked.toml: permission denied")
+
+
+def test_directory_instead_of_file(cli, tmp_path):
+    result = run_with(cli, tmp_path)
+    assert result.code == 2
+    assert result.stderr == (f"ketacli: error: Invalid value for '--catalog' (env var: 'KETACLI_CATALOG'): "
+                             f"File '{tmp_path}' is a directory. (see 'ketacli --help')\n")
+
+
+def test_toml_syntax_error_names_line_and_column(cli, tmp_path):
+    path = tmp_path / "broken.toml"
+    path.write_text('schema_version = 1\ntitle = "x"\nproviders = [\n  { id = "a" name = "b" },\n]\n')
+    assert_one_line_error(run_with(cli, path), "broken.toml: invalid TOML", "line 4, column")
+
+
+def test_not_utf8(cli, tmp_path):
+    path = tmp_path / "latin1.toml"
+    path.write_bytes('title = "caf\xe9"\n'.encode("latin-1"))
+    assert_one_line_error(run_with(cli, path), "not UTF-8", "offset 12")
+
+
+def test_over_size_limit_refused_before_reading(cli, tmp_path):
+    path = write_catalogue(tmp_path / "big.toml", catalogue_document())
+    result = cli("--catalog", str(path), "providers", env={"KETACLI_MAX_CATALOG_BYTES": "100"})
+    assert_one_line_error(result, "over the 100-byte limit", "KETACLI_MAX_CATALOG_BYTES")
+
+
+def test_wrong_type_names_key_path(cli, tmp_path):
+    document = catalogue_document()
+    provider(document, "mindbloom")["plans"][0]["doses"] = "six"
+    assert_one_line_error(run_with(cli, write_catalogue(tmp_path / "c.toml", document)), "providers[2].plans[0].doses")
+
+
+def test_unknown_key_is_a_typo(cli, tmp_path):
+    document = catalogue_document()
+    provider(document, "innerwell")["plans"][1]["prize"] = 10
+    assert_one_line_error(run_with(cli, write_catalogue(tmp_path / "c.toml", document)),
+                          "providers[0].plans[1].prize: unknown key")
+
+
+def test_bad_state_code(cli, tmp_path):
+    document = catalogue_document()
+    provider(document, "better-u")["availability"]["states_known"].append("XX")
+    assert_one_line_error(run_with(cli, write_catalogue(tmp_path / "c.toml", document)),
+                          "providers[1].availability.states_known[5]", "'XX' is not a US state code")
+
+
+def test_negative_price(cli, tmp_path):
+    document = catalogue_document()
+    provider(document, "mindbloom")["plans"][2]["price"] = -1
+    assert_one_line_error(run_with(cli, write_catalogue(tmp_path / "c.toml", document)),
+                          "providers[2].plans[2].price: must not be negative")
+
+
+def test_fractional_cents_refused(cli, tmp_path):
+    document = catalogue_document()
+    provider(document, "joyous")["subscriptions"][0]["price"] = 129.001
+    assert_one_line_error(run_with(cli, write_catalogue(tmp_path / "c.toml", document)),
+                          "providers[3].subscriptions[0].price", "two decimal places")
+
+
+def test_installments_that_do_not_add_up(cli, tmp_path):
+    document = catalogue_document()
+    provider(document, "innerwell")["plans"][0]["installments"]["amount"] = 365
+    assert_one_line_error(run_with(cli, write_catalogue(tmp_path / "c.toml", document)),
+                          "providers[0].plans[0]", "3 × $365 = $1095, but price is $1098")
+
+
+def test_stated_per_dose_must_agree(cli, tmp_path):
+    document = catalogue_document()
+    provider(document, "better-u")["plans"][1]["per_dose_stated"] = 87
+    assert_one_line_error(run_with(cli, write_catalogue(tmp_path / "c.toml", document)),
+                          "providers[1].plans[1]", "$792 ÷ 9 doses = $88.00")
+
+
+def test_control_characters_refused(cli, tmp_path):
+    document = catalogue_document()
+    provider(document, "joyous")["name"] = "Joyous\x1b[2J"
+    assert_one_line_error(run_with(cli, write_catalogue(tmp_path / "c.toml", document)),
+                          "providers[3].name", "control character U+001B")
+
+
+def test_duplicate_ids(cli, tmp_path):
+    document = catalogue_document()
+    provider(document, "joyous")["id"] = "innerwell"
+    assert_one_line_error(run_with(cli, write_catalogue(tmp_path / "c.toml", document)), "duplicate", "'innerwell'")
+
+
+def test_bad_slug(cli, tmp_path):
+    document = catalogue_document()
+    provider(document, "joyous")["id"] = "Joyous Inc"
+    assert_one_line_error(run_with(cli, write_catalogue(tmp_path / "c.toml", document)), "providers[3].id", "slug")
+
+
+def test_complete_list_must_match_reported_count(cli, tmp_path):
+    document = catalogue_document()
+    provider(document, "innerwell")["availability"]["states_known"].remove("MT")
+    assert_one_line_error(run_with(cli, write_catalogue(tmp_path / "c.toml", document)),
+                          "providers[0].availability", "24 states and states_reported is 25")
+
+
+def test_validate_reports_every_problem(cli, tmp_path):
+    document = catalogue_document()
+    provider(document, "innerwell")["plans"][0]["price"] = -5
+    provider(document, "joyous")["dose_level"] = "medium"
+    provider(document, "mindbloom")["extra_key"] = True
+    result = cli("catalog", "validate", str(write_catalogue(tmp_path / "c.toml", document)))
+    assert result.code == 1
+    assert "providers[0].plans[0].price: must not be negative" in result.stderr
+    assert "providers[3].dose_level" in result.stderr
+    assert "providers[2].extra_key: unknown key" in result.stderr
+    assert result.stderr.strip().splitlines()[-1] == f"ketacli: error: {tmp_path / 'c.toml'}: invalid (3 problems)"
+
+
+def test_validate_a_good_copy(cli, tmp_path):
+    path = write_catalogue(tmp_path / "copy.toml", catalogue_document())
+    result = cli("catalog", "validate", str(path))
+    assert (result.code, result.stderr) == (0, "")
+    assert result.stdout == f"{path}: valid (4 providers, 2 alternatives)\n"
+
+
+def test_cache_is_not_fooled_by_an_edited_file(cli, tmp_path):
+    """A valid file is cached; editing it in place must be validated afresh."""
+    document = catalogue_document()
+    path = write_catalogue(tmp_path / "c.toml", document)
+    assert run_with(cli, path).code == 0
+    provider(document, "joyous")["subscriptions"][0]["price"] = -3
+    write_catalogue(path, document)
+    assert_one_line_error(run_with(cli, path), "must not be negative")
+
+
+def test_debug_shows_the_traceback(cli, tmp_path):
+    with pytest.raises(Exception, match="no such file"):
+        cli("--debug", "--catalog", str(tmp_path / "nope.toml"), "providers")
