@@ -71,7 +71,7 @@ COST_COLUMNS = [
     Column("markers", "Notes", _markers, priority=3),
 ]
 
-_AVAILABILITY = {"served": "yes", "not_served": "no", "unknown": "unconfirmed — check with the provider", None: "—"}
+_AVAILABILITY = {"served": "yes", "not_served": "no", "unknown": "unconfirmed", None: "—"}
 
 
 def _compare_price(row: dict[str, Any]) -> str:
