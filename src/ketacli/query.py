@@ -248,7 +248,7 @@ def compare(catalogue: Any, criteria: Criteria) -> Result:
 def _sort_key(sort: SortKey):  # noqa: ANN202 - a key function
     missing = 10**15
     if sort == "per-dose":
-        return lambda r: (r["_per_dose"] if r["_per_dose"] is not None else missing, r["name"].lower())
+        return lambda r: (r["_per_dose_rank"] if r["_per_dose_rank"] is not None else missing, r["name"].lower())
     if sort == "states":
         return lambda r: (-r["states_served"], r["name"].lower())
     if sort == "name":
@@ -333,6 +333,8 @@ def _compare_row(provider: dict[str, Any], criteria: Criteria) -> tuple[dict[str
         "as_of": provider["as_of"],
         "_total": purchase.total if purchase else None,
         "_per_dose": purchase.per_dose if purchase else None,
+        # With --doses, rank by the per-dose price of that basket; without, by the provider's best per dose.
+        "_per_dose_rank": (purchase.per_dose if criteria.doses else min(prices, default=None)) if purchase else None,
     }
     if served == "unknown":
         row["notes"].insert(0, f"availability in {state} unconfirmed: check with the provider")
@@ -349,7 +351,8 @@ def _policy_reasons(provider: dict[str, Any], criteria: Criteria) -> list[str]:
     reasons = []
     insurance, care = provider["insurance"], provider["care"]
     if criteria.hsa_fsa and insurance["hsa_fsa"] != "yes":
-        reasons.append(f"HSA/FSA is {insurance['hsa_fsa'].replace('_', ' ')}")
+        reasons.append({"may_be_possible": 'HSA/FSA payment only "may be possible"', "no": "no HSA/FSA"}.get(
+            insurance["hsa_fsa"], "HSA/FSA acceptance unknown"))
     if criteria.financing and not provider["financing"]["available"]:
         reasons.append("no financing")
     if criteria.free_consult and provider["consultation"]["cost"] != "free":

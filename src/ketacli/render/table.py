@@ -37,15 +37,13 @@ def column_widths(rows: list[dict[str, Any]], columns: list[Column], width: int)
     widths = {c.key: floor[c.key] for c in shown}
     spare = room() - sum(widths.values())
     wants = {key: natural[key] - widths[key] for key in widths if natural[key] > widths[key]}
-    while spare > 0 and wants:
-        share = max(1, spare // len(wants))
-        for key in list(wants):
-            grant = min(share, wants[key], spare)
-            widths[key] += grant
-            wants[key] -= grant
-            spare -= grant
-            if not wants[key]:
-                del wants[key]
+    while spare > 0 and wants:  # one character at a time to the column that still wraps the most
+        key = max(wants, key=lambda k: wants[k])
+        widths[key] += 1
+        spare -= 1
+        wants[key] -= 1
+        if not wants[key]:
+            del wants[key]
     return widths
 
 

@@ -1,0 +1,306 @@
+"""`ketacli compare`: every filter alone and combined, exact rows and order, reasons, formats, tables."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+ALL = ["joyous", "better-u", "innerwell", "mindbloom"]  # by cheapest plan: $129, $500, $1,098, $1,254
+
+
+def ids(cli, *args: str) -> list[str]:
+    result = cli("compare", *args, "--json")
+    assert result.code == 0, result.stderr
+    return [row["id"] for row in result.json()]
+
+
+def reasons(cli, *args: str) -> dict[str, list[str]]:
+    rows = cli("compare", *args, "--json", "--show-excluded").json()
+    return {row["id"]: row["reasons"] for row in rows if row.get("excluded")}
+
+
+def test_texas_all_four_served(cli):
+    rows = cli("compare", "--state", "TX", "--json").json()
+    assert [(r["rank"], r["id"], r["availability"], r["total"], r["doses"]) for r in rows] == [
+        (1, "joyous", "served", 129, 30),
+        (2, "better-u", "served", 500, 5),
+        (3, "innerwell", "served", 1098, 8),
+        (4, "mindbloom", "served", 1254, 6),
+    ]
+
+
+def test_json_row_contract(cli):
+    row = cli("compare", "--state", "texas", "--json").json()[2]
+    assert row["id"] == "innerwell"
+    for key, value in {
+        "availability": "served", "states_served": 25, "states_list_complete": True, "total": 1098, "doses": 8,
+        "per_dose": 137.25, "per_dose_range": [87.5, 137.25], "purchase": "8-session Foundation Program",
+        "insurance": None, "hsa_fsa": "yes", "financing": False, "lowest_monthly_payment": 366,
+        "sitter_required": True, "id_verification": "required", "integration": "psychiatric_clinician",
+        "delivery": ["oral_rapid_dissolve_tablet"], "dose_level": "standard", "as_of": "2025-06-13",
+        "consultation": "free", "in_clinic": ["NY"],
+    }.items():
+        assert row[key] == value, key
+
+
+def test_without_state_availability_is_null(cli):
+    rows = cli("compare", "--json").json()
+    assert {r["availability"] for r in rows} == {None}
+
+
+@pytest.mark.parametrize("state", ["ID", "id", "Idaho", "IDAHO"])
+def test_idaho_three_valued(cli, state):
+    rows = cli("compare", "--state", state, "--json").json()
+    assert {r["id"]: r["availability"] for r in rows} == {
+        "joyous": "unknown", "better-u": "unknown", "innerwell": "served", "mindbloom": "unknown"
+    }
+    assert rows[0]["notes"][0] == "availability in ID unconfirmed: check with the provider"
+
+
+def test_alabama_innerwell_not_served(cli):
+    assert ids(cli, "--state", "AL") == ["joyous", "better-u", "mindbloom"]
+    assert reasons(cli, "--state", "AL") == {"innerwell": ["not available in AL"]}
+
+
+def test_confirmed_only(cli):
+    assert ids(cli, "--state", "ID", "--confirmed-only") == ["innerwell"]
+    assert reasons(cli, "--state", "ID", "--confirmed-only")["joyous"] == ["availability in ID is unconfirmed"]
+
+
+def test_new_york_by_name(cli):
+    assert ids(cli, "--state", "new york", "--confirmed-only") == ["innerwell"]
+
+
+def test_doses_and_budget(cli):
+    rows = cli("compare", "--state", "TX", "--doses", "12", "--budget", "1500", "--json").json()
+    assert [(r["id"], r["total"], r["doses"], r["purchase"]) for r in rows] == [
+        ("joyous", 129, 30, "Monthly plan (30 daily troches)"),
+        ("better-u", 1029, 12, "9-session Transformation + 3 × continuation session"),
+    ]
+    assert reasons(cli, "--state", "TX", "--doses", "12", "--budget", "1500") == {
+        "innerwell": ["cheapest 12 doses cost $2,100, over the $1,500 budget"],
+        "mindbloom": ["cheapest 12 doses cost $2,148, over the $1,500 budget"],
+    }
+
+
+def test_budget_without_doses_uses_cheapest_plan(cli):
+    assert ids(cli, "--budget", "1100") == ["joyous", "better-u", "innerwell"]
+    assert reasons(cli, "--budget", "1100") == {"mindbloom": ["cheapest plan costs $1,254, over the $1,100 budget"]}
+
+
+def test_monthly_budget(cli):
+    assert ids(cli, "--monthly-budget", "100") == ["better-u"]  # financing from $54/month
+    assert ids(cli, "--monthly-budget", "130") == ["joyous", "better-u"]
+    assert reasons(cli, "--monthly-budget", "130")["mindbloom"] == [
+        "lowest monthly payment is $318, over the $130 monthly budget"
+    ]
+    assert ids(cli, "--monthly-budget", "366") == ALL
+
+
+def test_insurance_in_texas(cli):
+    rows = cli("compare", "--state", "TX", "--insurance", "Aetna", "--json").json()
+    assert [(r["id"], r["insurance"], r["total"], r["insured_price"]) for r in rows] == [
+        ("innerwell", "accepted", 650, True)
+    ]
+    assert rows[0]["accepted_carriers"] == ["Aetna"]
+    assert reasons(cli, "--state", "TX", "--insurance", "Aetna") == {
+        "joyous": ["does not accept Aetna in TX: HSA/FSA accepted"],
+        "better-u": ["does not accept Aetna in TX: HSA/FSA accepted, may be reimbursed"],
+        "mindbloom": ["does not accept Aetna in TX: HSA/FSA may be possible, superbill for reimbursement"],
+    }
+
+
+def test_insurance_in_idaho_explains_alternatives(cli):
+    assert reasons(cli, "--state", "ID", "--insurance", "aetna")["innerwell"] == [
+        "does not accept aetna in ID: HSA/FSA accepted, superbill for reimbursement"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("carrier", "state", "matched"),
+    [
+        ("cigna", "MA", ["Cigna/Evernorth Behavioral Health"]),
+        ("Evernorth", "MI", ["Cigna/Evernorth Behavioral Health"]),
+        ("uhc", "NY", ["UnitedHealthcare/Optum"]),
+        ("optum", "WA", ["UnitedHealthcare/Optum"]),
+        ("bcbs", "IL", ["Blue Cross Blue Shield of Illinois"]),
+        ("BCBS", "TX", ["Blue Cross Blue Shield of Texas"]),
+        ("regence", "WA", ["Regence BlueShield"]),
+    ],
+)
+def test_forgiving_carrier_matching(cli, carrier, state, matched):
+    rows = cli("compare", "--state", state, "--insurance", carrier, "--json").json()
+    assert [(r["id"], r["accepted_carriers"]) for r in rows] == [("innerwell", matched)]
+
+
+def test_insured_doses(cli):
+    rows = cli("compare", "--state", "TX", "--insurance", "zelis", "--doses", "24", "--json").json()
+    assert [(r["id"], r["total"], r["purchase"]) for r in rows] == [("innerwell", 1398, "24-session Extended Program")]
+
+
+@pytest.mark.parametrize(
+    ("flags", "expected", "reason_of"),
+    [
+        (["--hsa-fsa"], ["joyous", "better-u", "innerwell"], ("mindbloom", 'HSA/FSA payment only "may be possible"')),
+        (["--financing"], ["better-u"], ("innerwell", "no financing")),
+        (["--free-consult"], ["joyous", "better-u", "innerwell"],
+         ("mindbloom", "consultation is not free (first installment refundable)")),
+        (["--no-sitter"], ["joyous"], ("innerwell", "a sitter is required")),
+        (["--id-verified"], ["joyous", "innerwell", "mindbloom"], ("better-u", "ID verification is may ask, not required")),
+        (["--clinician-led"], ["innerwell"], ("better-u", "integration is led by a coach, not a licensed clinician")),
+        (["--dose-level", "very-low"], ["joyous"], ("innerwell", "dose level is standard")),
+        (["--dose-level", "standard"], ["better-u", "innerwell", "mindbloom"], ("joyous", "dose level is very-low (psycholytic)")),
+        (["--delivery", "tablets"], ["innerwell", "mindbloom"], ("joyous", "no tablet delivery")),
+        (["--delivery", "Lozenge"], ["joyous", "better-u"], ("mindbloom", "no troche delivery")),
+        (["--delivery", "injection"], ["better-u", "mindbloom"], ("innerwell", "no injection delivery")),
+        (["--delivery", "injection", "--state", "TX"], ["mindbloom"], ("better-u", "no injection delivery in TX")),
+        (["--delivery", "IV"], ["better-u"], ("mindbloom", "no infusion delivery")),
+        (["--in-clinic", "--state", "NY"], ["better-u", "innerwell"], ("joyous", "no in-person option in NY")),
+        (["--in-clinic", "--state", "CA"], ["better-u"], ("innerwell", "in-person option in CA offers no ketamine sessions")),
+    ],
+)
+def test_each_filter(cli, flags, expected, reason_of):
+    assert ids(cli, *flags) == expected
+    provider_id, reason = reason_of
+    assert reason in reasons(cli, *flags)[provider_id]
+
+
+def test_combined_filters(cli):
+    args = ("--state", "TX", "--doses", "12", "--hsa-fsa", "--id-verified", "--budget", "2500")
+    assert ids(cli, *args) == ["joyous", "innerwell"]
+    assert reasons(cli, *args) == {
+        "better-u": ["ID verification is may ask, not required"],
+        "mindbloom": ['HSA/FSA payment only "may be possible"'],
+    }
+
+
+def test_every_reason_is_listed(cli):
+    got = reasons(cli, "--state", "AL", "--no-sitter", "--financing")
+    assert got["innerwell"] == ["not available in AL", "no financing", "a sitter is required"]
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--sort", "total"], ALL),
+        (["--sort", "per-dose"], ["joyous", "innerwell", "better-u", "mindbloom"]),  # $4.30, $87.50, $88, $159
+        (["--sort", "states"], ["mindbloom", "better-u", "joyous", "innerwell"]),  # 35, 31, 30, 25
+        (["--sort", "name"], ["better-u", "innerwell", "joyous", "mindbloom"]),
+        (["--sort", "name", "--reverse"], ["mindbloom", "joyous", "innerwell", "better-u"]),
+        (["--reverse"], list(reversed(ALL))),
+        (["--limit", "2"], ["joyous", "better-u"]),
+    ],
+)
+def test_sorting_and_limit(cli, args, expected):
+    assert ids(cli, *args) == expected
+
+
+def test_returning_and_pay_in_full(cli):
+    rows = cli("compare", "--doses", "12", "--returning", "--json").json()
+    assert {r["id"]: r["total"] for r in rows} == {"joyous": 129, "better-u": 948, "innerwell": 2100, "mindbloom": 1908}
+    rows = cli("compare", "--doses", "8", "--pay-in-full", "--json").json()
+    assert {r["id"]: r["total"] for r in rows}["innerwell"] == 998
+
+
+def test_no_match(cli):
+    result = cli("compare", "--state", "AL", "--clinician-led", "--json")
+    assert (result.code, result.stdout) == (0, "[]\n")
+    assert "ketacli: no providers matched" in result.stderr
+    table = cli("compare", "--state", "AL", "--clinician-led")
+    assert (table.code, table.stdout) == (0, "")
+    assert "left out Innerwell: not available in AL" in table.stderr
+
+
+def test_fields(cli):
+    rows = cli("compare", "--state", "TX", "--json", "--fields", "id,total,availability").json()
+    assert rows[0] == {"id": "joyous", "total": 129, "availability": "served"}
+    result = cli("compare", "--json", "--fields", "id,nmae")
+    assert result.code == 2
+    assert "unknown field 'nmae'; valid fields: rank, id, name," in result.stderr
+
+
+def test_csv(cli):
+    text = cli("compare", "--state", "TX", "--format", "csv", "--fields", "rank,id,total,delivery").stdout
+    assert list(csv.DictReader(io.StringIO(text))) == [
+        {"rank": "1", "id": "joyous", "total": "129", "delivery": "troche"},
+        {"rank": "2", "id": "better-u", "total": "500", "delivery": "troche"},
+        {"rank": "3", "id": "innerwell", "total": "1098", "delivery": "oral_rapid_dissolve_tablet"},
+        {"rank": "4", "id": "mindbloom", "total": "1254", "delivery": "sublingual_tablet; subcutaneous_injection"},
+    ]
+
+
+def test_markdown(cli):
+    lines = cli("compare", "--state", "ID", "--format", "markdown").stdout.splitlines()
+    assert lines[0].startswith("| # | Provider | In state | Cheapest way |")
+    assert lines[2].startswith("| 1 | Joyous | unconfirmed | Monthly plan (30 daily troches) | 30 | $129 | $4.30 |")
+    assert len(lines) == 6
+
+
+def test_format_from_environment(cli):
+    result = cli("compare", "--state", "TX", env={"KETACLI_FORMAT": "json"})
+    assert [r["id"] for r in result.json()] == ALL
+    assert cli("compare", env={"KETACLI_FORMAT": "xml"}).code == 2
+
+
+def test_every_format_renders(cli):
+    for fmt in ("table", "json", "csv", "markdown"):
+        result = cli("compare", "--state", "TX", "--format", fmt)
+        assert result.code == 0 and "Innerwell" in result.stdout, fmt
+        assert "\x1b" not in result.stdout
+
+
+def table_width(text: str) -> int:
+    return max(len(line) for line in text.splitlines())
+
+
+def test_table_fits_80_columns(cli):
+    out = cli("compare", "--state", "TX", "--doses", "12", env={"COLUMNS": "80"}).stdout
+    assert table_width(out) <= 80
+    for must_show in ("Joyous", "Better U", "Innerwell", "Mindbloom", "$1,029", "$2,148", "Total", "Provider"):
+        assert must_show in out
+
+
+def test_wider_terminal_shows_more(cli):
+    narrow = cli("compare", "--state", "TX", env={"COLUMNS": "80"}).stdout
+    wide = cli("compare", "--state", "TX", env={"COLUMNS": "160"}).stdout
+    assert table_width(wide) <= 160
+    assert "Integration" in wide and "Integration" not in narrow
+    assert "psychiatric" in wide
+
+
+def test_piped_table_is_not_cut(cli):
+    out = cli("compare", "--state", "TX", env={"COLUMNS": ""}).stdout
+    assert "sublingual tablet, subcutaneous injection" in out
+    assert table_width(out) > 160
+
+
+def test_stderr_notes(cli):
+    result = cli("compare", "--state", "ID")
+    assert "ketacli: 'unconfirmed' means the sources do not say whether the provider serves ID: check with the provider" in result.stderr
+    assert result.stderr.splitlines()[-1] == "ketacli: prices as of 2025-06-13; check the provider for today's prices"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--state", "Txas"], "unknown state 'Txas'; did you mean TX (Texas)"),
+        (["--state", "ZZ"], "unknown state 'ZZ'"),
+        (["--budget", "-5"], "--budget must not be negative (got -5.0)"),
+        (["--monthly-budget", "-1"], "--monthly-budget must not be negative"),
+        (["--budget", "lots"], "Invalid value for '--budget'"),
+        (["--delivery", "patch"], "unknown delivery kind 'patch'; choose one of: tablet, troche, injection, infusion"),
+        (["--fields", "id,,price"], "unknown field 'price'"),
+        (["--doses", "0"], "--doses must be between 1 and 1000"),
+        (["--limit", "0"], "Invalid value for '--limit'"),
+        (["--sort", "cheapest"], "Invalid value for '--sort'"),
+        (["--insurance", "aetna"], "--insurance needs --state"),
+        (["--dose-level", "medium"], "Invalid value for '--dose-level'"),
+    ],
+)
+def test_bad_input(cli, args, message):
+    result = cli("compare", *args)
+    assert result.code == 2, result.stderr
+    assert result.stdout == ""
+    assert result.stderr.startswith("ketacli: error: ") and message in result.stderr

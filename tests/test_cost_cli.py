@@ -1,0 +1,155 @@
+"""`ketacli cost`: the JSON contract, the table, and every bad input."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+
+def test_cost_json_contract(cli):
+    result = cli("cost", "--doses", "12", "--json")
+    assert result.code == 0
+    rows = result.json()
+    assert [r["id"] for r in rows] == ["joyous", "better-u", "innerwell", "mindbloom"]
+    assert [r["rank"] for r in rows] == [1, 2, 3, 4]
+    better_u = rows[1]
+    assert better_u == {
+        "rank": 2,
+        "id": "better-u",
+        "name": "Better U",
+        "doses_requested": 12,
+        "doses_covered": 12,
+        "surplus": 0,
+        "total": 1029,
+        "per_dose": 85.75,
+        "purchase": "9-session Transformation + 3 × continuation session",
+        "items": [
+            {"option": "transformation", "description": "9-session Transformation", "kind": "plan",
+             "price_basis": "list", "count": 1, "doses": 9, "unit_price": 792, "subtotal": 792, "installments": None},
+            {"option": "continuation", "description": "continuation session", "kind": "continuation",
+             "price_basis": "continuation", "count": 3, "doses": 3, "unit_price": 79, "subtotal": 237,
+             "installments": None},
+        ],
+        "insured": False,
+        "returning_price": False,
+        "dose_level": "standard",
+        "as_of": "2025-06-13",
+        "notes": [],
+    }
+    joyous = rows[0]
+    assert joyous["dose_level"] == "very_low"
+    assert joyous["notes"][0].startswith("very-low dose")
+    assert (joyous["total"], joyous["doses_covered"], joyous["surplus"], joyous["per_dose"]) == (129, 30, 18, 4.3)
+    assert result.stderr == "ketacli: prices as of 2025-06-13; check the provider for today's prices\n"
+
+
+def test_returning_mindbloom_twelve_is_two_sixes(cli):
+    rows = cli("cost", "-n", "12", "--returning", "--json").json()
+    mindbloom = next(r for r in rows if r["id"] == "mindbloom")
+    assert (mindbloom["total"], mindbloom["purchase"]) == (1908, "2 × 6-session treatment (returning price)")
+    assert mindbloom["returning_price"] is True
+
+
+def test_insured_innerwell_in_texas(cli):
+    rows = cli("cost", "-n", "8", "--state", "TX", "--insurance", "bcbs", "--json").json()
+    innerwell = next(r for r in rows if r["id"] == "innerwell")
+    assert (innerwell["total"], innerwell["insured"]) == (650, True)
+    assert innerwell["items"][0]["installments"] == {"count": 2, "amount": 325, "period": "month"}
+    assert "insured price with Blue Cross Blue Shield of Texas in TX" in innerwell["notes"]
+    # Other providers accept no insurance: list prices.
+    assert next(r for r in rows if r["id"] == "better-u")["insured"] is False
+
+
+def test_insurance_not_accepted_in_that_state_keeps_list_price(cli):
+    rows = cli("cost", "-n", "8", "--state", "GA", "--insurance", "aetna", "--json").json()
+    assert next(r for r in rows if r["id"] == "innerwell")["total"] == 1098
+
+
+def test_pay_in_full(cli):
+    rows = cli("cost", "-n", "8", "--pay-in-full", "--json").json()
+    innerwell = next(r for r in rows if r["id"] == "innerwell")
+    assert innerwell["total"] == 998
+    assert innerwell["items"][0]["price_basis"] == "pay_in_full"
+
+
+def test_dose_level_standard_leaves_out_joyous(cli):
+    result = cli("cost", "--dose-level", "standard", "--json", "--show-excluded")
+    rows = result.json()
+    assert [r["id"] for r in rows[:3]] == ["better-u", "innerwell", "mindbloom"]
+    assert rows[3] == {"id": "joyous", "name": "Joyous", "excluded": True,
+                       "reasons": ["dose level is very-low (psycholytic)"]}
+
+
+def test_excluded_on_stderr_for_tables(cli):
+    result = cli("cost", "--dose-level", "standard")
+    assert result.code == 0
+    assert "ketacli: left out Joyous: dose level is very-low (psycholytic)" in result.stderr
+    assert "Joyous" not in result.stdout
+
+
+def test_cost_table_exact(cli):
+    result = cli("cost", "-n", "12", env={"COLUMNS": "80"})
+    assert result.stdout == (
+        "┏━━━┳━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━┳━━━━━━━━┳━━━━━━━━━┳━━━━━━━━━━┓\n"
+        "┃   ┃           ┃                        ┃       ┃        ┃     Per ┃          ┃\n"
+        "┃ # ┃ Provider  ┃ What to buy            ┃ Doses ┃  Total ┃    dose ┃ Notes    ┃\n"
+        "┡━━━╇━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━╇━━━━━━━━╇━━━━━━━━━╇━━━━━━━━━━┩\n"
+        "│ 1 │ Joyous    │ Monthly plan (30 daily │    30 │   $129 │   $4.30 │ very-low │\n"
+        "│   │           │ troches)               │       │        │         │ dose     │\n"
+        "│ 2 │ Better U  │ 9-session              │    12 │ $1,029 │  $85.75 │          │\n"
+        "│   │           │ Transformation + 3 ×   │       │        │         │          │\n"
+        "│   │           │ continuation session   │       │        │         │          │\n"
+        "│ 3 │ Innerwell │ 24-session Extended    │    24 │ $2,100 │  $87.50 │          │\n"
+        "│   │           │ Program                │       │        │         │          │\n"
+        "│ 4 │ Mindbloom │ 12-session treatment   │    12 │ $2,148 │ $179.00 │          │\n"
+        "└───┴───────────┴────────────────────────┴───────┴────────┴─────────┴──────────┘\n"
+    )
+
+
+def test_schedule(cli):
+    result = cli("cost", "-n", "8", "--schedule", env={"COLUMNS": "120"})
+    assert "Payment schedules:" in result.stdout
+    assert "  Innerwell, 8-session Foundation Program: 3 monthly payments of $366\n" in result.stdout
+    assert "  Mindbloom, 12-session treatment: 6 monthly payments of $358\n" in result.stdout
+
+
+def test_cost_csv_and_markdown(cli):
+    rows = list(csv.DictReader(io.StringIO(cli("cost", "-n", "12", "--format", "csv").stdout)))
+    assert [(r["name"], r["total"], r["per_dose"]) for r in rows] == [
+        ("Joyous", "129", "4.3"), ("Better U", "1029", "85.75"), ("Innerwell", "2100", "87.5"), ("Mindbloom", "2148", "179"),
+    ]
+    assert rows[1]["purchase"] == "9-session Transformation + 3 × continuation session"
+    markdown = cli("cost", "-n", "12", "--format", "markdown").stdout.splitlines()
+    assert markdown[0] == "| # | Provider | What to buy | Doses | Total | Per dose | Notes |"
+    assert markdown[3] == "| 2 | Better U | 9-session Transformation + 3 × continuation session | 12 | $1,029 | $85.75 |  |"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--doses", "0"], "--doses must be between 1 and 1000 (got 0)"),
+        (["--doses", "-1"], "--doses must be between 1 and 1000 (got -1)"),
+        (["--doses", "100000"], "--doses must be between 1 and 1000 (got 100000)"),
+        (["--doses", "abc"], "Invalid value for '--doses' / '-n': 'abc' is not a valid int."),
+        (["--insurance", "aetna"], "--insurance needs --state"),
+        (["--state", "TX", "--insurance", "acme health"], "no insurance carrier matches 'acme health'; known carriers: Aetna;"),
+        (["--state", "Texass"], "unknown state 'Texass'; did you mean TX (Texas)"),
+        (["--format", "yaml"], "Invalid value for '--format' / '-f'"),
+    ],
+)
+def test_bad_input(cli, args, message):
+    result = cli("cost", *args)
+    assert result.code == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith("ketacli: error: ")
+    assert message in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_thousand_doses(cli):
+    rows = cli("cost", "-n", "1000", "--json").json()
+    better_u = next(r for r in rows if r["id"] == "better-u")
+    # 9-session $792 + 991 × $79 = $79,081.
+    assert (better_u["total"], better_u["doses_covered"]) == (79081, 1000)
