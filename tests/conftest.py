@@ -34,8 +34,14 @@ class Outcome:
 @pytest.fixture(autouse=True)
 def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No test reads a real home, cache, profile or the developer's own settings."""
-    for name in ("KETACLI_CATALOG", "KETACLI_FORMAT", "KETACLI_DEBUG", "FORCE_COLOR", "KETACLI_NO_CACHE",
-                 "KETACLI_MAX_CATALOG_BYTES"):
+    for name in (
+        "KETACLI_CATALOG",
+        "KETACLI_FORMAT",
+        "KETACLI_DEBUG",
+        "FORCE_COLOR",
+        "KETACLI_NO_CACHE",
+        "KETACLI_MAX_CATALOG_BYTES",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("KETACLI_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("KETACLI_CONFIG_DIR", str(tmp_path / "config"))

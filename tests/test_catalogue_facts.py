@@ -5,8 +5,31 @@ from __future__ import annotations
 import pytest
 
 INNERWELL_STATES = {
-    "AZ", "CA", "CO", "CT", "FL", "GA", "IL", "IA", "MA", "MI", "MN", "NH", "NJ",
-    "NY", "OH", "OR", "PA", "TN", "TX", "UT", "VA", "WA", "WI", "ID", "MT",
+    "AZ",
+    "CA",
+    "CO",
+    "CT",
+    "FL",
+    "GA",
+    "IL",
+    "IA",
+    "MA",
+    "MI",
+    "MN",
+    "NH",
+    "NJ",
+    "NY",
+    "OH",
+    "OR",
+    "PA",
+    "TN",
+    "TX",
+    "UT",
+    "VA",
+    "WA",
+    "WI",
+    "ID",
+    "MT",
 }
 
 
@@ -61,10 +84,19 @@ def test_innerwell_carriers_are_verbatim(cli):
     assert len(carriers) == 23
     assert "ID" not in carriers and "MT" not in carriers
     assert carriers["TX"] == [
-        "Aetna", "Blue Cross Blue Shield of Texas", "Cigna/Evernorth Behavioral Health", "Evry Health",
-        "UnitedHealthcare/Optum", "Zelis",
+        "Aetna",
+        "Blue Cross Blue Shield of Texas",
+        "Cigna/Evernorth Behavioral Health",
+        "Evry Health",
+        "UnitedHealthcare/Optum",
+        "Zelis",
     ]
-    assert carriers["WA"] == ["Aetna", "Cigna/Evernorth Behavioral Health", "Regence BlueShield", "UnitedHealthcare/Optum"]
+    assert carriers["WA"] == [
+        "Aetna",
+        "Cigna/Evernorth Behavioral Health",
+        "Regence BlueShield",
+        "UnitedHealthcare/Optum",
+    ]
     assert carriers["GA"] == ["Zelis"]
     assert len(carriers["CA"]) == 10
 
@@ -73,10 +105,13 @@ def test_better_u_continuation_financing_and_plans(cli):
     better_u = cli("show", "Better U", "--json").json()
     assert better_u["continuation"]["price_per_session"] == 79
     assert [(p["name"], p["doses"], p["price"], p["per_dose_stated"]) for p in better_u["plans"]] == [
-        ("Introduction", 5, 500, 100), ("Transformation", 9, 792, 88)
+        ("Introduction", 5, 500, 100),
+        ("Transformation", 9, 792, 88),
     ]
     assert plan(better_u, "transformation")["financing"] == {
-        "monthly_from": 54, "approval": "guaranteed", "note": "As low as $54 per month; approval guaranteed."
+        "monthly_from": 54,
+        "approval": "guaranteed",
+        "note": "As low as $54 per month; approval guaranteed.",
     }
     assert plan(better_u, "introduction")["financing"]["approval"] == "subject_to_approval"
     assert better_u["financing"]["checkout_installments"] == ["Affirm", "Afterpay"]
@@ -131,7 +166,10 @@ def test_show_text_view_lists_sources_and_inconsistencies(cli):
     assert "Inconsistencies in the sources" in result.stdout
     assert "$128 to $159" in result.stdout
     assert "help-center.mindbloom.com, article 8894531 (undated)" in result.stdout
-    assert "18-session treatment: 18 doses, $2,862 (9 monthly payments of $318); returning clients: $2,322" in result.stdout
+    assert (
+        "18-session treatment: 18 doses, $2,862 (9 monthly payments of $318); returning clients: $2,322"
+        in result.stdout
+    )
 
 
 def test_providers_lists_all_four(cli):

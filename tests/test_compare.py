@@ -35,12 +35,26 @@ def test_json_row_contract(cli):
     row = cli("compare", "--state", "texas", "--json").json()[2]
     assert row["id"] == "innerwell"
     for key, value in {
-        "availability": "served", "states_served": 25, "states_list_complete": True, "total": 1098, "doses": 8,
-        "per_dose": 137.25, "per_dose_range": [87.5, 137.25], "purchase": "8-session Foundation Program",
-        "insurance": None, "hsa_fsa": "yes", "financing": False, "lowest_monthly_payment": 366,
-        "sitter_required": True, "id_verification": "required", "integration": "psychiatric_clinician",
-        "delivery": ["oral_rapid_dissolve_tablet"], "dose_level": "standard", "as_of": "2025-06-13",
-        "consultation": "free", "in_clinic": ["NY"],
+        "availability": "served",
+        "states_served": 25,
+        "states_list_complete": True,
+        "total": 1098,
+        "doses": 8,
+        "per_dose": 137.25,
+        "per_dose_range": [87.5, 137.25],
+        "purchase": "8-session Foundation Program",
+        "insurance": None,
+        "hsa_fsa": "yes",
+        "financing": False,
+        "lowest_monthly_payment": 366,
+        "sitter_required": True,
+        "id_verification": "required",
+        "integration": "psychiatric_clinician",
+        "delivery": ["oral_rapid_dissolve_tablet"],
+        "dose_level": "standard",
+        "as_of": "2025-06-13",
+        "consultation": "free",
+        "in_clinic": ["NY"],
     }.items():
         assert row[key] == value, key
 
@@ -54,7 +68,10 @@ def test_without_state_availability_is_null(cli):
 def test_idaho_three_valued(cli, state):
     rows = cli("compare", "--state", state, "--json").json()
     assert {r["id"]: r["availability"] for r in rows} == {
-        "joyous": "unknown", "better-u": "unknown", "innerwell": "served", "mindbloom": "unknown"
+        "joyous": "unknown",
+        "better-u": "unknown",
+        "innerwell": "served",
+        "mindbloom": "unknown",
     }
     assert rows[0]["notes"][0] == "availability in ID unconfirmed: check with the provider"
 
@@ -145,20 +162,35 @@ def test_insured_doses(cli):
     [
         (["--hsa-fsa"], ["joyous", "better-u", "innerwell"], ("mindbloom", 'HSA/FSA payment only "may be possible"')),
         (["--financing"], ["better-u"], ("innerwell", "no financing")),
-        (["--free-consult"], ["joyous", "better-u", "innerwell"],
-         ("mindbloom", "consultation is not free (first installment refundable)")),
+        (
+            ["--free-consult"],
+            ["joyous", "better-u", "innerwell"],
+            ("mindbloom", "consultation is not free (first installment refundable)"),
+        ),
         (["--no-sitter"], ["joyous"], ("innerwell", "a sitter is required")),
-        (["--id-verified"], ["joyous", "innerwell", "mindbloom"], ("better-u", "ID verification is may ask, not required")),
+        (
+            ["--id-verified"],
+            ["joyous", "innerwell", "mindbloom"],
+            ("better-u", "ID verification is may ask, not required"),
+        ),
         (["--clinician-led"], ["innerwell"], ("better-u", "integration is led by a coach, not a licensed clinician")),
         (["--dose-level", "very-low"], ["joyous"], ("innerwell", "dose level is standard")),
-        (["--dose-level", "standard"], ["better-u", "innerwell", "mindbloom"], ("joyous", "dose level is very-low (psycholytic)")),
+        (
+            ["--dose-level", "standard"],
+            ["better-u", "innerwell", "mindbloom"],
+            ("joyous", "dose level is very-low (psycholytic)"),
+        ),
         (["--delivery", "tablets"], ["innerwell", "mindbloom"], ("joyous", "no tablet delivery")),
         (["--delivery", "Lozenge"], ["joyous", "better-u"], ("mindbloom", "no troche delivery")),
         (["--delivery", "injection"], ["better-u", "mindbloom"], ("innerwell", "no injection delivery")),
         (["--delivery", "injection", "--state", "TX"], ["mindbloom"], ("better-u", "no injection delivery in TX")),
         (["--delivery", "IV"], ["better-u"], ("mindbloom", "no infusion delivery")),
         (["--in-clinic", "--state", "NY"], ["better-u", "innerwell"], ("joyous", "no in-person option in NY")),
-        (["--in-clinic", "--state", "CA"], ["better-u"], ("innerwell", "in-person option in CA offers no ketamine sessions")),
+        (
+            ["--in-clinic", "--state", "CA"],
+            ["better-u"],
+            ("innerwell", "in-person option in CA offers no ketamine sessions"),
+        ),
     ],
 )
 def test_each_filter(cli, flags, expected, reason_of):
@@ -278,7 +310,10 @@ def test_piped_table_is_not_cut(cli):
 
 def test_stderr_notes(cli):
     result = cli("compare", "--state", "ID")
-    assert "ketacli: 'unconfirmed' means the sources do not say whether the provider serves ID: check with the provider" in result.stderr
+    assert (
+        "ketacli: 'unconfirmed' means the sources do not say whether the provider serves ID: check with the provider"
+        in result.stderr
+    )
     assert result.stderr.splitlines()[-1] == "ketacli: prices as of 2025-06-13; check the provider for today's prices"
 
 

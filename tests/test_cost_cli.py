@@ -26,11 +26,28 @@ def test_cost_json_contract(cli):
         "per_dose": 85.75,
         "purchase": "9-session Transformation + 3 × continuation session",
         "items": [
-            {"option": "transformation", "description": "9-session Transformation", "kind": "plan",
-             "price_basis": "list", "count": 1, "doses": 9, "unit_price": 792, "subtotal": 792, "installments": None},
-            {"option": "continuation", "description": "continuation session", "kind": "continuation",
-             "price_basis": "continuation", "count": 3, "doses": 3, "unit_price": 79, "subtotal": 237,
-             "installments": None},
+            {
+                "option": "transformation",
+                "description": "9-session Transformation",
+                "kind": "plan",
+                "price_basis": "list",
+                "count": 1,
+                "doses": 9,
+                "unit_price": 792,
+                "subtotal": 792,
+                "installments": None,
+            },
+            {
+                "option": "continuation",
+                "description": "continuation session",
+                "kind": "continuation",
+                "price_basis": "continuation",
+                "count": 3,
+                "doses": 3,
+                "unit_price": 79,
+                "subtotal": 237,
+                "installments": None,
+            },
         ],
         "insured": False,
         "returning_price": False,
@@ -78,8 +95,12 @@ def test_dose_level_standard_leaves_out_joyous(cli):
     result = cli("cost", "--dose-level", "standard", "--json", "--show-excluded")
     rows = result.json()
     assert [r["id"] for r in rows[:3]] == ["better-u", "innerwell", "mindbloom"]
-    assert rows[3] == {"id": "joyous", "name": "Joyous", "excluded": True,
-                       "reasons": ["dose level is very-low (psycholytic)"]}
+    assert rows[3] == {
+        "id": "joyous",
+        "name": "Joyous",
+        "excluded": True,
+        "reasons": ["dose level is very-low (psycholytic)"],
+    }
 
 
 def test_excluded_on_stderr_for_tables(cli):
@@ -118,12 +139,18 @@ def test_schedule(cli):
 def test_cost_csv_and_markdown(cli):
     rows = list(csv.DictReader(io.StringIO(cli("cost", "-n", "12", "--format", "csv").stdout)))
     assert [(r["name"], r["total"], r["per_dose"]) for r in rows] == [
-        ("Joyous", "129", "4.3"), ("Better U", "1029", "85.75"), ("Innerwell", "2100", "87.5"), ("Mindbloom", "2148", "179"),
+        ("Joyous", "129", "4.3"),
+        ("Better U", "1029", "85.75"),
+        ("Innerwell", "2100", "87.5"),
+        ("Mindbloom", "2148", "179"),
     ]
     assert rows[1]["purchase"] == "9-session Transformation + 3 × continuation session"
     markdown = cli("cost", "-n", "12", "--format", "markdown").stdout.splitlines()
     assert markdown[0] == "| # | Provider | What to buy | Doses | Total | Per dose | Notes |"
-    assert markdown[3] == "| 2 | Better U | 9-session Transformation + 3 × continuation session | 12 | $1,029 | $85.75 |  |"
+    assert (
+        markdown[3]
+        == "| 2 | Better U | 9-session Transformation + 3 × continuation session | 12 | $1,029 | $85.75 |  |"
+    )
 
 
 @pytest.mark.parametrize(
@@ -134,7 +161,10 @@ def test_cost_csv_and_markdown(cli):
         (["--doses", "100000"], "--doses must be between 1 and 1000 (got 100000)"),
         (["--doses", "abc"], "Invalid value for '--doses' / '-n': 'abc' is not a valid int."),
         (["--insurance", "aetna"], "--insurance needs --state"),
-        (["--state", "TX", "--insurance", "acme health"], "no insurance carrier matches 'acme health'; known carriers: Aetna;"),
+        (
+            ["--state", "TX", "--insurance", "acme health"],
+            "no insurance carrier matches 'acme health'; known carriers: Aetna;",
+        ),
         (["--state", "Texass"], "unknown state 'Texass'; did you mean TX (Texas)"),
         (["--format", "yaml"], "Invalid value for '--format' / '-f'"),
     ],

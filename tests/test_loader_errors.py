@@ -49,8 +49,10 @@ def test_unreadable_file(cli, tmp_path, monkeypatch):
 def test_directory_instead_of_file(cli, tmp_path):
     result = run_with(cli, tmp_path)
     assert result.code == 2
-    assert result.stderr == (f"ketacli: error: Invalid value for '--catalog' (env var: 'KETACLI_CATALOG'): "
-                             f"File '{tmp_path}' is a directory. (see 'ketacli --help')\n")
+    assert result.stderr == (
+        f"ketacli: error: Invalid value for '--catalog' (env var: 'KETACLI_CATALOG'): "
+        f"File '{tmp_path}' is a directory. (see 'ketacli --help')\n"
+    )
 
 
 def test_toml_syntax_error_names_line_and_column(cli, tmp_path):
@@ -80,50 +82,66 @@ def test_wrong_type_names_key_path(cli, tmp_path):
 def test_unknown_key_is_a_typo(cli, tmp_path):
     document = catalogue_document()
     provider(document, "innerwell")["plans"][1]["prize"] = 10
-    assert_one_line_error(run_with(cli, write_catalogue(tmp_path / "c.toml", document)),
-                          "providers[0].plans[1].prize: unknown key")
+    assert_one_line_error(
+        run_with(cli, write_catalogue(tmp_path / "c.toml", document)), "providers[0].plans[1].prize: unknown key"
+    )
 
 
 def test_bad_state_code(cli, tmp_path):
     document = catalogue_document()
     provider(document, "better-u")["availability"]["states_known"].append("XX")
-    assert_one_line_error(run_with(cli, write_catalogue(tmp_path / "c.toml", document)),
-                          "providers[1].availability.states_known[5]", "'XX' is not a US state code")
+    assert_one_line_error(
+        run_with(cli, write_catalogue(tmp_path / "c.toml", document)),
+        "providers[1].availability.states_known[5]",
+        "'XX' is not a US state code",
+    )
 
 
 def test_negative_price(cli, tmp_path):
     document = catalogue_document()
     provider(document, "mindbloom")["plans"][2]["price"] = -1
-    assert_one_line_error(run_with(cli, write_catalogue(tmp_path / "c.toml", document)),
-                          "providers[2].plans[2].price: must not be negative")
+    assert_one_line_error(
+        run_with(cli, write_catalogue(tmp_path / "c.toml", document)),
+        "providers[2].plans[2].price: must not be negative",
+    )
 
 
 def test_fractional_cents_refused(cli, tmp_path):
     document = catalogue_document()
     provider(document, "joyous")["subscriptions"][0]["price"] = 129.001
-    assert_one_line_error(run_with(cli, write_catalogue(tmp_path / "c.toml", document)),
-                          "providers[3].subscriptions[0].price", "two decimal places")
+    assert_one_line_error(
+        run_with(cli, write_catalogue(tmp_path / "c.toml", document)),
+        "providers[3].subscriptions[0].price",
+        "two decimal places",
+    )
 
 
 def test_installments_that_do_not_add_up(cli, tmp_path):
     document = catalogue_document()
     provider(document, "innerwell")["plans"][0]["installments"]["amount"] = 365
-    assert_one_line_error(run_with(cli, write_catalogue(tmp_path / "c.toml", document)),
-                          "providers[0].plans[0]", "3 × $365 = $1095, but price is $1098")
+    assert_one_line_error(
+        run_with(cli, write_catalogue(tmp_path / "c.toml", document)),
+        "providers[0].plans[0]",
+        "3 × $365 = $1095, but price is $1098",
+    )
 
 
 def test_stated_per_dose_must_agree(cli, tmp_path):
     document = catalogue_document()
     provider(document, "better-u")["plans"][1]["per_dose_stated"] = 87
-    assert_one_line_error(run_with(cli, write_catalogue(tmp_path / "c.toml", document)),
-                          "providers[1].plans[1]", "$792 ÷ 9 doses = $88.00")
+    assert_one_line_error(
+        run_with(cli, write_catalogue(tmp_path / "c.toml", document)),
+        "providers[1].plans[1]",
+        "$792 ÷ 9 doses = $88.00",
+    )
 
 
 def test_control_characters_refused(cli, tmp_path):
     document = catalogue_document()
     provider(document, "joyous")["name"] = "Joyous\x1b[2J"
-    assert_one_line_error(run_with(cli, write_catalogue(tmp_path / "c.toml", document)),
-                          "providers[3].name", "control character U+001B")
+    assert_one_line_error(
+        run_with(cli, write_catalogue(tmp_path / "c.toml", document)), "providers[3].name", "control character U+001B"
+    )
 
 
 def test_duplicate_ids(cli, tmp_path):
@@ -141,8 +159,11 @@ def test_bad_slug(cli, tmp_path):
 def test_complete_list_must_match_reported_count(cli, tmp_path):
     document = catalogue_document()
     provider(document, "innerwell")["availability"]["states_known"].remove("MT")
-    assert_one_line_error(run_with(cli, write_catalogue(tmp_path / "c.toml", document)),
-                          "providers[0].availability", "24 states and states_reported is 25")
+    assert_one_line_error(
+        run_with(cli, write_catalogue(tmp_path / "c.toml", document)),
+        "providers[0].availability",
+        "24 states and states_reported is 25",
+    )
 
 
 def test_validate_reports_every_problem(cli, tmp_path):

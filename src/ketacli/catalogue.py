@@ -78,7 +78,9 @@ def parse_toml(raw: bytes, path: str) -> dict[str, Any]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise CatalogueError(f"{path}: not UTF-8 text (bad byte at offset {exc.start}); save the file as UTF-8") from None
+        raise CatalogueError(
+            f"{path}: not UTF-8 text (bad byte at offset {exc.start}); save the file as UTF-8"
+        ) from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -206,4 +208,3 @@ def export_document(loaded: LoadedCatalogue) -> dict[str, Any]:
         return value
 
     return plain(model.model_dump(mode="python", exclude_none=True))
-

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from .catalogue import LoadedCatalogue
-    from .query import Criteria, Result
+    from .query import Result
 
 FormatName = Literal["table", "json", "csv", "markdown"]
 
@@ -37,7 +37,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-catalog_app = typer.Typer(help="Validate, describe and export catalogue files.", no_args_is_help=True, rich_markup_mode=None)
+catalog_app = typer.Typer(
+    help="Validate, describe and export catalogue files.", no_args_is_help=True, rich_markup_mode=None
+)
 app.add_typer(catalog_app, name="catalog")
 
 
@@ -158,8 +160,13 @@ def _version(value: bool) -> None:
 def root(
     catalog: Annotated[
         Path | None,
-        typer.Option("--catalog", envvar="KETACLI_CATALOG", help="Catalogue file to use instead of the built-in one.",
-                     dir_okay=False, show_default=False),
+        typer.Option(
+            "--catalog",
+            envvar="KETACLI_CATALOG",
+            help="Catalogue file to use instead of the built-in one.",
+            dir_okay=False,
+            show_default=False,
+        ),
     ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show a traceback on errors (also KETACLI_DEBUG=1).")] = False,
     version: Annotated[
@@ -200,8 +207,14 @@ def parse_state(value: str | None) -> str | None:
     code = resolve_state(value)
     if code is None:
         hint = suggest_states(value)
-        raise UsageError(f"unknown state {value!r}" + (f"; did you mean {', '.join(hint)}?" if hint else
-                                                      "; use a two-letter code like TX or a name like 'New York'"))
+        raise UsageError(
+            f"unknown state {value!r}"
+            + (
+                f"; did you mean {', '.join(hint)}?"
+                if hint
+                else "; use a two-letter code like TX or a name like 'New York'"
+            )
+        )
     return code
 
 
@@ -236,13 +249,23 @@ FormatOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Shortcut for --format json.")]
 StateOption = Annotated[
     str | None,
-    typer.Option("--state", "-s", help="Two-letter code or name, any case (TX, texas, 'new york').",
-                 autocompletion=_complete_state, show_default=False),
+    typer.Option(
+        "--state",
+        "-s",
+        help="Two-letter code or name, any case (TX, texas, 'new york').",
+        autocompletion=_complete_state,
+        show_default=False,
+    ),
 ]
 InsuranceOption = Annotated[
     str | None,
-    typer.Option("--insurance", "-i", help="Insurance carrier (forgiving: 'aetna', 'uhc', 'bcbs'); needs --state.",
-                 autocompletion=_complete_carrier, show_default=False),
+    typer.Option(
+        "--insurance",
+        "-i",
+        help="Insurance carrier (forgiving: 'aetna', 'uhc', 'bcbs'); needs --state.",
+        autocompletion=_complete_carrier,
+        show_default=False,
+    ),
 ]
 ReturningOption = Annotated[
     bool, typer.Option("--returning", help="You completed a program before: returning-client prices apply.")
@@ -271,8 +294,15 @@ def _check_doses(doses: int | None) -> None:
 # --------------------------------------------------------------------------------------------------- output
 
 
-def render_rows(rows: list[dict[str, Any]], columns: list[Any], fmt: FormatName, *, fields: list[str] | None = None,
-                json_rows: list[dict[str, Any]] | None = None, title: str | None = None) -> None:
+def render_rows(
+    rows: list[dict[str, Any]],
+    columns: list[Any],
+    fmt: FormatName,
+    *,
+    fields: list[str] | None = None,
+    json_rows: list[dict[str, Any]] | None = None,
+    title: str | None = None,
+) -> None:
     """One place mapping a format to its renderer (tables for people, the rest for scripts)."""
     from .query import strip_private
 
@@ -313,7 +343,9 @@ def parse_fields(value: str | None, valid: list[str]) -> list[str] | None:
     fields = [f.strip() for f in value.split(",") if f.strip()]
     unknown = [f for f in fields if f not in valid]
     if unknown or not fields:
-        raise UsageError(f"unknown field {', '.join(map(repr, unknown)) or '(none given)'}; valid fields: {', '.join(valid)}")
+        raise UsageError(
+            f"unknown field {', '.join(map(repr, unknown)) or '(none given)'}; valid fields: {', '.join(valid)}"
+        )
     return fields
 
 
@@ -322,8 +354,10 @@ def report_excluded(result: Result, fmt: FormatName, show: bool) -> list[dict[st
     if fmt == "json":
         if not show:
             return []
-        return [{"id": e.provider["id"], "name": e.provider["name"], "excluded": True, "reasons": e.reasons}
-                for e in result.excluded]
+        return [
+            {"id": e.provider["id"], "name": e.provider["name"], "excluded": True, "reasons": e.reasons}
+            for e in result.excluded
+        ]
     if result.excluded and (show or fmt == "table"):
         for entry in result.excluded:
             note(f"left out {entry.provider['name']}: {'; '.join(entry.reasons)}")
@@ -333,8 +367,11 @@ def report_excluded(result: Result, fmt: FormatName, show: bool) -> list[dict[st
 def prices_as_of(rows: list[dict[str, Any]]) -> None:
     dates = sorted({r["as_of"] for r in rows})
     if dates:
-        note(f"prices as of {dates[0]}" + (f" to {dates[-1]}" if len(dates) > 1 else "") +
-             "; check the provider for today's prices")
+        note(
+            f"prices as of {dates[0]}"
+            + (f" to {dates[-1]}" if len(dates) > 1 else "")
+            + "; check the provider for today's prices"
+        )
 
 
 # --------------------------------------------------------------------------------------------------- commands
@@ -352,8 +389,9 @@ def providers_cmd(fmt: FormatOption = None, as_json: JsonOption = False) -> None
 
 @app.command("show")
 def show_cmd(
-    provider: Annotated[str, typer.Argument(help="Provider id or name, any case ('better u').",
-                                            autocompletion=_complete_provider)],
+    provider: Annotated[
+        str, typer.Argument(help="Provider id or name, any case ('better u').", autocompletion=_complete_provider)
+    ],
     as_json: JsonOption = False,
 ) -> None:
     """Everything the catalogue knows about one provider or alternative, with sources and dates."""
@@ -398,8 +436,14 @@ def cost_cmd(
 
     fmt = output_format(fmt, as_json)
     _check_doses(doses)
-    criteria = Criteria(state=parse_state(state), doses=doses, returning=returning, pay_in_full=pay_in_full,
-                        insurance=insurance, dose_level=_dose_level(dose_level))
+    criteria = Criteria(
+        state=parse_state(state),
+        doses=doses,
+        returning=returning,
+        pay_in_full=pay_in_full,
+        insurance=insurance,
+        dose_level=_dose_level(dose_level),
+    )
     result = cost(load(), criteria)
     excluded = report_excluded(result, fmt, show_excluded)
     if fmt == "json":
@@ -424,30 +468,61 @@ def _print_schedules(rows: list[dict[str, Any]]) -> None:
         for item in row["items"]:
             plan = item["installments"]
             if plan:
-                lines.append(f"{row['name']}, {item['description']}: {plan['count']} monthly payments of "
-                             f"{format_usd(to_cents(plan['amount']))}" + (f" (×{item['count']})" if item["count"] > 1 else ""))
+                lines.append(
+                    f"{row['name']}, {item['description']}: {plan['count']} monthly payments of "
+                    f"{format_usd(to_cents(plan['amount']))}" + (f" (×{item['count']})" if item["count"] > 1 else "")
+                )
             else:
-                lines.append(f"{row['name']}, {item['description']}: {format_usd(to_cents(item['subtotal']))} "
-                             "(no installment schedule listed)")
+                lines.append(
+                    f"{row['name']}, {item['description']}: {format_usd(to_cents(item['subtotal']))} "
+                    "(no installment schedule listed)"
+                )
     emit("\nPayment schedules:\n" + "".join(f"  {line}\n" for line in lines))
 
 
 COMPARE_FIELDS = [
-    "rank", "id", "name", "availability", "states_served", "states_list_complete", "total", "doses", "per_dose",
-    "per_dose_range", "purchase", "items", "insurance", "insured_price", "accepted_carriers", "hsa_fsa", "financing",
-    "lowest_monthly_payment", "consultation", "sitter_required", "id_verification", "integration", "delivery",
-    "in_clinic", "dose_level", "notes", "as_of",
+    "rank",
+    "id",
+    "name",
+    "availability",
+    "states_served",
+    "states_list_complete",
+    "total",
+    "doses",
+    "per_dose",
+    "per_dose_range",
+    "purchase",
+    "items",
+    "insurance",
+    "insured_price",
+    "accepted_carriers",
+    "hsa_fsa",
+    "financing",
+    "lowest_monthly_payment",
+    "consultation",
+    "sitter_required",
+    "id_verification",
+    "integration",
+    "delivery",
+    "in_clinic",
+    "dose_level",
+    "notes",
+    "as_of",
 ]
 
 
 @app.command("compare")
 def compare_cmd(
     state: StateOption = None,
-    doses: Annotated[int | None, typer.Option("--doses", "-n", help="Price every provider for N doses (1-1000).",
-                                              show_default=False)] = None,
-    budget: Annotated[float | None, typer.Option("--budget", help="Most you will pay in total, USD.", show_default=False)] = None,
-    monthly_budget: Annotated[float | None, typer.Option("--monthly-budget", help="Most you can pay per month, USD.",
-                                                         show_default=False)] = None,
+    doses: Annotated[
+        int | None, typer.Option("--doses", "-n", help="Price every provider for N doses (1-1000).", show_default=False)
+    ] = None,
+    budget: Annotated[
+        float | None, typer.Option("--budget", help="Most you will pay in total, USD.", show_default=False)
+    ] = None,
+    monthly_budget: Annotated[
+        float | None, typer.Option("--monthly-budget", help="Most you can pay per month, USD.", show_default=False)
+    ] = None,
     insurance: InsuranceOption = None,
     returning: ReturningOption = False,
     pay_in_full: PayInFullOption = False,
@@ -456,17 +531,29 @@ def compare_cmd(
     free_consult: Annotated[bool, typer.Option("--free-consult", help="Free consultation.")] = False,
     no_sitter: Annotated[bool, typer.Option("--no-sitter", help="No sitter required.")] = False,
     id_verified: Annotated[bool, typer.Option("--id-verified", help="Requires ID verification.")] = False,
-    clinician_led: Annotated[bool, typer.Option("--clinician-led", help="Integration with a licensed clinician.")] = False,
-    delivery: Annotated[str | None, typer.Option("--delivery", help="tablet, troche, injection or infusion.",
-                                                 show_default=False)] = None,
-    in_clinic: Annotated[bool, typer.Option("--in-clinic", help="In-person ketamine sessions (in --state if given).")] = False,
+    clinician_led: Annotated[
+        bool, typer.Option("--clinician-led", help="Integration with a licensed clinician.")
+    ] = False,
+    delivery: Annotated[
+        str | None, typer.Option("--delivery", help="tablet, troche, injection or infusion.", show_default=False)
+    ] = None,
+    in_clinic: Annotated[
+        bool, typer.Option("--in-clinic", help="In-person ketamine sessions (in --state if given).")
+    ] = False,
     dose_level: DoseLevelOption = None,
-    confirmed_only: Annotated[bool, typer.Option("--confirmed-only", help="Drop providers whose availability is unknown.")] = False,
-    sort: Annotated[Literal["total", "per-dose", "states", "name"], typer.Option("--sort", help="Ranking order.")] = "total",
+    confirmed_only: Annotated[
+        bool, typer.Option("--confirmed-only", help="Drop providers whose availability is unknown.")
+    ] = False,
+    sort: Annotated[
+        Literal["total", "per-dose", "states", "name"], typer.Option("--sort", help="Ranking order.")
+    ] = "total",
     reverse: Annotated[bool, typer.Option("--reverse", help="Reverse the order.")] = False,
-    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Show at most N rows.", show_default=False)] = None,
-    fields: Annotated[str | None, typer.Option("--fields", help="Comma-separated keys for JSON and CSV.",
-                                               show_default=False)] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=1, help="Show at most N rows.", show_default=False)
+    ] = None,
+    fields: Annotated[
+        str | None, typer.Option("--fields", help="Comma-separated keys for JSON and CSV.", show_default=False)
+    ] = None,
     show_excluded: ShowExcludedOption = False,
     fmt: FormatOption = None,
     as_json: JsonOption = False,
@@ -479,11 +566,26 @@ def compare_cmd(
     _check_doses(doses)
     chosen_fields = parse_fields(fields, COMPARE_FIELDS)
     criteria = Criteria(
-        state=parse_state(state), doses=doses, returning=returning, pay_in_full=pay_in_full, insurance=insurance,
-        budget=parse_usd(budget, "--budget"), monthly_budget=parse_usd(monthly_budget, "--monthly-budget"),
-        hsa_fsa=hsa_fsa, financing=financing, free_consult=free_consult, no_sitter=no_sitter, id_verified=id_verified,
-        clinician_led=clinician_led, delivery=resolve_delivery(delivery) if delivery else None, in_clinic=in_clinic,
-        dose_level=_dose_level(dose_level), confirmed_only=confirmed_only, sort=sort, reverse=reverse, limit=limit,
+        state=parse_state(state),
+        doses=doses,
+        returning=returning,
+        pay_in_full=pay_in_full,
+        insurance=insurance,
+        budget=parse_usd(budget, "--budget"),
+        monthly_budget=parse_usd(monthly_budget, "--monthly-budget"),
+        hsa_fsa=hsa_fsa,
+        financing=financing,
+        free_consult=free_consult,
+        no_sitter=no_sitter,
+        id_verified=id_verified,
+        clinician_led=clinician_led,
+        delivery=resolve_delivery(delivery) if delivery else None,
+        in_clinic=in_clinic,
+        dose_level=_dose_level(dose_level),
+        confirmed_only=confirmed_only,
+        sort=sort,
+        reverse=reverse,
+        limit=limit,
     )
     result = compare(load(), criteria)
     excluded = report_excluded(result, fmt, show_excluded)
@@ -498,7 +600,9 @@ def compare_cmd(
     if not result.rows:
         note("no providers matched" + ("; --show-excluded shows why" if not show_excluded and fmt != "table" else ""))
     elif criteria.state and any(r["availability"] == "unknown" for r in result.rows):
-        note(f"'unconfirmed' means the sources do not say whether the provider serves {criteria.state}: check with the provider")
+        note(
+            f"'unconfirmed' means the sources do not say whether the provider serves {criteria.state}: check with the provider"
+        )
     prices_as_of(result.rows)
 
 
@@ -507,11 +611,19 @@ def compare_cmd(
 
 @catalog_app.command("validate")
 def catalog_validate(
-    path: Annotated[Path | None, typer.Argument(help="Catalogue file (default: the one in use).", dir_okay=False,
-                                                show_default=False)] = None,
+    path: Annotated[
+        Path | None,
+        typer.Argument(help="Catalogue file (default: the one in use).", dir_okay=False, show_default=False),
+    ] = None,
 ) -> None:
     """Validate a catalogue file and report every problem found; exit 0 when valid."""
-    from .catalogue import DEFAULT_MAX_BYTES, builtin_catalogue_path, parse_toml, read_catalogue_bytes, validate_document
+    from .catalogue import (
+        DEFAULT_MAX_BYTES,
+        builtin_catalogue_path,
+        parse_toml,
+        read_catalogue_bytes,
+        validate_document,
+    )
     from .errors import CatalogueError
 
     target = path or _settings.catalog or builtin_catalogue_path()
@@ -538,8 +650,16 @@ def catalog_schema() -> None:
 @catalog_app.command("export")
 def catalog_export(
     fmt: Annotated[Literal["toml", "json"], typer.Option("--format", "-f", help="toml or json.")] = "toml",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file (atomically) instead of stdout.",
-                                                dir_okay=False, show_default=False)] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write to this file (atomically) instead of stdout.",
+            dir_okay=False,
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Write the catalogue in use as TOML or JSON (round-trip safe)."""
     catalogue = load()

@@ -175,7 +175,9 @@ class Plan(Strict):
         _check_installments(self.insured_installments, self.insured_price, "insured_installments", "insured_price")
         _check_per_dose(self.per_dose_stated, self.price, self.doses, "per_dose_stated")
         if isinstance(self.returning_price, Decimal):
-            _check_per_dose(self.returning_per_dose_stated, self.returning_price, self.doses, "returning_per_dose_stated")
+            _check_per_dose(
+                self.returning_per_dose_stated, self.returning_price, self.doses, "returning_per_dose_stated"
+            )
         elif self.returning_per_dose_stated is not None:
             raise ValueError("returning_per_dose_stated given without a returning_price amount")
         return self
@@ -395,6 +397,4 @@ def _check_per_dose(stated: Decimal | None, total: Decimal, doses: int, name: st
         return
     expected = per_dose_cents(to_cents(total), doses)
     if to_cents(stated) != expected:
-        raise ValueError(
-            f"{name} is ${stated}, but ${total} ÷ {doses} doses = ${Decimal(expected) / 100:.2f}"
-        )
+        raise ValueError(f"{name} is ${stated}, but ${total} ÷ {doses} doses = ${Decimal(expected) / 100:.2f}")

@@ -46,7 +46,9 @@ class Option:
             return "continuation session"
         if str(self.doses) in self.name:
             return self.name
-        return f"{self.name} ({self.doses} doses)" if self.kind == "subscription" else f"{self.doses}-session {self.name}"
+        return (
+            f"{self.name} ({self.doses} doses)" if self.kind == "subscription" else f"{self.doses}-session {self.name}"
+        )
 
 
 @dataclass(frozen=True)
@@ -135,8 +137,16 @@ def purchase_options(
         later.append(option)
     continuation = provider.get("continuation")
     if continuation:
-        later.append(Option("continuation", "continuation session", "continuation", 1,
-                            to_cents(continuation["price_per_session"]), "continuation"))
+        later.append(
+            Option(
+                "continuation",
+                "continuation session",
+                "continuation",
+                1,
+                to_cents(continuation["price_per_session"]),
+                "continuation",
+            )
+        )
     return OptionSet(tuple(later if returning else first), tuple(later))
 
 
@@ -150,8 +160,9 @@ def _plan_prices(plan: dict[str, Any], *, insured: bool, saving: int) -> list[Op
         prices = [Option(**base, price=price, basis="list", installments=_schedule(schedule))]
     if insured and plan.get("insured_price") is not None:
         schedule = plan.get("insured_installments")
-        prices.append(Option(**base, price=to_cents(plan["insured_price"]), basis="insured",
-                             installments=_schedule(schedule)))
+        prices.append(
+            Option(**base, price=to_cents(plan["insured_price"]), basis="insured", installments=_schedule(schedule))
+        )
     return prices
 
 
@@ -160,8 +171,16 @@ def _schedule(installments: dict[str, Any] | None) -> tuple[int, int] | None:
 
 
 def _with_flag(option: Option) -> Option:
-    return Option(option.key, option.name, option.kind, option.doses, option.price, option.basis,
-                  option.installments, returning_price_unknown=True)
+    return Option(
+        option.key,
+        option.name,
+        option.kind,
+        option.doses,
+        option.price,
+        option.basis,
+        option.installments,
+        returning_price_unknown=True,
+    )
 
 
 def cheapest(options: OptionSet, doses: int, *, returning: bool = False) -> Purchase | None:

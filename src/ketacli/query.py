@@ -26,10 +26,22 @@ DELIVERY_KINDS: dict[str, tuple[str, ...]] = {
     "infusion": ("infusion",),
 }
 _DELIVERY_ALIASES = {
-    "tablets": "tablet", "oral": "tablet", "sublingual": "tablet", "rdt": "tablet", "pill": "tablet",
-    "troches": "troche", "lozenge": "troche", "lozenges": "troche",
-    "injections": "injection", "subq": "injection", "subcutaneous": "injection", "shot": "injection",
-    "im": "injection", "infusions": "infusion", "iv": "infusion", "intravenous": "infusion",
+    "tablets": "tablet",
+    "oral": "tablet",
+    "sublingual": "tablet",
+    "rdt": "tablet",
+    "pill": "tablet",
+    "troches": "troche",
+    "lozenge": "troche",
+    "lozenges": "troche",
+    "injections": "injection",
+    "subq": "injection",
+    "subcutaneous": "injection",
+    "shot": "injection",
+    "im": "injection",
+    "infusions": "infusion",
+    "iv": "infusion",
+    "intravenous": "infusion",
 }
 VERY_LOW_NOTE = "very-low dose (psycholytic): not the same treatment as a standard dose"
 
@@ -68,7 +80,9 @@ def all_carriers(catalogue: Any) -> list[str]:
 def check_carrier(catalogue: Any, query: str) -> None:
     """A carrier query must match something somewhere; otherwise list the known carriers."""
     if not matching_carriers(query, all_carriers(catalogue)):
-        raise UsageError(f"no insurance carrier matches {query!r}; known carriers: {'; '.join(all_carriers(catalogue))}")
+        raise UsageError(
+            f"no insurance carrier matches {query!r}; known carriers: {'; '.join(all_carriers(catalogue))}"
+        )
 
 
 def accepted_carriers(provider: dict[str, Any], state: str, query: str) -> list[str]:
@@ -121,7 +135,9 @@ class Result:
 
 
 def price_provider(provider: dict[str, Any], criteria: Criteria, doses: int, insured: bool) -> Purchase | None:
-    options = purchase_options(provider, returning=criteria.returning, insured=insured, pay_in_full=criteria.pay_in_full)
+    options = purchase_options(
+        provider, returning=criteria.returning, insured=insured, pay_in_full=criteria.pay_in_full
+    )
     return cheapest(options, doses, returning=criteria.returning)
 
 
@@ -277,7 +293,9 @@ def _compare_row(provider: dict[str, Any], criteria: Criteria) -> tuple[dict[str
         reasons.append(f"dose level is {_dose_level_words(provider)}")
     reasons.extend(_policy_reasons(provider, criteria))
 
-    options = purchase_options(provider, returning=criteria.returning, insured=bool(carriers), pay_in_full=criteria.pay_in_full)
+    options = purchase_options(
+        provider, returning=criteria.returning, insured=bool(carriers), pay_in_full=criteria.pay_in_full
+    )
     purchase: Purchase | None = None
     if criteria.doses is not None:
         purchase = cheapest(options, criteria.doses, returning=criteria.returning)
@@ -351,8 +369,11 @@ def _policy_reasons(provider: dict[str, Any], criteria: Criteria) -> list[str]:
     reasons = []
     insurance, care = provider["insurance"], provider["care"]
     if criteria.hsa_fsa and insurance["hsa_fsa"] != "yes":
-        reasons.append({"may_be_possible": 'HSA/FSA payment only "may be possible"', "no": "no HSA/FSA"}.get(
-            insurance["hsa_fsa"], "HSA/FSA acceptance unknown"))
+        reasons.append(
+            {"may_be_possible": 'HSA/FSA payment only "may be possible"', "no": "no HSA/FSA"}.get(
+                insurance["hsa_fsa"], "HSA/FSA acceptance unknown"
+            )
+        )
     if criteria.financing and not provider["financing"]["available"]:
         reasons.append("no financing")
     if criteria.free_consult and provider["consultation"]["cost"] != "free":
@@ -401,7 +422,9 @@ def lowest_monthly_payment(provider: dict[str, Any], *, insured: bool) -> int | 
     """The smallest amount one can pay per month: an installment, a financing minimum, a subscription."""
     amounts = []
     for plan in provider["plans"]:
-        schedule = plan.get("insured_installments") if insured and plan.get("insured_price") else plan.get("installments")
+        schedule = (
+            plan.get("insured_installments") if insured and plan.get("insured_price") else plan.get("installments")
+        )
         if schedule:
             amounts.append(to_cents(schedule["amount"]))
         if plan.get("financing"):

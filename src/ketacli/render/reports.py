@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..money import format_usd, to_cents
+from ketacli.money import format_usd, to_cents
+
 from . import Column, label, plain
 
 
@@ -18,7 +19,9 @@ def usd_cents(value: Any) -> str:
 
 
 def _price_range(provider: dict[str, Any]) -> str:
-    totals = [to_cents(p["price"]) for p in provider["plans"]] + [to_cents(s["price"]) for s in provider["subscriptions"]]
+    totals = [to_cents(p["price"]) for p in provider["plans"]] + [
+        to_cents(s["price"]) for s in provider["subscriptions"]
+    ]
     low, high = min(totals), max(totals)
     suffix = "/month" if not provider["plans"] else ""
     return format_usd(low) + suffix if low == high else f"{format_usd(low)}–{format_usd(high)}"
@@ -102,12 +105,17 @@ def show_lines(provider: dict[str, Any]) -> list[tuple[str, list[str]]]:
     sections: list[tuple[str, list[str]]] = []
     if "plans" not in provider:  # an alternative (Spravato, infusion clinics)
         return _alternative_lines(provider)
-    sections.append((provider["name"], [
-        provider["summary"],
-        f"Best for: {'; '.join(provider['best_for'])}",
-        f"Dose level: {label(provider['dose_level'])}; delivery: {', '.join(label(d) for d in provider['delivery'])}",
-        f"Data as of {provider['as_of']}",
-    ]))
+    sections.append(
+        (
+            provider["name"],
+            [
+                provider["summary"],
+                f"Best for: {'; '.join(provider['best_for'])}",
+                f"Dose level: {label(provider['dose_level'])}; delivery: {', '.join(label(d) for d in provider['delivery'])}",
+                f"Data as of {provider['as_of']}",
+            ],
+        )
+    )
     plan_lines = []
     for plan in provider["plans"]:
         line = f"{plan['name']}: {plan['doses']} doses, {usd(plan['price'])}"
@@ -120,16 +128,24 @@ def show_lines(provider: dict[str, Any]) -> list[tuple[str, list[str]]]:
                 line += f" ({i['count']} monthly payments of {usd(i['amount'])})"
         returning = plan["returning_price"]
         line += "; returning clients: " + (
-            "not offered" if returning == "not_offered" else "price unknown" if returning == "unknown" else usd(returning)
+            "not offered"
+            if returning == "not_offered"
+            else "price unknown"
+            if returning == "unknown"
+            else usd(returning)
         )
         plan_lines.append(line)
         if plan.get("financing"):
-            plan_lines.append(f"  financing: from {usd(plan['financing']['monthly_from'])}/month, {label(plan['financing']['approval'])}")
+            plan_lines.append(
+                f"  financing: from {usd(plan['financing']['monthly_from'])}/month, {label(plan['financing']['approval'])}"
+            )
         included = _includes(plan["includes"])
         if included:
             plan_lines.append(f"  includes: {included}")
     for sub in provider["subscriptions"]:
-        plan_lines.append(f"{sub['name']}: {sub['doses_per_period']} doses per {sub['period']}, {usd(sub['price'])} ({sub['commitment']})")
+        plan_lines.append(
+            f"{sub['name']}: {sub['doses_per_period']} doses per {sub['period']}, {usd(sub['price'])} ({sub['commitment']})"
+        )
     if provider.get("continuation"):
         c = provider["continuation"]
         plan_lines.append(f"Continuation: {usd(c['price_per_session'])} per session ({c['requires']})")
@@ -138,21 +154,28 @@ def show_lines(provider: dict[str, Any]) -> list[tuple[str, list[str]]]:
     sections.append(("Plans and prices", plan_lines))
 
     ins = provider["insurance"]
-    ins_lines = [f"Insurance accepted: {plain(ins['accepted'])}; HSA/FSA: {label(ins['hsa_fsa'])}; superbill: {label(ins['superbill'])}"]
+    ins_lines = [
+        f"Insurance accepted: {plain(ins['accepted'])}; HSA/FSA: {label(ins['hsa_fsa'])}; superbill: {label(ins['superbill'])}"
+    ]
     if ins.get("reimbursement"):
         ins_lines.append(ins["reimbursement"])
     for state, carriers in ins["carriers_by_state"].items():
         ins_lines.append(f"{state}: {', '.join(carriers)}")
     ins_lines += ins["notes"]
     fin = provider["financing"]
-    ins_lines.append(f"Financing: {plain(fin['available'])}" + (f", from {usd(fin['monthly_from'])}/month" if fin.get("monthly_from") is not None else ""))
+    ins_lines.append(
+        f"Financing: {plain(fin['available'])}"
+        + (f", from {usd(fin['monthly_from'])}/month" if fin.get("monthly_from") is not None else "")
+    )
     if fin.get("approval_note"):
         ins_lines.append(fin["approval_note"])
     if fin["checkout_installments"]:
         ins_lines.append(f"Pay later at checkout: {', '.join(fin['checkout_installments'])}")
     ins_lines += fin["notes"]
     consult = provider["consultation"]
-    ins_lines.append(f"Consultation: {label(consult['cost'])}" + (f" — {consult['note']}" if consult.get("note") else ""))
+    ins_lines.append(
+        f"Consultation: {label(consult['cost'])}" + (f" — {consult['note']}" if consult.get("note") else "")
+    )
     sections.append(("Paying", ins_lines))
 
     av = provider["availability"]
@@ -163,7 +186,10 @@ def show_lines(provider: dict[str, Any]) -> list[tuple[str, list[str]]]:
     if av.get("note"):
         av_lines.append(av["note"])
     for clinic in av["in_clinic"]:
-        av_lines.append(f"In clinic, {clinic['state']}: {', '.join(clinic['offers'])}" + (f" ({clinic['note']})" if clinic.get("note") else ""))
+        av_lines.append(
+            f"In clinic, {clinic['state']}: {', '.join(clinic['offers'])}"
+            + (f" ({clinic['note']})" if clinic.get("note") else "")
+        )
     sections.append(("Availability", av_lines))
 
     care = provider["care"]
@@ -190,8 +216,11 @@ def show_lines(provider: dict[str, Any]) -> list[tuple[str, list[str]]]:
 
 def _includes(includes: dict[str, Any]) -> str:
     parts = []
-    for key, words in (("clinician_consults", "clinician consults"), ("psychotherapy_sessions", "psychotherapy sessions"),
-                       ("coaching_sessions", "coaching sessions")):
+    for key, words in (
+        ("clinician_consults", "clinician consults"),
+        ("psychotherapy_sessions", "psychotherapy sessions"),
+        ("coaching_sessions", "coaching sessions"),
+    ):
         if includes.get(key) is not None:
             parts.append(f"{includes[key]} {words}")
     if includes.get("unlimited_messaging"):
@@ -203,15 +232,26 @@ def _includes(includes: dict[str, Any]) -> str:
 def _notes_and_sources(entry: dict[str, Any]) -> list[tuple[str, list[str]]]:
     titles = {s["id"]: s["title"] for s in entry["sources"]}
     notes = [f"{n['text']} [source: {titles[n['source']]}]" for n in entry["notes"]]
-    sources = [f"{s['title']}{', ' + s['publisher'] if s.get('publisher') else ''} — {s['url']} ({s['date']})" for s in entry["sources"]]
+    sources = [
+        f"{s['title']}{', ' + s['publisher'] if s.get('publisher') else ''} — {s['url']} ({s['date']})"
+        for s in entry["sources"]
+    ]
     return [("Notes from other sources", notes), ("Sources", sources)]
 
 
 def _alternative_lines(alt: dict[str, Any]) -> list[tuple[str, list[str]]]:
     titles = {s["id"]: s["title"] for s in alt["sources"]}
     sections = [
-        (alt["name"], [alt["summary"], f"Setting: {alt['setting']}", f"FDA approved: {label(alt['fda_approved'])}",
-                       f"Insurance: {alt['insurance']}", f"Data as of {alt['as_of']}"]),
+        (
+            alt["name"],
+            [
+                alt["summary"],
+                f"Setting: {alt['setting']}",
+                f"FDA approved: {label(alt['fda_approved'])}",
+                f"Insurance: {alt['insurance']}",
+                f"Data as of {alt['as_of']}",
+            ],
+        ),
         ("Cost", [f"{c['text']} [source: {titles[c['source']]}]" for c in alt["cost"]]),
         ("Who it suits", alt["suits"]),
         ("Drawbacks", alt["drawbacks"]),

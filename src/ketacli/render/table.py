@@ -22,7 +22,9 @@ def column_widths(rows: list[dict[str, Any]], columns: list[Column], width: int)
     columns, the provider name and the total, never are); spare room goes to the columns that wrap.
     """
     texts = {c.key: [c.header, *(c.cell(row) for row in rows)] for c in columns}
-    floor = {key: max(len(word) for text in values for word in text.split() or [""]) or 1 for key, values in texts.items()}
+    floor = {
+        key: max(len(word) for text in values for word in text.split() or [""]) or 1 for key, values in texts.items()
+    }
     natural = {key: max(max(len(text) for text in values), floor[key]) for key, values in texts.items()}
     shown = list(columns)
 

@@ -1,0 +1,42 @@
+"""Docs that cannot drift: every command has help text and appears in the README."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+
+
+def commands() -> list[str]:
+    from typer.main import get_command
+
+    from ketacli.cli import app
+
+    root = get_command(app)
+    names = []
+    for name, command in root.commands.items():
+        sub = getattr(command, "commands", None)
+        names += [f"{name} {child}" for child in sub] if sub else [name]
+    return names
+
+
+@pytest.mark.parametrize("command", commands())
+def test_command_has_help_and_is_documented(cli, command):
+    result = cli(*command.split(), "--help")
+    assert result.code == 0
+    assert len(result.stdout.splitlines()) > 3
+    assert f"ketacli {command}" in README, f"README does not mention `ketacli {command}`"
+
+
+def test_quickstart_has_exactly_the_two_commands():
+    quickstart = README.split("## Quickstart", 1)[1].split("\n## ", 1)[0]
+    blocks = [block.split("\n", 1)[1].strip() for block in quickstart.split("```sh")[1:]]
+    commands = [block.split("```")[0].strip() for block in blocks]
+    assert commands == ["pip install . && ketacli compare --state TX", "pip install -e '.[test]' && pytest"]
+
+
+def test_ci_runs_the_readme_test_command():
+    ci = (Path(__file__).resolve().parents[1] / ".ci" / "run").read_text()
+    assert "pip install -e '.[test]' && pytest" in ci

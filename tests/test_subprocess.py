@@ -1,0 +1,143 @@
+"""What users do in a shell: `python -m ketacli`, the console script, pipes, start-up imports."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from conftest import catalogue_document, write_catalogue
+
+
+def env_for(tmp_path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KETACLI_")}
+    env.update({"KETACLI_CACHE_DIR": str(tmp_path / "cache"), "NO_COLOR": "1"}, **extra)
+    env.pop("COLUMNS", None)
+    return env
+
+
+def ketacli(tmp_path, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "ketacli", *args],
+        capture_output=True,
+        text=True,
+        env=env_for(tmp_path, **extra),
+        timeout=60,
+    )
+
+
+def test_python_dash_m(tmp_path):
+    result = ketacli(tmp_path, "cost", "--doses", "12", "--json")
+    assert result.returncode == 0
+    assert json.loads(result.stdout)[0]["id"] == "joyous"
+
+
+def test_console_script_from_another_directory(tmp_path):
+    script = shutil.which("ketacli", path=os.path.dirname(sys.executable))
+    if script is None:
+        pytest.skip("console script not installed next to this interpreter")
+    result = subprocess.run(
+        [script, "compare", "--state", "TX", "--json"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env_for(tmp_path),
+        timeout=60,
+    )
+    assert result.returncode == 0
+    assert len(json.loads(result.stdout)) == 4
+
+
+@pytest.mark.parametrize("unbuffered", ["", "1"])
+@pytest.mark.parametrize(
+    "command",
+    ["compare --json", "compare --state TX", "cost --doses 12 --json", "show innerwell", "providers"],
+)
+def test_pipe_closed_early_ends_quietly(tmp_path, command, unbuffered):
+    """`ketacli ... | head -c 1`: nothing on stderr, exit 0 (see README, exit codes)."""
+    shell = f"{sys.executable} -m ketacli {command} | head -c 1"
+    env = env_for(tmp_path, PYTHONUNBUFFERED=unbuffered) if unbuffered else env_for(tmp_path)
+    result = subprocess.run(["bash", "-o", "pipefail", "-c", shell], capture_output=True, env=env, timeout=60)
+    assert len(result.stdout) == 1
+    assert result.stderr in (b"", b"ketacli: prices as of 2025-06-13; check the provider for today's prices\n")
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("unbuffered", ["", "1"])
+def test_reader_gone_before_writing(tmp_path, unbuffered):
+    """A large output into a pipe whose reader has already closed: EPIPE on the first write."""
+    document = catalogue_document()
+    base = document["providers"][0]
+    for index in range(300):
+        clone = dict(base, id=f"clone-{index}", name=f"Clone {index}")
+        document["providers"].append(clone)
+    path = write_catalogue(tmp_path / "big.toml", document)
+    env = env_for(tmp_path, PYTHONUNBUFFERED=unbuffered) if unbuffered else env_for(tmp_path)
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        process = subprocess.run(
+            [sys.executable, "-m", "ketacli", "--catalog", str(path), "compare", "--json"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+    finally:
+        os.close(write_end)
+    assert process.stderr == ""
+    assert process.returncode == 0
+
+
+def imported_modules(tmp_path, *args: str) -> set[str]:
+    code = (
+        "import sys, io, contextlib\n"
+        "from ketacli.cli import run\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):\n"
+        f"    run({list(args)!r})\n"
+        "print('\\n'.join(sorted(sys.modules)))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env_for(tmp_path), timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    return set(result.stdout.split())
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--help"], ["compare", "--help"]])
+def test_version_and_help_stay_lean(tmp_path, args):
+    modules = imported_modules(tmp_path, *args)
+    assert "ketacli.models" not in modules
+    assert "rich.table" not in modules
+    assert "pydantic" not in modules
+    assert "tomllib" not in modules
+
+
+def test_hot_path_skips_validation_when_cached(tmp_path):
+    ketacli(tmp_path, "compare", "--state", "TX", "--json")  # fills the cache
+    modules = imported_modules(tmp_path, "compare", "--state", "TX", "--json")
+    assert "ketacli.models" not in modules
+    assert "pydantic" not in modules
+    assert "tomllib" not in modules
+    assert "rich" not in modules
+
+
+def test_interrupt_exit_code(tmp_path):
+    code = (
+        "import signal, sys\n"
+        "from ketacli import cli\n"
+        "def boom(*a, **k):\n"
+        "    raise KeyboardInterrupt\n"
+        "cli.load = boom\n"
+        "sys.exit(cli.run(['providers']))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env_for(tmp_path), timeout=60
+    )
+    assert result.returncode == 130
+    assert "Traceback" not in result.stderr
