@@ -55,7 +55,7 @@ def test_console_script_from_another_directory(tmp_path):
 @pytest.mark.parametrize("unbuffered", ["", "1"])
 @pytest.mark.parametrize(
     "command",
-    ["compare --json", "compare --state TX", "cost --doses 12 --json", "show innerwell", "providers"],
+    ["compare --json", "compare --state TX", "cost --doses 12 --json", "show innerwell", "states", "map"],
 )
 def test_pipe_closed_early_ends_quietly(tmp_path, command, unbuffered):
     """`ketacli ... | head -c 1`: nothing on stderr, exit 0 (see README, exit codes)."""

@@ -1,377 +1,56 @@
-"""The command line: a thin typer layer. The only module that touches streams, exit codes and the environment.
+"""The command line: a thin typer layer over query, pricing and the renderers.
 
-Start-up matters (scripts call `ketacli compare --json` in loops), so only typer and the standard library
-are imported at module level; the catalogue schema, TOML, rich and csv load inside the commands that
-need them (ruff TID253 enforces this; tests/test_startup.py checks it).
+Only this module, cli_base.py and cli_places.py touch streams, exit codes and the environment. Start-up
+matters (scripts call `ketacli compare --json` in loops), so only typer and the standard library are
+imported at module level; the catalogue schema, TOML, rich and csv load inside the commands that need
+them (ruff TID253 enforces this; tests/test_subprocess.py checks it).
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal, NoReturn
+from typing import Annotated, Any, Literal, NoReturn
 
 import typer
 
-from . import __version__
-from .errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, KetaError, UsageError
-from .states import STATE_NAMES, resolve_state, suggest_states
-
-if TYPE_CHECKING:
-    from rich.console import Console
-
-    from .catalogue import LoadedCatalogue
-    from .query import Result
-
-FormatName = Literal["table", "json", "csv", "markdown"]
-
-app = typer.Typer(
-    name="ketacli",
-    help="Compare US at-home ketamine therapy providers: availability, real costs, insurance, safety. "
-    "Informational, not medical advice.",
-    no_args_is_help=True,
-    add_completion=True,
-    rich_markup_mode=None,
-    pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
+from . import cli_places  # noqa: F401  (registers states, map, insurance, alternatives, safety)
+from .cli_base import (
+    DoseLevelOption,
+    FormatOption,
+    InsuranceOption,
+    JsonOption,
+    PayInFullOption,
+    PipeClosed,
+    ReturningOption,
+    ShowExcludedOption,
+    StateOption,
+    Terminal,
+    _check_doses,
+    _complete_provider,
+    _dose_level,
+    _max_bytes,
+    _pick,
+    _settings,
+    app,
+    catalog_app,
+    data_console,
+    emit,
+    load,
+    note,
+    output_format,
+    parse_fields,
+    parse_state,
+    parse_usd,
+    prices_as_of,
+    print_rich,
+    render_rows,
+    report_excluded,
 )
-catalog_app = typer.Typer(
-    help="Validate, describe and export catalogue files.", no_args_is_help=True, rich_markup_mode=None
-)
-app.add_typer(catalog_app, name="catalog")
+from .errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, KetaError
 
-
-# --------------------------------------------------------------------------------------------------- terminal
-
-
-@dataclass(frozen=True)
-class Terminal:
-    """Width, colour and TTY, decided once from the environment (injectable in tests)."""
-
-    is_tty: bool
-    width: int | None  # None: not a terminal and no COLUMNS, so never cut the output
-    color: bool
-
-    @classmethod
-    def detect(cls, stream: Any = None) -> Terminal:
-        stream = stream or sys.stdout
-        is_tty = bool(getattr(stream, "isatty", lambda: False)())
-        columns = os.environ.get("COLUMNS", "")
-        width: int | None = int(columns) if columns.isdigit() and int(columns) > 0 else None
-        if width is None and is_tty:
-            import shutil
-
-            width = shutil.get_terminal_size().columns
-        no_color = bool(os.environ.get("NO_COLOR"))
-        force = bool(os.environ.get("FORCE_COLOR"))
-        return cls(is_tty=is_tty, width=width, color=(is_tty or force) and not no_color)
-
-
-def data_console(terminal: Terminal) -> Console:
-    """A console for catalogue data: no markup, no emoji codes, no highlighting."""
-    from rich.console import Console
-
-    return Console(
-        file=sys.stdout,
-        width=terminal.width or 10_000,
-        no_color=not terminal.color,
-        color_system="auto" if terminal.color else None,
-        force_terminal=terminal.color,
-        markup=False,
-        emoji=False,
-        highlight=False,
-        soft_wrap=False,
-    )
-
-
-class PipeClosed(Exception):
-    """stdout's reader went away. Not an OSError, so typer's own EPIPE handling (exit 1) stays out of it."""
-
-
-def emit(text: str) -> None:
-    """Write data to stdout and flush now, inside the command, so a closed pipe is handled here."""
-    try:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        raise PipeClosed from None
-
-
-def print_rich(console: Console, *renderables: Any) -> None:
-    """console.print with the same closed-pipe handling as emit()."""
-    try:
-        console.print(*renderables)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        raise PipeClosed from None
-
-
-def note(message: str) -> None:
-    """A line for people on stderr (never parsed as markup)."""
-    sys.stderr.write(f"ketacli: {message}\n")
-
-
-# --------------------------------------------------------------------------------------------------- shared state
-
-
-@dataclass
-class Settings:
-    catalog: Path | None = None
-    debug: bool = False
-
-
-_settings = Settings()
-
-
-def load() -> LoadedCatalogue:
-    """The catalogue chosen by --catalog / KETACLI_CATALOG, or the built-in one, through the cache."""
-    from .catalogue import DEFAULT_MAX_BYTES, load_catalogue
-
-    return load_catalogue(_settings.catalog, cache_dir=_cache_dir(), max_bytes=_max_bytes(DEFAULT_MAX_BYTES))
-
-
-def _cache_dir() -> Path | None:
-    if os.environ.get("KETACLI_NO_CACHE"):
-        return None
-    if os.environ.get("KETACLI_CACHE_DIR"):
-        return Path(os.environ["KETACLI_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "ketacli"
-
-
-def _max_bytes(default: int) -> int:
-    value = os.environ.get("KETACLI_MAX_CATALOG_BYTES", "")
-    if not value:
-        return default
-    if not value.isdigit():
-        raise UsageError(f"KETACLI_MAX_CATALOG_BYTES must be a whole number of bytes, not {value!r}")
-    return int(value)
-
-
-def _version(value: bool) -> None:
-    if value:
-        emit(f"ketacli {__version__}\n")
-        raise typer.Exit()
-
-
-@app.callback()
-def root(
-    catalog: Annotated[
-        Path | None,
-        typer.Option(
-            "--catalog",
-            envvar="KETACLI_CATALOG",
-            help="Catalogue file to use instead of the built-in one.",
-            dir_okay=False,
-            show_default=False,
-        ),
-    ] = None,
-    debug: Annotated[bool, typer.Option("--debug", help="Show a traceback on errors (also KETACLI_DEBUG=1).")] = False,
-    version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
-    ] = False,
-) -> None:
-    """Compare US at-home ketamine therapy providers. Informational, not medical advice."""
-    _settings.catalog = catalog
-    _settings.debug = debug or _settings.debug
-
-
-# --------------------------------------------------------------------------------------------------- option helpers
-
-
-def _complete_state(incomplete: str) -> list[str]:
-    return [code for code in STATE_NAMES if code.lower().startswith(incomplete.lower())]
-
-
-def _complete_provider(incomplete: str) -> list[str]:
-    try:
-        return [p["id"] for p in load().providers if p["id"].startswith(incomplete.lower())]
-    except KetaError:
-        return []
-
-
-def _complete_carrier(incomplete: str) -> list[str]:
-    from .query import all_carriers
-
-    try:
-        return [c for c in all_carriers(load()) if c.lower().startswith(incomplete.lower())]
-    except KetaError:
-        return []
-
-
-def parse_state(value: str | None) -> str | None:
-    if value is None:
-        return None
-    code = resolve_state(value)
-    if code is None:
-        hint = suggest_states(value)
-        raise UsageError(
-            f"unknown state {value!r}"
-            + (
-                f"; did you mean {', '.join(hint)}?"
-                if hint
-                else "; use a two-letter code like TX or a name like 'New York'"
-            )
-        )
-    return code
-
-
-def parse_usd(value: float | None, flag: str) -> int | None:
-    if value is None:
-        return None
-    from decimal import Decimal
-
-    amount = Decimal(str(value))
-    if amount < 0:
-        raise UsageError(f"{flag} must not be negative (got {value})")
-    return int((amount * 100).to_integral_value())
-
-
-def output_format(fmt: FormatName | None, as_json: bool) -> FormatName:
-    if as_json:
-        return "json"
-    if fmt is not None:
-        return fmt
-    env = os.environ.get("KETACLI_FORMAT", "").strip().lower()
-    if env:
-        if env not in ("table", "json", "csv", "markdown"):
-            raise UsageError(f"KETACLI_FORMAT must be one of table, json, csv, markdown (got {env!r})")
-        return env  # type: ignore[return-value]
-    return "table"
-
-
-FormatOption = Annotated[
-    FormatName | None,
-    typer.Option("--format", "-f", help="Output format (default: table, or KETACLI_FORMAT).", show_default=False),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Shortcut for --format json.")]
-StateOption = Annotated[
-    str | None,
-    typer.Option(
-        "--state",
-        "-s",
-        help="Two-letter code or name, any case (TX, texas, 'new york').",
-        autocompletion=_complete_state,
-        show_default=False,
-    ),
-]
-InsuranceOption = Annotated[
-    str | None,
-    typer.Option(
-        "--insurance",
-        "-i",
-        help="Insurance carrier (forgiving: 'aetna', 'uhc', 'bcbs'); needs --state.",
-        autocompletion=_complete_carrier,
-        show_default=False,
-    ),
-]
-ReturningOption = Annotated[
-    bool, typer.Option("--returning", help="You completed a program before: returning-client prices apply.")
-]
-PayInFullOption = Annotated[bool, typer.Option("--pay-in-full", help="Pay up front where that saves money.")]
-DoseLevelOption = Annotated[
-    Literal["standard", "very-low"] | None,
-    typer.Option("--dose-level", help="Keep only standard or very-low-dose providers.", show_default=False),
-]
-ShowExcludedOption = Annotated[
-    bool, typer.Option("--show-excluded", "--explain", help="List providers left out, with the reasons.")
-]
-
-
-def _dose_level(value: str | None) -> Literal["standard", "very_low"] | None:
-    return None if value is None else "very_low" if value == "very-low" else "standard"
-
-
-def _check_doses(doses: int | None) -> None:
-    from .pricing import MAX_DOSES
-
-    if doses is not None and not 1 <= doses <= MAX_DOSES:
-        raise UsageError(f"--doses must be between 1 and {MAX_DOSES} (got {doses})")
-
-
-# --------------------------------------------------------------------------------------------------- output
-
-
-def render_rows(
-    rows: list[dict[str, Any]],
-    columns: list[Any],
-    fmt: FormatName,
-    *,
-    fields: list[str] | None = None,
-    json_rows: list[dict[str, Any]] | None = None,
-    title: str | None = None,
-) -> None:
-    """One place mapping a format to its renderer (tables for people, the rest for scripts)."""
-    from .query import strip_private
-
-    if fmt == "json":
-        from .render.jsonfmt import to_json
-
-        emit(to_json(json_rows if json_rows is not None else [_pick(strip_private(r), fields) for r in rows]))
-    elif fmt == "csv":
-        from .render.csvfmt import to_csv
-
-        emit(to_csv(rows, fields or [c.key for c in columns if c.key != "markers"]))
-    elif fmt == "markdown":
-        from .render.markdown import to_markdown
-
-        emit(to_markdown(rows, columns))
-    elif fmt == "table":
-        if not rows:
-            return
-        from .render.table import build_table
-
-        console = data_console(Terminal.detect())
-        print_rich(console, build_table(rows, columns, console, title))
-    else:  # pragma: no cover - typer restricts the choice
-        _never(fmt)
-
-
-def _never(value: NoReturn) -> NoReturn:
-    raise AssertionError(f"unhandled format {value!r}")
-
-
-def _pick(row: dict[str, Any], fields: list[str] | None) -> dict[str, Any]:
-    return row if fields is None else {f: row.get(f) for f in fields}
-
-
-def parse_fields(value: str | None, valid: list[str]) -> list[str] | None:
-    if value is None:
-        return None
-    fields = [f.strip() for f in value.split(",") if f.strip()]
-    unknown = [f for f in fields if f not in valid]
-    if unknown or not fields:
-        raise UsageError(
-            f"unknown field {', '.join(map(repr, unknown)) or '(none given)'}; valid fields: {', '.join(valid)}"
-        )
-    return fields
-
-
-def report_excluded(result: Result, fmt: FormatName, show: bool) -> list[dict[str, Any]]:
-    """Excluded providers: reasons on stderr for people; JSON rows only when asked for."""
-    if fmt == "json":
-        if not show:
-            return []
-        return [
-            {"id": e.provider["id"], "name": e.provider["name"], "excluded": True, "reasons": e.reasons}
-            for e in result.excluded
-        ]
-    if result.excluded and (show or fmt == "table"):
-        for entry in result.excluded:
-            note(f"left out {entry.provider['name']}: {'; '.join(entry.reasons)}")
-    return []
-
-
-def prices_as_of(rows: list[dict[str, Any]]) -> None:
-    dates = sorted({r["as_of"] for r in rows})
-    if dates:
-        note(
-            f"prices as of {dates[0]}"
-            + (f" to {dates[-1]}" if len(dates) > 1 else "")
-            + "; check the provider for today's prices"
-        )
+__all__ = ["app", "main", "run"]
 
 
 # --------------------------------------------------------------------------------------------------- commands

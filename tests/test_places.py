@@ -1,0 +1,228 @@
+"""states, map, insurance, alternatives, safety: exact matrices from the guide's facts, JSON parsed back."""
+
+from __future__ import annotations
+
+import pytest
+
+from ketacli.render.usmap import COLUMNS, ROWS, TILES
+from ketacli.states import STATE_CODES
+
+
+def test_states_texas_all_four(cli):
+    detail = cli("states", "TX", "--json").json()
+    assert detail["served"] == ["innerwell", "better-u", "mindbloom", "joyous"]
+    assert detail["not_served"] == [] and detail["unknown"] == []
+    assert "Zelis" in detail["insurance"]["innerwell"]
+
+
+@pytest.mark.parametrize("state", ["ID", "idaho", "Idaho"])
+def test_states_idaho(cli, state):
+    detail = cli("states", state, "--json").json()
+    assert (detail["served"], detail["not_served"], detail["unknown"]) == (
+        ["innerwell"],
+        [],
+        ["better-u", "mindbloom", "joyous"],
+    )
+    assert detail["insurance"] == {}
+
+
+def test_states_alabama(cli):
+    detail = cli("states", "AL", "--json").json()
+    assert (detail["served"], detail["not_served"], detail["unknown"]) == (
+        [],
+        ["innerwell"],
+        ["better-u", "mindbloom", "joyous"],
+    )
+
+
+def test_states_new_york_in_person(cli):
+    detail = cli("states", "new york", "--json").json()
+    assert [(c["provider"], c["ketamine_sessions"]) for c in detail["in_clinic"]] == [
+        ("innerwell", True),
+        ("better-u", True),
+    ]
+    text = cli("states", "CA").stdout
+    assert "In person: Innerwell: In-person consultations, Follow-up visits (no ketamine sessions)" in text
+
+
+def test_states_text(cli):
+    assert cli("states", "AL").stdout == (
+        "Alabama (AL)\n"
+        "  Served: —\n"
+        "  Not served: Innerwell\n"
+        "  Unknown (check with the provider): Better U, Mindbloom, Joyous\n"
+    )
+
+
+def test_state_matrix(cli):
+    data = cli("states", "--json").json()
+    assert [(p["id"], p["states_reported"], p["list_complete"]) for p in data["providers"]] == [
+        ("innerwell", 25, True),
+        ("better-u", 31, False),
+        ("mindbloom", 35, False),
+        ("joyous", 30, False),
+    ]
+    states = {row["state"]: row for row in data["states"]}
+    assert len(states) == 51
+    assert states["TX"]["providers"] == dict.fromkeys(["innerwell", "better-u", "mindbloom", "joyous"], "served")
+    assert states["AL"]["providers"]["innerwell"] == "not_served"
+    assert (states["ID"]["served"], states["ID"]["unknown"]) == (1, 3)
+    assert sum(row["providers"]["innerwell"] == "served" for row in data["states"]) == 25
+
+
+def test_state_matrix_table(cli):
+    out = cli("states", env={"COLUMNS": "160"}).stdout
+    texas = next(line for line in out.splitlines() if "│ TX" in line)
+    assert texas.count("✓") == 4
+    assert "✗ not served" in out and "? unknown" in out
+
+
+def test_unknown_state_argument(cli):
+    result = cli("states", "Tejas")
+    assert result.code == 2 and result.stderr.startswith("ketacli: error: unknown state 'Tejas'")
+
+
+def test_tile_layout():
+    assert set(TILES) == STATE_CODES and len(TILES) == 51
+    assert len(set(TILES.values())) == 51
+    assert all(0 <= r < ROWS and 0 <= c < COLUMNS for r, c in TILES.values())
+    # Placement: west coast on the left, Maine top right, Texas and Florida at the bottom.
+    assert TILES["WA"][1] == TILES["OR"][1] == TILES["CA"][1] == 0
+    assert TILES["ME"] == (0, 10)
+    assert TILES["TX"][0] == TILES["FL"][0] == ROWS - 1
+    assert TILES["NY"][1] > TILES["OH"][1] > TILES["IL"][1]
+
+
+def test_map_json(cli):
+    tiles = {t["state"]: t for t in cli("map", "--json").json()}
+    assert len(tiles) == 51
+    assert (tiles["TX"]["row"], tiles["TX"]["column"], tiles["TX"]["served"]) == (7, 3, 4)
+    assert (tiles["ID"]["served"], tiles["ID"]["unknown"]) == (1, 3)
+    one = {t["state"]: t["availability"] for t in cli("map", "--provider", "innerwell", "--json").json()}
+    assert (one["TX"], one["AL"]) == ("served", "not_served")
+
+
+def map_cells(text: str) -> dict[str, str]:
+    """Read the map back: each tile's code line and the label under it."""
+    lines = text.splitlines()
+    cells = {}
+    for top, bottom in zip(lines[0:16:2], lines[1:16:2], strict=True):
+        for column in range(COLUMNS):
+            code = top[column * 7 : column * 7 + 6].strip()
+            if code:
+                cells[code] = bottom[column * 7 : column * 7 + 6].strip()
+    return cells
+
+
+def test_map_without_colour_carries_the_meaning(cli):
+    result = cli("map", env={"NO_COLOR": "1"})
+    assert "\x1b" not in result.stdout
+    cells = map_cells(result.stdout)
+    assert len(cells) == 51
+    assert (cells["TX"], cells["ID"], cells["AL"], cells["CA"]) == ("4", "1+3?", "0+3?", "4")
+    assert "'+N?' = N more whose availability is unknown" in result.stdout
+
+
+def test_map_one_provider_symbols(cli):
+    cells = map_cells(cli("map", "-p", "Innerwell").stdout)
+    assert (cells["TX"], cells["AL"], cells["MT"]) == ("✓", "✗", "✓")
+    cells = map_cells(cli("map", "-p", "joyous").stdout)
+    assert (cells["TX"], cells["AL"]) == ("✓", "?")
+
+
+def test_map_with_colour_same_text(cli):
+    plain = cli("map", env={"NO_COLOR": "1"}).stdout
+    coloured = cli("map", env={"NO_COLOR": "", "FORCE_COLOR": "1"}).stdout
+    assert "\x1b[" in coloured
+    import re
+
+    assert re.sub(r"\x1b\[[0-9;]*m", "", coloured) == plain
+
+
+def test_map_rejects_alternatives(cli):
+    result = cli("map", "--provider", "spravato")
+    assert result.code == 2 and "alternative" in result.stderr
+
+
+def test_insurance_by_state(cli):
+    rows = {r["id"]: r for r in cli("insurance", "--state", "WA", "--json").json()}
+    assert rows["innerwell"]["carriers_by_state"] == {
+        "WA": ["Aetna", "Cigna/Evernorth Behavioral Health", "Regence BlueShield", "UnitedHealthcare/Optum"]
+    }
+    assert rows["better-u"]["accepts_insurance"] is False
+    assert rows["better-u"]["instead"] == "HSA/FSA accepted, may be reimbursed"
+    assert rows["mindbloom"]["instead"] == "HSA/FSA may be possible, superbill for reimbursement"
+
+
+@pytest.mark.parametrize(
+    ("alias", "states"),
+    [
+        ("uhc", ["CA", "NY", "TX", "WA"]),
+        ("optum", ["CA", "NY", "TX", "WA"]),
+        ("bcbs", ["IL", "TX"]),
+        (
+            "evernorth",
+            [
+                "AZ",
+                "CA",
+                "CO",
+                "CT",
+                "FL",
+                "IL",
+                "IA",
+                "MA",
+                "MI",
+                "NH",
+                "NJ",
+                "NY",
+                "OH",
+                "OR",
+                "PA",
+                "TN",
+                "TX",
+                "VA",
+                "WA",
+            ],
+        ),
+    ],
+)
+def test_insurance_by_carrier_alias(cli, alias, states):
+    rows = {r["id"]: r for r in cli("insurance", "--carrier", alias, "--json").json()}
+    assert list(rows["innerwell"]["carriers_by_state"]) == states
+
+
+def test_insurance_state_and_carrier(cli):
+    rows = {r["id"]: r for r in cli("insurance", "-s", "ID", "-c", "aetna", "--json").json()}
+    assert rows["innerwell"]["carriers_by_state"] == {}
+    text = cli("insurance", "-s", "ID", "-c", "aetna").stdout
+    assert "Innerwell: no accepted insurance here; instead: HSA/FSA accepted, superbill for reimbursement" in text
+
+
+def test_insurance_unknown_carrier(cli):
+    result = cli("insurance", "--carrier", "acme")
+    assert result.code == 2 and "no insurance carrier matches 'acme'" in result.stderr
+
+
+def test_alternatives(cli):
+    data = {a["id"]: a for a in cli("alternatives", "--json").json()}
+    assert set(data) == {"spravato", "infusion-clinics"}
+    assert data["spravato"]["kind"] == "nasal_spray"
+    assert "as little as $10 per treatment" in data["spravato"]["cost"][0]["text"]
+    text = cli("alternatives").stdout
+    assert "at least two hours of monitoring" in text and "$495-$800 per infusion" in text
+
+
+def test_safety(cli):
+    data = cli("safety", "--json").json()
+    assert "Those who are pregnant or breastfeeding (ketamine could harm your baby)" in data["look_elsewhere"]
+    assert "Slowed breathing (that, in severe cases, can lead to death)" in data["side_effects_short_term"]
+    text = cli("safety").stdout
+    assert text.startswith("Informational, not medical advice: talk to a clinician")
+
+
+def test_completion_of_states_providers_and_carriers():
+    from ketacli.cli_base import _complete_carrier, _complete_provider, _complete_state
+
+    assert _complete_state("n") == ["NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND"]
+    assert _complete_provider("b") == ["better-u"]
+    assert _complete_carrier("cig") == ["Cigna/Evernorth Behavioral Health"]
