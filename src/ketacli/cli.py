@@ -44,6 +44,7 @@ from .cli_base import (
     parse_state,
     parse_usd,
     prices_as_of,
+    printable,
     print_rich,
     render_rows,
     report_excluded,
@@ -311,7 +312,7 @@ def catalog_validate(
         model = validate_document(parse_toml(raw, str(target)), str(target))
     except CatalogueError as exc:
         for problem in exc.problems or [str(exc)]:
-            sys.stderr.write(f"{problem}\n")
+            sys.stderr.write(f"{printable(problem)}\n")
         count = len(exc.problems) or 1
         raise KetaError(f"{target}: invalid ({count} problem{'s' if count != 1 else ''})") from None
     emit(f"{target}: valid ({len(model.providers)} providers, {len(model.alternatives)} alternatives)\n")
@@ -409,7 +410,7 @@ def _usage_error(exc: Any) -> int:
 
 
 def _fail(message: str, code: int) -> int:
-    sys.stderr.write(f"ketacli: error: {message}\n")
+    sys.stderr.write(f"ketacli: error: {printable(message)}\n")
     return code
 
 

@@ -11,6 +11,7 @@ need them (ruff TID253 enforces this; tests/test_startup.py checks it).
 from __future__ import annotations
 
 import os
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,9 +112,17 @@ def print_rich(console: Console, *renderables: Any) -> None:
         raise PipeClosed from None
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """Show control characters (in a path or value the user typed) as escapes instead of sending them to the terminal."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
+
+
 def note(message: str) -> None:
     """A line for people on stderr (never parsed as markup)."""
-    sys.stderr.write(f"ketacli: {message}\n")
+    sys.stderr.write(f"ketacli: {printable(message)}\n")
 
 
 # --------------------------------------------------------------------------------------------------- shared state
