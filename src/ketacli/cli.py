@@ -44,8 +44,8 @@ from .cli_base import (
     parse_state,
     parse_usd,
     prices_as_of,
-    printable,
     print_rich,
+    printable,
     render_rows,
     report_excluded,
 )
