@@ -3,18 +3,18 @@
 The validated document is the catalogue as plain JSON-compatible data (`Catalogue.model_dump(mode="json")`):
 money as numbers of dollars, dates as ISO strings. Everything downstream (query, pricing, renderers)
 reads that document, so a run whose catalogue is unchanged can take it from a cache and never import
-pydantic or parse TOML. The cache key is the file's SHA-256 plus the schema's own fingerprint, so an
-edited catalogue or a changed schema is always validated afresh.
+pydantic or parse TOML. The cache key is a checksum of the file's bytes plus the schema's own fingerprint,
+so an edited catalogue or a changed schema is always validated afresh. (CRC-32 and Adler-32 with the
+length, not SHA-256: importing OpenSSL costs more start-up time than the rest of the hot path, and the
+cache is no security boundary, since it only ever holds documents that passed validation.)
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-from dataclasses import dataclass
-from importlib import resources
+import zlib
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import __version__
 from .errors import CatalogueError
@@ -23,8 +23,7 @@ DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 _CACHE_KEEP = 8
 
 
-@dataclass(frozen=True)
-class LoadedCatalogue:
+class LoadedCatalogue(NamedTuple):
     """A validated catalogue document and where it came from."""
 
     path: str
@@ -41,7 +40,7 @@ class LoadedCatalogue:
 
 def builtin_catalogue_path() -> Path:
     """The providers.toml shipped in the wheel, or the repository's own in a source checkout."""
-    packaged = Path(str(resources.files("ketacli"))) / "providers.toml"
+    packaged = Path(__file__).with_name("providers.toml")  # where the wheel puts it (pyproject.toml)
     if packaged.is_file():
         return packaged
     return Path(__file__).resolve().parents[2] / "providers.toml"
@@ -157,7 +156,7 @@ def load_catalogue(
     source = path if path is not None else builtin_catalogue_path()
     shown = str(source)
     raw = read_catalogue_bytes(source, max_bytes)
-    key = hashlib.sha256(raw + b"\0" + schema_fingerprint().encode()).hexdigest()[:32]
+    key = _cache_key(raw)
     if cache_dir is not None:
         cached = _read_cache(cache_dir, key)
         if cached is not None:
@@ -167,6 +166,11 @@ def load_catalogue(
     if cache_dir is not None:
         _write_cache(cache_dir, key, data)
     return LoadedCatalogue(shown, data)
+
+
+def _cache_key(raw: bytes) -> str:
+    stamp = zlib.crc32(schema_fingerprint().encode())
+    return f"{len(raw):x}-{zlib.crc32(raw):08x}-{zlib.adler32(raw):08x}-{stamp:08x}"
 
 
 def _read_cache(cache_dir: Path, key: str) -> dict[str, Any] | None:

@@ -6,8 +6,6 @@ imported at module level; the catalogue schema, TOML, rich and csv load inside t
 them (ruff TID253 enforces this; tests/test_subprocess.py checks it).
 """
 
-from __future__ import annotations
-
 import os
 import sys
 from pathlib import Path

@@ -8,14 +8,11 @@ are imported at module level; the catalogue schema, TOML, rich and csv load insi
 need them (ruff TID253 enforces this; tests/test_startup.py checks it).
 """
 
-from __future__ import annotations
-
 import os
 import re
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, Literal, NamedTuple, NoReturn
 
 import typer
 
@@ -50,8 +47,7 @@ app.add_typer(catalog_app, name="catalog")
 # --------------------------------------------------------------------------------------------------- terminal
 
 
-@dataclass(frozen=True)
-class Terminal:
+class Terminal(NamedTuple):
     """Width, colour and TTY, decided once from the environment (injectable in tests)."""
 
     is_tty: bool
@@ -59,7 +55,7 @@ class Terminal:
     color: bool
 
     @classmethod
-    def detect(cls, stream: Any = None) -> Terminal:
+    def detect(cls, stream: Any = None) -> "Terminal":
         stream = stream or sys.stdout
         is_tty = bool(getattr(stream, "isatty", lambda: False)())
         columns = os.environ.get("COLUMNS", "")
@@ -73,7 +69,7 @@ class Terminal:
         return cls(is_tty=is_tty, width=width, color=(is_tty or force) and not no_color)
 
 
-def data_console(terminal: Terminal) -> Console:
+def data_console(terminal: Terminal) -> "Console":
     """A console for catalogue data: no markup, no emoji codes, no highlighting."""
     from rich.console import Console
 
@@ -103,7 +99,7 @@ def emit(text: str) -> None:
         raise PipeClosed from None
 
 
-def print_rich(console: Console, *renderables: Any) -> None:
+def print_rich(console: "Console", *renderables: Any) -> None:
     """console.print with the same closed-pipe handling as emit()."""
     try:
         console.print(*renderables)
@@ -128,8 +124,9 @@ def note(message: str) -> None:
 # --------------------------------------------------------------------------------------------------- shared state
 
 
-@dataclass
 class Settings:
+    """What the global options chose for this run."""
+
     catalog: Path | None = None
     debug: bool = False
 
@@ -137,7 +134,7 @@ class Settings:
 _settings = Settings()
 
 
-def load() -> LoadedCatalogue:
+def load() -> "LoadedCatalogue":
     """The catalogue chosen by --catalog / KETACLI_CATALOG, or the built-in one, through the cache."""
     from .catalogue import DEFAULT_MAX_BYTES, load_catalogue
 
@@ -361,7 +358,7 @@ def parse_fields(value: str | None, valid: list[str]) -> list[str] | None:
     return fields
 
 
-def report_excluded(result: Result, fmt: FormatName, show: bool) -> list[dict[str, Any]]:
+def report_excluded(result: "Result", fmt: FormatName, show: bool) -> list[dict[str, Any]]:
     """Excluded providers: reasons on stderr for people; JSON rows only when asked for."""
     if fmt == "json":
         if not show:

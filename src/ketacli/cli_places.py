@@ -1,7 +1,5 @@
 """Commands about places and coverage: states, map, insurance, alternatives, safety."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 import typer

@@ -16,19 +16,19 @@ with b's, finds it. Ties break on fewer surplus doses, then fewer items.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from .money import per_dose_cents, to_cents
 
 MAX_DOSES = 1000
+# Value types are NamedTuples rather than dataclasses: they are built on every run, and a dataclass
+# costs about ten times as much to define (start-up time, see benchmarks/).
 PriceBasis = Literal["list", "insured", "returning", "pay_in_full", "continuation"]
 OptionKind = Literal["plan", "subscription", "continuation"]
 
 
-@dataclass(frozen=True)
-class Option:
+class Option(NamedTuple):
     """One thing a client can buy, at the price that applies to them."""
 
     key: str
@@ -51,8 +51,7 @@ class Option:
         )
 
 
-@dataclass(frozen=True)
-class LineItem:
+class LineItem(NamedTuple):
     option: Option
     count: int
 
@@ -65,8 +64,7 @@ class LineItem:
         return self.option.price * self.count
 
 
-@dataclass(frozen=True)
-class Purchase:
+class Purchase(NamedTuple):
     """The cheapest basket for a requested dose count."""
 
     doses_requested: int
@@ -105,8 +103,7 @@ class Purchase:
         return " + ".join(parts)
 
 
-@dataclass(frozen=True)
-class OptionSet:
+class OptionSet(NamedTuple):
     first: tuple[Option, ...]  # what a new client may buy first
     later: tuple[Option, ...]  # what may follow (and what a returning client buys)
 

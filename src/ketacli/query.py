@@ -7,8 +7,7 @@ dicts plus exclusions with plain-word reasons. No I/O, no environment, no printi
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from .carriers import matching_carriers
 from .errors import UsageError
@@ -77,6 +76,15 @@ def all_carriers(catalogue: Any) -> list[str]:
     return sorted(names)
 
 
+def check_insurance(catalogue: Any, criteria: Criteria) -> None:
+    """--insurance needs a state, and must name a carrier found somewhere in the catalogue."""
+    if criteria.insurance is None:
+        return
+    if criteria.state is None:
+        raise UsageError("--insurance needs --state: accepted carriers differ from state to state")
+    check_carrier(catalogue, criteria.insurance)
+
+
 def check_carrier(catalogue: Any, query: str) -> None:
     """A carrier query must match something somewhere; otherwise list the known carriers."""
     if not matching_carriers(query, all_carriers(catalogue)):
@@ -92,8 +100,7 @@ def accepted_carriers(provider: dict[str, Any], state: str, query: str) -> list[
     return matching_carriers(query, insurance["carriers_by_state"].get(state, []))
 
 
-@dataclass(frozen=True)
-class Criteria:
+class Criteria(NamedTuple):
     """What the user asked for. Money in cents; state already resolved to a code."""
 
     state: str | None = None
@@ -117,19 +124,13 @@ class Criteria:
     reverse: bool = False
     limit: int | None = None
 
-    def __post_init__(self) -> None:
-        if self.insurance is not None and self.state is None:
-            raise UsageError("--insurance needs --state: accepted carriers differ from state to state")
 
-
-@dataclass
-class Excluded:
+class Excluded(NamedTuple):
     provider: dict[str, Any]
-    reasons: list[str] = field(default_factory=list)
+    reasons: list[str]
 
 
-@dataclass
-class Result:
+class Result(NamedTuple):
     rows: list[dict[str, Any]]
     excluded: list[Excluded]
 
@@ -180,8 +181,7 @@ def _installments_json(schedule: tuple[int, int] | None) -> dict[str, Any] | Non
 def cost(catalogue: Any, criteria: Criteria) -> Result:
     """The cheapest way to at least `criteria.doses` doses at each provider, ranked by total."""
     assert criteria.doses is not None
-    if criteria.insurance:
-        check_carrier(catalogue, criteria.insurance)
+    check_insurance(catalogue, criteria)
     rows, excluded = [], []
     for provider in catalogue.providers:
         if criteria.dose_level and provider["dose_level"] != criteria.dose_level:
@@ -245,8 +245,7 @@ def strip_private(row: dict[str, Any]) -> dict[str, Any]:
 
 def compare(catalogue: Any, criteria: Criteria) -> Result:
     """Filter, price and rank providers; every provider a filter removes is returned with its reasons."""
-    if criteria.insurance:
-        check_carrier(catalogue, criteria.insurance)
+    check_insurance(catalogue, criteria)
     rows: list[dict[str, Any]] = []
     excluded: list[Excluded] = []
     for provider in catalogue.providers:

@@ -6,15 +6,13 @@ Renderers return strings or rich renderables; they never write to a stream (the 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 Format = Literal["table", "json", "csv", "markdown"]
 FORMATS: tuple[Format, ...] = ("table", "json", "csv", "markdown")
 
 
-@dataclass(frozen=True)
-class Column:
+class Column(NamedTuple):
     """One column of a tabular report.
 
     `cell` gives the human text for table and Markdown output; CSV and JSON use the row's raw value
