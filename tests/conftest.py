@@ -18,6 +18,7 @@ from ketacli.cli import run
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOGUE = ROOT / "providers.toml"
+FIXED_TODAY = "2025-07-01"
 _DOCUMENT = tomllib.loads(CATALOGUE.read_text(encoding="utf-8"))
 
 
@@ -46,6 +47,7 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("KETACLI_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("KETACLI_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("KETACLI_TODAY", FIXED_TODAY)  # the guide's data is fresh on this day
     monkeypatch.setenv("COLUMNS", "200")
 
 

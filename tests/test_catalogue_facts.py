@@ -186,3 +186,11 @@ def test_shipped_catalogue_validates(cli):
     result = cli("catalog", "validate")
     assert result.code == 0, result.stderr
     assert "valid (4 providers, 2 alternatives)" in result.stdout
+
+
+def test_json_money_is_plain_numbers(cli):
+    text = cli("show", "innerwell", "--json").stdout
+    assert '"price": 1098,' in text
+    assert '"per_dose_stated": 137.25,' in text
+    assert '"per_dose_stated": 87.5,' in text
+    assert ".0," not in text

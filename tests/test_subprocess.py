@@ -10,12 +10,12 @@ import sys
 
 import pytest
 
-from conftest import catalogue_document, write_catalogue
+from conftest import FIXED_TODAY, catalogue_document, write_catalogue
 
 
 def env_for(tmp_path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KETACLI_")}
-    env.update({"KETACLI_CACHE_DIR": str(tmp_path / "cache"), "NO_COLOR": "1"}, **extra)
+    env.update({"KETACLI_CACHE_DIR": str(tmp_path / "cache"), "NO_COLOR": "1", "KETACLI_TODAY": FIXED_TODAY}, **extra)
     env.pop("COLUMNS", None)
     return env
 

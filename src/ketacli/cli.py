@@ -13,18 +13,22 @@ from typing import Annotated, Any, Literal, NoReturn
 
 import typer
 
-from . import cli_places  # noqa: F401  (registers states, map, insurance, alternatives, safety)
+from . import cli_places, cli_profile  # noqa: F401  (register their commands on the app)
+from .catalogue import DEFAULT_MAX_BYTES
 from .cli_base import (
     DoseLevelOption,
     FormatOption,
     InsuranceOption,
     JsonOption,
+    MaxAgeOption,
+    NoProfileOption,
     PayInFullOption,
     PipeClosed,
     ReturningOption,
     ShowExcludedOption,
     StateOption,
     Terminal,
+    _cache_dir,
     _check_doses,
     _complete_provider,
     _dose_level,
@@ -46,8 +50,12 @@ from .cli_base import (
     printable,
     render_rows,
     report_excluded,
+    today,
+    warn_if_stale,
+    with_profile,
 )
 from .errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, KetaError
+from .freshness import DEFAULT_MAX_AGE_DAYS
 
 __all__ = ["app", "main", "run"]
 
@@ -71,11 +79,13 @@ def show_cmd(
         str, typer.Argument(help="Provider id or name, any case ('better u').", autocompletion=_complete_provider)
     ],
     as_json: JsonOption = False,
+    max_age: MaxAgeOption = DEFAULT_MAX_AGE_DAYS,
 ) -> None:
     """Everything the catalogue knows about one provider or alternative, with sources and dates."""
     from .query import find_provider
 
     entry = find_provider(load(), provider)
+    warn_if_stale([entry], max_age)
     if as_json:
         from .render.jsonfmt import to_json
 
@@ -97,32 +107,44 @@ def show_cmd(
 
 @app.command("cost")
 def cost_cmd(
-    doses: Annotated[int, typer.Option("--doses", "-n", help="How many doses you want (1-1000).")] = 12,
+    doses: Annotated[
+        int | None,
+        typer.Option("--doses", "-n", help="How many doses you want (1-1000; default 12).", show_default=False),
+    ] = None,
     state: StateOption = None,
     insurance: InsuranceOption = None,
-    returning: ReturningOption = False,
-    pay_in_full: PayInFullOption = False,
+    returning: ReturningOption = None,
+    pay_in_full: PayInFullOption = None,
     dose_level: DoseLevelOption = None,
     schedule: Annotated[bool, typer.Option("--schedule", help="Show installment schedules where defined.")] = False,
     show_excluded: ShowExcludedOption = False,
     fmt: FormatOption = None,
     as_json: JsonOption = False,
+    max_age: MaxAgeOption = DEFAULT_MAX_AGE_DAYS,
+    no_profile: NoProfileOption = False,
 ) -> None:
     """The cheapest way to get at least N doses at each provider, with what to buy."""
     from .query import Criteria, cost
     from .render.reports import COST_COLUMNS
 
     fmt = output_format(fmt, as_json)
+    flags = with_profile(
+        {"doses": doses, "state": state, "insurance": insurance, "returning": returning,
+         "pay_in_full": pay_in_full, "dose_level": dose_level},
+        use_profile=not no_profile,
+    )  # fmt: skip
+    doses = 12 if flags["doses"] is None else flags["doses"]
     _check_doses(doses)
     criteria = Criteria(
-        state=parse_state(state),
+        state=parse_state(flags["state"]),
         doses=doses,
-        returning=returning,
-        pay_in_full=pay_in_full,
-        insurance=insurance,
-        dose_level=_dose_level(dose_level),
+        returning=bool(flags["returning"]),
+        pay_in_full=bool(flags["pay_in_full"]),
+        insurance=flags["insurance"],
+        dose_level=_dose_level(flags["dose_level"]),
     )
-    result = cost(load(), criteria)
+    catalogue = load()
+    result = cost(catalogue, criteria)
     excluded = report_excluded(result, fmt, show_excluded)
     if fmt == "json":
         from .query import strip_private
@@ -135,7 +157,7 @@ def cost_cmd(
         _print_schedules(result.rows)
     if not result.rows:
         note("no provider can be priced with these options")
-    prices_as_of(result.rows)
+    prices_as_of(result.rows, catalogue.providers, max_age)
 
 
 def _print_schedules(rows: list[dict[str, Any]]) -> None:
@@ -202,8 +224,8 @@ def compare_cmd(
         float | None, typer.Option("--monthly-budget", help="Most you can pay per month, USD.", show_default=False)
     ] = None,
     insurance: InsuranceOption = None,
-    returning: ReturningOption = False,
-    pay_in_full: PayInFullOption = False,
+    returning: ReturningOption = None,
+    pay_in_full: PayInFullOption = None,
     hsa_fsa: Annotated[bool, typer.Option("--hsa-fsa", help="Accepts HSA/FSA payments.")] = False,
     financing: Annotated[bool, typer.Option("--financing", help="Offers financing.")] = False,
     free_consult: Annotated[bool, typer.Option("--free-consult", help="Free consultation.")] = False,
@@ -235,22 +257,29 @@ def compare_cmd(
     show_excluded: ShowExcludedOption = False,
     fmt: FormatOption = None,
     as_json: JsonOption = False,
+    max_age: MaxAgeOption = DEFAULT_MAX_AGE_DAYS,
+    no_profile: NoProfileOption = False,
 ) -> None:
     """Filter, rank and explain: one row per provider that passes every filter."""
     from .query import Criteria, compare, resolve_delivery, strip_private
     from .render.reports import COMPARE_COLUMNS
 
     fmt = output_format(fmt, as_json)
-    _check_doses(doses)
     chosen_fields = parse_fields(fields, COMPARE_FIELDS)
+    flags = with_profile(
+        {"state": state, "doses": doses, "insurance": insurance, "budget": budget, "monthly_budget": monthly_budget,
+         "returning": returning, "pay_in_full": pay_in_full, "dose_level": dose_level},
+        use_profile=not no_profile,
+    )  # fmt: skip
+    _check_doses(flags["doses"])
     criteria = Criteria(
-        state=parse_state(state),
-        doses=doses,
-        returning=returning,
-        pay_in_full=pay_in_full,
-        insurance=insurance,
-        budget=parse_usd(budget, "--budget"),
-        monthly_budget=parse_usd(monthly_budget, "--monthly-budget"),
+        state=parse_state(flags["state"]),
+        doses=flags["doses"],
+        returning=bool(flags["returning"]),
+        pay_in_full=bool(flags["pay_in_full"]),
+        insurance=flags["insurance"],
+        budget=parse_usd(flags["budget"], "--budget"),
+        monthly_budget=parse_usd(flags["monthly_budget"], "--monthly-budget"),
         hsa_fsa=hsa_fsa,
         financing=financing,
         free_consult=free_consult,
@@ -259,13 +288,14 @@ def compare_cmd(
         clinician_led=clinician_led,
         delivery=resolve_delivery(delivery) if delivery else None,
         in_clinic=in_clinic,
-        dose_level=_dose_level(dose_level),
+        dose_level=_dose_level(flags["dose_level"]),
         confirmed_only=confirmed_only,
         sort=sort,
         reverse=reverse,
         limit=limit,
     )
-    result = compare(load(), criteria)
+    catalogue = load()
+    result = compare(catalogue, criteria)
     excluded = report_excluded(result, fmt, show_excluded)
     if fmt == "json":
         from .render.jsonfmt import to_json
@@ -281,7 +311,7 @@ def compare_cmd(
         note(
             f"'unconfirmed' means the sources do not say whether the provider serves {criteria.state}: check with the provider"
         )
-    prices_as_of(result.rows)
+    prices_as_of(result.rows, catalogue.providers, max_age)
 
 
 # --------------------------------------------------------------------------------------------------- catalog
@@ -361,6 +391,78 @@ def catalog_export(
     except OSError as exc:
         raise KetaError(f"{output}: cannot write: {exc.strerror or exc}") from None
     note(f"wrote {output}")
+
+
+@catalog_app.command("stale")
+def catalog_stale(
+    max_age: MaxAgeOption = DEFAULT_MAX_AGE_DAYS,
+    as_json: JsonOption = False,
+) -> None:
+    """How old each entry's data is; stale ones are older than --max-age days. Always exits 0."""
+    from .freshness import ages
+
+    catalogue = load()
+    rows = [age._asdict() for age in ages(catalogue.providers + catalogue.alternatives, today(), max_age)]
+    if as_json:
+        from .render.jsonfmt import to_json
+
+        emit(to_json(rows))
+        return
+    from .render import Column
+
+    columns = [
+        Column("id", "ID", lambda r: r["id"]),
+        Column("name", "Name", lambda r: r["name"]),
+        Column("as_of", "As of", lambda r: r["as_of"]),
+        Column("days", "Age (days)", lambda r: str(r["days"]), justify="right"),
+        Column("stale", "Stale", lambda r: "stale" if r["stale"] else "ok"),
+    ]
+    render_rows(rows, columns, "table")
+
+
+@catalog_app.command("diff")
+def catalog_diff(
+    old: Annotated[Path, typer.Argument(help="The earlier catalogue file.", dir_okay=False)],
+    new: Annotated[Path, typer.Argument(help="The later catalogue file.", dir_okay=False)],
+    as_json: JsonOption = False,
+) -> None:
+    """What changed between two catalogue files: providers, prices, plans, states, carriers, policies."""
+    from .catalogue import load_catalogue
+    from .diff import diff_catalogues
+
+    cache_dir, max_bytes = _cache_dir(), _max_bytes(DEFAULT_MAX_BYTES)
+    before = load_catalogue(old, cache_dir=cache_dir, max_bytes=max_bytes)
+    after = load_catalogue(new, cache_dir=cache_dir, max_bytes=max_bytes)
+    changes = diff_catalogues(before.data, after.data)
+    if as_json:
+        from .render.jsonfmt import to_json
+
+        emit(to_json([change._asdict() for change in changes]))
+        return
+    if not changes:
+        note("no differences")
+        return
+    from .render import Column
+
+    columns = [
+        Column("id", "Entry", lambda c: c["id"]),
+        Column("kind", "Change", lambda c: c["kind"]),
+        Column("path", "Field", lambda c: c["path"] or "—"),
+        Column("old", "Old", lambda c: _diff_value(c, "old")),
+        Column("new", "New", lambda c: _diff_value(c, "new")),
+    ]
+    render_rows([change._asdict() for change in changes], columns, "table")
+    note(f"{len(changes)} change{'s' if len(changes) != 1 else ''}")
+
+
+def _diff_value(change: dict[str, Any], side: str) -> str:
+    from .render import plain
+
+    value = change[side]
+    if change["kind"] in ("state", "carrier"):
+        sign = "−" if side == "old" else "+"
+        return " ".join(f"{sign}{v}" for v in value) or "—"
+    return plain(value)
 
 
 # --------------------------------------------------------------------------------------------------- entry point

@@ -21,6 +21,8 @@ from .errors import KetaError, UsageError
 from .states import STATE_NAMES, resolve_state, suggest_states
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from rich.console import Console
 
     from .catalogue import LoadedCatalogue
@@ -42,6 +44,12 @@ catalog_app = typer.Typer(
     help="Validate, describe and export catalogue files.", no_args_is_help=True, rich_markup_mode=None
 )
 app.add_typer(catalog_app, name="catalog")
+profile_app = typer.Typer(
+    help="Save defaults for compare and cost (state, carrier, doses, budget, ...).",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(profile_app, name="profile")
 
 
 # --------------------------------------------------------------------------------------------------- terminal
@@ -277,9 +285,17 @@ InsuranceOption = Annotated[
     ),
 ]
 ReturningOption = Annotated[
-    bool, typer.Option("--returning", help="You completed a program before: returning-client prices apply.")
+    bool | None,
+    typer.Option(
+        "--returning/--new-client",
+        help="You completed a program before: returning-client prices apply.",
+        show_default=False,
+    ),
 ]
-PayInFullOption = Annotated[bool, typer.Option("--pay-in-full", help="Pay up front where that saves money.")]
+PayInFullOption = Annotated[
+    bool | None,
+    typer.Option("--pay-in-full/--list-price", help="Pay up front where that saves money.", show_default=False),
+]
 DoseLevelOption = Annotated[
     Literal["standard", "very-low"] | None,
     typer.Option("--dose-level", help="Keep only standard or very-low-dose providers.", show_default=False),
@@ -373,7 +389,15 @@ def report_excluded(result: "Result", fmt: FormatName, show: bool) -> list[dict[
     return []
 
 
-def prices_as_of(rows: list[dict[str, Any]]) -> None:
+def prices_as_of(rows: list[dict[str, Any]], providers: list[dict[str, Any]], max_age: int) -> None:
+    """One stderr line on the data's age: a warning when older than max_age, else its date."""
+    from .freshness import stale_warning
+
+    shown = {r["id"] for r in rows}
+    warning = stale_warning([p for p in providers if p["id"] in shown], today(), max_age)
+    if warning:
+        note(warning)
+        return
     dates = sorted({r["as_of"] for r in rows})
     if dates:
         note(
@@ -381,3 +405,74 @@ def prices_as_of(rows: list[dict[str, Any]]) -> None:
             + (f" to {dates[-1]}" if len(dates) > 1 else "")
             + "; check the provider for today's prices"
         )
+
+
+# --------------------------------------------------------------------------------------------------- profile, clock
+
+
+MaxAgeOption = Annotated[
+    int,
+    typer.Option("--max-age", min=0, help="Warn when the data is older than this many days (0: never)."),
+]
+NoProfileOption = Annotated[bool, typer.Option("--no-profile", help="Ignore the saved profile.")]
+
+
+def config_dir() -> Path:
+    if os.environ.get("KETACLI_CONFIG_DIR"):
+        return Path(os.environ["KETACLI_CONFIG_DIR"])
+    return Path(typer.get_app_dir("ketacli"))
+
+
+def profile_path() -> Path:
+    from .profile import PROFILE_FILE
+
+    return config_dir() / PROFILE_FILE
+
+
+def read_profile() -> dict[str, Any]:
+    """The saved profile, or {} when there is none; a broken one is an error naming file and key."""
+    path = profile_path()
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise KetaError(f"{path}: cannot read profile: {exc.strerror or exc}") from None
+    from .profile import parse_profile
+
+    return parse_profile(raw, str(path))
+
+
+def with_profile(flags: dict[str, Any], use_profile: bool) -> dict[str, Any]:
+    """Fill the flags the user left unset (None) from the saved profile; an explicit flag always wins."""
+    if not use_profile:
+        return flags
+    applied = {}
+    for key, value in read_profile().items():
+        if key in flags and flags[key] is None:
+            flags[key] = applied[key] = value
+    if applied:
+        shown = ", ".join(f"{key}={value}" for key, value in applied.items())
+        note(f"using profile values {shown} (--no-profile ignores them)")
+    return flags
+
+
+def today() -> "dt.date":
+    """Today's date from the clock, or KETACLI_TODAY (YYYY-MM-DD) for reproducible runs and tests."""
+    import datetime as dt
+
+    fixed = os.environ.get("KETACLI_TODAY")
+    if fixed:
+        try:
+            return dt.date.fromisoformat(fixed)
+        except ValueError:
+            raise UsageError(f"KETACLI_TODAY must be a date like 2025-06-13, not {fixed!r}") from None
+    return dt.date.today()
+
+
+def warn_if_stale(entries: list[dict[str, Any]], max_age: int) -> None:
+    from .freshness import stale_warning
+
+    warning = stale_warning(entries, today(), max_age)
+    if warning:
+        note(warning)

@@ -88,7 +88,7 @@ StateCode = Annotated[str, AfterValidator(_state_code)]
 Money = Annotated[
     Decimal,
     BeforeValidator(_parse_money),
-    PlainSerializer(lambda d: cents_to_json(to_cents(d)), return_type=float, when_used="json"),
+    PlainSerializer(lambda d: cents_to_json(to_cents(d)), when_used="json"),
 ]
 Doses = Annotated[int, Field(gt=0, strict=True)]
 Count = Annotated[int, Field(ge=0, strict=True)]

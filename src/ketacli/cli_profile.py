@@ -1,0 +1,95 @@
+"""`ketacli profile set|show|clear`: defaults for compare and cost, stored as TOML in the config directory."""
+
+from typing import Annotated, Any, Literal
+
+import typer
+
+from .cli_base import JsonOption, _complete_carrier, _complete_state, emit, note, parse_state, profile_app, profile_path
+from .cli_base import read_profile as _read_profile
+from .errors import KetaError, UsageError
+
+
+@profile_app.command("set")
+def profile_set(
+    state: Annotated[
+        str | None,
+        typer.Option("--state", "-s", help="Your state.", autocompletion=_complete_state, show_default=False),
+    ] = None,
+    insurance: Annotated[
+        str | None,
+        typer.Option(
+            "--insurance", "-i", help="Your insurance carrier.", autocompletion=_complete_carrier, show_default=False
+        ),
+    ] = None,
+    doses: Annotated[
+        int | None, typer.Option("--doses", "-n", help="Doses wanted (1-1000).", show_default=False)
+    ] = None,
+    budget: Annotated[float | None, typer.Option("--budget", help="Total budget, USD.", show_default=False)] = None,
+    monthly_budget: Annotated[
+        float | None, typer.Option("--monthly-budget", help="Monthly budget, USD.", show_default=False)
+    ] = None,
+    returning: Annotated[
+        bool | None, typer.Option("--returning/--new-client", help="Returning client or not.", show_default=False)
+    ] = None,
+    pay_in_full: Annotated[
+        bool | None, typer.Option("--pay-in-full/--list-price", help="Pay up front.", show_default=False)
+    ] = None,
+    dose_level: Annotated[
+        Literal["standard", "very-low"] | None, typer.Option("--dose-level", help="Dose level.", show_default=False)
+    ] = None,
+) -> None:
+    """Save defaults; values not given keep what the profile already has."""
+    from .fileio import write_atomic
+    from .profile import check_profile, render_profile
+
+    given: dict[str, Any] = {
+        "state": parse_state(state), "insurance": insurance, "doses": doses, "budget": budget,
+        "monthly_budget": monthly_budget, "returning": returning, "pay_in_full": pay_in_full, "dose_level": dose_level,
+    }  # fmt: skip
+    # Whole dollars are stored as integers (budget = 1500, not 1500.0).
+    updates = {
+        key: int(value) if isinstance(value, float) and value.is_integer() else value
+        for key, value in given.items()
+        if value is not None
+    }
+    if not updates:
+        raise UsageError("give at least one value to save, e.g. `ketacli profile set --state TX --doses 12`")
+    path = profile_path()
+    merged = check_profile({**_read_profile(), **updates}, str(path))  # a broken profile is never overwritten
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, render_profile(merged))
+    except OSError as exc:
+        raise KetaError(f"{path}: cannot write profile: {exc.strerror or exc}") from None
+    note(f"saved {path}")
+
+
+@profile_app.command("show")
+def profile_show(as_json: JsonOption = False) -> None:
+    """Print the saved profile."""
+    profile = _read_profile()
+    if as_json:
+        from .render.jsonfmt import to_json
+
+        emit(to_json(profile))
+        return
+    if not profile:
+        note(f"no profile saved ({profile_path()}); create one with `ketacli profile set`")
+        return
+    from .profile import render_profile
+
+    emit(render_profile(profile))
+
+
+@profile_app.command("clear")
+def profile_clear() -> None:
+    """Delete the saved profile."""
+    path = profile_path()
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        note("no profile to clear")
+        return
+    except OSError as exc:
+        raise KetaError(f"{path}: cannot delete profile: {exc.strerror or exc}") from None
+    note(f"deleted {path}")

@@ -1,0 +1,100 @@
+"""The saved profile: defaults for `compare` and `cost` (state, carrier, doses, budget, ...), as TOML.
+
+Pure: reading and checking a profile's text, and rendering one. The CLI finds the file and writes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .errors import ProfileError
+from .states import resolve_state
+
+PROFILE_FILE = "profile.toml"
+
+
+def _state(value: Any) -> str:
+    code = resolve_state(value) if isinstance(value, str) else None
+    if code is None:
+        raise ValueError("must be a US state code or name, like 'TX'")
+    return code
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip() or not value.isprintable():
+        raise ValueError("must be a non-empty line of text")
+    return value
+
+
+def _doses(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1000:
+        raise ValueError("must be a whole number from 1 to 1000")
+    return value
+
+
+def _dollars(value: Any) -> int | float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or value != value:
+        raise ValueError("must be a non-negative number of US dollars")
+    return value
+
+
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("must be true or false")
+    return value
+
+
+def _dose_level(value: Any) -> str:
+    if value not in ("standard", "very-low"):
+        raise ValueError("must be 'standard' or 'very-low'")
+    return value
+
+
+# The profile's keys, in the order they are shown, with the check each value must pass.
+FIELDS: dict[str, Callable[[Any], Any]] = {
+    "state": _state,
+    "insurance": _text,
+    "doses": _doses,
+    "budget": _dollars,
+    "monthly_budget": _dollars,
+    "returning": _flag,
+    "pay_in_full": _flag,
+    "dose_level": _dose_level,
+}
+
+
+def check_profile(data: dict[str, Any], path: str) -> dict[str, Any]:
+    """Validate a profile's values; a bad one is an error naming the file and the key."""
+    checked = {}
+    for key, value in data.items():
+        if key not in FIELDS:
+            raise ProfileError(f"{path}: unknown key {key!r}; valid keys: {', '.join(FIELDS)}")
+        try:
+            checked[key] = FIELDS[key](value)
+        except ValueError as exc:
+            raise ProfileError(f"{path}: {key}: {exc} (fix the file or run `ketacli profile clear`)") from None
+    if "insurance" in checked and "state" not in checked:
+        raise ProfileError(f"{path}: insurance: needs a state too (accepted carriers differ from state to state)")
+    return checked
+
+
+def parse_profile(raw: bytes, path: str) -> dict[str, Any]:
+    import tomllib
+
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ProfileError(f"{path}: not UTF-8 text; fix the file or run `ketacli profile clear`") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError(f"{path}: invalid TOML: {exc}; fix the file or run `ketacli profile clear`") from None
+    return check_profile(data, path)
+
+
+def render_profile(profile: dict[str, Any]) -> str:
+    import tomli_w
+
+    ordered = {key: profile[key] for key in FIELDS if key in profile}
+    return "# ketacli profile: defaults for `compare` and `cost` (an explicit flag always wins).\n" + tomli_w.dumps(
+        ordered
+    )

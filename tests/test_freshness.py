@@ -1,0 +1,70 @@
+"""Data freshness with a fixed clock: warnings on stderr, `catalog stale`."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ketacli.freshness import ages, stale_warning
+
+ENTRY = {"id": "innerwell", "name": "Innerwell", "as_of": "2025-06-13"}
+
+
+def test_ages_pure():
+    (age,) = ages([ENTRY], dt.date(2026, 11, 27), 365)
+    assert (age.days, age.stale) == (532, True)
+    assert ages([ENTRY], dt.date(2026, 6, 13), 365)[0].stale is False  # exactly 365 days is not older
+    assert ages([ENTRY], dt.date(2026, 6, 14), 365)[0].stale is True
+    assert ages([ENTRY], dt.date(2030, 1, 1), 0)[0].stale is False  # 0 silences
+
+
+def test_warning_names_providers_and_dates():
+    other = {"id": "x", "name": "X", "as_of": "2026-01-01"}
+    assert stale_warning([ENTRY, other], dt.date(2026, 11, 27), 300) == (
+        "warning: data for Innerwell from 2025-06-13 (532 days old); X from 2026-01-01 (330 days old), "
+        "over --max-age 300: prices and policies may have changed"
+    )
+
+
+def test_compare_warns_when_old(cli):
+    result = cli("compare", "--state", "TX", "--json", env={"KETACLI_TODAY": "2026-11-27"})
+    assert result.code == 0
+    assert result.stderr.splitlines()[-1] == (
+        "ketacli: warning: data for Innerwell, Better U, Mindbloom, Joyous from 2025-06-13 (532 days old), "
+        "over --max-age 365: prices and policies may have changed"
+    )
+
+
+def test_max_age_zero_silences_and_custom_age(cli):
+    quiet = cli("cost", "--json", "--max-age", "0", env={"KETACLI_TODAY": "2026-11-27"})
+    assert "warning" not in quiet.stderr
+    assert "prices as of 2025-06-13" in quiet.stderr
+    fresh = cli("cost", "--json", "--max-age", "30", env={"KETACLI_TODAY": "2025-07-01"})
+    assert "warning" not in fresh.stderr
+    old = cli("cost", "--json", "--max-age", "10", env={"KETACLI_TODAY": "2025-07-01"})
+    assert "(18 days old), over --max-age 10" in old.stderr
+
+
+def test_show_warns(cli):
+    result = cli("show", "joyous", "--json", env={"KETACLI_TODAY": "2027-01-01"})
+    assert "warning: data for Joyous from 2025-06-13 (567 days old)" in result.stderr
+
+
+def test_catalog_stale(cli):
+    rows = cli("catalog", "stale", "--json", env={"KETACLI_TODAY": "2026-11-27"}).json()
+    assert len(rows) == 6
+    assert rows[0] == {"id": "innerwell", "name": "Innerwell", "as_of": "2025-06-13", "days": 532, "stale": True}
+    fresh = cli("catalog", "stale", "--json", "--max-age", "600", env={"KETACLI_TODAY": "2026-11-27"}).json()
+    assert not any(row["stale"] for row in fresh)
+    table = cli("catalog", "stale", env={"KETACLI_TODAY": "2026-11-27"})
+    assert table.code == 0 and "│ spravato " in table.stdout and "stale" in table.stdout
+
+
+def test_bad_clock_override(cli):
+    result = cli("compare", env={"KETACLI_TODAY": "yesterday"})
+    assert result.code == 2 and "KETACLI_TODAY must be a date" in result.stderr
+
+
+def test_warning_stays_short_for_many_providers():
+    many = [{"id": f"p{i}", "name": f"P{i}", "as_of": "2025-06-13"} for i in range(1200)]
+    warning = stale_warning(many, dt.date(2026, 11, 27), 365)
+    assert warning.startswith("warning: data for P0, P1, P2, P3, P4 and 1,195 more from 2025-06-13 (532 days old)")
