@@ -242,7 +242,9 @@ def test_no_match(cli):
     assert "ketacli: no providers matched" in result.stderr
     table = cli("compare", "--state", "AL", "--clinician-led")
     assert (table.code, table.stdout) == (0, "")
-    assert "left out Innerwell: not available in AL" in table.stderr
+    assert "ketacli: 4 providers left out by the filters (--explain says why)" in table.stderr
+    explained = cli("compare", "--state", "AL", "--clinician-led", "--explain")
+    assert "left out Innerwell: not available in AL" in explained.stderr
 
 
 def test_fields(cli):

@@ -106,8 +106,10 @@ def test_dose_level_standard_leaves_out_joyous(cli):
 def test_excluded_on_stderr_for_tables(cli):
     result = cli("cost", "--dose-level", "standard")
     assert result.code == 0
-    assert "ketacli: left out Joyous: dose level is very-low (psycholytic)" in result.stderr
-    assert "Joyous" not in result.stdout
+    assert "ketacli: 1 provider left out by the filters (--explain says why)" in result.stderr
+    explained = cli("cost", "--dose-level", "standard", "--explain")
+    assert "ketacli: left out Joyous: dose level is very-low (psycholytic)" in explained.stderr
+    assert "Joyous" not in explained.stdout
 
 
 def test_cost_table_exact(cli):

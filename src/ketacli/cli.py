@@ -6,6 +6,7 @@ imported at module level; the catalogue schema, TOML, rich and csv load inside t
 them (ruff TID253 enforces this; tests/test_subprocess.py checks it).
 """
 
+import gc
 import os
 import sys
 from pathlib import Path
@@ -33,7 +34,6 @@ from .cli_base import (
     _complete_provider,
     _dose_level,
     _max_bytes,
-    _pick,
     _settings,
     app,
     catalog_app,
@@ -146,13 +146,7 @@ def cost_cmd(
     catalogue = load()
     result = cost(catalogue, criteria)
     excluded = report_excluded(result, fmt, show_excluded)
-    if fmt == "json":
-        from .query import strip_private
-        from .render.jsonfmt import to_json
-
-        emit(to_json([strip_private(r) for r in result.rows] + excluded))
-    else:
-        render_rows(result.rows, COST_COLUMNS, fmt)
+    render_rows(result.rows, COST_COLUMNS, fmt, json_extra=excluded)
     if schedule and fmt == "table":
         _print_schedules(result.rows)
     if not result.rows:
@@ -261,7 +255,7 @@ def compare_cmd(
     no_profile: NoProfileOption = False,
 ) -> None:
     """Filter, rank and explain: one row per provider that passes every filter."""
-    from .query import Criteria, compare, resolve_delivery, strip_private
+    from .query import Criteria, compare, resolve_delivery
     from .render.reports import COMPARE_COLUMNS
 
     fmt = output_format(fmt, as_json)
@@ -297,16 +291,9 @@ def compare_cmd(
     catalogue = load()
     result = compare(catalogue, criteria)
     excluded = report_excluded(result, fmt, show_excluded)
-    if fmt == "json":
-        from .render.jsonfmt import to_json
-
-        rows = [_pick(strip_private(r), chosen_fields) for r in result.rows]
-        emit(to_json(rows + excluded))
-    else:
-        columns = COMPARE_COLUMNS
-        render_rows(result.rows, columns, fmt, fields=chosen_fields if fmt == "csv" else None)
+    render_rows(result.rows, COMPARE_COLUMNS, fmt, fields=chosen_fields, json_extra=excluded)
     if not result.rows:
-        note("no providers matched" + ("; --show-excluded shows why" if not show_excluded and fmt != "table" else ""))
+        note("no providers matched")
     elif criteria.state and any(r["availability"] == "unknown" for r in result.rows):
         note(
             f"'unconfirmed' means the sources do not say whether the provider serves {criteria.state}: check with the provider"
@@ -470,9 +457,20 @@ def _diff_value(change: dict[str, Any], side: str) -> str:
 
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code; every error ends here as one line on stderr."""
+    # A run builds large acyclic data (the catalogue) and ends: the cycle collector would only rescan it,
+    # which costs over half the validation time of a 10,000-provider catalogue (see benchmarks/).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _run(list(sys.argv[1:] if argv is None else argv))
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _run(args: list[str]) -> int:
     from typer.main import get_command
 
-    args = list(sys.argv[1:] if argv is None else argv)
     _settings.debug = "--debug" in args or os.environ.get("KETACLI_DEBUG", "") not in ("", "0")
     command = get_command(app)
     try:

@@ -1,11 +1,12 @@
 """Shared pieces of the command line: the typer apps, terminal and stream handling, options, output.
 
-With cli.py (the core commands and the entry point) and cli_places.py (states, map, insurance,
-alternatives, safety), the only modules that touch streams, exit codes and the environment.
+With cli.py (the core commands and the entry point), cli_places.py (states, map, insurance,
+alternatives, safety) and cli_profile.py, the only modules that touch streams, exit codes and the
+environment.
 
 Start-up matters (scripts call `ketacli compare --json` in loops), so only typer and the standard library
 are imported at module level; the catalogue schema, TOML, rich and csv load inside the commands that
-need them (ruff TID253 enforces this; tests/test_startup.py checks it).
+need them (ruff TID253 enforces this; tests/test_subprocess.py checks it).
 """
 
 import os
@@ -325,16 +326,18 @@ def render_rows(
     fmt: FormatName,
     *,
     fields: list[str] | None = None,
-    json_rows: list[dict[str, Any]] | None = None,
-    title: str | None = None,
+    json_extra: list[dict[str, Any]] | None = None,
 ) -> None:
-    """One place mapping a format to its renderer (tables for people, the rest for scripts)."""
+    """One place mapping a format to its renderer (tables for people, the rest for scripts).
+
+    `fields` limits the keys of JSON and CSV; `json_extra` rows (excluded providers) follow in JSON.
+    """
     from .query import strip_private
 
     if fmt == "json":
         from .render.jsonfmt import to_json
 
-        emit(to_json(json_rows if json_rows is not None else [_pick(strip_private(r), fields) for r in rows]))
+        emit(to_json([_pick(strip_private(r), fields) for r in rows] + (json_extra or [])))
     elif fmt == "csv":
         from .render.csvfmt import to_csv
 
@@ -349,7 +352,7 @@ def render_rows(
         from .render.table import build_table
 
         console = data_console(Terminal.detect())
-        print_rich(console, build_table(rows, columns, console, title))
+        print_rich(console, build_table(rows, columns, console))
     else:  # pragma: no cover - typer restricts the choice
         _never(fmt)
 
@@ -375,17 +378,21 @@ def parse_fields(value: str | None, valid: list[str]) -> list[str] | None:
 
 
 def report_excluded(result: "Result", fmt: FormatName, show: bool) -> list[dict[str, Any]]:
-    """Excluded providers: reasons on stderr for people; JSON rows only when asked for."""
+    """Providers the filters left out: with --explain, their reasons (JSON rows, or stderr lines under a
+    table); without it, only a count on stderr. Returns the JSON rows to append."""
+    if not result.excluded:
+        return []
+    if not show:
+        count = len(result.excluded)
+        note(f"{count} provider{'s' if count != 1 else ''} left out by the filters (--explain says why)")
+        return []
     if fmt == "json":
-        if not show:
-            return []
         return [
             {"id": e.provider["id"], "name": e.provider["name"], "excluded": True, "reasons": e.reasons}
             for e in result.excluded
         ]
-    if result.excluded and (show or fmt == "table"):
-        for entry in result.excluded:
-            note(f"left out {entry.provider['name']}: {'; '.join(entry.reasons)}")
+    for entry in result.excluded:
+        note(f"left out {entry.provider['name']}: {'; '.join(entry.reasons)}")
     return []
 
 

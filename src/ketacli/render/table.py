@@ -49,10 +49,10 @@ def column_widths(rows: list[dict[str, Any]], columns: list[Column], width: int)
     return widths
 
 
-def build_table(rows: list[dict[str, Any]], columns: list[Column], console: Console, title: str | None = None) -> Table:
+def build_table(rows: list[dict[str, Any]], columns: list[Column], console: Console) -> Table:
     widths = column_widths(rows, columns, console.width)
     shown = [c for c in columns if c.key in widths]
-    table = Table(title=Text(title) if title else None, header_style="bold", expand=False)
+    table = Table(header_style="bold", expand=False)
     for column in shown:
         table.add_column(Text(column.header), justify=column.justify, overflow="fold", width=widths[column.key])
     for row in rows:
