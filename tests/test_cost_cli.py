@@ -185,3 +185,13 @@ def test_thousand_doses(cli):
     better_u = next(r for r in rows if r["id"] == "better-u")
     # 9-session $792 + 991 × $79 = $79,081.
     assert (better_u["total"], better_u["doses_covered"]) == (79081, 1000)
+
+
+def test_json_is_compact_when_piped_and_indented_for_people(cli):
+    from ketacli.render.jsonfmt import to_json
+
+    piped = cli("cost", "--json").stdout
+    assert piped.count("\n") == 1 and piped.endswith("]\n")
+    data = [{"id": "a", "total": 1.5}]
+    assert to_json(data) == '[\n  {\n    "id": "a",\n    "total": 1.5\n  }\n]\n'
+    assert to_json(data, pretty=False) == '[{"id": "a", "total": 1.5}]\n'

@@ -39,6 +39,7 @@ from .cli_base import (
     catalog_app,
     data_console,
     emit,
+    emit_json,
     load,
     note,
     output_format,
@@ -87,9 +88,7 @@ def show_cmd(
     entry = find_provider(load(), provider)
     warn_if_stale([entry], max_age)
     if as_json:
-        from .render.jsonfmt import to_json
-
-        emit(to_json(entry))
+        emit_json(entry)
         return
     from rich.text import Text
 
@@ -337,9 +336,8 @@ def catalog_validate(
 def catalog_schema() -> None:
     """Print the JSON Schema of the catalogue format (for editors and contributors)."""
     from .models import Catalogue
-    from .render.jsonfmt import to_json
 
-    emit(to_json(Catalogue.model_json_schema()))
+    emit_json(Catalogue.model_json_schema())
 
 
 @catalog_app.command("export")
@@ -391,9 +389,7 @@ def catalog_stale(
     catalogue = load()
     rows = [age._asdict() for age in ages(catalogue.providers + catalogue.alternatives, today(), max_age)]
     if as_json:
-        from .render.jsonfmt import to_json
-
-        emit(to_json(rows))
+        emit_json(rows)
         return
     from .render import Column
 
@@ -422,9 +418,7 @@ def catalog_diff(
     after = load_catalogue(new, cache_dir=cache_dir, max_bytes=max_bytes)
     changes = diff_catalogues(before.data, after.data)
     if as_json:
-        from .render.jsonfmt import to_json
-
-        emit(to_json([change._asdict() for change in changes]))
+        emit_json([change._asdict() for change in changes])
         return
     if not changes:
         note("no differences")

@@ -108,6 +108,13 @@ def emit(text: str) -> None:
         raise PipeClosed from None
 
 
+def emit_json(data: Any) -> None:
+    """JSON on stdout: indented on a terminal, one compact line when piped (both parse the same)."""
+    from .render.jsonfmt import to_json
+
+    emit(to_json(data, pretty=Terminal.detect().is_tty))
+
+
 def print_rich(console: "Console", *renderables: Any) -> None:
     """console.print with the same closed-pipe handling as emit()."""
     try:
@@ -335,9 +342,7 @@ def render_rows(
     from .query import strip_private
 
     if fmt == "json":
-        from .render.jsonfmt import to_json
-
-        emit(to_json([_pick(strip_private(r), fields) for r in rows] + (json_extra or [])))
+        emit_json([_pick(strip_private(r), fields) for r in rows] + (json_extra or []))
     elif fmt == "csv":
         from .render.csvfmt import to_csv
 

@@ -1,6 +1,6 @@
 """Commands about places and coverage: states, map, insurance, alternatives, safety."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -13,17 +13,12 @@ from .cli_base import (
     app,
     data_console,
     emit,
+    emit_json,
     load,
     parse_state,
     print_rich,
 )
 from .errors import UsageError
-
-
-def _json(data: Any) -> None:
-    from .render.jsonfmt import to_json
-
-    emit(to_json(data))
 
 
 @app.command("states")
@@ -42,7 +37,7 @@ def states_cmd(
     if code is not None:
         detail = state_detail(providers, code)
         if as_json:
-            _json(detail)
+            emit_json(detail)
             return
         names = {p["id"]: p["name"] for p in providers}
         lines = [f"{detail['name']} ({code})"]
@@ -62,7 +57,7 @@ def states_cmd(
     summaries = [provider_summary(p) for p in providers]
     rows = state_matrix(providers)
     if as_json:
-        _json({"providers": summaries, "states": rows})
+        emit_json({"providers": summaries, "states": rows})
         return
     from .render import Column
 
@@ -101,7 +96,7 @@ def map_cmd(
         raise UsageError(f"{chosen['name']} is an alternative, not a provider with a state list")
     entries = state_matrix(catalogue.providers)
     if as_json:
-        _json(
+        emit_json(
             [
                 {
                     **{k: e[k] for k in ("state", "name", "served", "not_served", "unknown")},
@@ -148,7 +143,7 @@ def insurance_cmd(
         check_carrier(catalogue, carrier)
     rows = insurance_rows(catalogue.providers, parse_state(state), carrier)
     if as_json:
-        _json(rows)
+        emit_json(rows)
         return
     lines = []
     for row in rows:
@@ -169,7 +164,7 @@ def alternatives_cmd(as_json: JsonOption = False) -> None:
     """Spravato and in-person infusion clinics: cost, coverage, and who they suit."""
     alternatives = load().alternatives
     if as_json:
-        _json(alternatives)
+        emit_json(alternatives)
         return
     from .render.reports import show_lines
 
@@ -185,7 +180,7 @@ def safety_cmd(as_json: JsonOption = False) -> None:
     """Who should look elsewhere, side effects, exclusion criteria. Informational, not medical advice."""
     safety = load().data["safety"]
     if as_json:
-        _json(safety)
+        emit_json(safety)
         return
     sections = [
         ("Who should look elsewhere", safety["look_elsewhere"]),

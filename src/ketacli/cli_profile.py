@@ -4,7 +4,17 @@ from typing import Annotated, Any, Literal
 
 import typer
 
-from .cli_base import JsonOption, _complete_carrier, _complete_state, emit, note, parse_state, profile_app, profile_path
+from .cli_base import (
+    JsonOption,
+    _complete_carrier,
+    _complete_state,
+    emit,
+    emit_json,
+    note,
+    parse_state,
+    profile_app,
+    profile_path,
+)
 from .cli_base import read_profile as _read_profile
 from .errors import KetaError, UsageError
 
@@ -69,9 +79,7 @@ def profile_show(as_json: JsonOption = False) -> None:
     """Print the saved profile."""
     profile = _read_profile()
     if as_json:
-        from .render.jsonfmt import to_json
-
-        emit(to_json(profile))
+        emit_json(profile)
         return
     if not profile:
         note(f"no profile saved ({profile_path()}); create one with `ketacli profile set`")
