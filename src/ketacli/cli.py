@@ -17,11 +17,14 @@ import typer
 from . import cli_places, cli_profile  # noqa: F401  (register their commands on the app)
 from .catalogue import DEFAULT_MAX_BYTES
 from .cli_base import (
+    BudgetOption,
     DoseLevelOption,
+    DosesOption,
     FormatOption,
     InsuranceOption,
     JsonOption,
     MaxAgeOption,
+    MonthlyBudgetOption,
     NoProfileOption,
     PayInFullOption,
     PipeClosed,
@@ -106,10 +109,7 @@ def show_cmd(
 
 @app.command("cost")
 def cost_cmd(
-    doses: Annotated[
-        int | None,
-        typer.Option("--doses", "-n", help="How many doses you want (1-1000; default 12).", show_default=False),
-    ] = None,
+    doses: DosesOption = None,
     state: StateOption = None,
     insurance: InsuranceOption = None,
     returning: ReturningOption = None,
@@ -207,15 +207,9 @@ COMPARE_FIELDS = [
 @app.command("compare")
 def compare_cmd(
     state: StateOption = None,
-    doses: Annotated[
-        int | None, typer.Option("--doses", "-n", help="Price every provider for N doses (1-1000).", show_default=False)
-    ] = None,
-    budget: Annotated[
-        float | None, typer.Option("--budget", help="Most you will pay in total, USD.", show_default=False)
-    ] = None,
-    monthly_budget: Annotated[
-        float | None, typer.Option("--monthly-budget", help="Most you can pay per month, USD.", show_default=False)
-    ] = None,
+    doses: DosesOption = None,
+    budget: BudgetOption = None,
+    monthly_budget: MonthlyBudgetOption = None,
     insurance: InsuranceOption = None,
     returning: ReturningOption = None,
     pay_in_full: PayInFullOption = None,

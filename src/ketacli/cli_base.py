@@ -308,6 +308,13 @@ DoseLevelOption = Annotated[
     Literal["standard", "very-low"] | None,
     typer.Option("--dose-level", help="Keep only standard or very-low-dose providers.", show_default=False),
 ]
+DosesOption = Annotated[int | None, typer.Option("--doses", "-n", help="How many doses (1-1000).", show_default=False)]
+BudgetOption = Annotated[
+    float | None, typer.Option("--budget", help="Most you will pay in total, USD.", show_default=False)
+]
+MonthlyBudgetOption = Annotated[
+    float | None, typer.Option("--monthly-budget", help="Most you can pay per month, USD.", show_default=False)
+]
 ShowExcludedOption = Annotated[
     bool, typer.Option("--show-excluded", "--explain", help="List providers left out, with the reasons.")
 ]

@@ -1,13 +1,17 @@
 """`ketacli profile set|show|clear`: defaults for compare and cost, stored as TOML in the config directory."""
 
-from typing import Annotated, Any, Literal
-
-import typer
+from typing import Any
 
 from .cli_base import (
+    BudgetOption,
+    DoseLevelOption,
+    DosesOption,
+    InsuranceOption,
     JsonOption,
-    _complete_carrier,
-    _complete_state,
+    MonthlyBudgetOption,
+    PayInFullOption,
+    ReturningOption,
+    StateOption,
     emit,
     emit_json,
     note,
@@ -21,32 +25,14 @@ from .errors import KetaError, UsageError
 
 @profile_app.command("set")
 def profile_set(
-    state: Annotated[
-        str | None,
-        typer.Option("--state", "-s", help="Your state.", autocompletion=_complete_state, show_default=False),
-    ] = None,
-    insurance: Annotated[
-        str | None,
-        typer.Option(
-            "--insurance", "-i", help="Your insurance carrier.", autocompletion=_complete_carrier, show_default=False
-        ),
-    ] = None,
-    doses: Annotated[
-        int | None, typer.Option("--doses", "-n", help="Doses wanted (1-1000).", show_default=False)
-    ] = None,
-    budget: Annotated[float | None, typer.Option("--budget", help="Total budget, USD.", show_default=False)] = None,
-    monthly_budget: Annotated[
-        float | None, typer.Option("--monthly-budget", help="Monthly budget, USD.", show_default=False)
-    ] = None,
-    returning: Annotated[
-        bool | None, typer.Option("--returning/--new-client", help="Returning client or not.", show_default=False)
-    ] = None,
-    pay_in_full: Annotated[
-        bool | None, typer.Option("--pay-in-full/--list-price", help="Pay up front.", show_default=False)
-    ] = None,
-    dose_level: Annotated[
-        Literal["standard", "very-low"] | None, typer.Option("--dose-level", help="Dose level.", show_default=False)
-    ] = None,
+    state: StateOption = None,
+    insurance: InsuranceOption = None,
+    doses: DosesOption = None,
+    budget: BudgetOption = None,
+    monthly_budget: MonthlyBudgetOption = None,
+    returning: ReturningOption = None,
+    pay_in_full: PayInFullOption = None,
+    dose_level: DoseLevelOption = None,
 ) -> None:
     """Save defaults; values not given keep what the profile already has."""
     from .fileio import write_atomic
