@@ -5,8 +5,8 @@ money as numbers of dollars, dates as ISO strings. Everything downstream (query,
 reads that document, so a run whose catalogue is unchanged can take it from a cache and never import
 pydantic or parse TOML. The cache key is a checksum of the file's bytes plus the schema's own fingerprint,
 so an edited catalogue or a changed schema is always validated afresh. (CRC-32 and Adler-32 with the
-length, not SHA-256: importing OpenSSL costs more start-up time than the rest of the hot path, and the
-cache is no security boundary, since it only ever holds documents that passed validation.)
+length, not SHA-256: importing hashlib's OpenSSL costs several milliseconds on every run, and the cache
+is no security boundary, since it only ever holds documents that passed validation.)
 """
 
 from __future__ import annotations

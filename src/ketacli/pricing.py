@@ -122,7 +122,7 @@ def purchase_options(
         if returning_price == "not_offered":
             continue
         if returning_price == "unknown":
-            later.append(_with_flag(min(candidates, key=lambda o: o.price)))
+            later.append(min(candidates, key=lambda o: o.price)._replace(returning_price_unknown=True))
         else:
             candidates.append(
                 Option(plan["id"], plan["name"], "plan", plan["doses"], to_cents(returning_price), "returning")
@@ -165,19 +165,6 @@ def _plan_prices(plan: dict[str, Any], *, insured: bool, saving: int) -> list[Op
 
 def _schedule(installments: dict[str, Any] | None) -> tuple[int, int] | None:
     return (installments["count"], to_cents(installments["amount"])) if installments else None
-
-
-def _with_flag(option: Option) -> Option:
-    return Option(
-        option.key,
-        option.name,
-        option.kind,
-        option.doses,
-        option.price,
-        option.basis,
-        option.installments,
-        returning_price_unknown=True,
-    )
 
 
 def cheapest(options: OptionSet, doses: int, *, returning: bool = False) -> Purchase | None:
