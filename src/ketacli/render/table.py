@@ -26,7 +26,8 @@ def column_widths(rows: list[dict[str, Any]], columns: list[Column], width: int)
         key: max(len(word) for text in values for word in text.split() or [""]) or 1 for key, values in texts.items()
     }
     natural = {key: max(max(len(text) for text in values), floor[key]) for key, values in texts.items()}
-    shown = list(columns)
+    # A column that says nothing in any row ("—" everywhere, e.g. Insurance without --insurance) goes first.
+    shown = [c for c in columns if c.priority == 0 or any(text != "—" for text in texts[c.key][1:])]
 
     def room() -> int:
         return width - _BORDER_PER_COLUMN * len(shown) - _BORDER_END
