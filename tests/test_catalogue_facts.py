@@ -163,6 +163,14 @@ def test_alternatives_spravato_and_infusion(cli):
 def test_show_text_view_lists_sources_and_inconsistencies(cli):
     result = cli("show", "mindbloom")
     assert result.code == 0
+    lines = result.stdout.splitlines()
+    assert lines[:3] == [
+        "Mindbloom",
+        "  Well-known telehealth ketamine therapy provider with the widest availability of the guide's picks and the "
+        "only one offering at-home subcutaneous injections; the most expensive.",
+        "  Best for: Best injectable ketamine therapy; Most widely available",
+    ]
+    assert "Sources" in lines and "Notes" in lines and "Inconsistencies in the sources" in lines
     assert "Inconsistencies in the sources" in result.stdout
     assert "$128 to $159" in result.stdout
     assert "help-center.mindbloom.com, article 8894531 (undated)" in result.stdout

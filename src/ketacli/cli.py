@@ -104,7 +104,7 @@ def show_cmd(
             view.append(Text(""))
         view.append(Text(title, style="bold"))
         view.extend(Text(f"  {line}") for line in lines)
-    print_rich(console, *view)
+    print_rich(console, Text("\n").join(view))
 
 
 @app.command("cost")

@@ -115,10 +115,10 @@ def emit_json(data: Any) -> None:
     emit(to_json(data, pretty=Terminal.detect().is_tty))
 
 
-def print_rich(console: "Console", *renderables: Any) -> None:
-    """console.print with the same closed-pipe handling as emit()."""
+def print_rich(console: "Console", renderable: Any) -> None:
+    """console.print of one renderable, with the same closed-pipe handling as emit()."""
     try:
-        console.print(*renderables)
+        console.print(renderable)
         sys.stdout.flush()
     except BrokenPipeError:
         raise PipeClosed from None

@@ -109,11 +109,10 @@ def map_cmd(
             ]
         )
         return
-    from rich.text import Text
 
     console = data_console(Terminal.detect())
     chosen_id = chosen["id"] if chosen else None
-    print_rich(console, render_map(entries, chosen_id), Text(legend(chosen["name"] if chosen else None)))
+    print_rich(console, render_map(entries, chosen_id).append(legend(chosen["name"] if chosen else None)))
 
 
 @app.command("insurance")

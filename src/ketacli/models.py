@@ -282,6 +282,9 @@ class Provider(Strict):
     as_of: dt.date
     summary: Text
     best_for: list[Line]
+    category_wins: list[Line] = Field(
+        default_factory=list, description="Criteria the guide named this provider winner of."
+    )
     dose_level: Literal["standard", "very_low"]
     delivery: list[Delivery] = Field(min_length=1, description="How ketamine is taken at home.")
     plans: list[Plan] = Field(default_factory=list)

@@ -111,6 +111,11 @@ def show_lines(provider: dict[str, Any]) -> list[tuple[str, list[str]]]:
             [
                 provider["summary"],
                 f"Best for: {'; '.join(provider['best_for'])}",
+                *(
+                    [f"Category winner in the guide: {', '.join(provider['category_wins'])}"]
+                    if provider["category_wins"]
+                    else []
+                ),
                 f"Dose level: {label(provider['dose_level'])}; delivery: {', '.join(label(d) for d in provider['delivery'])}",
                 f"Data as of {provider['as_of']}",
             ],
@@ -217,12 +222,12 @@ def show_lines(provider: dict[str, Any]) -> list[tuple[str, list[str]]]:
 def _includes(includes: dict[str, Any]) -> str:
     parts = []
     for key, words in (
-        ("clinician_consults", "clinician consults"),
-        ("psychotherapy_sessions", "psychotherapy sessions"),
-        ("coaching_sessions", "coaching sessions"),
+        ("clinician_consults", "clinician consult"),
+        ("psychotherapy_sessions", "psychotherapy session"),
+        ("coaching_sessions", "coaching session"),
     ):
         if includes.get(key) is not None:
-            parts.append(f"{includes[key]} {words}")
+            parts.append(f"{includes[key]} {words}{'' if includes[key] == 1 else 's'}")
     if includes.get("unlimited_messaging"):
         parts.append("unlimited messaging")
     parts.append("starter kit" if includes["starter_kit"] else "no starter kit")
@@ -236,7 +241,7 @@ def _notes_and_sources(entry: dict[str, Any]) -> list[tuple[str, list[str]]]:
         f"{s['title']}{', ' + s['publisher'] if s.get('publisher') else ''} — {s['url']} ({s['date']})"
         for s in entry["sources"]
     ]
-    return [("Notes from other sources", notes), ("Sources", sources)]
+    return [("Notes", notes), ("Sources", sources)]
 
 
 def _alternative_lines(alt: dict[str, Any]) -> list[tuple[str, list[str]]]:
