@@ -13,7 +13,6 @@ from .carriers import matching_carriers
 from .errors import UsageError
 from .money import cents_to_json, format_usd, per_dose_cents, to_cents
 from .pricing import Purchase, cheapest, purchase_options
-from .states import STATE_NAMES
 
 Availability = Literal["served", "not_served", "unknown"]
 SortKey = Literal["total", "per-dose", "states", "name"]
@@ -447,7 +446,3 @@ def insurance_alternatives(provider: dict[str, Any]) -> str:
     elif insurance.get("reimbursement"):
         parts.append("may be reimbursed")
     return ", ".join(parts)
-
-
-def state_label(code: str) -> str:
-    return f"{code} ({STATE_NAMES[code]})"
