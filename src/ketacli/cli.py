@@ -14,7 +14,6 @@ from typing import Annotated, Any, Literal, NoReturn
 
 import typer
 
-from . import cli_places, cli_profile  # noqa: F401  (register their commands on the app)
 from .catalogue import DEFAULT_MAX_BYTES
 from .cli_base import (
     BudgetOption,
@@ -65,112 +64,6 @@ __all__ = ["app", "main", "run"]
 
 
 # --------------------------------------------------------------------------------------------------- commands
-
-
-@app.command("providers")
-def providers_cmd(fmt: FormatOption = None, as_json: JsonOption = False) -> None:
-    """List the providers: id, name, best for, states served, price range, dose level."""
-    from .render.reports import PROVIDER_COLUMNS, provider_rows
-
-    fmt = output_format(fmt, as_json)
-    catalogue = load()
-    render_rows(provider_rows(catalogue.providers), PROVIDER_COLUMNS, fmt)
-
-
-@app.command("show")
-def show_cmd(
-    provider: Annotated[
-        str, typer.Argument(help="Provider id or name, any case ('better u').", autocompletion=_complete_provider)
-    ],
-    as_json: JsonOption = False,
-    max_age: MaxAgeOption = DEFAULT_MAX_AGE_DAYS,
-) -> None:
-    """Everything the catalogue knows about one provider or alternative, with sources and dates."""
-    from .query import find_provider
-
-    entry = find_provider(load(), provider)
-    warn_if_stale([entry], max_age)
-    if as_json:
-        emit_json(entry)
-        return
-    from rich.text import Text
-
-    from .render.reports import show_lines
-
-    console = data_console(Terminal.detect())
-    view: list[Text] = []
-    for index, (title, lines) in enumerate(show_lines(entry)):
-        if index:
-            view.append(Text(""))
-        view.append(Text(title, style="bold"))
-        view.extend(Text(f"  {line}") for line in lines)
-    print_rich(console, Text("\n").join(view))
-
-
-@app.command("cost")
-def cost_cmd(
-    doses: DosesOption = None,
-    state: StateOption = None,
-    insurance: InsuranceOption = None,
-    returning: ReturningOption = None,
-    pay_in_full: PayInFullOption = None,
-    dose_level: DoseLevelOption = None,
-    schedule: Annotated[bool, typer.Option("--schedule", help="Show installment schedules where defined.")] = False,
-    show_excluded: ShowExcludedOption = False,
-    fmt: FormatOption = None,
-    as_json: JsonOption = False,
-    max_age: MaxAgeOption = DEFAULT_MAX_AGE_DAYS,
-    no_profile: NoProfileOption = False,
-) -> None:
-    """The cheapest way to get at least N doses at each provider, with what to buy."""
-    from .query import Criteria, cost
-    from .render.reports import COST_COLUMNS
-
-    fmt = output_format(fmt, as_json)
-    flags = with_profile(
-        {"doses": doses, "state": state, "insurance": insurance, "returning": returning,
-         "pay_in_full": pay_in_full, "dose_level": dose_level},
-        use_profile=not no_profile,
-    )  # fmt: skip
-    doses = 12 if flags["doses"] is None else flags["doses"]
-    _check_doses(doses)
-    criteria = Criteria(
-        state=parse_state(flags["state"]),
-        doses=doses,
-        returning=bool(flags["returning"]),
-        pay_in_full=bool(flags["pay_in_full"]),
-        insurance=flags["insurance"],
-        dose_level=_dose_level(flags["dose_level"]),
-    )
-    catalogue = load()
-    result = cost(catalogue, criteria)
-    excluded = report_excluded(result, fmt, show_excluded)
-    render_rows(result.rows, COST_COLUMNS, fmt, json_extra=excluded)
-    if schedule and fmt == "table":
-        _print_schedules(result.rows)
-    if not result.rows:
-        note("no provider can be priced with these options")
-    prices_as_of(result.rows, catalogue.providers, max_age)
-
-
-def _print_schedules(rows: list[dict[str, Any]]) -> None:
-    from .money import format_usd, to_cents
-
-    lines = []
-    for row in rows:
-        for item in row["items"]:
-            plan = item["installments"]
-            if plan:
-                lines.append(
-                    f"{row['name']}, {item['description']}: {plan['count']} monthly payments of "
-                    f"{format_usd(to_cents(plan['amount']))}" + (f" (×{item['count']})" if item["count"] > 1 else "")
-                )
-            else:
-                lines.append(
-                    f"{row['name']}, {item['description']}: {format_usd(to_cents(item['subtotal']))} "
-                    "(no installment schedule listed)"
-                )
-    emit("\nPayment schedules:\n" + "".join(f"  {line}\n" for line in lines))
 
 
 COMPARE_FIELDS = [
@@ -292,6 +185,112 @@ def compare_cmd(
             f"'unconfirmed' means the sources do not say whether the provider serves {criteria.state}: check with the provider"
         )
     prices_as_of(result.rows, catalogue.providers, max_age)
+
+
+@app.command("cost")
+def cost_cmd(
+    doses: DosesOption = None,
+    state: StateOption = None,
+    insurance: InsuranceOption = None,
+    returning: ReturningOption = None,
+    pay_in_full: PayInFullOption = None,
+    dose_level: DoseLevelOption = None,
+    schedule: Annotated[bool, typer.Option("--schedule", help="Show installment schedules where defined.")] = False,
+    show_excluded: ShowExcludedOption = False,
+    fmt: FormatOption = None,
+    as_json: JsonOption = False,
+    max_age: MaxAgeOption = DEFAULT_MAX_AGE_DAYS,
+    no_profile: NoProfileOption = False,
+) -> None:
+    """The cheapest way to get at least N doses at each provider, with what to buy."""
+    from .query import Criteria, cost
+    from .render.reports import COST_COLUMNS
+
+    fmt = output_format(fmt, as_json)
+    flags = with_profile(
+        {"doses": doses, "state": state, "insurance": insurance, "returning": returning,
+         "pay_in_full": pay_in_full, "dose_level": dose_level},
+        use_profile=not no_profile,
+    )  # fmt: skip
+    doses = 12 if flags["doses"] is None else flags["doses"]
+    _check_doses(doses)
+    criteria = Criteria(
+        state=parse_state(flags["state"]),
+        doses=doses,
+        returning=bool(flags["returning"]),
+        pay_in_full=bool(flags["pay_in_full"]),
+        insurance=flags["insurance"],
+        dose_level=_dose_level(flags["dose_level"]),
+    )
+    catalogue = load()
+    result = cost(catalogue, criteria)
+    excluded = report_excluded(result, fmt, show_excluded)
+    render_rows(result.rows, COST_COLUMNS, fmt, json_extra=excluded)
+    if schedule and fmt == "table":
+        _print_schedules(result.rows)
+    if not result.rows:
+        note("no provider can be priced with these options")
+    prices_as_of(result.rows, catalogue.providers, max_age)
+
+
+def _print_schedules(rows: list[dict[str, Any]]) -> None:
+    from .money import format_usd, to_cents
+
+    lines = []
+    for row in rows:
+        for item in row["items"]:
+            plan = item["installments"]
+            if plan:
+                lines.append(
+                    f"{row['name']}, {item['description']}: {plan['count']} monthly payments of "
+                    f"{format_usd(to_cents(plan['amount']))}" + (f" (×{item['count']})" if item["count"] > 1 else "")
+                )
+            else:
+                lines.append(
+                    f"{row['name']}, {item['description']}: {format_usd(to_cents(item['subtotal']))} "
+                    "(no installment schedule listed)"
+                )
+    emit("\nPayment schedules:\n" + "".join(f"  {line}\n" for line in lines))
+
+
+@app.command("providers")
+def providers_cmd(fmt: FormatOption = None, as_json: JsonOption = False) -> None:
+    """List the providers: id, name, best for, states served, price range, dose level."""
+    from .render.reports import PROVIDER_COLUMNS, provider_rows
+
+    fmt = output_format(fmt, as_json)
+    catalogue = load()
+    render_rows(provider_rows(catalogue.providers), PROVIDER_COLUMNS, fmt)
+
+
+@app.command("show")
+def show_cmd(
+    provider: Annotated[
+        str, typer.Argument(help="Provider id or name, any case ('better u').", autocompletion=_complete_provider)
+    ],
+    as_json: JsonOption = False,
+    max_age: MaxAgeOption = DEFAULT_MAX_AGE_DAYS,
+) -> None:
+    """Everything the catalogue knows about one provider or alternative, with sources and dates."""
+    from .query import find_provider
+
+    entry = find_provider(load(), provider)
+    warn_if_stale([entry], max_age)
+    if as_json:
+        emit_json(entry)
+        return
+    from rich.text import Text
+
+    from .render.reports import show_lines
+
+    console = data_console(Terminal.detect())
+    view: list[Text] = []
+    for index, (title, lines) in enumerate(show_lines(entry)):
+        if index:
+            view.append(Text(""))
+        view.append(Text(title, style="bold"))
+        view.extend(Text(f"  {line}") for line in lines)
+    print_rich(console, Text("\n").join(view))
 
 
 # --------------------------------------------------------------------------------------------------- catalog
@@ -439,6 +438,9 @@ def _diff_value(change: dict[str, Any], side: str) -> str:
         return " ".join(f"{sign}{v}" for v in value) or "—"
     return plain(value)
 
+
+# Registered after the core commands so that `ketacli --help` lists compare and cost first.
+from . import cli_places, cli_profile  # noqa: E402, F401
 
 # --------------------------------------------------------------------------------------------------- entry point
 
