@@ -199,3 +199,16 @@ def test_cache_is_not_fooled_by_an_edited_file(cli, tmp_path):
 def test_debug_shows_the_traceback(cli, tmp_path):
     with pytest.raises(Exception, match="no such file"):
         cli("--debug", "--catalog", str(tmp_path / "nope.toml"), "providers")
+
+
+def test_cache_gives_the_same_answers_and_survives_corruption(cli, tmp_path):
+    first = cli("compare", "--state", "TX", "--doses", "12", "--json")
+    (entry,) = (tmp_path / "cache").glob("catalogue-*.json")
+    second = cli("compare", "--state", "TX", "--doses", "12", "--json")
+    assert second.stdout == first.stdout
+    entry.write_text('{"truncated": ')
+    assert cli("compare", "--state", "TX", "--doses", "12", "--json").stdout == first.stdout
+    entry.write_text('{"providers": "not a list"}')
+    assert cli("compare", "--state", "TX", "--doses", "12", "--json").stdout == first.stdout
+    uncached = cli("compare", "--state", "TX", "--doses", "12", "--json", env={"KETACLI_NO_CACHE": "1"})
+    assert uncached.stdout == first.stdout

@@ -179,7 +179,10 @@ def _read_cache(cache_dir: Path, key: str) -> dict[str, Any] | None:
             data = json.load(handle)
     except (OSError, ValueError):
         return None
-    return data if isinstance(data, dict) and "providers" in data else None
+    # A truncated or foreign file in the cache directory is ignored, and the catalogue validated afresh.
+    if isinstance(data, dict) and data.get("cache_key") == key and isinstance(data.get("document"), dict):
+        return data["document"]
+    return None
 
 
 def _write_cache(cache_dir: Path, key: str, data: dict[str, Any]) -> None:
@@ -188,7 +191,8 @@ def _write_cache(cache_dir: Path, key: str, data: dict[str, Any]) -> None:
 
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        write_atomic(cache_dir / f"catalogue-{key}.json", json.dumps(data, separators=(",", ":")))
+        entry = {"cache_key": key, "document": data}
+        write_atomic(cache_dir / f"catalogue-{key}.json", json.dumps(entry, separators=(",", ":")))
         entries = sorted(cache_dir.glob("catalogue-*.json"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
         for stale in entries[_CACHE_KEEP:]:
             stale.unlink(missing_ok=True)

@@ -177,7 +177,7 @@ def compare_cmd(
     catalogue = load()
     result = compare(catalogue, criteria)
     excluded = report_excluded(result, fmt, show_excluded)
-    render_rows(result.rows, COMPARE_COLUMNS, fmt, fields=chosen_fields, json_extra=excluded)
+    render_rows(result.rows, COMPARE_COLUMNS, fmt, fields=chosen_fields, csv_fields=COMPARE_FIELDS, json_extra=excluded)
     if not result.rows:
         note("no providers matched")
     elif criteria.state and any(r["availability"] == "unknown" for r in result.rows):
@@ -185,6 +185,12 @@ def compare_cmd(
             f"'unconfirmed' means the sources do not say whether the provider serves {criteria.state}: check with the provider"
         )
     prices_as_of(result.rows, catalogue.providers, max_age)
+
+
+COST_CSV_FIELDS = [
+    "rank", "id", "name", "doses_requested", "doses_covered", "surplus", "total", "per_dose", "purchase",
+    "insured", "returning_price", "dose_level", "notes", "as_of",
+]  # fmt: skip
 
 
 @app.command("cost")
@@ -225,7 +231,7 @@ def cost_cmd(
     catalogue = load()
     result = cost(catalogue, criteria)
     excluded = report_excluded(result, fmt, show_excluded)
-    render_rows(result.rows, COST_COLUMNS, fmt, json_extra=excluded)
+    render_rows(result.rows, COST_COLUMNS, fmt, csv_fields=COST_CSV_FIELDS, json_extra=excluded)
     if schedule and fmt == "table":
         _print_schedules(result.rows)
     if not result.rows:

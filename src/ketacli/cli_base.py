@@ -340,11 +340,13 @@ def render_rows(
     fmt: FormatName,
     *,
     fields: list[str] | None = None,
+    csv_fields: list[str] | None = None,
     json_extra: list[dict[str, Any]] | None = None,
 ) -> None:
     """One place mapping a format to its renderer (tables for people, the rest for scripts).
 
-    `fields` limits the keys of JSON and CSV; `json_extra` rows (excluded providers) follow in JSON.
+    `fields` limits the keys of JSON and CSV; CSV otherwise has `csv_fields` (default: the table's
+    columns); `json_extra` rows (excluded providers) follow in JSON.
     """
     from .query import strip_private
 
@@ -353,7 +355,7 @@ def render_rows(
     elif fmt == "csv":
         from .render.csvfmt import to_csv
 
-        emit(to_csv(rows, fields or [c.key for c in columns if c.key != "markers"]))
+        emit(to_csv(rows, fields or csv_fields or [c.key for c in columns]))
     elif fmt == "markdown":
         from .render.markdown import to_markdown
 
