@@ -40,3 +40,23 @@ def test_quickstart_has_exactly_the_two_commands():
 def test_ci_runs_the_readme_test_command():
     ci = (Path(__file__).resolve().parents[1] / ".ci" / "run").read_text()
     assert "pip install -e '.[test]' && pytest" in ci
+
+
+def readme_examples() -> list[str]:
+    """Every `ketacli ...` line in the README's shell blocks (comments dropped; pipes cut at the pipe)."""
+    examples = []
+    for block in README.split("```sh")[1:]:
+        for line in block.split("```")[0].splitlines():
+            line = line.split(" #")[0].split(" | ")[0].strip()
+            if line.startswith("ketacli "):
+                examples.append(line)
+    return examples
+
+
+@pytest.mark.parametrize("example", readme_examples())
+def test_readme_examples_run(cli, example):
+    import shlex
+
+    result = cli(*shlex.split(example)[1:])
+    assert result.code == 0, result.stderr
+    assert result.stdout or result.stderr
