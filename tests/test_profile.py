@@ -110,3 +110,10 @@ def test_profile_write_is_atomic(cli, profile_file, monkeypatch):
     assert result.stderr == f"ketacli: error: {profile_file}: cannot write profile: No space left on device\n"
     assert profile_file.read_text() == before
     assert sorted(p.name for p in profile_file.parent.iterdir()) == ["profile.toml"]
+
+
+def test_bad_flag_value_is_a_usage_error_not_a_broken_file(cli, profile_file):
+    result = cli("profile", "set", "--budget", "-5")
+    assert result.code == 2
+    assert result.stderr == "ketacli: error: --budget: must be a non-negative number of US dollars\n"
+    assert not profile_file.exists()

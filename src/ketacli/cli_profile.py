@@ -36,22 +36,26 @@ def profile_set(
 ) -> None:
     """Save defaults; values not given keep what the profile already has."""
     from .fileio import write_atomic
-    from .profile import check_profile, render_profile
+    from .profile import check_value, missing_state, render_profile
 
     given: dict[str, Any] = {
         "state": parse_state(state), "insurance": insurance, "doses": doses, "budget": budget,
         "monthly_budget": monthly_budget, "returning": returning, "pay_in_full": pay_in_full, "dose_level": dose_level,
     }  # fmt: skip
-    # Whole dollars are stored as integers (budget = 1500, not 1500.0).
-    updates = {
-        key: int(value) if isinstance(value, float) and value.is_integer() else value
-        for key, value in given.items()
-        if value is not None
-    }
+    updates = {}
+    for key, value in given.items():
+        if value is None:
+            continue
+        try:  # a bad flag value is a usage error, reported against the flag
+            updates[key] = check_value(key, int(value) if isinstance(value, float) and value.is_integer() else value)
+        except ValueError as exc:
+            raise UsageError(f"--{key.replace('_', '-')}: {exc}") from None
     if not updates:
         raise UsageError("give at least one value to save, e.g. `ketacli profile set --state TX --doses 12`")
     path = profile_path()
-    merged = check_profile({**_read_profile(), **updates}, str(path))  # a broken profile is never overwritten
+    merged = {**_read_profile(), **updates}  # reading first: a broken profile is an error, never overwritten
+    if missing_state(merged):
+        raise UsageError("--insurance: needs a state too (give --state; accepted carriers differ from state to state)")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, render_profile(merged))

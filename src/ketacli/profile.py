@@ -64,17 +64,27 @@ FIELDS: dict[str, Callable[[Any], Any]] = {
 }
 
 
+def check_value(key: str, value: Any) -> Any:
+    """One profile value, checked and normalised; ValueError says what is wrong with it."""
+    return FIELDS[key](value)
+
+
+def missing_state(profile: dict[str, Any]) -> bool:
+    """A carrier without a state cannot be used: accepted carriers differ from state to state."""
+    return "insurance" in profile and "state" not in profile
+
+
 def check_profile(data: dict[str, Any], path: str) -> dict[str, Any]:
-    """Validate a profile's values; a bad one is an error naming the file and the key."""
+    """Validate a profile file's values; a bad one is an error naming the file and the key."""
     checked = {}
     for key, value in data.items():
         if key not in FIELDS:
             raise ProfileError(f"{path}: unknown key {key!r}; valid keys: {', '.join(FIELDS)}")
         try:
-            checked[key] = FIELDS[key](value)
+            checked[key] = check_value(key, value)
         except ValueError as exc:
             raise ProfileError(f"{path}: {key}: {exc} (fix the file or run `ketacli profile clear`)") from None
-    if "insurance" in checked and "state" not in checked:
+    if missing_state(checked):
         raise ProfileError(f"{path}: insurance: needs a state too (accepted carriers differ from state to state)")
     return checked
 
