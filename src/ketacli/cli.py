@@ -30,7 +30,6 @@ from .cli_base import (
     ReturningOption,
     ShowExcludedOption,
     StateOption,
-    Terminal,
     _cache_dir,
     _check_doses,
     _complete_provider,
@@ -39,7 +38,6 @@ from .cli_base import (
     _settings,
     app,
     catalog_app,
-    data_console,
     emit,
     emit_json,
     load,
@@ -49,7 +47,7 @@ from .cli_base import (
     parse_state,
     parse_usd,
     prices_as_of,
-    print_rich,
+    print_sections,
     printable,
     render_rows,
     report_excluded,
@@ -285,18 +283,9 @@ def show_cmd(
     if as_json:
         emit_json(entry)
         return
-    from rich.text import Text
-
     from .render.reports import show_lines
 
-    console = data_console(Terminal.detect())
-    view: list[Text] = []
-    for index, (title, lines) in enumerate(show_lines(entry)):
-        if index:
-            view.append(Text(""))
-        view.append(Text(title, style="bold"))
-        view.extend(Text(f"  {line}") for line in lines)
-    print_rich(console, Text("\n").join(view))
+    print_sections(show_lines(entry))
 
 
 # --------------------------------------------------------------------------------------------------- catalog
@@ -310,13 +299,7 @@ def catalog_validate(
     ] = None,
 ) -> None:
     """Validate a catalogue file and report every problem found; exit 0 when valid."""
-    from .catalogue import (
-        DEFAULT_MAX_BYTES,
-        builtin_catalogue_path,
-        parse_toml,
-        read_catalogue_bytes,
-        validate_document,
-    )
+    from .catalogue import builtin_catalogue_path, parse_toml, read_catalogue_bytes, validate_document
     from .errors import CatalogueError
 
     target = path or _settings.catalog or builtin_catalogue_path()

@@ -124,6 +124,19 @@ def print_rich(console: "Console", renderable: Any) -> None:
         raise PipeClosed from None
 
 
+def print_sections(sections: list[tuple[str, list[str]]], bullet: str = "") -> None:
+    """Titled sections of text for people (`show`, `alternatives`, `safety`): bold titles, indented lines."""
+    from rich.text import Text
+
+    view: list[Text] = []
+    for index, (title, lines) in enumerate(sections):
+        if index:
+            view.append(Text(""))
+        view.append(Text(title, style="bold"))
+        view.extend(Text(f"  {bullet}{line}") for line in lines)
+    print_rich(data_console(Terminal.detect()), Text("\n").join(view))
+
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 

@@ -17,6 +17,7 @@ from .cli_base import (
     load,
     parse_state,
     print_rich,
+    print_sections,
 )
 from .errors import UsageError
 
@@ -59,7 +60,10 @@ def states_cmd(
     if as_json:
         emit_json({"providers": summaries, "states": rows})
         return
+    from rich.text import Text
+
     from .render import Column
+    from .render.table import build_table
 
     symbol = {"served": "✓", "not_served": "✗", "unknown": "?"}
     columns = [Column("state", "State", lambda r: r["state"]), Column("name", "Name", lambda r: r["name"], priority=1)]
@@ -67,11 +71,7 @@ def states_cmd(
         header = f"{s['name']} ({s['states_reported']}{'' if s['list_complete'] else ', list incomplete'})"
         columns.append(Column(s["id"], header, lambda r, i=s["id"]: symbol[r["providers"][i]]))
     columns.append(Column("served", "Confirmed", lambda r: str(r["served"]), justify="right"))
-    from .render.table import build_table
-
     console = data_console(Terminal.detect())
-    from rich.text import Text
-
     table = build_table(rows, columns, console)
     table.caption = Text("✓ served   ✗ not served   ? unknown: the sources do not say (check with the provider)")
     print_rich(console, table)
@@ -167,11 +167,7 @@ def alternatives_cmd(as_json: JsonOption = False) -> None:
         return
     from .render.reports import show_lines
 
-    blocks = []
-    for alternative in alternatives:
-        sections = show_lines(alternative)
-        blocks.append("\n".join(f"{title}\n" + "".join(f"  {line}\n" for line in lines) for title, lines in sections))
-    emit("\n".join(blocks))
+    print_sections([section for alternative in alternatives for section in show_lines(alternative)])
 
 
 @app.command("safety")
@@ -182,6 +178,7 @@ def safety_cmd(as_json: JsonOption = False) -> None:
         emit_json(safety)
         return
     sections = [
+        (safety["disclaimer"], []),
         ("Who should look elsewhere", safety["look_elsewhere"]),
         ("Contraindications", safety["contraindications"]),
         ("Common short-term side effects", safety["side_effects_short_term"]),
@@ -190,9 +187,4 @@ def safety_cmd(as_json: JsonOption = False) -> None:
         ("Conditions it has been studied for", safety["suitable_for"]),
         ("Dependence", [safety["dependence"]]),
     ]
-    text = (
-        safety["disclaimer"]
-        + "\n\n"
-        + "\n".join(f"{t}\n" + "".join(f"  - {i}\n" for i in items) for t, items in sections)
-    )
-    emit(text)
+    print_sections(sections, bullet="- ")

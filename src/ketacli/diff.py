@@ -45,11 +45,11 @@ def _entry_changes(entry_id: str, before: dict[str, Any], after: dict[str, Any])
             gone, came = sorted(set(old or []) - set(new or [])), sorted(set(new or []) - set(old or []))
             changes.append(Change(entry_id, kind, path, gone, came))
             continue
-        changes.append(Change(entry_id, _kind(path, old, new), path, old, new))
+        changes.append(Change(entry_id, _kind(path), path, old, new))
     return changes
 
 
-def _kind(path: str, old: Any, new: Any) -> str:
+def _kind(path: str) -> str:
     head = path.split(".")[0].split("[")[0]
     if head in ("plans", "subscriptions") and path.count(".") == 0:
         return "plan"  # a whole plan added or removed
