@@ -7,7 +7,12 @@ import io
 
 import pytest
 
-ALL = ["joyous", "better-u", "innerwell", "mindbloom"]  # by cheapest plan: $129, $500, $1,098, $1,254
+ALL = [
+    "better-u",
+    "innerwell",
+    "mindbloom",
+    "joyous",
+]  # standard by cheapest plan ($500, $1,098, $1,254), then very-low
 
 
 def ids(cli, *args: str) -> list[str]:
@@ -24,15 +29,16 @@ def reasons(cli, *args: str) -> dict[str, list[str]]:
 def test_texas_all_four_served(cli):
     rows = cli("compare", "--state", "TX", "--json").json()
     assert [(r["rank"], r["id"], r["availability"], r["total"], r["doses"]) for r in rows] == [
-        (1, "joyous", "served", 129, 30),
-        (2, "better-u", "served", 500, 5),
-        (3, "innerwell", "served", 1098, 8),
-        (4, "mindbloom", "served", 1254, 6),
+        (1, "better-u", "served", 500, 5),
+        (2, "innerwell", "served", 1098, 8),
+        (3, "mindbloom", "served", 1254, 6),
+        (4, "joyous", "served", 129, 30),  # very-low dose: its own group, after the standard-dose programs
     ]
+    assert [r["dose_level"] for r in rows] == ["standard", "standard", "standard", "very_low"]
 
 
 def test_json_row_contract(cli):
-    row = cli("compare", "--state", "texas", "--json").json()[2]
+    row = cli("compare", "--state", "texas", "--json").json()[1]
     assert row["id"] == "innerwell"
     for key, value in {
         "availability": "served",
@@ -77,7 +83,7 @@ def test_idaho_three_valued(cli, state):
 
 
 def test_alabama_innerwell_not_served(cli):
-    assert ids(cli, "--state", "AL") == ["joyous", "better-u", "mindbloom"]
+    assert ids(cli, "--state", "AL") == ["better-u", "mindbloom", "joyous"]
     assert reasons(cli, "--state", "AL") == {"innerwell": ["not available in AL"]}
 
 
@@ -93,8 +99,8 @@ def test_new_york_by_name(cli):
 def test_doses_and_budget(cli):
     rows = cli("compare", "--state", "TX", "--doses", "12", "--budget", "1500", "--json").json()
     assert [(r["id"], r["total"], r["doses"], r["purchase"]) for r in rows] == [
-        ("joyous", 129, 30, "Monthly plan (30 daily troches)"),
         ("better-u", 1029, 12, "9-session Transformation + 3 × continuation session"),
+        ("joyous", 129, 30, "Monthly plan (30 daily troches)"),
     ]
     assert reasons(cli, "--state", "TX", "--doses", "12", "--budget", "1500") == {
         "innerwell": ["cheapest 12 doses cost $2,100, over the $1,500 budget"],
@@ -103,35 +109,48 @@ def test_doses_and_budget(cli):
 
 
 def test_budget_without_doses_uses_cheapest_plan(cli):
-    assert ids(cli, "--budget", "1100") == ["joyous", "better-u", "innerwell"]
+    assert ids(cli, "--budget", "1100") == ["better-u", "innerwell", "joyous"]
     assert reasons(cli, "--budget", "1100") == {"mindbloom": ["cheapest plan costs $1,254, over the $1,100 budget"]}
 
 
 def test_monthly_budget(cli):
     assert ids(cli, "--monthly-budget", "100") == ["better-u"]  # financing from $54/month
-    assert ids(cli, "--monthly-budget", "130") == ["joyous", "better-u"]
+    assert ids(cli, "--monthly-budget", "130") == ["better-u", "joyous"]
     assert reasons(cli, "--monthly-budget", "130")["mindbloom"] == [
         "lowest monthly payment is $318, over the $130 monthly budget"
     ]
     assert ids(cli, "--monthly-budget", "366") == ALL
 
 
-def test_insurance_in_texas(cli):
+def test_insurance_in_texas_keeps_self_pay_options(cli):
     rows = cli("compare", "--state", "TX", "--insurance", "Aetna", "--json").json()
     assert [(r["id"], r["insurance"], r["total"], r["insured_price"]) for r in rows] == [
-        ("innerwell", "accepted", 650, True)
+        ("better-u", "not_accepted", 500, False),
+        ("innerwell", "accepted", 650, True),  # ranked by what the person would pay: $650 insured
+        ("mindbloom", "not_accepted", 1254, False),
+        ("joyous", "not_accepted", 129, False),
     ]
-    assert rows[0]["accepted_carriers"] == ["Aetna"]
-    assert reasons(cli, "--state", "TX", "--insurance", "Aetna") == {
-        "joyous": ["does not accept Aetna in TX: HSA/FSA accepted"],
-        "better-u": ["does not accept Aetna in TX: HSA/FSA accepted, may be reimbursed"],
-        "mindbloom": ["does not accept Aetna in TX: HSA/FSA may be possible, superbill for reimbursement"],
+    assert rows[1]["accepted_carriers"] == ["Aetna"]
+    assert rows[1]["notes"] == ["insured price with Aetna in TX"]
+    assert rows[0]["notes"] == ["self-pay: does not take Aetna in TX; HSA/FSA accepted, may be reimbursed"]
+    assert rows[2]["notes"] == [
+        "self-pay: does not take Aetna in TX; HSA/FSA may be possible, superbill for reimbursement"
+    ]
+
+
+def test_in_network_only(cli):
+    rows = cli("compare", "--state", "TX", "--insurance", "Aetna", "--in-network-only", "--json").json()
+    assert [(r["id"], r["total"]) for r in rows] == [("innerwell", 650)]
+    assert reasons(cli, "--state", "TX", "--insurance", "Aetna", "--in-network-only") == {
+        "joyous": ["does not take Aetna in TX: HSA/FSA accepted"],
+        "better-u": ["does not take Aetna in TX: HSA/FSA accepted, may be reimbursed"],
+        "mindbloom": ["does not take Aetna in TX: HSA/FSA may be possible, superbill for reimbursement"],
     }
 
 
 def test_insurance_in_idaho_explains_alternatives(cli):
-    assert reasons(cli, "--state", "ID", "--insurance", "aetna")["innerwell"] == [
-        "does not accept aetna in ID: HSA/FSA accepted, superbill for reimbursement"
+    assert reasons(cli, "--state", "ID", "--insurance", "aetna", "--in-network-only")["innerwell"] == [
+        "does not take Aetna in ID: HSA/FSA accepted, superbill for reimbursement"
     ]
 
 
@@ -148,29 +167,31 @@ def test_insurance_in_idaho_explains_alternatives(cli):
     ],
 )
 def test_forgiving_carrier_matching(cli, carrier, state, matched):
-    rows = cli("compare", "--state", state, "--insurance", carrier, "--json").json()
+    rows = cli("compare", "--state", state, "--insurance", carrier, "--in-network-only", "--json").json()
     assert [(r["id"], r["accepted_carriers"]) for r in rows] == [("innerwell", matched)]
 
 
 def test_insured_doses(cli):
-    rows = cli("compare", "--state", "TX", "--insurance", "zelis", "--doses", "24", "--json").json()
+    rows = cli(
+        "compare", "--state", "TX", "--insurance", "zelis", "--doses", "24", "--in-network-only", "--json"
+    ).json()
     assert [(r["id"], r["total"], r["purchase"]) for r in rows] == [("innerwell", 1398, "24-session Extended Program")]
 
 
 @pytest.mark.parametrize(
     ("flags", "expected", "reason_of"),
     [
-        (["--hsa-fsa"], ["joyous", "better-u", "innerwell"], ("mindbloom", 'HSA/FSA payment only "may be possible"')),
+        (["--hsa-fsa"], ["better-u", "innerwell", "joyous"], ("mindbloom", 'HSA/FSA payment only "may be possible"')),
         (["--financing"], ["better-u"], ("innerwell", "no financing")),
         (
             ["--free-consult"],
-            ["joyous", "better-u", "innerwell"],
+            ["better-u", "innerwell", "joyous"],
             ("mindbloom", "consultation is not free (first installment refundable)"),
         ),
         (["--no-sitter"], ["joyous"], ("innerwell", "a sitter is required")),
         (
             ["--id-verified"],
-            ["joyous", "innerwell", "mindbloom"],
+            ["innerwell", "mindbloom", "joyous"],
             ("better-u", "ID verification is may ask, not required"),
         ),
         (["--clinician-led"], ["innerwell"], ("better-u", "integration is led by a coach, not a licensed clinician")),
@@ -181,7 +202,7 @@ def test_insured_doses(cli):
             ("joyous", "dose level is very-low (psycholytic)"),
         ),
         (["--delivery", "tablets"], ["innerwell", "mindbloom"], ("joyous", "no tablet delivery")),
-        (["--delivery", "Lozenge"], ["joyous", "better-u"], ("mindbloom", "no troche delivery")),
+        (["--delivery", "Lozenge"], ["better-u", "joyous"], ("mindbloom", "no troche delivery")),
         (["--delivery", "injection"], ["better-u", "mindbloom"], ("innerwell", "no injection delivery")),
         (["--delivery", "injection", "--state", "TX"], ["mindbloom"], ("better-u", "no injection delivery in TX")),
         (["--delivery", "IV"], ["better-u"], ("mindbloom", "no infusion delivery")),
@@ -201,7 +222,7 @@ def test_each_filter(cli, flags, expected, reason_of):
 
 def test_combined_filters(cli):
     args = ("--state", "TX", "--doses", "12", "--hsa-fsa", "--id-verified", "--budget", "2500")
-    assert ids(cli, *args) == ["joyous", "innerwell"]
+    assert ids(cli, *args) == ["innerwell", "joyous"]
     assert reasons(cli, *args) == {
         "better-u": ["ID verification is may ask, not required"],
         "mindbloom": ['HSA/FSA payment only "may be possible"'],
@@ -217,12 +238,13 @@ def test_every_reason_is_listed(cli):
     ("args", "expected"),
     [
         (["--sort", "total"], ALL),
-        (["--sort", "per-dose"], ["joyous", "innerwell", "better-u", "mindbloom"]),  # $4.30, $87.50, $88, $159
-        (["--sort", "states"], ["mindbloom", "better-u", "joyous", "innerwell"]),  # 35, 31, 30, 25
-        (["--sort", "name"], ["better-u", "innerwell", "joyous", "mindbloom"]),
-        (["--sort", "name", "--reverse"], ["mindbloom", "joyous", "innerwell", "better-u"]),
-        (["--reverse"], list(reversed(ALL))),
-        (["--limit", "2"], ["joyous", "better-u"]),
+        # Every order ranks the standard-dose group first, then very-low-dose Joyous as its own group.
+        (["--sort", "per-dose"], ["innerwell", "better-u", "mindbloom", "joyous"]),  # $87.50, $88, $159; $4.30
+        (["--sort", "states"], ["mindbloom", "better-u", "innerwell", "joyous"]),  # 35, 31, 25; 30
+        (["--sort", "name"], ["better-u", "innerwell", "mindbloom", "joyous"]),
+        (["--sort", "name", "--reverse"], ["mindbloom", "innerwell", "better-u", "joyous"]),
+        (["--reverse"], ["mindbloom", "innerwell", "better-u", "joyous"]),
+        (["--limit", "2"], ["better-u", "innerwell"]),
     ],
 )
 def test_sorting_and_limit(cli, args, expected):
@@ -249,7 +271,7 @@ def test_no_match(cli):
 
 def test_fields(cli):
     rows = cli("compare", "--state", "TX", "--json", "--fields", "id,total,availability").json()
-    assert rows[0] == {"id": "joyous", "total": 129, "availability": "served"}
+    assert rows[0] == {"id": "better-u", "total": 500, "availability": "served"}
     result = cli("compare", "--json", "--fields", "id,nmae")
     assert result.code == 2
     assert "unknown field 'nmae'; valid fields: rank, id, name," in result.stderr
@@ -258,18 +280,23 @@ def test_fields(cli):
 def test_csv(cli):
     text = cli("compare", "--state", "TX", "--format", "csv", "--fields", "rank,id,total,delivery").stdout
     assert list(csv.DictReader(io.StringIO(text))) == [
-        {"rank": "1", "id": "joyous", "total": "129", "delivery": "troche"},
-        {"rank": "2", "id": "better-u", "total": "500", "delivery": "troche"},
-        {"rank": "3", "id": "innerwell", "total": "1098", "delivery": "oral_rapid_dissolve_tablet"},
-        {"rank": "4", "id": "mindbloom", "total": "1254", "delivery": "sublingual_tablet; subcutaneous_injection"},
+        {"rank": "1", "id": "better-u", "total": "500", "delivery": "troche"},
+        {"rank": "2", "id": "innerwell", "total": "1098", "delivery": "oral_rapid_dissolve_tablet"},
+        {"rank": "3", "id": "mindbloom", "total": "1254", "delivery": "sublingual_tablet; subcutaneous_injection"},
+        {"rank": "4", "id": "joyous", "total": "129", "delivery": "troche"},
     ]
 
 
 def test_markdown(cli):
     lines = cli("compare", "--state", "ID", "--format", "markdown").stdout.splitlines()
-    assert lines[0].startswith("| # | Provider | In state | Cheapest way |")
-    assert lines[2].startswith("| 1 | Joyous | unconfirmed | Monthly plan (30 daily troches) | 30 | $129 | $4.30 |")
-    assert len(lines) == 6
+    assert lines[0] == "**Cheapest way to start: Idaho**"
+    assert lines[2] == "**Standard-dose programs**"
+    assert lines[4].startswith("| # | Provider | In state | Cheapest way | Doses | Total |")
+    assert lines[6].startswith("| 1 | Better U | unconfirmed | 5-session Introduction | 5 | $500 | $100.00 |")
+    assert lines[10] == "**Very-low-dose (psycholytic) programs: a different treatment**"
+    assert lines[14].startswith("| 4 | Joyous | unconfirmed | Monthly plan (30 daily troches) | 30 | $129 | $4.30 |")
+    assert lines[14].endswith("| very low |")
+    assert len(lines) == 15
 
 
 def test_format_from_environment(cli):
@@ -300,8 +327,9 @@ def test_wider_terminal_shows_more(cli):
     narrow = cli("compare", "--state", "TX", env={"COLUMNS": "80"}).stdout
     wide = cli("compare", "--state", "TX", env={"COLUMNS": "160"}).stdout
     assert table_width(wide) <= 160
-    assert "Integration" in wide and "Integration" not in narrow
-    assert "psychiatric" in wide
+    assert "psychiatric" in wide and "psychiatric" not in narrow
+    assert "Hidden to fit" not in wide
+    assert "Hidden to fit 80 columns: " in narrow and "Integration" in narrow.split("Hidden to fit")[1]
 
 
 def test_piped_table_is_not_cut(cli):

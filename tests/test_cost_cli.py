@@ -12,15 +12,16 @@ def test_cost_json_contract(cli):
     result = cli("cost", "--doses", "12", "--json")
     assert result.code == 0
     rows = result.json()
-    assert [r["id"] for r in rows] == ["joyous", "better-u", "innerwell", "mindbloom"]
+    assert [r["id"] for r in rows] == ["better-u", "innerwell", "mindbloom", "joyous"]
     assert [r["rank"] for r in rows] == [1, 2, 3, 4]
-    better_u = rows[1]
+    better_u = rows[0]
     assert better_u == {
-        "rank": 2,
+        "rank": 1,
         "id": "better-u",
         "name": "Better U",
+        "availability": None,
         "doses_requested": 12,
-        "doses_covered": 12,
+        "doses": 12,
         "surplus": 0,
         "total": 1029,
         "per_dose": 85.75,
@@ -49,16 +50,20 @@ def test_cost_json_contract(cli):
                 "installments": None,
             },
         ],
-        "insured": False,
+        "insurance": None,
+        "insured_price": False,
         "returning_price": False,
         "dose_level": "standard",
         "as_of": "2025-06-13",
-        "notes": [],
+        "notes": [
+            "3 continuation sessions at $79 each: you apply for them (the guide: "
+            '"you can apply for treatment continuation"); for returning clients or after a completed package'
+        ],
     }
-    joyous = rows[0]
+    joyous = rows[3]
     assert joyous["dose_level"] == "very_low"
     assert joyous["notes"][0].startswith("very-low dose")
-    assert (joyous["total"], joyous["doses_covered"], joyous["surplus"], joyous["per_dose"]) == (129, 30, 18, 4.3)
+    assert (joyous["total"], joyous["doses"], joyous["surplus"], joyous["per_dose"]) == (129, 30, 18, 4.3)
     assert result.stderr == "ketacli: prices as of 2025-06-13; check the provider for today's prices\n"
 
 
@@ -72,11 +77,12 @@ def test_returning_mindbloom_twelve_is_two_sixes(cli):
 def test_insured_innerwell_in_texas(cli):
     rows = cli("cost", "-n", "8", "--state", "TX", "--insurance", "bcbs", "--json").json()
     innerwell = next(r for r in rows if r["id"] == "innerwell")
-    assert (innerwell["total"], innerwell["insured"]) == (650, True)
+    assert (innerwell["total"], innerwell["insured_price"], innerwell["insurance"]) == (650, True, "accepted")
     assert innerwell["items"][0]["installments"] == {"count": 2, "amount": 325, "period": "month"}
     assert "insured price with Blue Cross Blue Shield of Texas in TX" in innerwell["notes"]
-    # Other providers accept no insurance: list prices.
-    assert next(r for r in rows if r["id"] == "better-u")["insured"] is False
+    # Other providers accept no insurance: kept, at self-pay prices, and marked.
+    better_u = next(r for r in rows if r["id"] == "better-u")
+    assert (better_u["insurance"], better_u["insured_price"], better_u["total"]) == ("not_accepted", False, 737)
 
 
 def test_insurance_not_accepted_in_that_state_keeps_list_price(cli):
@@ -115,19 +121,29 @@ def test_excluded_on_stderr_for_tables(cli):
 def test_cost_table_exact(cli):
     result = cli("cost", "-n", "12", env={"COLUMNS": "80"})
     assert result.stdout == (
+        "Cheapest way to 12 doses\n"
+        "Standard-dose programs\n"
         "┏━━━┳━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━┳━━━━━━━━┳━━━━━━━━━┳━━━━━━━━━━┓\n"
-        "┃   ┃           ┃                        ┃       ┃        ┃     Per ┃          ┃\n"
-        "┃ # ┃ Provider  ┃ What to buy            ┃ Doses ┃  Total ┃    dose ┃ Notes    ┃\n"
+        "┃   ┃           ┃                        ┃       ┃        ┃     Per ┃ Dose     ┃\n"
+        "┃ # ┃ Provider  ┃ What to buy            ┃ Doses ┃  Total ┃    dose ┃ level    ┃\n"
         "┡━━━╇━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━╇━━━━━━━━╇━━━━━━━━━╇━━━━━━━━━━┩\n"
-        "│ 1 │ Joyous    │ Monthly plan (30 daily │    30 │   $129 │   $4.30 │ very-low │\n"
-        "│   │           │ troches)               │       │        │         │ dose     │\n"
-        "│ 2 │ Better U  │ 9-session              │    12 │ $1,029 │  $85.75 │          │\n"
+        "│ 1 │ Better U  │ 9-session              │    12 │ $1,029 │  $85.75 │ standard │\n"
         "│   │           │ Transformation + 3 ×   │       │        │         │          │\n"
         "│   │           │ continuation session   │       │        │         │          │\n"
-        "│ 3 │ Innerwell │ 24-session Extended    │    24 │ $2,100 │  $87.50 │          │\n"
+        "│ 2 │ Innerwell │ 24-session Extended    │    24 │ $2,100 │  $87.50 │ standard │\n"
         "│   │           │ Program                │       │        │         │          │\n"
-        "│ 4 │ Mindbloom │ 12-session treatment   │    12 │ $2,148 │ $179.00 │          │\n"
+        "│ 3 │ Mindbloom │ 12-session treatment   │    12 │ $2,148 │ $179.00 │ standard │\n"
         "└───┴───────────┴────────────────────────┴───────┴────────┴─────────┴──────────┘\n"
+        "Very-low-dose (psycholytic) programs: a different treatment\n"
+        "┏━━━┳━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━┳━━━━━━━━┳━━━━━━━━━┳━━━━━━━━━━┓\n"
+        "┃   ┃           ┃                        ┃       ┃        ┃     Per ┃ Dose     ┃\n"
+        "┃ # ┃ Provider  ┃ What to buy            ┃ Doses ┃  Total ┃    dose ┃ level    ┃\n"
+        "┡━━━╇━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━╇━━━━━━━━╇━━━━━━━━━╇━━━━━━━━━━┩\n"
+        "│ 4 │ Joyous    │ Monthly plan (30 daily │    30 │   $129 │   $4.30 │ very low │\n"
+        "│   │           │ troches)               │       │        │         │          │\n"
+        "└───┴───────────┴────────────────────────┴───────┴────────┴─────────┴──────────┘\n"
+        "Hidden to fit 80 columns: Notes. See every column with --format markdown,\n"
+        "--json, or a wider terminal.\n"
     )
 
 
@@ -140,18 +156,19 @@ def test_schedule(cli):
 
 def test_cost_csv_and_markdown(cli):
     rows = list(csv.DictReader(io.StringIO(cli("cost", "-n", "12", "--format", "csv").stdout)))
-    assert [(r["name"], r["total"], r["per_dose"]) for r in rows] == [
-        ("Joyous", "129", "4.3"),
-        ("Better U", "1029", "85.75"),
-        ("Innerwell", "2100", "87.5"),
-        ("Mindbloom", "2148", "179"),
+    assert [(r["rank"], r["name"], r["total"], r["per_dose"], r["dose_level"]) for r in rows] == [
+        ("1", "Better U", "1029", "85.75", "standard"),
+        ("2", "Innerwell", "2100", "87.5", "standard"),
+        ("3", "Mindbloom", "2148", "179", "standard"),
+        ("4", "Joyous", "129", "4.3", "very_low"),
     ]
-    assert rows[1]["purchase"] == "9-session Transformation + 3 × continuation session"
+    assert rows[0]["purchase"] == "9-session Transformation + 3 × continuation session"
     markdown = cli("cost", "-n", "12", "--format", "markdown").stdout.splitlines()
-    assert markdown[0] == "| # | Provider | What to buy | Doses | Total | Per dose | Notes |"
-    assert (
-        markdown[3]
-        == "| 2 | Better U | 9-session Transformation + 3 × continuation session | 12 | $1,029 | $85.75 |  |"
+    assert markdown[0] == "**Cheapest way to 12 doses**"
+    assert markdown[4] == "| # | Provider | What to buy | Doses | Total | Per dose | Dose level | Notes |"
+    assert markdown[6] == (
+        "| 1 | Better U | 9-session Transformation + 3 × continuation session | 12 | $1,029 | $85.75 | standard "
+        "| continuation applied for |"
     )
 
 
@@ -163,10 +180,8 @@ def test_cost_csv_and_markdown(cli):
         (["--doses", "100000"], "--doses must be between 1 and 1000 (got 100000)"),
         (["--doses", "abc"], "Invalid value for '--doses' / '-n': 'abc' is not a valid int."),
         (["--insurance", "aetna"], "--insurance needs --state"),
-        (
-            ["--state", "TX", "--insurance", "acme health"],
-            "no insurance carrier matches 'acme health'; known carriers: Aetna;",
-        ),
+        (["--state", "TX", "--insurance", "aetan"], "no listed carrier is called 'aetan'; did you mean Aetna?"),
+        (["--state", "TX", "--insurance", "health"], "'health' matches several carriers in TX: Cigna/Evernorth"),
         (["--state", "Texass"], "unknown state 'Texass'; did you mean TX (Texas)"),
         (["--format", "yaml"], "Invalid value for '--format' / '-f'"),
     ],
@@ -184,7 +199,7 @@ def test_thousand_doses(cli):
     rows = cli("cost", "-n", "1000", "--json").json()
     better_u = next(r for r in rows if r["id"] == "better-u")
     # 9-session $792 + 991 × $79 = $79,081.
-    assert (better_u["total"], better_u["doses_covered"]) == (79081, 1000)
+    assert (better_u["total"], better_u["doses"]) == (79081, 1000)
 
 
 def test_json_is_compact_when_piped_and_indented_for_people(cli):

@@ -60,3 +60,31 @@ def test_readme_examples_run(cli, example):
     result = cli(*shlex.split(example)[1:])
     assert result.code == 0, result.stderr
     assert result.stdout or result.stderr
+
+
+def console_examples() -> list[tuple[str, str]]:
+    """README `console` blocks: a `$ [VAR=value ...] ketacli ...` line, then exactly what it prints."""
+    examples = []
+    for block in README.split("```console\n")[1:]:
+        command, _, output = block.split("```", 1)[0].partition("\n")
+        examples.append((command.removeprefix("$ "), output))
+    return examples
+
+
+@pytest.mark.parametrize(("command", "output"), console_examples())
+def test_readme_console_output_is_real(cli, command, output):
+    import shlex
+
+    words = shlex.split(command)
+    env = dict(word.split("=", 1) for word in words if "=" in word and not word.startswith("-"))
+    args = [word for word in words if word not in {f"{k}={v}" for k, v in env.items()}]
+    assert args[0] == "ketacli"
+    result = cli(*args[1:], env=env)
+    assert result.code == 0, result.stderr
+    assert result.stdout == output
+
+
+def test_readme_shows_the_groups_and_the_narrow_views():
+    commands = [command for command, _ in console_examples()]
+    assert "COLUMNS=60 ketacli compare --state TX" in commands
+    assert any(command.startswith("COLUMNS=40 ") for command in commands)

@@ -198,9 +198,19 @@ def test_insurance_state_and_carrier(cli):
     assert "Innerwell: no accepted insurance here; instead: HSA/FSA accepted, superbill for reimbursement" in text
 
 
-def test_insurance_unknown_carrier(cli):
-    result = cli("insurance", "--carrier", "acme")
-    assert result.code == 2 and "no insurance carrier matches 'acme'" in result.stderr
+def test_insurance_carrier_nobody_lists(cli):
+    result = cli("insurance", "--carrier", "humana")
+    assert result.code == 0
+    assert result.stderr == "ketacli: no provider in the catalogue lists 'humana'\n"
+    assert "Innerwell: no accepted insurance here; instead: HSA/FSA accepted, superbill" in result.stdout
+
+
+def test_insurance_carrier_typo_suggests(cli):
+    result = cli("insurance", "--carrier", "cigan")
+    assert result.code == 2
+    assert result.stderr == (
+        "ketacli: error: no listed carrier is called 'cigan'; did you mean Cigna/Evernorth Behavioral Health?\n"
+    )
 
 
 def test_alternatives(cli):

@@ -35,7 +35,12 @@ def test_compare_uses_the_profile(cli):
     cli("profile", "set", "--state", "TX", "--insurance", "aetna", "--doses", "12")
     result = cli("compare", "--json")
     rows = result.json()
-    assert [(r["id"], r["total"], r["insurance"]) for r in rows] == [("innerwell", 1300, "accepted")]
+    assert [(r["id"], r["total"], r["insurance"]) for r in rows] == [
+        ("better-u", 1029, "not_accepted"),
+        ("innerwell", 1300, "accepted"),  # 2 × the insured $650 Foundation Program
+        ("mindbloom", 2148, "not_accepted"),
+        ("joyous", 129, "not_accepted"),
+    ]
     assert (
         "ketacli: using profile values state=TX, insurance=aetna, doses=12 (--no-profile ignores them)" in result.stderr
     )

@@ -33,7 +33,7 @@ def ketacli(tmp_path, *args: str, **extra: str) -> subprocess.CompletedProcess[s
 def test_python_dash_m(tmp_path):
     result = ketacli(tmp_path, "cost", "--doses", "12", "--json")
     assert result.returncode == 0
-    assert json.loads(result.stdout)[0]["id"] == "joyous"
+    assert json.loads(result.stdout)[0]["id"] == "better-u"
 
 
 def test_console_script_from_another_directory(tmp_path):

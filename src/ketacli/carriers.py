@@ -1,37 +1,70 @@
-"""Forgiving insurance-carrier matching: any case, part of a name, or a common short form."""
+"""Insurance-carrier names as people type them: a full name, a known short form, or whole words of a name.
+
+Never a substring: "he" must not find "Evry Health". Pure and standard-library only.
+"""
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Iterable
 
-# Short forms people type, mapped to text found in the catalogue's carrier names (normalised).
-ALIASES: dict[str, tuple[str, ...]] = {
-    "bcbs": ("bluecrossblueshield",),
-    "bluecross": ("bluecross",),
-    "uhc": ("unitedhealthcare",),
-    "united": ("unitedhealthcare",),
-    "unitedhealth": ("unitedhealthcare",),
-    "optum": ("optum",),
-    "anthem": ("anthem",),
-    "beacon": ("beaconhealthoptions",),
-    "triwest": ("triwest",),
-    "regence": ("regence",),
+# Short forms people type, mapped to the compacted words they stand for in the catalogue's carrier names.
+ALIASES: dict[str, str] = {
+    "bcbs": "bluecrossblueshield",
+    "uhc": "unitedhealthcare",
+    "united": "unitedhealthcare",
+    "unitedhealth": "unitedhealthcare",
+    "unitedhealthcareoptum": "unitedhealthcare",
+    "beaconhealth": "beaconhealthoptions",
 }
+# Words that name no carrier on their own ("of" is a whole word of "Blue Cross Blue Shield of Texas").
+_STOP_WORDS = frozenset({"of", "the", "and", "formerly", "inc", "co"})
+_TYPO_CUTOFF = 0.75  # "aetan" → Aetna (0.8), "humana" → nothing (best 0.55)
 
 
-def normalise(name: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", name.lower())
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.lower())
 
 
-def carrier_matches(query: str, carrier: str) -> bool:
-    """True when `query` names `carrier`: a short form, or a part of its name (min. 2 letters)."""
-    key = normalise(query)
-    if len(key) < 2:
+def compact(text: str) -> str:
+    return "".join(_words(text))
+
+
+def _runs(name: str) -> set[str]:
+    """Every run of consecutive words of a name, compacted: 'Blue Cross Blue Shield' → 'bluecross', ..."""
+    words = _words(name)
+    return {"".join(words[i:j]) for i in range(len(words)) for j in range(i + 1, len(words) + 1)}
+
+
+def names_carrier(query: str, carrier: str) -> bool:
+    """True when `query` is the carrier's name, a known short form of it, or whole consecutive words of it."""
+    key = compact(query)
+    if not key or key in _STOP_WORDS:
         return False
-    needles = ALIASES.get(key, (key,))
-    target = normalise(carrier)
-    return any(needle in target for needle in needles)
+    return ALIASES.get(key, key) in _runs(carrier)
 
 
-def matching_carriers(query: str, carriers: list[str]) -> list[str]:
-    return [carrier for carrier in carriers if carrier_matches(query, carrier)]
+def matching_carriers(query: str, carriers: Iterable[str]) -> list[str]:
+    """The carriers `query` names; an exact full name wins over carriers that only share words with it."""
+    named = [carrier for carrier in carriers if names_carrier(query, carrier)]
+    exact = [carrier for carrier in named if compact(carrier) == compact(query)]
+    return exact or named
+
+
+def suggest_carrier(query: str, carriers: Iterable[str]) -> list[str]:
+    """Listed carriers within a typo of `query` ('aetan' → Aetna), nearest first."""
+    carriers = list(carriers)
+    by_key: dict[str, set[str]] = {}
+    for carrier in carriers:
+        for word in [compact(carrier), *_words(carrier)]:
+            if len(word) >= 4 and word not in _STOP_WORDS:
+                by_key.setdefault(word, set()).add(carrier)
+    for alias, target in ALIASES.items():
+        for carrier in carriers:
+            if target in _runs(carrier):
+                by_key.setdefault(alias, set()).add(carrier)
+    found: list[str] = []
+    for key in difflib.get_close_matches(compact(query), list(by_key), n=3, cutoff=_TYPO_CUTOFF):
+        found += sorted(c for c in by_key[key] if c not in found)
+    return found

@@ -17,9 +17,11 @@ import typer
 from .catalogue import DEFAULT_MAX_BYTES
 from .cli_base import (
     BudgetOption,
+    ConfirmedOnlyOption,
     DoseLevelOption,
     DosesOption,
     FormatOption,
+    InNetworkOnlyOption,
     InsuranceOption,
     JsonOption,
     MaxAgeOption,
@@ -50,7 +52,7 @@ from .cli_base import (
     print_sections,
     printable,
     render_rows,
-    report_excluded,
+    show_ranking,
     today,
     warn_if_stale,
     with_profile,
@@ -62,37 +64,6 @@ __all__ = ["app", "main", "run"]
 
 
 # --------------------------------------------------------------------------------------------------- commands
-
-
-COMPARE_FIELDS = [
-    "rank",
-    "id",
-    "name",
-    "availability",
-    "states_served",
-    "states_list_complete",
-    "total",
-    "doses",
-    "per_dose",
-    "per_dose_range",
-    "purchase",
-    "items",
-    "insurance",
-    "insured_price",
-    "accepted_carriers",
-    "hsa_fsa",
-    "financing",
-    "lowest_monthly_payment",
-    "consultation",
-    "sitter_required",
-    "id_verification",
-    "integration",
-    "delivery",
-    "in_clinic",
-    "dose_level",
-    "notes",
-    "as_of",
-]
 
 
 @app.command("compare")
@@ -119,9 +90,8 @@ def compare_cmd(
         bool, typer.Option("--in-clinic", help="In-person ketamine sessions (in --state if given).")
     ] = False,
     dose_level: DoseLevelOption = None,
-    confirmed_only: Annotated[
-        bool, typer.Option("--confirmed-only", help="Drop providers whose availability is unknown.")
-    ] = False,
+    confirmed_only: ConfirmedOnlyOption = False,
+    in_network_only: InNetworkOnlyOption = False,
     sort: Annotated[
         Literal["total", "per-dose", "states", "name"], typer.Option("--sort", help="Ranking order.")
     ] = "total",
@@ -139,7 +109,7 @@ def compare_cmd(
     no_profile: NoProfileOption = False,
 ) -> None:
     """Filter, rank and explain: one row per provider that passes every filter."""
-    from .query import Criteria, compare, resolve_delivery
+    from .query import COMPARE_FIELDS, Criteria, compare, resolve_delivery
     from .render.reports import COMPARE_COLUMNS
 
     fmt = output_format(fmt, as_json)
@@ -168,27 +138,17 @@ def compare_cmd(
         in_clinic=in_clinic,
         dose_level=_dose_level(flags["dose_level"]),
         confirmed_only=confirmed_only,
+        in_network_only=in_network_only,
         sort=sort,
         reverse=reverse,
         limit=limit,
     )
     catalogue = load()
     result = compare(catalogue, criteria)
-    excluded = report_excluded(result, fmt, show_excluded)
-    render_rows(result.rows, COMPARE_COLUMNS, fmt, fields=chosen_fields, csv_fields=COMPARE_FIELDS, json_extra=excluded)
+    show_ranking(result, criteria, COMPARE_COLUMNS, fmt, show_excluded, fields=chosen_fields, csv_fields=COMPARE_FIELDS)
     if not result.rows:
         note("no providers matched")
-    elif criteria.state and any(r["availability"] == "unknown" for r in result.rows):
-        note(
-            f"'unconfirmed' means the sources do not say whether the provider serves {criteria.state}: check with the provider"
-        )
     prices_as_of(result.rows, catalogue.providers, max_age)
-
-
-COST_CSV_FIELDS = [
-    "rank", "id", "name", "doses_requested", "doses_covered", "surplus", "total", "per_dose", "purchase",
-    "insured", "returning_price", "dose_level", "notes", "as_of",
-]  # fmt: skip
 
 
 @app.command("cost")
@@ -199,6 +159,8 @@ def cost_cmd(
     returning: ReturningOption = None,
     pay_in_full: PayInFullOption = None,
     dose_level: DoseLevelOption = None,
+    confirmed_only: ConfirmedOnlyOption = False,
+    in_network_only: InNetworkOnlyOption = False,
     schedule: Annotated[bool, typer.Option("--schedule", help="Show installment schedules where defined.")] = False,
     show_excluded: ShowExcludedOption = False,
     fmt: FormatOption = None,
@@ -207,7 +169,7 @@ def cost_cmd(
     no_profile: NoProfileOption = False,
 ) -> None:
     """The cheapest way to get at least N doses at each provider, with what to buy."""
-    from .query import Criteria, cost
+    from .query import COST_FIELDS, Criteria, cost
     from .render.reports import COST_COLUMNS
 
     fmt = output_format(fmt, as_json)
@@ -225,11 +187,12 @@ def cost_cmd(
         pay_in_full=bool(flags["pay_in_full"]),
         insurance=flags["insurance"],
         dose_level=_dose_level(flags["dose_level"]),
+        confirmed_only=confirmed_only,
+        in_network_only=in_network_only,
     )
     catalogue = load()
     result = cost(catalogue, criteria)
-    excluded = report_excluded(result, fmt, show_excluded)
-    render_rows(result.rows, COST_COLUMNS, fmt, csv_fields=COST_CSV_FIELDS, json_extra=excluded)
+    show_ranking(result, criteria, COST_COLUMNS, fmt, show_excluded, csv_fields=COST_FIELDS)
     if schedule and fmt == "table":
         _print_schedules(result.rows)
     if not result.rows:

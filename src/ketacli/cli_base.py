@@ -328,6 +328,13 @@ BudgetOption = Annotated[
 MonthlyBudgetOption = Annotated[
     float | None, typer.Option("--monthly-budget", help="Most you can pay per month, USD.", show_default=False)
 ]
+ConfirmedOnlyOption = Annotated[
+    bool, typer.Option("--confirmed-only", help="Drop providers whose availability in --state is unknown.")
+]
+InNetworkOnlyOption = Annotated[
+    bool,
+    typer.Option("--in-network-only", help="With --insurance: keep only providers that take your carrier there."),
+]
 ShowExcludedOption = Annotated[
     bool, typer.Option("--show-excluded", "--explain", help="List providers left out, with the reasons.")
 ]
@@ -355,11 +362,14 @@ def render_rows(
     fields: list[str] | None = None,
     csv_fields: list[str] | None = None,
     json_extra: list[dict[str, Any]] | None = None,
+    title: str | None = None,
+    section_of: Any = None,
 ) -> None:
     """One place mapping a format to its renderer (tables for people, the rest for scripts).
 
     `fields` limits the keys of JSON and CSV; CSV otherwise has `csv_fields` (default: the table's
-    columns); `json_extra` rows (excluded providers) follow in JSON.
+    columns); `json_extra` rows (excluded providers) follow in JSON. `title` and `section_of` (a row's
+    section heading) shape the table and Markdown views only.
     """
     from .query import strip_private
 
@@ -372,14 +382,14 @@ def render_rows(
     elif fmt == "markdown":
         from .render.markdown import to_markdown
 
-        emit(to_markdown(rows, columns))
+        emit(to_markdown(rows, columns, title=title, section_of=section_of))
     elif fmt == "table":
         if not rows:
             return
-        from .render.table import build_table
+        from .render.table import render_table
 
         console = data_console(Terminal.detect())
-        print_rich(console, build_table(rows, columns, console))
+        print_rich(console, render_table(rows, columns, console.width, title=title, section_of=section_of))
     else:  # pragma: no cover - typer restricts the choice
         _never(fmt)
 
@@ -421,6 +431,33 @@ def report_excluded(result: "Result", fmt: FormatName, show: bool) -> list[dict[
     for entry in result.excluded:
         note(f"left out {entry.provider['name']}: {'; '.join(entry.reasons)}")
     return []
+
+
+def show_ranking(
+    result: "Result",
+    criteria: Any,
+    columns: list[Any],
+    fmt: FormatName,
+    show_excluded: bool,
+    *,
+    fields: list[str] | None = None,
+    csv_fields: list[str] | None = None,
+) -> None:
+    """A ranking from `compare` or `cost`: notices and exclusions on stderr, rows in the chosen format."""
+    from .render.reports import dose_group, ranking_title
+
+    for notice in result.notices:
+        note(notice)
+    excluded = report_excluded(result, fmt, show_excluded)
+    render_rows(
+        result.rows, columns, fmt, fields=fields, csv_fields=csv_fields, json_extra=excluded,
+        title=ranking_title(criteria, result.insurance.shown if result.insurance else None), section_of=dose_group,
+    )  # fmt: skip
+    if criteria.state and any(r["availability"] == "unknown" for r in result.rows):
+        note(
+            f"'unconfirmed' means the sources do not say whether the provider serves {criteria.state}: "
+            "check with the provider"
+        )
 
 
 def prices_as_of(rows: list[dict[str, Any]], providers: list[dict[str, Any]], max_age: int) -> None:

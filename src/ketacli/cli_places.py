@@ -15,6 +15,7 @@ from .cli_base import (
     emit,
     emit_json,
     load,
+    note,
     parse_state,
     print_rich,
     print_sections,
@@ -60,10 +61,8 @@ def states_cmd(
     if as_json:
         emit_json({"providers": summaries, "states": rows})
         return
-    from rich.text import Text
-
     from .render import Column
-    from .render.table import build_table
+    from .render.table import render_table
 
     symbol = {"served": "✓", "not_served": "✗", "unknown": "?"}
     columns = [Column("state", "State", lambda r: r["state"]), Column("name", "Name", lambda r: r["name"], priority=1)]
@@ -72,9 +71,8 @@ def states_cmd(
         columns.append(Column(s["id"], header, lambda r, i=s["id"]: symbol[r["providers"][i]]))
     columns.append(Column("served", "Confirmed", lambda r: str(r["served"]), justify="right"))
     console = data_console(Terminal.detect())
-    table = build_table(rows, columns, console)
-    table.caption = Text("✓ served   ✗ not served   ? unknown: the sources do not say (check with the provider)")
-    print_rich(console, table)
+    print_rich(console, render_table(rows, columns, console.width))
+    emit("✓ served   ✗ not served   ? unknown: the sources do not say (check with the provider)\n")
 
 
 @app.command("map")
@@ -138,8 +136,8 @@ def insurance_cmd(
     from .query import check_carrier
 
     catalogue = load()
-    if carrier:
-        check_carrier(catalogue, carrier)
+    if carrier and not check_carrier(catalogue, carrier):
+        note(f"no provider in the catalogue lists {carrier!r}")
     rows = insurance_rows(catalogue.providers, parse_state(state), carrier)
     if as_json:
         emit_json(rows)

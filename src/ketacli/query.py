@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from typing import Any, Literal, NamedTuple
 
-from .carriers import matching_carriers
+from .carriers import matching_carriers, suggest_carrier
 from .errors import UsageError
 from .money import cents_to_json, format_usd, per_dose_cents, to_cents
-from .pricing import Purchase, cheapest, purchase_options
+from .pricing import LineItem, Purchase, cheapest, purchase_options
 
 Availability = Literal["served", "not_served", "unknown"]
 SortKey = Literal["total", "per-dose", "states", "name"]
@@ -75,28 +75,57 @@ def all_carriers(catalogue: Any) -> list[str]:
     return sorted(names)
 
 
-def check_insurance(catalogue: Any, criteria: Criteria) -> None:
-    """--insurance needs a state, and must name a carrier found somewhere in the catalogue."""
-    if criteria.insurance is None:
-        return
-    if criteria.state is None:
+def carriers_in_state(catalogue: Any, state: str) -> list[str]:
+    names = {c for p in catalogue.providers for c in p["insurance"]["carriers_by_state"].get(state, [])}
+    return sorted(names)
+
+
+class InsuranceAsk(NamedTuple):
+    """The carrier a person named, resolved once for every provider."""
+
+    query: str  # as typed
+    carrier: str | None  # the listed carrier it names in the state; None when no provider lists it there
+    shown: str  # the name to show: the listed carrier's name where the query names exactly one, else the query
+
+
+def check_carrier(catalogue: Any, query: str) -> list[str]:
+    """Listed carriers a query names; a near miss of a listed carrier is a usage error ('did you mean')."""
+    known = all_carriers(catalogue)
+    matched = matching_carriers(query, known)
+    if not matched:
+        near = suggest_carrier(query, known)
+        if near:
+            raise UsageError(f"no listed carrier is called {query!r}; did you mean {' or '.join(near)}?")
+    return matched
+
+
+def resolve_insurance(catalogue: Any, query: str | None, state: str | None) -> tuple[InsuranceAsk | None, list[str]]:
+    """The carrier `query` names in `state`, and notices for people (stderr).
+
+    A carrier nobody lists (Humana, Kaiser, ...) is valid: every provider is out of network. A query that
+    names several carriers listed in the state is a usage error; so is a typo of a listed carrier.
+    """
+    if query is None:
+        return None, []
+    if state is None:
         raise UsageError("--insurance needs --state: accepted carriers differ from state to state")
-    check_carrier(catalogue, criteria.insurance)
+    anywhere = check_carrier(catalogue, query)
+    here = matching_carriers(query, carriers_in_state(catalogue, state))
+    if len(here) > 1:
+        raise UsageError(f"{query!r} matches several carriers in {state}: {'; '.join(here)}; give the full name")
+    if here:
+        return InsuranceAsk(query, here[0], here[0]), []
+    where = f"no provider in the catalogue lists {query!r} in {state}"
+    if anywhere:
+        where += f" (listed elsewhere: {'; '.join(anywhere)})"
+    shown = anywhere[0] if len(anywhere) == 1 else query
+    return InsuranceAsk(query, None, shown), [f"{where}: every provider is priced at self-pay"]
 
 
-def check_carrier(catalogue: Any, query: str) -> None:
-    """A carrier query must match something somewhere; otherwise list the known carriers."""
-    if not matching_carriers(query, all_carriers(catalogue)):
-        raise UsageError(
-            f"no insurance carrier matches {query!r}; known carriers: {'; '.join(all_carriers(catalogue))}"
-        )
-
-
-def accepted_carriers(provider: dict[str, Any], state: str, query: str) -> list[str]:
+def insurance_status(provider: dict[str, Any], state: str, ask: InsuranceAsk) -> bool:
+    """Whether this provider takes the asked carrier in the state."""
     insurance = provider["insurance"]
-    if not insurance["accepted"]:
-        return []
-    return matching_carriers(query, insurance["carriers_by_state"].get(state, []))
+    return bool(insurance["accepted"] and ask.carrier in insurance["carriers_by_state"].get(state, []))
 
 
 class Criteria(NamedTuple):
@@ -119,6 +148,7 @@ class Criteria(NamedTuple):
     in_clinic: bool = False
     dose_level: Literal["standard", "very_low"] | None = None
     confirmed_only: bool = False
+    in_network_only: bool = False
     sort: SortKey = "total"
     reverse: bool = False
     limit: int | None = None
@@ -132,6 +162,29 @@ class Excluded(NamedTuple):
 class Result(NamedTuple):
     rows: list[dict[str, Any]]
     excluded: list[Excluded]
+    notices: list[str]  # for people (stderr): e.g. that no provider lists the carrier asked about
+    insurance: InsuranceAsk | None = None  # the carrier asked about, as resolved
+
+
+# Dose levels rank as separate groups, standard first: a very-low daily dose is a different treatment, and
+# its price per dose is not comparable with a standard session's.
+DOSE_GROUPS: dict[str, str] = {
+    "standard": "Standard-dose programs",
+    "very_low": "Very-low-dose (psycholytic) programs: a different treatment",
+}
+_GROUP_ORDER = {level: index for index, level in enumerate(DOSE_GROUPS)}
+
+# The row contract shared by `cost` and `compare` (README, "The row contract"); a test checks both.
+ROW_FIELDS = [
+    "rank", "id", "name", "availability", "doses_requested", "doses", "surplus", "total", "per_dose",
+    "purchase", "items", "insurance", "insured_price", "returning_price", "dose_level", "notes", "as_of",
+]  # fmt: skip
+COST_FIELDS = ROW_FIELDS
+COMPARE_FIELDS = ROW_FIELDS + [
+    "states_served", "states_list_complete", "per_dose_range", "accepted_carriers", "hsa_fsa", "financing",
+    "lowest_monthly_payment", "consultation", "sitter_required", "id_verification", "integration", "delivery",
+    "in_clinic",
+]  # fmt: skip
 
 
 def price_provider(provider: dict[str, Any], criteria: Criteria, doses: int, insured: bool) -> Purchase | None:
@@ -141,16 +194,33 @@ def price_provider(provider: dict[str, Any], criteria: Criteria, doses: int, ins
     return cheapest(options, doses, returning=criteria.returning)
 
 
-def purchase_notes(provider: dict[str, Any], purchase: Purchase, criteria: Criteria, carriers: list[str]) -> list[str]:
+def purchase_notes(
+    provider: dict[str, Any], purchase: Purchase, criteria: Criteria, ask: InsuranceAsk | None
+) -> list[str]:
     notes = []
     if provider["dose_level"] == "very_low":
         notes.append(VERY_LOW_NOTE)
-    if "insured" in purchase.bases:
-        notes.append(f"insured price with {', '.join(carriers)} in {criteria.state}")
+    if "insured" in purchase.bases and ask is not None:
+        notes.append(f"insured price with {ask.carrier} in {criteria.state}")
+    elif ask is not None:
+        notes.append(f"self-pay: does not take {ask.shown} in {criteria.state}; {insurance_alternatives(provider)}")
     if "pay_in_full" in purchase.bases:
         notes.append(f"pay-in-full saving of {format_usd(to_cents(provider['pay_in_full_saving']))} per plan applied")
-    if any(item.option.returning_price_unknown for item in purchase.items):
-        notes.append("no returning-client price listed: repeat plans priced at the list price")
+    repeats = {item.option.basis for item in purchase.items if item.option.returning_price_unknown}
+    if repeats:
+        basis = (
+            "the insured price" if "insured" in repeats
+            else "the pay-in-full price" if "pay_in_full" in repeats
+            else "the list price"
+        )  # fmt: skip
+        notes.append(f"no returning-client price listed: repeat plans priced at {basis}")
+    sessions = sum(item.count for item in purchase.items if item.option.kind == "continuation")
+    if sessions:
+        continuation = provider["continuation"]
+        price = format_usd(to_cents(continuation["price_per_session"]))
+        notes.append(
+            f"{sessions} continuation session{'s' if sessions != 1 else ''} at {price} each: {continuation['requires']}"
+        )
     if purchase.surplus:
         notes.append(f"{purchase.surplus} more doses than asked for")
     return notes
@@ -178,44 +248,15 @@ def _installments_json(schedule: tuple[int, int] | None) -> dict[str, Any] | Non
 
 
 def cost(catalogue: Any, criteria: Criteria) -> Result:
-    """The cheapest way to at least `criteria.doses` doses at each provider, ranked by total."""
+    """The cheapest way to at least `criteria.doses` doses at each provider: `compare`'s path, cost's fields."""
     assert criteria.doses is not None
-    check_insurance(catalogue, criteria)
-    rows, excluded = [], []
-    for provider in catalogue.providers:
-        if criteria.dose_level and provider["dose_level"] != criteria.dose_level:
-            excluded.append(Excluded(provider, [f"dose level is {_dose_level_words(provider)}"]))
-            continue
-        carriers = accepted_carriers(provider, criteria.state, criteria.insurance) if criteria.insurance else []
-        purchase = price_provider(provider, criteria, criteria.doses, insured=bool(carriers))
-        if purchase is None:
-            excluded.append(Excluded(provider, [_unpriceable_reason(criteria)]))
-            continue
-        rows.append(_cost_row(provider, purchase, criteria, carriers))
-    rows.sort(key=lambda r: (r["_total"], r["_per_dose"], r["name"].lower()))
-    return Result(_ranked(rows), excluded)
+    result = compare(catalogue, criteria)
+    rows = [{key: row[key] for key in COST_FIELDS} | _private(row) for row in result.rows]
+    return result._replace(rows=rows)
 
 
-def _cost_row(provider: dict[str, Any], purchase: Purchase, criteria: Criteria, carriers: list[str]) -> dict[str, Any]:
-    return {
-        "rank": None,
-        "id": provider["id"],
-        "name": provider["name"],
-        "doses_requested": purchase.doses_requested,
-        "doses_covered": purchase.doses_covered,
-        "surplus": purchase.surplus,
-        "total": cents_to_json(purchase.total),
-        "per_dose": cents_to_json(purchase.per_dose),
-        "purchase": purchase.describe(),
-        "items": purchase_items(purchase),
-        "insured": "insured" in purchase.bases,
-        "returning_price": "returning" in purchase.bases,
-        "dose_level": provider["dose_level"],
-        "as_of": provider["as_of"],
-        "notes": purchase_notes(provider, purchase, criteria, carriers),
-        "_total": purchase.total,
-        "_per_dose": purchase.per_dose,
-    }
+def _private(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if k.startswith("_")}
 
 
 def _unpriceable_reason(criteria: Criteria) -> str:
@@ -228,12 +269,6 @@ def _dose_level_words(provider: dict[str, Any]) -> str:
     return "very-low (psycholytic)" if provider["dose_level"] == "very_low" else "standard"
 
 
-def _ranked(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    for rank, row in enumerate(rows, start=1):
-        row["rank"] = rank
-    return rows
-
-
 def strip_private(row: dict[str, Any]) -> dict[str, Any]:
     """Drop the underscore keys used only for sorting."""
     return {k: v for k, v in row.items() if not k.startswith("_")}
@@ -243,20 +278,27 @@ def strip_private(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def compare(catalogue: Any, criteria: Criteria) -> Result:
-    """Filter, price and rank providers; every provider a filter removes is returned with its reasons."""
-    check_insurance(catalogue, criteria)
+    """Filter, price and rank providers; every provider a filter removes is returned with its reasons.
+
+    The one path for `compare` and `cost`: availability in the state, the insurance carrier, the price
+    basis and the dose-level groups are decided here and nowhere else.
+    """
+    ask, notices = resolve_insurance(catalogue, criteria.insurance, criteria.state)
     rows: list[dict[str, Any]] = []
     excluded: list[Excluded] = []
     for provider in catalogue.providers:
-        row, reasons = _compare_row(provider, criteria)
+        row, reasons = _evaluate(provider, criteria, ask)
         if reasons:
             excluded.append(Excluded(provider, reasons))
         else:
             rows.append(row)
     rows.sort(key=_sort_key(criteria.sort), reverse=criteria.reverse)
+    rows.sort(key=lambda r: _GROUP_ORDER[r["dose_level"]])  # stable: each group keeps the order chosen above
     if criteria.limit is not None:
         rows = rows[: criteria.limit]
-    return Result(_ranked(rows), excluded)
+    for rank, row in enumerate(rows, start=1):
+        row["rank"] = rank
+    return Result(rows, excluded, notices, ask)
 
 
 def _sort_key(sort: SortKey):  # noqa: ANN202 - a key function
@@ -267,10 +309,16 @@ def _sort_key(sort: SortKey):  # noqa: ANN202 - a key function
         return lambda r: (-r["states_served"], r["name"].lower())
     if sort == "name":
         return lambda r: r["name"].lower()
-    return lambda r: (r["_total"] if r["_total"] is not None else missing, r["name"].lower())
+    return lambda r: (
+        r["_total"] if r["_total"] is not None else missing,
+        r["_per_dose"] if r["_per_dose"] is not None else missing,
+        r["name"].lower(),
+    )
 
 
-def _compare_row(provider: dict[str, Any], criteria: Criteria) -> tuple[dict[str, Any], list[str]]:
+def _evaluate(
+    provider: dict[str, Any], criteria: Criteria, ask: InsuranceAsk | None
+) -> tuple[dict[str, Any], list[str]]:
     reasons: list[str] = []
     state = criteria.state
     served = availability(provider, state) if state else None
@@ -279,20 +327,16 @@ def _compare_row(provider: dict[str, Any], criteria: Criteria) -> tuple[dict[str
     elif served == "unknown" and criteria.confirmed_only:
         reasons.append(f"availability in {state} is unconfirmed")
 
-    carriers: list[str] = []
-    insurance_status = None
-    if criteria.insurance and state:
-        carriers = accepted_carriers(provider, state, criteria.insurance)
-        insurance_status = "accepted" if carriers else "not_accepted"
-        if not carriers:
-            reasons.append(f"does not accept {criteria.insurance} in {state}: {insurance_alternatives(provider)}")
+    insured = bool(ask and state and insurance_status(provider, state, ask))
+    if ask is not None and not insured and criteria.in_network_only:
+        reasons.append(f"does not take {ask.shown} in {state}: {insurance_alternatives(provider)}")
 
     if criteria.dose_level and provider["dose_level"] != criteria.dose_level:
         reasons.append(f"dose level is {_dose_level_words(provider)}")
     reasons.extend(_policy_reasons(provider, criteria))
 
     options = purchase_options(
-        provider, returning=criteria.returning, insured=bool(carriers), pay_in_full=criteria.pay_in_full
+        provider, returning=criteria.returning, insured=insured, pay_in_full=criteria.pay_in_full
     )
     purchase: Purchase | None = None
     if criteria.doses is not None:
@@ -302,14 +346,14 @@ def _compare_row(provider: dict[str, Any], criteria: Criteria) -> tuple[dict[str
     else:
         first = min(options.first, key=lambda o: (o.price, -o.doses), default=None)
         if first is not None:
-            purchase = Purchase(first.doses, (_single(first),))
+            purchase = Purchase(first.doses, (LineItem(first, 1),))
         else:
             reasons.append("no purchase option is offered to returning clients")
 
     if purchase is not None and criteria.budget is not None and purchase.total > criteria.budget:
         what = f"cheapest {criteria.doses} doses cost" if criteria.doses else "cheapest plan costs"
         reasons.append(f"{what} {format_usd(purchase.total)}, over the {format_usd(criteria.budget)} budget")
-    monthly = lowest_monthly_payment(provider, insured=bool(carriers))
+    monthly = lowest_monthly_payment(provider, insured=insured)
     if criteria.monthly_budget is not None:
         if monthly is None:
             reasons.append("no monthly payment option (installments, financing or subscription)")
@@ -319,22 +363,31 @@ def _compare_row(provider: dict[str, Any], criteria: Criteria) -> tuple[dict[str
             )
 
     prices = [per_dose_cents(o.price, o.doses) for o in options.first]
+    notes = purchase_notes(provider, purchase, criteria, ask) if purchase else []
+    if served == "unknown":
+        notes.insert(0, f"availability in {state} unconfirmed: check with the provider")
     row = {
         "rank": None,
         "id": provider["id"],
         "name": provider["name"],
         "availability": served,
-        "states_served": provider["availability"]["states_reported"],
-        "states_list_complete": provider["availability"]["list_complete"],
-        "total": cents_to_json(purchase.total) if purchase else None,
+        "doses_requested": criteria.doses,
         "doses": purchase.doses_covered if purchase else None,
+        "surplus": purchase.surplus if purchase and criteria.doses is not None else None,
+        "total": cents_to_json(purchase.total) if purchase else None,
         "per_dose": cents_to_json(purchase.per_dose) if purchase else None,
-        "per_dose_range": [cents_to_json(min(prices)), cents_to_json(max(prices))] if prices else None,
         "purchase": purchase.describe() if purchase else None,
         "items": purchase_items(purchase) if purchase else [],
-        "insurance": insurance_status,
+        "insurance": None if ask is None else "accepted" if insured else "not_accepted",
         "insured_price": bool(purchase and "insured" in purchase.bases),
-        "accepted_carriers": carriers if criteria.insurance else None,
+        "returning_price": bool(purchase and "returning" in purchase.bases),
+        "dose_level": provider["dose_level"],
+        "notes": notes,
+        "as_of": provider["as_of"],
+        "states_served": provider["availability"]["states_reported"],
+        "states_list_complete": provider["availability"]["list_complete"],
+        "per_dose_range": [cents_to_json(min(prices)), cents_to_json(max(prices))] if prices else None,
+        "accepted_carriers": None if ask is None else [ask.carrier] if insured else [],
         "hsa_fsa": provider["insurance"]["hsa_fsa"],
         "financing": provider["financing"]["available"],
         "lowest_monthly_payment": cents_to_json(monthly) if monthly is not None else None,
@@ -344,23 +397,12 @@ def _compare_row(provider: dict[str, Any], criteria: Criteria) -> tuple[dict[str
         "integration": provider["care"]["integration"],
         "delivery": provider["delivery"],
         "in_clinic": [c["state"] for c in provider["availability"]["in_clinic"] if c["ketamine_sessions"]],
-        "dose_level": provider["dose_level"],
-        "notes": purchase_notes(provider, purchase, criteria, carriers) if purchase else [],
-        "as_of": provider["as_of"],
         "_total": purchase.total if purchase else None,
         "_per_dose": purchase.per_dose if purchase else None,
         # With --doses, rank by the per-dose price of that basket; without, by the provider's best per dose.
         "_per_dose_rank": (purchase.per_dose if criteria.doses else min(prices, default=None)) if purchase else None,
     }
-    if served == "unknown":
-        row["notes"].insert(0, f"availability in {state} unconfirmed: check with the provider")
     return row, reasons
-
-
-def _single(option: Any) -> Any:
-    from .pricing import LineItem
-
-    return LineItem(option, 1)
 
 
 def _policy_reasons(provider: dict[str, Any], criteria: Criteria) -> list[str]:

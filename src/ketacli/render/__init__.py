@@ -8,9 +8,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Literal, NamedTuple
 
-Format = Literal["table", "json", "csv", "markdown"]
-FORMATS: tuple[Format, ...] = ("table", "json", "csv", "markdown")
-
 
 class Column(NamedTuple):
     """One column of a tabular report.
@@ -41,3 +38,19 @@ def plain(value: Any) -> str:
 def label(value: Any) -> str:
     """An enum value from the catalogue as words: 'may_be_possible' → 'may be possible'."""
     return plain(value).replace("_", " ")
+
+
+def sections(
+    rows: list[dict[str, Any]], section_of: Callable[[dict[str, Any]], str] | None
+) -> list[tuple[str | None, list[dict[str, Any]]]]:
+    """Consecutive rows of the same section, with the section's title (None when there is only one kind)."""
+    if section_of is None:
+        return [(None, rows)]
+    groups: list[tuple[str | None, list[dict[str, Any]]]] = []
+    for row in rows:
+        title = section_of(row)
+        if groups and groups[-1][0] == title:
+            groups[-1][1].append(row)
+        else:
+            groups.append((title, [row]))
+    return groups

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from ketacli.money import format_usd, to_cents
+from ketacli.query import DOSE_GROUPS, Criteria
+from ketacli.states import STATE_NAMES
 
 from . import Column, label, plain
 
@@ -55,49 +57,101 @@ PROVIDER_COLUMNS = [
 
 def _markers(row: dict[str, Any]) -> str:
     marks = []
-    if row.get("insured") or row.get("insured_price"):
-        marks.append("insured")
-    if row["dose_level"] == "very_low":
-        marks.append("very-low dose")
-    if row.get("returning_price"):
+    if row["returning_price"]:
         marks.append("returning price")
-    return ", ".join(marks)
+    if any(item["kind"] == "continuation" for item in row["items"]):
+        marks.append("continuation applied for")
+    if row["surplus"]:
+        marks.append(f"{row['surplus']} extra doses")
+    return ", ".join(marks) or "—"
 
 
+_AVAILABILITY = {"served": "yes", "not_served": "no", "unknown": "unconfirmed", None: "—"}
+_DOSE_LEVEL = {"standard": "standard", "very_low": "very low"}
+
+
+def _availability(row: dict[str, Any]) -> str:
+    return _AVAILABILITY[row["availability"]]
+
+
+# Priority 0: never dropped on a narrow terminal (what qualifies a figure); higher numbers are dropped first.
 COST_COLUMNS = [
     Column("rank", "#", lambda r: str(r["rank"]), justify="right"),
     Column("name", "Provider", lambda r: r["name"]),
-    Column("purchase", "What to buy", lambda r: r["purchase"], priority=1),
-    Column("doses_covered", "Doses", lambda r: str(r["doses_covered"]), justify="right", priority=2),
+    Column("availability", "In state", _availability),
+    Column("insurance", "Insurance", lambda r: _INSURANCE[r["insurance"]]),
+    Column("purchase", "What to buy", lambda r: r["purchase"], priority=2),
+    Column("doses", "Doses", lambda r: str(r["doses"]), justify="right"),
     Column("total", "Total", lambda r: usd(r["total"]), justify="right"),
     Column("per_dose", "Per dose", lambda r: usd_cents(r["per_dose"]), justify="right", priority=1),
+    Column("dose_level", "Dose level", lambda r: _DOSE_LEVEL[r["dose_level"]]),
     Column("markers", "Notes", _markers, priority=3),
 ]
-
-_AVAILABILITY = {"served": "yes", "not_served": "no", "unknown": "unconfirmed", None: "—"}
-
-
-def _compare_price(row: dict[str, Any]) -> str:
-    return usd(row["total"])
-
 
 COMPARE_COLUMNS = [
     Column("rank", "#", lambda r: str(r["rank"]), justify="right"),
     Column("name", "Provider", lambda r: r["name"]),
-    Column("availability", "In state", lambda r: _AVAILABILITY[r["availability"]], priority=1),
+    Column("availability", "In state", _availability),
     Column("purchase", "Cheapest way", lambda r: plain(r["purchase"]), priority=3),
-    Column("doses", "Doses", lambda r: plain(r["doses"]), justify="right", priority=4),
-    Column("total", "Total", _compare_price, justify="right"),
+    Column("doses", "Doses", lambda r: plain(r["doses"]), justify="right"),
+    Column("total", "Total", lambda r: usd(r["total"]), justify="right"),
     Column("per_dose", "Per dose", lambda r: usd_cents(r["per_dose"]), justify="right", priority=2),
-    Column("insurance", "Insurance", lambda r: label(r["insurance"]) if r["insurance"] else "—", priority=5),
+    # Essential when a carrier was asked about (insured or self-pay qualifies the total); empty, so dropped, otherwise.
+    Column("insurance", "Insurance", lambda r: _INSURANCE[r["insurance"]]),
     Column("hsa_fsa", "HSA/FSA", lambda r: label(r["hsa_fsa"]), priority=6),
     Column("financing", "Financing", lambda r: plain(r["financing"]), priority=8),
     Column("sitter_required", "Sitter", lambda r: label(r["sitter_required"]), priority=7),
     Column("id_verification", "ID check", lambda r: label(r["id_verification"]), priority=9),
     Column("integration", "Integration", lambda r: label(r["integration"]), priority=5),
     Column("delivery", "Delivery", lambda r: ", ".join(label(d) for d in r["delivery"]), priority=10),
-    Column("dose_level", "Dose level", lambda r: label(r["dose_level"]), priority=4),
+    Column("dose_level", "Dose level", lambda r: _DOSE_LEVEL[r["dose_level"]]),
 ]
+_INSURANCE = {"accepted": "insured", "not_accepted": "self-pay", None: "—"}
+
+
+def dose_group(row: dict[str, Any]) -> str:
+    """The section a ranked row belongs to (standard-dose first, then very-low-dose)."""
+    return DOSE_GROUPS[row["dose_level"]]
+
+
+def ranking_title(criteria: Criteria, carrier: str | None = None) -> str:
+    """What the ranking answers, in words: 'Cheapest way to 12 doses: Texas, Aetna'."""
+    if criteria.sort == "name":
+        what = "By name"
+    elif criteria.sort == "states":
+        what = "By number of states served"
+    elif criteria.sort == "per-dose":
+        what = f"Lowest price per dose for {criteria.doses} doses" if criteria.doses else "Lowest price per dose"
+    else:
+        what = f"Cheapest way to {criteria.doses} doses" if criteria.doses else "Cheapest way to start"
+    if criteria.reverse:
+        what += " (reversed)"
+    asked = question_words(criteria, with_doses=False, carrier=carrier)
+    return f"{what}: {asked}" if asked else what
+
+
+def question_words(criteria: Criteria, *, with_doses: bool = True, carrier: str | None = None) -> str:
+    """The question asked, in words: 'Texas, 12 doses, up to $1,500, Aetna'."""
+    parts = []
+    if criteria.state:
+        parts.append(STATE_NAMES[criteria.state])
+    if with_doses and criteria.doses:
+        parts.append(f"{criteria.doses} doses")
+    if criteria.budget is not None:
+        parts.append(f"up to {format_usd(criteria.budget)}")
+    if criteria.monthly_budget is not None:
+        parts.append(f"up to {format_usd(criteria.monthly_budget)} a month")
+    if criteria.insurance:
+        parts.append((carrier or criteria.insurance) + (" (in network only)" if criteria.in_network_only else ""))
+    if criteria.returning:
+        parts.append("returning client")
+    if criteria.pay_in_full:
+        parts.append("paying in full")
+    if criteria.dose_level:
+        parts.append(f"{_DOSE_LEVEL[criteria.dose_level]} dose only")
+    if criteria.confirmed_only:
+        parts.append("confirmed availability only")
+    return ", ".join(parts)
 
 
 def show_lines(provider: dict[str, Any]) -> list[tuple[str, list[str]]]:

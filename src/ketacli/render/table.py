@@ -1,33 +1,45 @@
-"""Rich tables for people. Every cell is a `Text`, so catalogue strings are never parsed as markup."""
+"""Tables for people. Every cell is a `Text`, so catalogue strings are never parsed as markup.
+
+A narrow terminal never hides what qualifies a figure: essential columns (priority 0) are never dropped;
+when others are, a footer names them; when even the essentials do not fit, rows become stacked blocks.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import textwrap
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
-from rich.console import Console
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from . import Column
+from . import Column, sections
 
 _BORDER_PER_COLUMN = 3  # one border and two padding characters per column
 _BORDER_END = 1
+EMPTY = "—"
 
 
-def column_widths(rows: list[dict[str, Any]], columns: list[Column], width: int) -> dict[str, int]:
+class Layout(NamedTuple):
+    widths: dict[str, int] | None  # column key → width; None: too narrow for a table, stack the rows
+    hidden: list[Column]  # columns with something to say that were dropped to fit
+
+
+def plan_layout(rows: list[dict[str, Any]], columns: list[Column], width: int) -> Layout:
     """Choose the columns shown and the width of each, so the table fits `width`.
 
     Wrapping between words is fine; breaking a word ("$1,0/29") is not, so a column never gets less
-    than its longest word. The least important columns are dropped until the floors fit (priority-0
-    columns, the provider name and the total, never are); spare room goes to the columns that wrap.
+    than its longest word. A column empty in every row goes first (it says nothing); then the least
+    important until the floors fit. If the essential columns alone do not fit, the answer is "stack".
     """
     texts = {c.key: [c.header, *(c.cell(row) for row in rows)] for c in columns}
     floor = {
         key: max(len(word) for text in values for word in text.split() or [""]) or 1 for key, values in texts.items()
     }
     natural = {key: max(max(len(text) for text in values), floor[key]) for key, values in texts.items()}
-    # A column that says nothing in any row ("—" everywhere, e.g. Insurance without --insurance) goes first.
-    shown = [c for c in columns if c.priority == 0 or any(text != "—" for text in texts[c.key][1:])]
+    shown = [c for c in columns if any(text != EMPTY for text in texts[c.key][1:])]
+    hidden: list[Column] = []
 
     def room() -> int:
         return width - _BORDER_PER_COLUMN * len(shown) - _BORDER_END
@@ -35,8 +47,10 @@ def column_widths(rows: list[dict[str, Any]], columns: list[Column], width: int)
     while sum(floor[c.key] for c in shown) > room():
         droppable = [c for c in shown if c.priority > 0]
         if not droppable:
-            break
-        shown.remove(max(droppable, key=lambda c: (c.priority, shown.index(c))))
+            return Layout(None, [])
+        dropped = max(droppable, key=lambda c: (c.priority, shown.index(c)))
+        shown.remove(dropped)
+        hidden.append(dropped)
     widths = {c.key: floor[c.key] for c in shown}
     spare = room() - sum(widths.values())
     wants = {key: natural[key] - widths[key] for key in widths if natural[key] > widths[key]}
@@ -47,11 +61,16 @@ def column_widths(rows: list[dict[str, Any]], columns: list[Column], width: int)
         wants[key] -= 1
         if not wants[key]:
             del wants[key]
-    return widths
+    return Layout(widths, [c for c in columns if c in hidden])
 
 
-def build_table(rows: list[dict[str, Any]], columns: list[Column], console: Console) -> Table:
-    widths = column_widths(rows, columns, console.width)
+def column_widths(rows: list[dict[str, Any]], columns: list[Column], width: int) -> dict[str, int]:
+    """The widths of the columns shown (every essential one, even when that overflows `width`)."""
+    widths = plan_layout(rows, columns, width).widths
+    return widths if widths is not None else plan_layout(rows, columns, 10**6).widths or {}
+
+
+def build_table(rows: list[dict[str, Any]], columns: list[Column], widths: dict[str, int]) -> Table:
     shown = [c for c in columns if c.key in widths]
     table = Table(header_style="bold", expand=False)
     for column in shown:
@@ -59,3 +78,65 @@ def build_table(rows: list[dict[str, Any]], columns: list[Column], console: Cons
     for row in rows:
         table.add_row(*(Text(column.cell(row)) for column in shown))
     return table
+
+
+def render_table(
+    rows: list[dict[str, Any]],
+    columns: list[Column],
+    width: int,
+    *,
+    title: str | None = None,
+    section_of: Callable[[dict[str, Any]], str] | None = None,
+) -> RenderableType:
+    """The rows as one table per section (same column widths throughout), or stacked blocks when narrow."""
+    layout = plan_layout(rows, columns, width)
+    parts: list[RenderableType] = []
+    if title:
+        parts.append(Text(textwrap.fill(title, width), style="bold"))
+    if layout.widths is None:
+        parts.append(Text(stacked(rows, columns, width, section_of=section_of).rstrip("\n")))
+        return Group(*parts)
+    for heading, group in sections(rows, section_of):
+        if heading:
+            parts.append(Text(textwrap.fill(heading, width), style="bold"))
+        parts.append(build_table(group, columns, layout.widths))
+    if layout.hidden:
+        names = ", ".join(c.header for c in layout.hidden)
+        footer = (
+            f"Hidden to fit {width} columns: {names}. "
+            "See every column with --format markdown, --json, or a wider terminal."
+        )
+        parts.append(Text(textwrap.fill(footer, width), style="italic"))
+    return Group(*parts)
+
+
+def stacked(
+    rows: list[dict[str, Any]],
+    columns: list[Column],
+    width: int,
+    *,
+    section_of: Callable[[dict[str, Any]], str] | None = None,
+) -> str:
+    """One block per row: its first two columns as a heading ('1. Better U'), then `key: value` lines."""
+    width = max(width, 20)
+    head, rest = columns[:2], [c for c in columns[2:] if any(c.cell(row) != EMPTY for row in rows)]
+    blocks: list[str] = []
+    for heading, group in sections(rows, section_of):
+        if heading:
+            blocks.append(textwrap.fill(heading, width))
+        for row in group:
+            joiner = ". " if head[0].key == "rank" else " · "
+            lines = [textwrap.fill(joiner.join(c.cell(row) for c in head), width, subsequent_indent="   ")]
+            for column in rest:
+                lines.append(
+                    textwrap.fill(
+                        f"{column.header}: {column.cell(row)}",
+                        width,
+                        initial_indent="   ",
+                        subsequent_indent="     ",
+                        break_long_words=False,
+                        break_on_hyphens=False,
+                    )
+                )
+            blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + "\n"

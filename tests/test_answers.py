@@ -1,0 +1,233 @@
+"""Answers a person can act on: the state everywhere, like with like, narrow screens, insurance as people mean it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+
+from ketacli.states import STATE_CODES
+
+CARRIERS = [None, "aetna", "bcbs", "uhc", "cigna", "zelis", "humana", "Regence BlueShield"]
+
+
+# ------------------------------------------------------------------------------------------- cost honours --state
+
+
+def test_cost_leaves_out_a_provider_that_does_not_serve_the_state(cli):
+    result = cli("cost", "-n", "8", "-s", "WY", "--json", "--explain")
+    rows = [r for r in result.json() if not r.get("excluded")]
+    assert [(r["id"], r["availability"], r["total"]) for r in rows] == [
+        ("better-u", "unknown", 737),
+        ("mindbloom", "unknown", 2148),
+        ("joyous", "unknown", 129),
+    ]
+    assert result.json()[3] == {
+        "id": "innerwell",
+        "name": "Innerwell",
+        "excluded": True,
+        "reasons": ["not available in WY"],
+    }
+    table = cli("cost", "-n", "8", "-s", "WY")
+    assert "ketacli: 1 provider left out by the filters (--explain says why)" in table.stderr
+    assert "Innerwell" not in table.stdout and table.stdout.count("unconfirmed") == 3
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown", "csv", "json"])
+def test_unknown_availability_is_marked_in_every_format(cli, fmt):
+    out = cli("cost", "-n", "8", "-s", "WY", "--format", fmt).stdout
+    if fmt == "json":
+        assert {r["availability"] for r in __import__("json").loads(out)} == {"unknown"}
+    elif fmt == "csv":
+        assert {r["availability"] for r in csv.DictReader(io.StringIO(out))} == {"unknown"}
+    else:
+        assert out.count("unconfirmed") == 3
+
+
+def test_cost_confirmed_only(cli):
+    rows = cli("cost", "-n", "8", "-s", "ID", "--confirmed-only", "--json").json()
+    assert [(r["id"], r["total"]) for r in rows] == [("innerwell", 1098)]
+
+
+@pytest.mark.parametrize("state", sorted(STATE_CODES))
+def test_cost_and_compare_agree_everywhere(cli, state):
+    for carrier in CARRIERS:
+        args = ["--state", state, "--doses", "12", "--json"] + (["--insurance", carrier] if carrier else [])
+        costed, compared = cli("cost", *args), cli("compare", *args)
+        assert costed.code == compared.code == 0, (costed.stderr, compared.stderr)
+        keys = ("id", "availability", "insurance", "insured_price", "total", "doses", "purchase", "dose_level")
+        assert [tuple(r[k] for k in keys) for r in costed.json()] == [
+            tuple(r[k] for k in keys) for r in compared.json()
+        ], (state, carrier)
+
+
+# ------------------------------------------------------------------------------------------- one row contract
+
+
+def readme_contract() -> tuple[list[str], list[str]]:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### The row contract", 1)[1].split("\n## ", 1)[0]
+    shared = section.split("Both commands:", 1)[1].split("`compare` adds:", 1)[0]
+    extra = section.split("`compare` adds:", 1)[1].strip().split("\n\n", 1)[0]
+    return re.findall(r"^\| `(\w+)`", shared, re.M), re.findall(r"^\| `(\w+)`", extra, re.M)
+
+
+def test_readme_documents_the_real_row_keys(cli):
+    shared, compare_extra = readme_contract()
+    cost_row = cli("cost", "-n", "12", "--json").json()[0]
+    compare_row = cli("compare", "-n", "12", "--json").json()[0]
+    assert list(cost_row) == shared
+    assert list(compare_row) == shared + compare_extra
+    from ketacli.query import COMPARE_FIELDS, COST_FIELDS
+
+    assert (COST_FIELDS, COMPARE_FIELDS) == (shared, shared + compare_extra)
+
+
+def test_same_fact_same_key(cli):
+    cost_row = cli("cost", "-n", "8", "-s", "TX", "-i", "aetna", "--json").json()[0]
+    compare_row = cli("compare", "-n", "8", "-s", "TX", "-i", "aetna", "--json").json()[0]
+    assert cost_row == {key: compare_row[key] for key in cost_row}
+
+
+# ------------------------------------------------------------------------------------------- like with like
+
+
+@pytest.mark.parametrize("command", ["cost", "compare"])
+@pytest.mark.parametrize("sort", ["total", "per-dose", "states", "name"])
+def test_very_low_dose_ranks_as_its_own_group(cli, command, sort):
+    args = ["--sort", sort] if command == "compare" else []
+    rows = cli(command, "-n", "6", *args, "--json").json()
+    assert [r["dose_level"] for r in rows] == ["standard"] * 3 + ["very_low"]
+    assert [r["rank"] for r in rows] == [1, 2, 3, 4]
+
+
+def test_table_labels_the_very_low_group_and_says_what_it_ranks_by(cli):
+    out = cli("compare", "--state", "TX", "--doses", "12", env={"COLUMNS": "120"}).stdout.splitlines()
+    assert out[0] == "Cheapest way to 12 doses: Texas"
+    assert out[1] == "Standard-dose programs"
+    heading = out.index("Very-low-dose (psycholytic) programs: a different treatment")
+    assert any("Joyous" in line for line in out[heading:]) and not any("Joyous" in line for line in out[:heading])
+    assert cli("compare", env={"COLUMNS": "120"}).stdout.startswith("Cheapest way to start\n")
+
+
+# ------------------------------------------------------------------------------------------- narrow terminals
+
+ESSENTIAL_HEADERS = ("Provider", "In", "state", "Doses", "Total", "Dose", "level")  # headers may wrap
+
+
+@pytest.mark.parametrize("width", [60, 80, 120])
+def test_essential_columns_are_never_dropped(cli, width):
+    out = cli("compare", "--state", "TX", env={"COLUMNS": str(width)}).stdout
+    assert max(len(line) for line in out.splitlines()) <= width
+    for header in ESSENTIAL_HEADERS:
+        assert header in out, (width, header)
+    assert "very low" in out and "$129" in out  # Joyous's figure never stands without its dose level
+    assert out.count("│ yes ") >= 4  # each provider's availability in TX
+
+
+def test_hidden_columns_are_named_in_one_footer(cli):
+    out = cli("compare", "--state", "TX", env={"COLUMNS": "60"}).stdout
+    footer = out.split("Hidden to fit 60 columns: ", 1)[1].replace("\n", " ")
+    assert footer.startswith("Cheapest way, Per dose, HSA/FSA, Financing, Sitter, ID check, Integration, Delivery.")
+    assert "--format markdown, --json, or a wider terminal." in footer
+    wide = cli("compare", "--state", "TX", env={"COLUMNS": "200"}).stdout
+    assert "Hidden" not in wide
+
+
+def test_below_the_essentials_width_rows_stack(cli):
+    out = cli("compare", "--state", "TX", env={"COLUMNS": "40"}).stdout
+    assert "┃" not in out and max(len(line) for line in out.splitlines()) <= 40
+    blocks = out.split("\n\n")
+    better_u = next(block for block in blocks if block.startswith("1. Better U"))
+    assert "   In state: yes" in better_u and "   Total: $500" in better_u and "   Dose level: standard" in better_u
+    joyous = next(block for block in blocks if block.startswith("4. Joyous"))
+    assert "   Dose level: very low" in joyous
+    assert "Very-low-dose (psycholytic) programs: a\ndifferent treatment" in out
+
+
+# ------------------------------------------------------------------------------------------- insurance
+
+
+@pytest.mark.parametrize("query", ["he", "al", "health plan", "of"])
+def test_never_a_substring(cli, query):
+    result = cli("compare", "--state", "TX", "--insurance", query, "--json")
+    if result.code == 0:
+        assert {r["insurance"] for r in result.json()} == {"not_accepted"}
+    else:
+        assert result.code == 2 and "matches several carriers" in result.stderr
+
+
+def test_several_matches_is_a_usage_error_listing_them(cli):
+    result = cli("compare", "--state", "CA", "--insurance", "blue")
+    assert result.code == 2
+    assert result.stderr == (
+        "ketacli: error: 'blue' matches several carriers in CA: Anthem Blue Cross of California; "
+        "Blue Shield of California; give the full name\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "state", "carrier"),
+    [
+        ("Blue Cross", "TX", "Blue Cross Blue Shield of Texas"),
+        ("united healthcare", "NY", "UnitedHealthcare/Optum"),
+        ("evry health", "TX", "Evry Health"),
+        ("anthem", "CA", "Anthem Blue Cross of California"),
+        ("CIGNA EVERNORTH", "MI", "Cigna/Evernorth Behavioral Health"),
+    ],
+)
+def test_names_aliases_and_whole_words(cli, query, state, carrier):
+    rows = cli("compare", "--state", state, "--insurance", query, "--in-network-only", "--json").json()
+    assert [(r["id"], r["accepted_carriers"]) for r in rows] == [("innerwell", [carrier])]
+
+
+@pytest.mark.parametrize("carrier", ["Humana", "Oscar", "Kaiser Permanente"])
+def test_a_carrier_nobody_lists_prices_everyone_at_self_pay(cli, carrier):
+    result = cli("compare", "--state", "TX", "--insurance", carrier, "--json")
+    assert result.code == 0
+    rows = result.json()
+    assert [(r["id"], r["insurance"], r["total"]) for r in rows] == [
+        ("better-u", "not_accepted", 500),
+        ("innerwell", "not_accepted", 1098),
+        ("mindbloom", "not_accepted", 1254),
+        ("joyous", "not_accepted", 129),
+    ]
+    assert rows[1]["notes"] == [
+        f"self-pay: does not take {carrier} in TX; HSA/FSA accepted, superbill for reimbursement"
+    ]
+    assert f"ketacli: no provider in the catalogue lists {carrier!r} in TX: every provider is priced at self-pay" in (
+        result.stderr
+    )
+
+
+def test_a_typo_of_a_listed_carrier_suggests_it(cli):
+    result = cli("cost", "--state", "TX", "--insurance", "aetan")
+    assert (result.code, result.stderr) == (
+        2,
+        "ketacli: error: no listed carrier is called 'aetan'; did you mean Aetna?\n",
+    )
+
+
+def test_a_profile_holding_any_carrier_never_breaks_compare_or_cost(cli):
+    for carrier in ("Humana", "he", "Zelis"):
+        assert cli("profile", "set", "--state", "TX", "--insurance", carrier).code == 0
+        for command in ("compare", "cost"):
+            result = cli(command, "--json")
+            assert result.code == 0, (carrier, command, result.stderr)
+            assert len(result.json()) == 4
+
+
+def test_insured_repeats_say_they_were_priced_at_the_insured_price(cli):
+    row = cli("cost", "-n", "16", "-s", "TX", "-i", "aetna", "--json").json()[0]
+    assert (row["id"], row["total"], row["purchase"]) == ("innerwell", 1300, "2 × 8-session Foundation Program")
+    assert "no returning-client price listed: repeat plans priced at the insured price" in row["notes"]
+
+
+def test_insured_or_self_pay_is_never_hidden(cli):
+    for width in ("60", "80"):
+        out = cli("cost", "-n", "8", "-s", "TX", "-i", "aetna", env={"COLUMNS": width}).stdout
+        assert "insured" in out and "self-pay" in out, width
