@@ -132,9 +132,12 @@ def test_essential_columns_are_never_dropped(cli, width):
 def test_hidden_columns_are_named_in_one_footer(cli):
     out = cli("compare", "--state", "TX", env={"COLUMNS": "60"}).stdout
     footer = out.split("Hidden to fit 60 columns: ", 1)[1].replace("\n", " ")
-    assert footer.startswith("Cheapest way, Per dose, HSA/FSA, Financing, Sitter, ID check, Integration, Delivery.")
+    assert footer.startswith(
+        "Cheapest way, Per dose, Insurance claim, If found ineligible, HSA/FSA, Financing, Sitter, ID check, "
+        "Integration, Delivery."
+    )
     assert "--format markdown, --json, or a wider terminal." in footer
-    wide = cli("compare", "--state", "TX", env={"COLUMNS": "200"}).stdout
+    wide = cli("compare", "--state", "TX", env={"COLUMNS": "240"}).stdout
     assert "Hidden" not in wide
 
 

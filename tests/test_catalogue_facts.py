@@ -173,7 +173,10 @@ def test_show_text_view_lists_sources_and_inconsistencies(cli):
     assert "Sources" in lines and "Notes" in lines and "Inconsistencies in the sources" in lines
     assert "Inconsistencies in the sources" in result.stdout
     assert "$128 to $159" in result.stdout
-    assert "help-center.mindbloom.com, article 8894531 (undated)" in result.stdout
+    assert (
+        "https://help-center.mindbloom.com/en/articles/8894531-what-is-mindbloom-s-refund-policy (undated)"
+        in result.stdout
+    )
     assert (
         "18-session treatment: 18 doses, $2,862 (9 monthly payments of $318); returning clients: $2,322"
         in result.stdout

@@ -134,7 +134,9 @@ def test_insurance_in_texas_keeps_self_pay_options(cli):
     assert rows[1]["notes"] == ["insured price with Aetna in TX"]
     assert rows[0]["notes"] == ["self-pay: does not take Aetna in TX; HSA/FSA accepted, may be reimbursed"]
     assert rows[2]["notes"] == [
-        "self-pay: does not take Aetna in TX; HSA/FSA may be possible, superbill for reimbursement"
+        "self-pay: does not take Aetna in TX; HSA/FSA may be possible, superbill for reimbursement",
+        "up to $650 back from an out-of-network insurance claim, depending on your plan (not a promise): "
+        "$604–$1,254 net",
     ]
 
 
@@ -325,8 +327,8 @@ def test_table_fits_80_columns(cli):
 
 def test_wider_terminal_shows_more(cli):
     narrow = cli("compare", "--state", "TX", env={"COLUMNS": "80"}).stdout
-    wide = cli("compare", "--state", "TX", env={"COLUMNS": "160"}).stdout
-    assert table_width(wide) <= 160
+    wide = cli("compare", "--state", "TX", env={"COLUMNS": "240"}).stdout
+    assert table_width(wide) <= 240
     assert "psychiatric" in wide and "psychiatric" not in narrow
     assert "Hidden to fit" not in wide
     assert "Hidden to fit 80 columns: " in narrow and "Integration" in narrow.split("Hidden to fit")[1]

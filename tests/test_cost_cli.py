@@ -54,6 +54,9 @@ def test_cost_json_contract(cli):
         "insured_price": False,
         "returning_price": False,
         "dose_level": "standard",
+        "refund_if_ineligible": '"free evaluation appointments" (the guide)',
+        "reimbursement_up_to": None,
+        "net_best_case": None,
         "as_of": "2025-06-13",
         "notes": [
             "3 continuation sessions at $79 each: you apply for them (the guide: "
@@ -142,8 +145,8 @@ def test_cost_table_exact(cli):
         "│ 4 │ Joyous    │ Monthly plan (30 daily │    30 │   $129 │   $4.30 │ very low │\n"
         "│   │           │ troches)               │       │        │         │          │\n"
         "└───┴───────────┴────────────────────────┴───────┴────────┴─────────┴──────────┘\n"
-        "Hidden to fit 80 columns: Notes. See every column with --format markdown,\n"
-        "--json, or a wider terminal.\n"
+        "Hidden to fit 80 columns: If found ineligible, Notes. See every column with\n"
+        "--format markdown, --json, or a wider terminal.\n"
     )
 
 
@@ -165,10 +168,12 @@ def test_cost_csv_and_markdown(cli):
     assert rows[0]["purchase"] == "9-session Transformation + 3 × continuation session"
     markdown = cli("cost", "-n", "12", "--format", "markdown").stdout.splitlines()
     assert markdown[0] == "**Cheapest way to 12 doses**"
-    assert markdown[4] == "| # | Provider | What to buy | Doses | Total | Per dose | Dose level | Notes |"
+    assert markdown[4] == (
+        "| # | Provider | What to buy | Doses | Total | Per dose | Dose level | If found ineligible | Notes |"
+    )
     assert markdown[6] == (
         "| 1 | Better U | 9-session Transformation + 3 × continuation session | 12 | $1,029 | $85.75 | standard "
-        "| continuation applied for |"
+        '| "free evaluation appointments" (the guide) | continuation applied for |'
     )
 
 

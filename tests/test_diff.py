@@ -17,6 +17,7 @@ def edited_pair(tmp_path):
          "commitment": "3 months", "includes": {"starter_kit": False}}
     )  # fmt: skip
     provider(new, "mindbloom")["plans"].pop(1)
+    provider(new, "mindbloom")["reimbursement_ranges"][1]["plans"] = ["eighteen-sessions"]  # no dangling plan id
     # state: Better U adds Oregon
     provider(new, "better-u")["availability"]["states_known"].append("OR")
     # carrier: Innerwell drops Zelis in Georgia, adds Aetna
@@ -44,6 +45,8 @@ def test_diff_json_every_kind(cli, tmp_path):
         {"id": "joyous", "kind": "policy", "path": "care.sitter_required", "old": False, "new": True},
         {"id": "joyous", "kind": "plan", "path": "subscriptions[quarterly]", "old": None, "new": "Quarterly plan"},
         {"id": "mindbloom", "kind": "plan", "path": "plans[twelve-sessions]", "old": "12-session treatment", "new": None},
+        {"id": "mindbloom", "kind": "policy", "path": "reimbursement_ranges[1].plans",
+         "old": ["twelve-sessions", "eighteen-sessions"], "new": ["eighteen-sessions"]},
     ]  # fmt: skip
 
 
@@ -52,12 +55,12 @@ def test_diff_table(cli, tmp_path):
     result = cli("catalog", "diff", str(old), str(new), env={"COLUMNS": "160"})
     lines = result.stdout.splitlines()
     assert lines[1].split("┃")[1:6] == [" Entry            ", " Change  ", " Field                               ",
-                                        " Old                                 ", " New            "]  # fmt: skip
+                                        " Old                                 ", " New               "]  # fmt: skip
     body = "\n".join(lines)
     assert "│ innerwell        │ carrier │ insurance.carriers_by_state.GA      │ −Zelis" in body
     assert "│ +Aetna" in body
     assert "│ better-u         │ price   │ plans[introduction].price           │ 500" in body
-    assert result.stderr == "ketacli: 9 changes\n"
+    assert result.stderr == "ketacli: 10 changes\n"
 
 
 def test_diff_identical(cli, tmp_path):

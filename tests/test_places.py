@@ -217,9 +217,12 @@ def test_alternatives(cli):
     data = {a["id"]: a for a in cli("alternatives", "--json").json()}
     assert set(data) == {"spravato", "infusion-clinics"}
     assert data["spravato"]["kind"] == "nasal_spray"
-    assert "as little as $10 per treatment" in data["spravato"]["cost"][0]["text"]
+    assert (
+        "$10 per treatment for SPRAVATO medication costs, with a $7,150 maximum" in data["spravato"]["cost"][0]["text"]
+    )
+    assert "not for Medicare, Medicaid or TRICARE" in data["spravato"]["cost"][0]["text"]
     text = cli("alternatives").stdout
-    assert "at least two hours of monitoring" in text and "$495-$800 per infusion" in text
+    assert "at least two hours of monitoring" in text and "$495-$800 per session" in text
 
 
 def test_safety(cli):

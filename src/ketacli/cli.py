@@ -57,7 +57,7 @@ from .cli_base import (
     warn_if_stale,
     with_profile,
 )
-from .errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, KetaError
+from .errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, KetaError, UsageError
 from .freshness import DEFAULT_MAX_AGE_DAYS
 
 __all__ = ["app", "main", "run"]
@@ -241,14 +241,57 @@ def show_cmd(
     """Everything the catalogue knows about one provider or alternative, with sources and dates."""
     from .query import find_provider
 
-    entry = find_provider(load(), provider)
+    catalogue = load()
+    entry = find_provider(catalogue, provider)
     warn_if_stale([entry], max_age)
     if as_json:
         emit_json(entry)
         return
     from .render.reports import show_lines
 
-    print_sections(show_lines(entry))
+    print_sections(show_lines(entry, catalogue.data["safety"].get("crisis_line")))
+
+
+@app.command("refunds")
+def refunds_cmd(
+    provider: Annotated[
+        str | None,
+        typer.Argument(
+            help="Provider id or name, any case (default: every provider).",
+            autocompletion=_complete_provider,
+            show_default=False,
+        ),
+    ] = None,
+    plan: Annotated[
+        str | None, typer.Option("--plan", help="Only this plan (id or name; needs PROVIDER).", show_default=False)
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """What you lose if you are found ineligible or stop early: each plan's refund ladder, or "unknown"."""
+    from .query import find_plan, find_provider
+    from .refunds import provider_refunds
+
+    catalogue = load()
+    if plan is not None and provider is None:
+        raise UsageError(
+            "--plan needs a PROVIDER: plan ids are per provider (e.g. `ketacli refunds mindbloom --plan 6`)"
+        )
+    if provider is None:
+        entries = catalogue.providers
+    else:
+        entry = find_provider(catalogue, provider)
+        if entry not in catalogue.providers:
+            raise UsageError(f"{entry['name']} is an alternative: it has no plans or refund policy in the catalogue")
+        entries = [entry]
+    documents = [provider_refunds(p, find_plan(p, plan) if plan else None) for p in entries]
+    if not documents:
+        note("the catalogue lists no providers")
+    if as_json:
+        emit_json(documents)
+        return
+    from .render.refunds import refund_sections
+
+    print_sections([section for document in documents for section in refund_sections(document)])
 
 
 # --------------------------------------------------------------------------------------------------- catalog

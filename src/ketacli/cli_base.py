@@ -115,10 +115,10 @@ def emit_json(data: Any) -> None:
     emit(to_json(data, pretty=Terminal.detect().is_tty))
 
 
-def print_rich(console: "Console", renderable: Any) -> None:
+def print_rich(console: "Console", renderable: Any, *, soft_wrap: bool = False) -> None:
     """console.print of one renderable, with the same closed-pipe handling as emit()."""
     try:
-        console.print(renderable)
+        console.print(renderable, soft_wrap=soft_wrap)
         sys.stdout.flush()
     except BrokenPipeError:
         raise PipeClosed from None
@@ -126,15 +126,28 @@ def print_rich(console: "Console", renderable: Any) -> None:
 
 def print_sections(sections: list[tuple[str, list[str]]], bullet: str = "") -> None:
     """Titled sections of text for people (`show`, `alternatives`, `safety`): bold titles, indented lines."""
+    import textwrap
+
     from rich.text import Text
+
+    terminal = Terminal.detect()
+
+    def wrap(line: str) -> str:
+        if terminal.width is None:  # piped: one line per entry, never cut
+            return line
+        indent = " " * (len(line) - len(line.lstrip()))
+        hanging = indent + " " * (len(bullet) or 2)
+        return textwrap.fill(
+            line, terminal.width, subsequent_indent=hanging, break_long_words=False, break_on_hyphens=False
+        )
 
     view: list[Text] = []
     for index, (title, lines) in enumerate(sections):
         if index:
             view.append(Text(""))
-        view.append(Text(title, style="bold"))
-        view.extend(Text(f"  {bullet}{line}") for line in lines)
-    print_rich(data_console(Terminal.detect()), Text("\n").join(view))
+        view.append(Text(wrap(title), style="bold"))
+        view.extend(Text(wrap(f"  {bullet}{line}")) for line in lines)
+    print_rich(data_console(terminal), Text("\n").join(view), soft_wrap=True)  # wrapped above; URLs stay whole
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")

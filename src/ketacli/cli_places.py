@@ -175,8 +175,13 @@ def safety_cmd(as_json: JsonOption = False) -> None:
     if as_json:
         emit_json(safety)
         return
+    crisis = safety.get("crisis_line")
     sections = [
         (safety["disclaimer"], []),
+        *([("If you are in crisis", [crisis])] if crisis else []),
+        ("Ketamine is off-label for mental health", [safety["fda_status"]] if safety.get("fda_status") else []),
+        ("How at-home ketamine is taken", safety.get("how_taken", [])),
+        ("What a sitter is", [safety["sitter"]] if safety.get("sitter") else []),
         ("Who should look elsewhere", safety["look_elsewhere"]),
         ("Contraindications", safety["contraindications"]),
         ("Common short-term side effects", safety["side_effects_short_term"]),
@@ -185,4 +190,11 @@ def safety_cmd(as_json: JsonOption = False) -> None:
         ("Conditions it has been studied for", safety["suitable_for"]),
         ("Dependence", [safety["dependence"]]),
     ]
-    print_sections(sections, bullet="- ")
+    if crisis:  # wherever suicidal thoughts are mentioned, say where to call
+        sections = [
+            (title, lines + [crisis])
+            if crisis not in lines and any("suicid" in line.lower() for line in lines)
+            else (title, lines)
+            for title, lines in sections
+        ]
+    print_sections([(title, lines) for title, lines in sections if lines or title == safety["disclaimer"]], bullet="- ")

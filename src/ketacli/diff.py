@@ -78,6 +78,11 @@ def _flatten(value: Any, path: str = "") -> dict[str, Any]:
             flat[key] = _summary(child)
             flat.update({k: v for k, v in _flatten(child, key).items() if not k.endswith(".id")})
         return flat
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        flat = {}  # records without ids (refund stages, reimbursement figures): by position
+        for index, child in enumerate(value):
+            flat.update(_flatten(child, f"{path}[{index}]"))
+        return flat
     return {path: value}
 
 

@@ -264,6 +264,10 @@ class Availability(Strict):
 
 
 class CareModel(Strict):
+    prescriber: Line = Field("unknown", description="Who prescribes, as the source words it, or 'unknown'.")
+    prescriber_source: Slug | None = None
+    clinician_follow_up: Line = Field("unknown", description="Clinician follow-up cadence, or 'unknown'.")
+    follow_up_source: Slug | None = None
     id_verification: Literal["required", "may_ask", "not_required", "unknown"]
     sitter_required: bool | Literal["unknown"]
     integration: Literal["psychiatric_clinician", "coach", "none", "unknown"]
@@ -274,6 +278,93 @@ class CareModel(Strict):
 class StarterKit(Strict):
     included: bool
     contents: list[Line] = Field(default_factory=list)
+
+
+class Charge(Strict):
+    """An amount charged in total at a refund stage; `condition` says when, where the source gives a choice."""
+
+    amount: Money
+    condition: Line | None = None
+
+
+class RefundStage(Strict):
+    """What has happened by then (any of `when`), and what you are charged in total at that point."""
+
+    when: list[Line] = Field(min_length=1)
+    outcome: Literal["full_refund", "charged", "no_refund"]
+    charged: list[Charge] = Field(default_factory=list, description="One amount, or a choice with conditions.")
+
+    @model_validator(mode="after")
+    def _charged_iff_charged(self) -> RefundStage:
+        if (self.outcome == "charged") != bool(self.charged):
+            raise ValueError("charged amounts are given exactly when outcome is 'charged'")
+        return self
+
+
+class RefundPolicy(Strict):
+    """A refund/cancellation ladder as a source states it, stage by stage, in order."""
+
+    id: Slug
+    title: Line
+    status: Literal["current", "historical"] = Field(description="Historical ladders are shown, never applied.")
+    plans: list[Slug] = Field(default_factory=list, description="Plan ids it applies to (current ladders).")
+    payment: Literal["self_pay", "insured", "any"]
+    complete: bool = Field(description="False when the source stops before the last stage.")
+    stops_after: Text | None = Field(None, description="The source's last words before it stops.")
+    stages: list[RefundStage] = Field(min_length=1)
+    source: Slug
+    note: Text | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> RefundPolicy:
+        if self.complete == (self.stops_after is not None):
+            raise ValueError("stops_after is given exactly when the ladder is not complete")
+        if self.status == "historical" and self.plans:
+            raise ValueError("a historical ladder applies to no current plan (leave plans empty)")
+        if self.status == "current" and not self.plans:
+            raise ValueError("a current ladder names the plans it applies to")
+        previous: tuple[Decimal, Decimal] | None = None
+        for index, stage in enumerate(self.stages):
+            span = _charge_span(stage)
+            if span is not None and previous is not None and (span[0] < previous[0] or span[1] < previous[1]):
+                raise ValueError(f"stages[{index}] charges less than the stage before it; charges never go down")
+            previous = span or previous
+        return self
+
+
+def _charge_span(stage: RefundStage) -> tuple[Decimal, Decimal] | None:
+    """The lowest and highest total charged at a stage (None for 'no refund': the whole price, whatever it is)."""
+    if stage.outcome == "full_refund":
+        return (Decimal(0), Decimal(0))
+    if stage.outcome == "no_refund":
+        return None
+    amounts = [charge.amount for charge in stage.charged]
+    return (min(amounts), max(amounts))
+
+
+class IneligibleRefund(Strict):
+    """What you get back if a clinician finds you ineligible at the first evaluation."""
+
+    value: Literal["full", "unknown"] | Line = Field(description="'full', 'unknown', or the source's own words.")
+    source: Slug | None = None
+    note: Text | None = None
+
+
+class Reimbursement(Strict):
+    """The most an out-of-network claim may return for some plans, as a source states it: never derived."""
+
+    plans: list[Slug] = Field(min_length=1)
+    up_to: Money | None = Field(None, description="The source's figure; absent when it gives none.")
+    wording: Line = Field(description="What the source says, in its words.")
+    breakdown: list[Line] = Field(default_factory=list)
+    source: Slug
+
+
+class AddOn(Strict):
+    name: Line
+    price: Money | Literal["unknown"]
+    note: Text | None = None
+    source: Slug
 
 
 class Provider(Strict):
@@ -298,6 +389,10 @@ class Provider(Strict):
     care: CareModel
     starter_kit: StarterKit
     add_ons: list[Line] = Field(default_factory=list)
+    add_on_prices: list[AddOn] = Field(default_factory=list)
+    refund_if_ineligible: IneligibleRefund = Field(default_factory=lambda: IneligibleRefund(value="unknown"))
+    refunds: list[RefundPolicy] = Field(default_factory=list, description="Refund ladders, current and historical.")
+    reimbursement_ranges: list[Reimbursement] = Field(default_factory=list)
     support: list[Line] = Field(default_factory=list, description="App, community and messaging support.")
     pros: list[Text] = Field(default_factory=list)
     cons: list[Text] = Field(default_factory=list)
@@ -312,6 +407,7 @@ class Provider(Strict):
         _unique([p.id for p in self.plans] + [s.id for s in self.subscriptions], "plan/subscription id")
         _unique([s.id for s in self.sources], "source id")
         _check_note_sources(self.notes, self.sources)
+        _check_refunds(self)
         if self.availability.list_complete:
             known = set(self.availability.states_known)
             stray = sorted(set(self.insurance.carriers_by_state) - known)
@@ -352,6 +448,10 @@ class SafetyInformation(Strict):
     side_effects_long_term: list[Line]
     exclusion_criteria: list[Text]
     dependence: Text
+    fda_status: Text | None = None
+    how_taken: list[Text] = Field(default_factory=list)
+    sitter: Text | None = None
+    crisis_line: Line | None = None
     source: Slug
 
 
@@ -386,6 +486,38 @@ def _check_note_sources(notes: list[Note], sources: list[Source]) -> None:
     for note in notes:
         if note.source not in known:
             raise ValueError(f"note cites source {note.source!r}, which is not in sources ({', '.join(sorted(known))})")
+
+
+def _check_refunds(provider: Provider) -> None:
+    """Ladders, reimbursement figures and add-ons cite the provider's sources and its real plans; no
+    charge is above the price of a plan it applies to."""
+    known_sources = {s.id for s in provider.sources}
+    plans = {p.id: p for p in provider.plans}
+    cited = [r.source for r in provider.refunds] + [r.source for r in provider.reimbursement_ranges]
+    cited += [a.source for a in provider.add_on_prices]
+    cited += [s for s in (provider.refund_if_ineligible.source, provider.care.prescriber_source,
+                          provider.care.follow_up_source) if s is not None]  # fmt: skip
+    for source in cited:
+        if source not in known_sources:
+            raise ValueError(f"cites source {source!r}, which is not in sources ({', '.join(sorted(known_sources))})")
+    _unique([r.id for r in provider.refunds], "refund ladder id")
+    for ladder in provider.refunds:
+        for plan_id in ladder.plans:
+            if plan_id not in plans:
+                raise ValueError(f"refund ladder {ladder.id!r} names plan {plan_id!r}, which this provider lacks")
+            plan = plans[plan_id]
+            price = plan.insured_price if ladder.payment == "insured" else plan.price
+            for stage in ladder.stages:
+                for charge in stage.charged:
+                    if price is not None and charge.amount > price:
+                        raise ValueError(
+                            f"refund ladder {ladder.id!r} charges ${charge.amount}, above the ${price} "
+                            f"price of plan {plan_id!r}"
+                        )
+    for figure in provider.reimbursement_ranges:
+        for plan_id in figure.plans:
+            if plan_id not in plans:
+                raise ValueError(f"reimbursement figure names plan {plan_id!r}, which this provider lacks")
 
 
 def _check_installments(plan: Installments | None, total: Decimal | None, name: str, total_name: str) -> None:

@@ -13,6 +13,7 @@ from .carriers import matching_carriers, suggest_carrier
 from .errors import UsageError
 from .money import cents_to_json, format_usd, per_dose_cents, to_cents
 from .pricing import LineItem, Purchase, cheapest, purchase_options
+from .refunds import reimbursement_up_to
 
 Availability = Literal["served", "not_served", "unknown"]
 SortKey = Literal["total", "per-dose", "states", "name"]
@@ -60,6 +61,19 @@ def find_provider(catalogue: Any, name: str) -> dict[str, Any]:
             return provider
     valid = ", ".join(p["id"] for p in catalogue.providers + catalogue.alternatives)
     raise UsageError(f"no provider named {name!r}; valid ids: {valid}")
+
+
+def find_plan(provider: dict[str, Any], name: str) -> str:
+    """A plan or subscription id by id or name, forgivingly ('extended', 'Extended Program', '6', 'six sessions')."""
+    key = re.sub(r"[^a-z0-9]", "", name.lower())
+    entries = provider["plans"] + provider["subscriptions"]
+    for entry in entries:
+        doses = entry.get("doses", entry.get("doses_per_period"))
+        names = (entry["id"], entry["name"].lower(), str(doses))
+        if key in {re.sub(r"[^a-z0-9]", "", n) for n in names}:
+            return entry["id"]
+    valid = ", ".join(e["id"] for e in entries)
+    raise UsageError(f"{provider['name']} has no plan {name!r}; its plans: {valid}")
 
 
 def availability(provider: dict[str, Any], state: str) -> Availability:
@@ -177,7 +191,8 @@ _GROUP_ORDER = {level: index for index, level in enumerate(DOSE_GROUPS)}
 # The row contract shared by `cost` and `compare` (README, "The row contract"); a test checks both.
 ROW_FIELDS = [
     "rank", "id", "name", "availability", "doses_requested", "doses", "surplus", "total", "per_dose",
-    "purchase", "items", "insurance", "insured_price", "returning_price", "dose_level", "notes", "as_of",
+    "purchase", "items", "insurance", "insured_price", "returning_price", "dose_level", "refund_if_ineligible",
+    "reimbursement_up_to", "net_best_case", "notes", "as_of",
 ]  # fmt: skip
 COST_FIELDS = ROW_FIELDS
 COMPARE_FIELDS = ROW_FIELDS + [
@@ -364,6 +379,12 @@ def _evaluate(
 
     prices = [per_dose_cents(o.price, o.doses) for o in options.first]
     notes = purchase_notes(provider, purchase, criteria, ask) if purchase else []
+    money_back = reimbursement_up_to(provider, purchase) if purchase else None
+    if purchase and money_back is not None:
+        notes.append(
+            f"up to {format_usd(money_back)} back from an out-of-network insurance claim, depending on your plan "
+            f"(not a promise): {format_usd(max(purchase.total - money_back, 0))}–{format_usd(purchase.total)} net"
+        )
     if served == "unknown":
         notes.insert(0, f"availability in {state} unconfirmed: check with the provider")
     row = {
@@ -382,6 +403,11 @@ def _evaluate(
         "insured_price": bool(purchase and "insured" in purchase.bases),
         "returning_price": bool(purchase and "returning" in purchase.bases),
         "dose_level": provider["dose_level"],
+        "refund_if_ineligible": provider["refund_if_ineligible"]["value"],
+        "reimbursement_up_to": cents_to_json(money_back) if money_back is not None else None,
+        "net_best_case": cents_to_json(max(purchase.total - money_back, 0))
+        if purchase and money_back is not None
+        else None,
         "notes": notes,
         "as_of": provider["as_of"],
         "states_served": provider["availability"]["states_reported"],

@@ -74,6 +74,21 @@ def _availability(row: dict[str, Any]) -> str:
     return _AVAILABILITY[row["availability"]]
 
 
+def money_back(row: dict[str, Any]) -> str:
+    """'up to $650 back; $604–$1,254 net' where a source gives the figure for this purchase."""
+    if row["reimbursement_up_to"] is None:
+        return "—"
+    return f"up to {usd(row['reimbursement_up_to'])} back; {usd(row['net_best_case'])}–{usd(row['total'])} net"
+
+
+_INELIGIBLE = {"full": "full refund", "unknown": "unknown"}
+
+
+def if_ineligible(row: dict[str, Any]) -> str:
+    value = row["refund_if_ineligible"]
+    return _INELIGIBLE.get(value, value)
+
+
 # Priority 0: never dropped on a narrow terminal (what qualifies a figure); higher numbers are dropped first.
 COST_COLUMNS = [
     Column("rank", "#", lambda r: str(r["rank"]), justify="right"),
@@ -85,6 +100,8 @@ COST_COLUMNS = [
     Column("total", "Total", lambda r: usd(r["total"]), justify="right"),
     Column("per_dose", "Per dose", lambda r: usd_cents(r["per_dose"]), justify="right", priority=1),
     Column("dose_level", "Dose level", lambda r: _DOSE_LEVEL[r["dose_level"]]),
+    Column("reimbursement_up_to", "Insurance claim", money_back, priority=4),
+    Column("refund_if_ineligible", "If found ineligible", if_ineligible, priority=5),
     Column("markers", "Notes", _markers, priority=3),
 ]
 
@@ -98,6 +115,8 @@ COMPARE_COLUMNS = [
     Column("per_dose", "Per dose", lambda r: usd_cents(r["per_dose"]), justify="right", priority=2),
     # Essential when a carrier was asked about (insured or self-pay qualifies the total); empty, so dropped, otherwise.
     Column("insurance", "Insurance", lambda r: _INSURANCE[r["insurance"]]),
+    Column("reimbursement_up_to", "Insurance claim", money_back, priority=4),
+    Column("refund_if_ineligible", "If found ineligible", if_ineligible, priority=5),
     Column("hsa_fsa", "HSA/FSA", lambda r: label(r["hsa_fsa"]), priority=6),
     Column("financing", "Financing", lambda r: plain(r["financing"]), priority=8),
     Column("sitter_required", "Sitter", lambda r: label(r["sitter_required"]), priority=7),
@@ -154,7 +173,7 @@ def question_words(criteria: Criteria, *, with_doses: bool = True, carrier: str 
     return ", ".join(parts)
 
 
-def show_lines(provider: dict[str, Any]) -> list[tuple[str, list[str]]]:
+def show_lines(provider: dict[str, Any], crisis_line: str | None = None) -> list[tuple[str, list[str]]]:
     """Everything the catalogue knows about one provider, as (section, lines) for the text view."""
     sections: list[tuple[str, list[str]]] = []
     if "plans" not in provider:  # an alternative (Spravato, infusion clinics)
@@ -253,6 +272,8 @@ def show_lines(provider: dict[str, Any]) -> list[tuple[str, list[str]]]:
 
     care = provider["care"]
     care_lines = [
+        f"Prescriber: {care['prescriber']}",
+        f"Clinician follow-up: {care['clinician_follow_up']}",
         f"ID verification: {label(care['id_verification'])}; sitter required: {label(care['sitter_required'])}; "
         f"integration: {label(care['integration'])}",
     ]
@@ -263,14 +284,45 @@ def show_lines(provider: dict[str, Any]) -> list[tuple[str, list[str]]]:
     care_lines.append("Starter kit: " + (", ".join(kit["contents"]) if kit["included"] else "none"))
     if provider["add_ons"]:
         care_lines.append(f"Add-ons: {', '.join(provider['add_ons'])}")
+    titles = {s["id"]: s["title"] for s in provider["sources"]}
+    for add_on in provider["add_on_prices"]:
+        price = add_on["price"] if add_on["price"] == "unknown" else usd(add_on["price"])
+        note = f" ({add_on['note']})" if add_on.get("note") else ""
+        care_lines.append(f"Add-on: {add_on['name']}: {price}{note} [source: {titles[add_on['source']]}]")
     care_lines += [f"Support: {s}" for s in provider["support"]]
     sections.append(("Safety and care", care_lines))
+    from ketacli.refunds import provider_refunds
+
+    from .refunds import refund_sections
+
+    sections += refund_sections(provider_refunds(provider))
+    sections.append(("Money back from insurance (depends on your plan; not a promise)", _reimbursement_lines(provider)))
     sections.append(("Pros", provider["pros"]))
     sections.append(("Cons", provider["cons"]))
     if provider["inconsistencies"]:
         sections.append(("Inconsistencies in the sources", provider["inconsistencies"]))
     sections += _notes_and_sources(provider)
+    if crisis_line:
+        sections.append(("If you are in crisis", [crisis_line]))
     return [(title, lines) for title, lines in sections if lines]
+
+
+def _reimbursement_lines(provider: dict[str, Any]) -> list[str]:
+    names = {p["id"]: p["name"] for p in provider["plans"]}
+    titles = {s["id"]: s["title"] for s in provider["sources"]}
+    lines = []
+    for figure in provider["reimbursement_ranges"]:
+        plans = " and ".join(names[p] for p in figure["plans"])
+        amount = f"up to {usd(figure['up_to'])}" if figure.get("up_to") is not None else "no figure given"
+        lines.append(f"{plans}: {amount}: {figure['wording']} [source: {titles[figure['source']]}]")
+        lines += [f"  {part}" for part in figure["breakdown"]]
+    if not lines:
+        insurance = provider["insurance"]
+        superbill = {True: "superbill available", False: "no superbill", "unknown": "superbill unknown"}
+        lines.append(f"amount unknown; {superbill[insurance['superbill']]}")
+        if insurance.get("reimbursement"):
+            lines.append(insurance["reimbursement"])
+    return lines
 
 
 def _includes(includes: dict[str, Any]) -> str:

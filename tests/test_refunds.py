@@ -1,0 +1,242 @@
+"""Money at risk and money back: refund ladders, reimbursement figures, and the facts the catalogue lacked."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import catalogue_document, provider, write_catalogue
+
+
+def refunds(cli, *args: str) -> list[dict]:
+    result = cli("refunds", *args, "--json")
+    assert result.code == 0, result.stderr
+    return result.json()
+
+
+def plan_entry(document: dict, plan: str, payment: str = "self_pay") -> dict:
+    return next(p for p in document["plans"] if p["plan"] == plan and p["payment"] == payment)
+
+
+def amounts(ladder: dict) -> list[list[tuple]]:
+    return [[(o["charged"], o["you_get_back"]) for o in stage["outcomes"]] for stage in ladder["stages"]]
+
+
+# ------------------------------------------------------------------------------------------- the ladders
+
+
+def test_innerwell_extended_self_pay_ladder(cli):
+    [innerwell] = refunds(cli, "innerwell")
+    ladder = plan_entry(innerwell, "extended")["ladder"]
+    assert (ladder["id"], ladder["complete"], ladder["payment"]) == ("extended-self-pay", False, "self_pay")
+    assert amounts(ladder) == [
+        [(0, 2100)],  # full refund
+        [(350, 1750)],
+        [(450, 1650), (615, 1485)],
+        [(650, 1450), (815, 1285)],
+    ]
+    assert ladder["stages"][2]["outcomes"][1]["condition"] == "if you have completed it"
+    assert ladder["stops_after"].startswith('"If you cancel after your second medicine shipment')
+    assert ladder["source"]["url"].startswith("https://support.helloinnerwell.com/hc/en-us/articles/15715402457105")
+
+
+def test_the_self_pay_ladder_is_never_applied_to_insured_or_other_plans(cli):
+    [innerwell] = refunds(cli, "innerwell")
+    assert plan_entry(innerwell, "extended", "insured")["ladder"] is None
+    assert plan_entry(innerwell, "foundation")["ladder"] is None
+    assert plan_entry(innerwell, "foundation", "insured")["ladder"] is None
+
+
+def test_mindbloom_new_client_ladder(cli):
+    [mindbloom] = refunds(cli, "mindbloom")
+    ladder = plan_entry(mindbloom, "six-sessions")["ladder"]
+    assert amounts(ladder) == [[(0, 1254)], [(150, 1104)], [(627, 627)]]
+    assert ladder["stages"][2]["outcomes"][0]["condition"] == "50% of the full-price $1,254 program"
+    assert plan_entry(mindbloom, "twelve-sessions")["ladder"] is None
+    assert plan_entry(mindbloom, "eighteen-sessions")["ladder"] is None
+
+
+def test_history_is_shown_never_applied(cli):
+    [innerwell] = refunds(cli, "innerwell")
+    assert [h["title"] for h in innerwell["history"]] == ["Extended Plan (an older version of the policy)"]
+    old = innerwell["history"][0]
+    assert old["complete"] and [o["charged"] for s in old["stages"] for o in s["outcomes"]][1:6] == [
+        300, 425, 1150, 1300, 1342
+    ]  # fmt: skip
+    assert old["stages"][-1]["outcome"] == "no_refund"
+    [mindbloom] = refunds(cli, "mindbloom")
+    assert [h["id"] for h in mindbloom["history"]] == ["introductory-older", "starter-pack-older", "repurchased-older"]
+    assert all(h["status"] == "historical" for h in mindbloom["history"])
+
+
+def test_better_u_and_joyous_have_no_ladder(cli):
+    better_u, joyous = refunds(cli, "better u"), refunds(cli, "JOYOUS")
+    assert [p["ladder"] for p in better_u[0]["plans"]] == [None, None]
+    assert [p["ladder"] for p in joyous[0]["plans"]] == [None]
+    assert better_u[0]["refund_if_ineligible"]["value"] == '"free evaluation appointments" (the guide)'
+    assert joyous[0]["refund_if_ineligible"]["value"] == "unknown"
+
+
+def test_every_partial_ladder_says_where_it_stops(cli):
+    for document in refunds(cli):
+        text = cli("refunds", document["id"], env={"COLUMNS": "300"}).stdout
+        for plan in document["plans"]:
+            if plan["ladder"] and not plan["ladder"]["complete"]:
+                assert (
+                    f"The source stops here, after {plan['ladder']['stops_after']}: later stages are unknown." in text
+                )
+            if plan["ladder"] is None:
+                assert "unknown: no refund policy for this plan was found in the sources" in text
+
+
+def test_refunds_text_view_exact_lines(cli):
+    text = cli("refunds", "innerwell", "--plan", "extended", env={"COLUMNS": "300"}).stdout
+    assert "Extended Program, self-pay ($2,100)\n" in text
+    assert "     → you are charged $350 in total; you get back $1,750\n" in text
+    assert "     → you are charged $615 in total (if you have completed it); you get back $1,485\n" in text
+    assert "Extended Program, with insurance ($1,398)\n  unknown: no refund policy" in text
+    assert "Foundation Program, self-pay" not in text
+
+
+@pytest.mark.parametrize(("plan", "expected"), [("6", "six-sessions"), ("12-session treatment", "twelve-sessions")])
+def test_plan_names_are_forgiving(cli, plan, expected):
+    [mindbloom] = refunds(cli, "mindbloom", "--plan", plan)
+    assert {p["plan"] for p in mindbloom["plans"]} == {expected}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["acme"], "no provider named 'acme'; valid ids: innerwell, better-u, mindbloom, joyous, spravato"),
+        (["spravato"], "Spravato (esketamine nasal spray) is an alternative"),
+        (["mindbloom", "--plan", "7"], "Mindbloom has no plan '7'; its plans: six-sessions, twelve-sessions"),
+        (["--plan", "6"], "--plan needs a PROVIDER"),
+    ],
+)
+def test_refunds_bad_input(cli, args, message):
+    result = cli("refunds", *args)
+    assert result.code == 2 and message in result.stderr
+
+
+# ------------------------------------------------------------------------------------------- rows
+
+
+def test_rows_carry_refund_if_ineligible(cli):
+    rows = {r["id"]: r["refund_if_ineligible"] for r in cli("compare", "--json").json()}
+    assert rows == {
+        "innerwell": "full",
+        "mindbloom": "full",
+        "better-u": '"free evaluation appointments" (the guide)',
+        "joyous": "unknown",
+    }
+
+
+def test_reimbursement_only_where_the_source_gives_it(cli):
+    six = {r["id"]: r for r in cli("cost", "-n", "6", "--json").json()}
+    assert (six["mindbloom"]["reimbursement_up_to"], six["mindbloom"]["net_best_case"]) == (650, 604)
+    assert "up to $650 back from an out-of-network insurance claim, depending on your plan (not a promise): " \
+        "$604–$1,254 net" in six["mindbloom"]["notes"]  # fmt: skip
+    assert all(six[p]["reimbursement_up_to"] is None for p in ("innerwell", "better-u", "joyous"))
+    # 12 or 18 sessions: the source says only "more"; 2 × 6 returning: no figure is scaled or summed.
+    assert cli("cost", "-n", "12", "--json").json()[2]["reimbursement_up_to"] is None
+    returning = {r["id"]: r for r in cli("cost", "-n", "12", "--returning", "--json").json()}
+    assert returning["mindbloom"]["reimbursement_up_to"] is None
+
+
+def test_tables_show_money_back_and_the_net_range(cli):
+    out = cli("cost", "-n", "6", env={"COLUMNS": "240"}).stdout
+    assert "up to $650 back; $604–$1,254 net" in out
+
+
+# ------------------------------------------------------------------------------------------- validation
+
+
+def invalid(cli, tmp_path, mutate) -> str:
+    document = catalogue_document()
+    mutate(document)
+    path = write_catalogue(tmp_path / "c.toml", document)
+    result = cli("catalog", "validate", str(path))
+    assert result.code == 1
+    return result.stderr
+
+
+def test_charges_never_go_down(cli, tmp_path):
+    def mutate(d):
+        provider(d, "mindbloom")["refunds"][0]["stages"][2]["charged"] = [{"amount": 100}]
+
+    assert "providers[2].refunds[0]: stages[2] charges less than the stage before it" in invalid(cli, tmp_path, mutate)
+
+
+def test_charges_never_above_the_plan_price(cli, tmp_path):
+    def mutate(d):
+        provider(d, "mindbloom")["refunds"][0]["stages"][2]["charged"] = [{"amount": 1300}]
+
+    assert "charges $1300, above the $1254 price of plan 'six-sessions'" in invalid(cli, tmp_path, mutate)
+
+
+def test_a_partial_ladder_must_say_where_it_stops(cli, tmp_path):
+    def mutate(d):
+        del provider(d, "innerwell")["refunds"][0]["stops_after"]
+
+    assert "stops_after is given exactly when the ladder is not complete" in invalid(cli, tmp_path, mutate)
+
+
+def test_history_is_never_current(cli, tmp_path):
+    def mutate(d):
+        provider(d, "innerwell")["refunds"][1]["plans"] = ["extended"]
+
+    assert "a historical ladder applies to no current plan" in invalid(cli, tmp_path, mutate)
+
+
+# ------------------------------------------------------------------------------------------- facts and sources
+
+
+def test_safety_has_the_guides_warnings_and_988(cli):
+    safety = cli("safety", "--json").json()
+    assert (
+        "Swallowing your ketamine-infused saliva or the tablet/troche is dangerous and can lead to overdose."
+        in (safety["how_taken"])
+    )
+    assert safety["fda_status"].startswith("Ketamine is FDA-approved only for the induction and maintenance")
+    assert "trusted adult over 18 who is physically present" in safety["sitter"]
+    text = cli("safety", env={"COLUMNS": "300"}).stdout
+    sections = text.split("\n\n")
+    for section in sections:
+        if "suicid" in section.lower():
+            assert "call or text 988" in section, section
+
+
+def test_show_names_the_crisis_line_and_the_care_model(cli):
+    text = cli("show", "mindbloom", env={"COLUMNS": "300"}).stdout
+    assert "If you are in crisis\n  If you are having thoughts of suicide, call or text 988" in text
+    assert (
+        "Clinician follow-up: new clients: before session 1 and after session 2; returning clients: every 6 sessions"
+        in text
+    )
+    assert "Add-on: Extra one-on-one integration session with your guide: $59" in text
+    assert "History, not current policy: New Clients (Introductory Program), an older FAQ" in text
+    innerwell = cli("show", "innerwell", env={"COLUMNS": "300"}).stdout
+    assert "Add-on: Expert Psychotherapy Add-on (three extra one-on-one psychotherapy sessions): $525" in innerwell
+
+
+def test_inferences_are_marked_or_removed():
+    document = catalogue_document()
+    innerwell = provider(document, "innerwell")
+    assert all("unlimited_messaging" not in plan["includes"] for plan in innerwell["plans"])
+    assert "inferred, not confirmed" in innerwell["support"][0]
+    new_york = next(c for c in innerwell["availability"]["in_clinic"] if c["state"] == "NY")
+    assert "delivery" not in new_york and "does not say which form of ketamine" in new_york["note"]
+    assert provider(document, "better-u")["add_ons"] == []
+
+
+def test_secondary_sources_carry_real_urls():
+    document = catalogue_document()
+    for entry in document["providers"] + document["alternatives"]:
+        for source in entry["sources"]:
+            publisher = source.get("publisher", "")
+            if any(name in publisher for name in ("help center", "Wikipedia", "Crain's", "VitalityScout", "support")):
+                assert source["url"].startswith("https://"), source
+
+
+def test_continuation_sessions_say_they_are_applied_for(cli):
+    better_u = cli("cost", "-n", "12", "--json").json()[0]
+    assert better_u["notes"][0].startswith("3 continuation sessions at $79 each: you apply for them")
