@@ -34,7 +34,10 @@ def test_quickstart_has_exactly_the_two_commands():
     quickstart = README.split("## Quickstart", 1)[1].split("\n## ", 1)[0]
     blocks = [block.split("\n", 1)[1].strip() for block in quickstart.split("```sh")[1:]]
     commands = [block.split("```")[0].strip() for block in blocks]
-    assert commands == ["pip install . && ketacli compare --state TX", "pip install -e '.[test]' && pytest"]
+    assert commands == [
+        "python3 -m venv .venv && . .venv/bin/activate && pip install . && ketacli compare --state TX",
+        "pip install -e '.[test]' && pytest",
+    ]
 
 
 def test_ci_runs_the_readme_test_command():

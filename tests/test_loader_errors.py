@@ -35,24 +35,23 @@ def test_missing_file_through_environment_variable(cli, tmp_path):
 
 def test_unreadable_file(cli, tmp_path, monkeypatch):
     path = write_catalogue(tmp_path / "locked.toml", catalogue_document())
-    real_open = Path.open
+    import os
 
-    def refuse(self, *args, **kwargs):  # chmod 0 does not stop root, so refuse the open itself
-        if self == path:
+    real_open = os.open
+
+    def refuse(target, *args, **kwargs):  # chmod 0 does not stop root, so refuse the open itself
+        if Path(target) == path:
             raise PermissionError(13, "Permission denied")
-        return real_open(self, *args, **kwargs)
+        return real_open(target, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "open", refuse)
+    monkeypatch.setattr(os, "open", refuse)
     assert_one_line_error(run_with(cli, path), "locked.toml: permission denied")
 
 
 def test_directory_instead_of_file(cli, tmp_path):
     result = run_with(cli, tmp_path)
-    assert result.code == 2
-    assert result.stderr == (
-        f"ketacli: error: Invalid value for '--catalog' (env var: 'KETACLI_CATALOG'): "
-        f"File '{tmp_path}' is a directory. (see 'ketacli --help')\n"
-    )
+    assert result.code == 1  # a data/file problem, as the README's exit-code table says
+    assert result.stderr == f"ketacli: error: {tmp_path}: not a regular file; pass the path of a .toml catalogue\n"
 
 
 def test_toml_syntax_error_names_line_and_column(cli, tmp_path):

@@ -72,7 +72,7 @@ def test_cost_defaults_to_twelve_without_profile(cli):
     [
         ('doses = "x"\n', "doses: must be a whole number from 1 to 1000"),
         ('state = "Atlantis"\n', "state: must be a US state code or name"),
-        ("budget = -3\n", "budget: must be a non-negative number of US dollars"),
+        ("budget = -3\n", "budget: must be a finite, non-negative number of US dollars"),
         ('colour = "blue"\n', "unknown key 'colour'; valid keys: state, insurance, doses"),
         ('insurance = "aetna"\n', "insurance: needs a state too"),
         ("doses = \n", "invalid TOML"),
@@ -114,11 +114,12 @@ def test_profile_write_is_atomic(cli, profile_file, monkeypatch):
     assert result.code == 1
     assert result.stderr == f"ketacli: error: {profile_file}: cannot write profile: No space left on device\n"
     assert profile_file.read_text() == before
-    assert sorted(p.name for p in profile_file.parent.iterdir()) == ["profile.toml"]
+    # No temporary file is left behind (the lock file beside the profile is expected).
+    assert sorted(p.name for p in profile_file.parent.iterdir()) == ["profile.toml", "profile.toml.lock"]
 
 
 def test_bad_flag_value_is_a_usage_error_not_a_broken_file(cli, profile_file):
     result = cli("profile", "set", "--budget", "-5")
     assert result.code == 2
-    assert result.stderr == "ketacli: error: --budget: must be a non-negative number of US dollars\n"
+    assert result.stderr == "ketacli: error: --budget: must be a finite, non-negative number of US dollars\n"
     assert not profile_file.exists()

@@ -4,20 +4,27 @@ The validated document is the catalogue as plain JSON-compatible data (`Catalogu
 money as numbers of dollars, dates as ISO strings. Everything downstream (query, pricing, renderers)
 reads that document, so a run whose catalogue is unchanged can take it from a cache and never import
 pydantic or parse TOML. The cache key is a checksum of the file's bytes plus the schema's own fingerprint,
-so an edited catalogue or a changed schema is always validated afresh. (CRC-32 and Adler-32 with the
-length, not SHA-256: importing hashlib's OpenSSL costs several milliseconds on every run, and the cache
-is no security boundary, since it only ever holds documents that passed validation.)
+so an edited catalogue or a changed schema is always validated afresh. The cache is derived data and is
+never trusted blindly: each entry carries a checksum of its own bytes, checked on read with its key, its
+size and its shape; an entry that fails any check is ignored and rebuilt. The directory is private (0700)
+and not used when another user can write to it; renderers escape control characters whatever the source
+of a string. (CRC-32 and Adler-32 with the length, not SHA-256: importing hashlib's OpenSSL costs several
+milliseconds on every run, and the checksum guards against corruption and stray edits, not an attacker,
+whom the directory's permissions keep out.)
 """
 
 from __future__ import annotations
 
 import json
+import os
+import stat
 import zlib
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from . import __version__
 from .errors import CatalogueError
+from .fileio import ReadRefused, decode_text, read_limited
 
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 _CACHE_KEEP = 8
@@ -47,27 +54,24 @@ def builtin_catalogue_path() -> Path:
 
 
 def read_catalogue_bytes(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
-    """Read a catalogue file, refusing one over max_bytes before reading it."""
+    """Read a catalogue file through the guarded reader: a regular file, at most max_bytes."""
     try:
-        size = path.stat().st_size
-        if not path.is_file():
-            raise CatalogueError(f"{path}: not a regular file; pass the path of a .toml catalogue")
-        if size > max_bytes:
-            raise CatalogueError(
-                f"{path}: file is {size:,} bytes, over the {max_bytes:,}-byte limit "
-                "(raise it with KETACLI_MAX_CATALOG_BYTES)"
-            )
-        with path.open("rb") as handle:
-            raw = handle.read(max_bytes + 1)
+        return read_limited(path, max_bytes)
+    except ReadRefused as exc:
+        hint = (
+            " (raise it with KETACLI_MAX_CATALOG_BYTES)"
+            if "limit" in str(exc)
+            else "; pass the path of a .toml catalogue"
+        )
+        raise CatalogueError(f"{path}: {exc}{hint}") from None
     except FileNotFoundError:
         raise CatalogueError(f"{path}: no such file; check the path given to --catalog or KETACLI_CATALOG") from None
+    except IsADirectoryError:
+        raise CatalogueError(f"{path}: is a directory; pass the path of a .toml catalogue") from None
     except PermissionError:
         raise CatalogueError(f"{path}: permission denied; make the file readable") from None
     except OSError as exc:
         raise CatalogueError(f"{path}: cannot read file: {exc.strerror or exc}") from None
-    if len(raw) > max_bytes:  # the file grew between stat and read
-        raise CatalogueError(f"{path}: file is over the {max_bytes:,}-byte limit")
-    return raw
 
 
 def parse_toml(raw: bytes, path: str) -> dict[str, Any]:
@@ -75,7 +79,7 @@ def parse_toml(raw: bytes, path: str) -> dict[str, Any]:
     import tomllib
 
     try:
-        text = raw.decode("utf-8")
+        text = decode_text(raw)
     except UnicodeDecodeError as exc:
         raise CatalogueError(
             f"{path}: not UTF-8 text (bad byte at offset {exc.start}); save the file as UTF-8"
@@ -158,7 +162,7 @@ def load_catalogue(
     raw = read_catalogue_bytes(source, max_bytes)
     key = _cache_key(raw)
     if cache_dir is not None:
-        cached = _read_cache(cache_dir, key)
+        cached = _read_cache(cache_dir, key, _cache_limit(len(raw)))
         if cached is not None:
             return LoadedCatalogue(shown, cached)
     model = validate_document(parse_toml(raw, shown), shown)
@@ -168,31 +172,76 @@ def load_catalogue(
     return LoadedCatalogue(shown, data)
 
 
+def _cache_limit(catalogue_bytes: int) -> int:
+    """The largest cache entry read for a catalogue of this size (a validated document is about as large)."""
+    return 4 * catalogue_bytes + (1 << 20)
+
+
 def _cache_key(raw: bytes) -> str:
     stamp = zlib.crc32(schema_fingerprint().encode())
     return f"{len(raw):x}-{zlib.crc32(raw):08x}-{zlib.adler32(raw):08x}-{stamp:08x}"
 
 
-def _read_cache(cache_dir: Path, key: str) -> dict[str, Any] | None:
+_REQUIRED = {"schema_version": int, "title": str, "disclaimer": str, "sources": list, "safety": dict,
+             "providers": list, "alternatives": list}  # fmt: skip
+
+
+def _looks_like_document(document: Any) -> bool:
+    """The shape every command relies on; an entry of any other shape is ignored, never trusted."""
+    if not isinstance(document, dict):
+        return False
+    if any(not isinstance(document.get(key), kind) for key, kind in _REQUIRED.items()):
+        return False
+    entries = document["providers"] + document["alternatives"]
+    return all(isinstance(e, dict) and isinstance(e.get("id"), str) and isinstance(e.get("name"), str) for e in entries)
+
+
+def _private_dir(cache_dir: Path) -> bool:
+    """Create the cache directory private (0700); use it only when no other user can write to it."""
     try:
-        with (cache_dir / f"catalogue-{key}.json").open("rb") as handle:
-            data = json.load(handle)
-    except (OSError, ValueError):
+        cache_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = os.stat(cache_dir)
+    except OSError:
+        return False
+    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+        return False
+    return not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
+def _checksum(body: bytes) -> str:
+    return f"{len(body):x}-{zlib.crc32(body):08x}-{zlib.adler32(body):08x}"
+
+
+def _read_cache(cache_dir: Path, key: str, limit: int) -> dict[str, Any] | None:
+    """The cached document for `key`, or None: a missing, oversize, edited, truncated or foreign entry is
+    ignored (and rebuilt by the caller), never an error. The cache is derived data: nothing in it is
+    trusted until its checksum, its key and its shape agree."""
+    from .fileio import read_limited
+
+    if not _private_dir(cache_dir):
         return None
-    # A truncated or foreign file in the cache directory is ignored, and the catalogue validated afresh.
-    if isinstance(data, dict) and data.get("cache_key") == key and isinstance(data.get("document"), dict):
-        return data["document"]
-    return None
+    try:
+        raw = read_limited(cache_dir / f"catalogue-{key}.json", limit)
+        header_line, _, body = raw.partition(b"\n")
+        header = json.loads(header_line)
+        if not isinstance(header, dict) or header.get("cache_key") != key or header.get("checksum") != _checksum(body):
+            return None
+        document = json.loads(body)
+    except (OSError, ValueError, RecursionError):
+        return None
+    return document if _looks_like_document(document) else None
 
 
 def _write_cache(cache_dir: Path, key: str, data: dict[str, Any]) -> None:
     """Best effort: a cache that cannot be written only costs speed, never correctness."""
     from .fileio import write_atomic
 
+    if not _private_dir(cache_dir):
+        return
     try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        entry = {"cache_key": key, "document": data}
-        write_atomic(cache_dir / f"catalogue-{key}.json", json.dumps(entry, separators=(",", ":")))
+        body = json.dumps(data, separators=(",", ":")).encode()
+        header = json.dumps({"cache_key": key, "checksum": _checksum(body)}).encode()
+        write_atomic(cache_dir / f"catalogue-{key}.json", header + b"\n" + body, mode=0o600)
         entries = sorted(cache_dir.glob("catalogue-*.json"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
         for stale in entries[_CACHE_KEEP:]:
             stale.unlink(missing_ok=True)

@@ -6,6 +6,7 @@ imported at module level; the catalogue schema, TOML, rich and csv load inside t
 them (ruff TID253 enforces this; tests/test_subprocess.py checks it).
 """
 
+import errno
 import gc
 import os
 import sys
@@ -27,6 +28,7 @@ from .cli_base import (
     MaxAgeOption,
     MonthlyBudgetOption,
     NoProfileOption,
+    OutputFailed,
     PayInFullOption,
     PipeClosed,
     ReturningOption,
@@ -227,6 +229,8 @@ def providers_cmd(fmt: FormatOption = None, as_json: JsonOption = False) -> None
 
     fmt = output_format(fmt, as_json)
     catalogue = load()
+    if not catalogue.providers:
+        note("the catalogue lists no providers")
     render_rows(provider_rows(catalogue.providers), PROVIDER_COLUMNS, fmt)
 
 
@@ -301,7 +305,7 @@ def refunds_cmd(
 def catalog_validate(
     path: Annotated[
         Path | None,
-        typer.Argument(help="Catalogue file (default: the one in use).", dir_okay=False, show_default=False),
+        typer.Argument(help="Catalogue file (default: the one in use).", show_default=False),
     ] = None,
 ) -> None:
     """Validate a catalogue file and report every problem found; exit 0 when valid."""
@@ -393,8 +397,8 @@ def catalog_stale(
 
 @catalog_app.command("diff")
 def catalog_diff(
-    old: Annotated[Path, typer.Argument(help="The earlier catalogue file.", dir_okay=False)],
-    new: Annotated[Path, typer.Argument(help="The later catalogue file.", dir_okay=False)],
+    old: Annotated[Path, typer.Argument(help="The earlier catalogue file.")],
+    new: Annotated[Path, typer.Argument(help="The later catalogue file.")],
     as_json: JsonOption = False,
 ) -> None:
     """What changed between two catalogue files: providers, prices, plans, states, carriers, policies."""
@@ -446,11 +450,34 @@ def run(argv: list[str] | None = None) -> int:
     # which costs over half the validation time of a 10,000-provider catalogue (see benchmarks/).
     collecting = gc.isenabled()
     gc.disable()
+    _degrade_unencodable_output()
     try:
         return _run(list(sys.argv[1:] if argv is None else argv))
+    except (PipeClosed, BrokenPipeError):  # also from the error and help paths below
+        return _silence_stdout(EXIT_OK)
+    except SystemExit:
+        # click turns a closed pipe during its own output (--help) into exit 1, after wrapping stdout.
+        if type(sys.stdout).__name__ == "PacifyFlushWrapper":
+            return _silence_stdout(EXIT_OK)
+        raise
+    except OutputFailed as exc:
+        _silence_stdout(EXIT_ERROR)
+        return _fail(str(exc), EXIT_ERROR)
     finally:
         if collecting:
             gc.enable()
+
+
+def _degrade_unencodable_output() -> None:
+    """On a stream that cannot encode "—", "✓" or "×" (PYTHONIOENCODING=ascii), print "?" rather than crash."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+        if reconfigure is not None and not encoding.startswith("utf"):
+            try:
+                reconfigure(errors="replace")
+            except (ValueError, OSError):
+                pass
 
 
 def _run(args: list[str]) -> int:
@@ -467,11 +494,13 @@ def _run(args: list[str]) -> int:
         return _fail(str(exc), exc.exit_code)
     except (typer.Abort, KeyboardInterrupt):
         return EXIT_INTERRUPTED
-    except (PipeClosed, BrokenPipeError):
-        return _pipe_closed()
+    except (PipeClosed, BrokenPipeError, OutputFailed):
+        raise  # handled in run()
     except Exception as exc:  # noqa: BLE001 - the one place that turns any error into a message
         if _is_usage_error(exc):
             return _usage_error(exc)
+        if isinstance(exc, OSError) and exc.errno in _WRITE_ERRORS:  # typer's own help text to a full disk
+            raise OutputFailed(exc) from None
         if _settings.debug:
             raise
         return _fail(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for a traceback)", EXIT_ERROR)
@@ -497,14 +526,18 @@ def _fail(message: str, code: int) -> int:
     return code
 
 
-def _pipe_closed() -> int:
-    """The reader went away (`| head`): stop quietly, and keep Python from complaining at exit."""
+_WRITE_ERRORS = {errno.ENOSPC, errno.EIO, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
+
+
+def _silence_stdout(code: int) -> int:
+    """stdout is gone (`| head`) or failing (a full disk): point it at /dev/null so that Python's final
+    flush at exit has nothing to complain about, and end with `code`."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
     except (OSError, ValueError):
         pass
-    return EXIT_OK
+    return code
 
 
 def main() -> NoReturn:

@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, NamedTuple, NoReturn
 import typer
 
 from . import __version__
-from .errors import KetaError, UsageError
+from .errors import KetaError, ProfileError, UsageError
 from .states import STATE_NAMES, resolve_state, suggest_states
+from .textsafe import printable
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -82,7 +83,7 @@ def data_console(terminal: Terminal) -> "Console":
     """A console for catalogue data: no markup, no emoji codes, no highlighting."""
     from rich.console import Console
 
-    return Console(
+    console = Console(
         file=sys.stdout,
         width=terminal.width or 10_000,
         no_color=not terminal.color,
@@ -93,35 +94,65 @@ def data_console(terminal: Terminal) -> "Console":
         highlight=False,
         soft_wrap=False,
     )
+    console.on_broken_pipe = _pipe_closed  # type: ignore[method-assign]  # rich's own handler exits 1
+    return console
 
 
 class PipeClosed(Exception):
     """stdout's reader went away. Not an OSError, so typer's own EPIPE handling (exit 1) stays out of it."""
 
 
-def emit(text: str) -> None:
-    """Write data to stdout and flush now, inside the command, so a closed pipe is handled here."""
+class OutputFailed(KetaError):
+    """Writing to stdout failed (a full disk, an I/O error): exit 1 with one line, never a traceback."""
+
+    def __init__(self, exc: OSError) -> None:
+        super().__init__(f"cannot write output: {exc.strerror or exc}")
+
+
+def _pipe_closed() -> NoReturn:
+    raise PipeClosed
+
+
+def _write(text: str) -> None:
     try:
         sys.stdout.write(text)
         sys.stdout.flush()
     except BrokenPipeError:
         raise PipeClosed from None
+    except OSError as exc:
+        raise OutputFailed(exc) from None
+
+
+def emit(text: str) -> None:
+    """Write text to stdout and flush now, inside the command, so a closed pipe or a full disk is handled
+    here. Control characters are escaped whatever the source of the text (defence in depth)."""
+    _write(printable(text))
+
+
+def stdout_is_unicode() -> bool:
+    return (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "").startswith("utf")
 
 
 def emit_json(data: Any) -> None:
-    """JSON on stdout: indented on a terminal, one compact line when piped (both parse the same)."""
+    """JSON on stdout: indented on a terminal, one compact line when piped (both parse the same); all
+    non-ASCII escaped when stdout cannot encode it (PYTHONIOENCODING=ascii), so it stays valid JSON."""
     from .render.jsonfmt import to_json
 
-    emit(to_json(data, pretty=Terminal.detect().is_tty))
+    _write(to_json(data, pretty=Terminal.detect().is_tty, ascii_only=not stdout_is_unicode()))
 
 
 def print_rich(console: "Console", renderable: Any, *, soft_wrap: bool = False) -> None:
-    """console.print of one renderable, with the same closed-pipe handling as emit()."""
+    """console.print of one renderable, with emit()'s handling of closed pipes, failed writes and control
+    characters (escaped in every text segment rich renders, whatever their source)."""
+    from .render.safe import Sanitized
+
     try:
-        console.print(renderable, soft_wrap=soft_wrap)
+        console.print(Sanitized(renderable), soft_wrap=soft_wrap)
         sys.stdout.flush()
     except BrokenPipeError:
         raise PipeClosed from None
+    except OSError as exc:
+        raise OutputFailed(exc) from None
 
 
 def print_sections(sections: list[tuple[str, list[str]]], bullet: str = "") -> None:
@@ -150,14 +181,6 @@ def print_sections(sections: list[tuple[str, list[str]]], bullet: str = "") -> N
     print_rich(data_console(terminal), Text("\n").join(view), soft_wrap=True)  # wrapped above; URLs stay whole
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-def printable(text: str) -> str:
-    """Show control characters (in a path or value the user typed) as escapes instead of sending them to the terminal."""
-    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
-
-
 def note(message: str) -> None:
     """A line for people on stderr (never parsed as markup)."""
     sys.stderr.write(f"ketacli: {printable(message)}\n")
@@ -180,7 +203,19 @@ def load() -> "LoadedCatalogue":
     """The catalogue chosen by --catalog / KETACLI_CATALOG, or the built-in one, through the cache."""
     from .catalogue import DEFAULT_MAX_BYTES, load_catalogue
 
-    return load_catalogue(_settings.catalog, cache_dir=_cache_dir(), max_bytes=_max_bytes(DEFAULT_MAX_BYTES))
+    loaded = load_catalogue(_settings.catalog, cache_dir=_cache_dir(), max_bytes=_max_bytes(DEFAULT_MAX_BYTES))
+    _check_fixed_date(loaded)
+    return loaded
+
+
+def _check_fixed_date(loaded: "LoadedCatalogue") -> None:
+    """KETACLI_TODAY before the data's own date would make every age negative: refuse it before any output."""
+    if not os.environ.get("KETACLI_TODAY"):
+        return
+    fixed = today().isoformat()
+    newest = max((entry["as_of"] for entry in loaded.providers + loaded.alternatives), default=fixed)
+    if fixed < newest:
+        raise UsageError(f"KETACLI_TODAY={fixed} is before the data's as_of date {newest}; use a later date")
 
 
 def _cache_dir() -> Path | None:
@@ -215,7 +250,6 @@ def root(
             "--catalog",
             envvar="KETACLI_CATALOG",
             help="Catalogue file to use instead of the built-in one.",
-            dir_okay=False,
             show_default=False,
         ),
     ] = None,
@@ -225,6 +259,7 @@ def root(
     ] = False,
 ) -> None:
     """Compare US at-home ketamine therapy providers. Informational, not medical advice."""
+    today()  # a bad KETACLI_TODAY is a usage error before anything is printed
     _settings.catalog = catalog
     _settings.debug = debug or _settings.debug
 
@@ -232,13 +267,33 @@ def root(
 # --------------------------------------------------------------------------------------------------- option helpers
 
 
+def _as_typed(incomplete: str, candidate: str) -> str:
+    """A completion in the case the person typed: typer keeps only candidates starting with exactly that,
+    and ketacli reads states, providers and carriers in any case ('t' → 'tx', 'I' → 'Innerwell')."""
+    if incomplete.islower():
+        return candidate.lower()
+    return incomplete + candidate[len(incomplete) :]
+
+
+def _shell_word(text: str) -> str:
+    """bash inserts a completion as typed text: escape spaces and the like so a carrier stays one argument.
+    zsh's compadd and fish quote completions themselves."""
+    if not os.environ.get("_KETACLI_COMPLETE", "").endswith("bash"):
+        return text
+    return re.sub(r"([\s()'\"&;|<>$`\\!*?\[\]{}#~])", r"\\\1", text)
+
+
+def _completions(incomplete: str, candidates: list[str]) -> list[str]:
+    return [_shell_word(_as_typed(incomplete, c)) for c in candidates if c.lower().startswith(incomplete.lower())]
+
+
 def _complete_state(incomplete: str) -> list[str]:
-    return [code for code in STATE_NAMES if code.lower().startswith(incomplete.lower())]
+    return _completions(incomplete, list(STATE_NAMES))
 
 
 def _complete_provider(incomplete: str) -> list[str]:
     try:
-        return [p["id"] for p in load().providers if p["id"].startswith(incomplete.lower())]
+        return _completions(incomplete, [p["id"] for p in load().providers])
     except KetaError:
         return []
 
@@ -247,7 +302,7 @@ def _complete_carrier(incomplete: str) -> list[str]:
     from .query import all_carriers
 
     try:
-        return [c for c in all_carriers(load()) if c.lower().startswith(incomplete.lower())]
+        return _completions(incomplete, all_carriers(load()))
     except KetaError:
         return []
 
@@ -270,10 +325,14 @@ def parse_state(value: str | None) -> str | None:
 
 
 def parse_usd(value: float | None, flag: str) -> int | None:
+    """Dollars from a flag (or the profile) to cents; not a number, infinite or negative is a usage error."""
     if value is None:
         return None
+    import math
     from decimal import Decimal
 
+    if not math.isfinite(value):  # float("nan"), float("inf"), and "1e309", which overflows to inf
+        raise UsageError(f"{flag} must be a finite amount of US dollars (got {value})")
     amount = Decimal(str(value))
     if amount < 0:
         raise UsageError(f"{flag} must not be negative (got {value})")
@@ -515,14 +574,18 @@ def profile_path() -> Path:
 
 def read_profile() -> dict[str, Any]:
     """The saved profile, or {} when there is none; a broken one is an error naming file and key."""
+    from .fileio import ReadRefused, read_limited
+    from .profile import MAX_PROFILE_BYTES, parse_profile
+
     path = profile_path()
     try:
-        raw = path.read_bytes()
+        raw = read_limited(path, MAX_PROFILE_BYTES)
     except FileNotFoundError:
         return {}
+    except ReadRefused as exc:
+        raise ProfileError(f"{path}: {exc}; fix the file or run `ketacli profile clear`") from None
     except OSError as exc:
-        raise KetaError(f"{path}: cannot read profile: {exc.strerror or exc}") from None
-    from .profile import parse_profile
+        raise ProfileError(f"{path}: cannot read profile: {exc.strerror or exc}") from None
 
     return parse_profile(raw, str(path))
 

@@ -139,6 +139,8 @@ def insurance_cmd(
     if carrier and not check_carrier(catalogue, carrier):
         note(f"no provider in the catalogue lists {carrier!r}")
     rows = insurance_rows(catalogue.providers, parse_state(state), carrier)
+    if not rows:
+        note("the catalogue lists no providers")
     if as_json:
         emit_json(rows)
         return
@@ -160,6 +162,8 @@ def insurance_cmd(
 def alternatives_cmd(as_json: JsonOption = False) -> None:
     """Spravato and in-person infusion clinics: cost, coverage, and who they suit."""
     alternatives = load().alternatives
+    if not alternatives:
+        note("the catalogue lists no alternatives")
     if as_json:
         emit_json(alternatives)
         return

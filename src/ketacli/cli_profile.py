@@ -35,7 +35,7 @@ def profile_set(
     dose_level: DoseLevelOption = None,
 ) -> None:
     """Save defaults; values not given keep what the profile already has."""
-    from .fileio import write_atomic
+    from .fileio import locked, write_atomic
     from .profile import check_value, missing_state, render_profile
 
     given: dict[str, Any] = {
@@ -53,12 +53,15 @@ def profile_set(
     if not updates:
         raise UsageError("give at least one value to save, e.g. `ketacli profile set --state TX --doses 12`")
     path = profile_path()
-    merged = {**_read_profile(), **updates}  # reading first: a broken profile is an error, never overwritten
-    if missing_state(merged):
-        raise UsageError("--insurance: needs a state too (give --state; accepted carriers differ from state to state)")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, render_profile(merged))
+        with locked(path):  # read, merge and write as one step: concurrent `profile set`s never lose updates
+            merged = {**_read_profile(), **updates}  # reading first: a broken profile is an error, never overwritten
+            if missing_state(merged):
+                raise UsageError(
+                    "--insurance: needs a state too (give --state; accepted carriers differ from state to state)"
+                )
+            write_atomic(path, render_profile(merged), mode=0o600)  # it says where you live and your insurer
     except OSError as exc:
         raise KetaError(f"{path}: cannot write profile: {exc.strerror or exc}") from None
     note(f"saved {path}")

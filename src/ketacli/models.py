@@ -30,15 +30,13 @@ from pydantic import (
 
 from .money import cents_to_json, per_dose_cents, to_cents
 from .states import STATE_CODES
+from .textsafe import CONTROL_CHARS
 
-# C0 and C1 control characters (tab and newline allowed), DEL, and bidirectional overrides that can
-# make a terminal show text in another order than it is stored ("Trojan Source").
-_FORBIDDEN_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 def _no_control_chars(value: str) -> str:
-    found = _FORBIDDEN_CHARS.search(value)
+    found = CONTROL_CHARS.search(value)
     if found:
         raise ValueError(
             f"contains control character U+{ord(found.group()):04X} at position {found.start()}; "
@@ -65,6 +63,11 @@ def _state_code(value: str) -> str:
     return value
 
 
+# Bounds that real data never reaches: they keep every command's work and output small (see pricing.py).
+MAX_MONEY = Decimal(1_000_000)
+MAX_PLAN_DOSES = 1000
+
+
 def _parse_money(value: object) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
         raise ValueError("must be a number of US dollars, e.g. 1098 or 137.25")
@@ -76,6 +79,8 @@ def _parse_money(value: object) -> Decimal:
         raise ValueError("must be a finite amount")
     if amount < 0:
         raise ValueError("must not be negative")
+    if amount > MAX_MONEY:  # checked before quantize(), which fails on numbers this large
+        raise ValueError(f"must be at most ${MAX_MONEY:,} (got {value!r})")
     if amount != amount.quantize(Decimal("0.01")):
         raise ValueError("must have at most two decimal places (whole cents)")
     return amount
@@ -90,7 +95,7 @@ Money = Annotated[
     BeforeValidator(_parse_money),
     PlainSerializer(lambda d: cents_to_json(to_cents(d)), when_used="json"),
 ]
-Doses = Annotated[int, Field(gt=0, strict=True)]
+Doses = Annotated[int, Field(gt=0, le=MAX_PLAN_DOSES, strict=True)]
 Count = Annotated[int, Field(ge=0, strict=True)]
 SourceDate = dt.date | Literal["undated"]
 

@@ -167,86 +167,116 @@ def _schedule(installments: dict[str, Any] | None) -> tuple[int, int] | None:
     return (installments["count"], to_cents(installments["amount"])) if installments else None
 
 
+class Basket(NamedTuple):
+    """A candidate purchase while searching: its cost, doses over the need, item count and (option, count) pairs."""
+
+    cost: int
+    surplus: int
+    units: int
+    items: tuple[tuple[Option, int], ...]
+
+    def rank(self) -> tuple[int, int, int]:
+        """Cheaper first; then fewer surplus doses; then fewer items."""
+        return (self.cost, self.surplus, self.units)
+
+
 def cheapest(options: OptionSet, doses: int, *, returning: bool = False) -> Purchase | None:
     """The cheapest basket with at least `doses` doses, or None when no basket can be bought."""
     if not 1 <= doses <= MAX_DOSES:
         raise ValueError(f"doses must be between 1 and {MAX_DOSES}")
     if not options.later and (returning or not options.first):
         return None
-    if returning:
-        table = _TopUpTable(options.later, doses)
-        found = table.best(doses)
-        return Purchase(doses, _merge(found[3])) if found else None
-    best: tuple[int, int, int, list[Option]] | None = None
     table = _TopUpTable(options.later, doses) if options.later else None
+    if returning:
+        assert table is not None
+        found = table.best(doses)
+        return Purchase(doses, _merge(found.items)) if found else None
+    best: Basket | None = None
     for first in options.first:
         needed = doses - first.doses
-        if needed <= 0:
-            rest: tuple[int, int, int, list[Option]] | None = (0, 0, 0, [])
-        else:
-            rest = table.best(needed) if table else None
+        rest = Basket(0, -needed, 0, ()) if needed <= 0 else table.best(needed) if table else None
         if rest is None:
             continue
-        cost, covered, units = first.price + rest[0], first.doses + rest[1], 1 + rest[2]
-        candidate = (cost, covered - doses, units, [first, *rest[3]])
-        if best is None or candidate[:3] < best[:3]:
+        candidate = Basket(first.price + rest.cost, rest.surplus, 1 + rest.units, ((first, 1), *rest.items))
+        if best is None or candidate.rank() < best.rank():
             best = candidate
-    return Purchase(doses, _merge(best[3])) if best else None
+    return Purchase(doses, _merge(best.items)) if best else None
 
 
 class _TopUpTable:
-    """Cheapest baskets of later options covering at least m doses, for any m up to max_needed."""
+    """Cheapest baskets of later options covering at least m doses, for any m up to max_needed.
+
+    b, the top-up, is the option with the lowest price per dose; the others fill an exact-dose table
+    below the need (sums of fewer than d_b items, by the docstring's argument, so at most (d_b - 1) × their
+    largest dose). The table never holds a sum at or above the need, so its size is bounded by the doses
+    asked for (at most MAX_DOSES), never by how many doses one plan holds.
+    """
 
     def __init__(self, options: tuple[Option, ...], max_needed: int) -> None:
+        # Ties on price per dose go to the option with the most doses: the "no more items" step of the
+        # argument in the module docstring relies on it.
         self.top_up = min(options, key=lambda o: (Fraction(o.price, o.doses), -o.doses))
         self.others = [o for o in options if o is not self.top_up]
         largest = max((o.doses for o in self.others), default=0)
-        # Exact dose sums beyond max_needed - 1 + largest never help: an item could be dropped.
-        limit = min((self.top_up.doses - 1) * largest, max_needed - 1 + largest) if largest else 0
-        # cost[e], units[e]: cheapest exact-e-dose basket of the other options; last[e] to rebuild it.
+        limit = min((self.top_up.doses - 1) * largest, max_needed - 1)
+        # cost[e], units[e]: the cheapest exact-e-dose basket of the other options; last[e] rebuilds it.
         self.cost: list[int | None] = [0] + [None] * limit
         self.units = [0] * (limit + 1)
         self.last: list[Option | None] = [None] * (limit + 1)
         for e in range(1, limit + 1):
             for option in self.others:
                 prev = e - option.doses
-                if prev < 0 or self.cost[prev] is None:
+                previous_cost = self.cost[prev] if prev >= 0 else None
+                if previous_cost is None:
                     continue
-                cost, units = self.cost[prev] + option.price, self.units[prev] + 1
-                if self.cost[e] is None or (cost, units) < (self.cost[e], self.units[e]):
+                cost, units = previous_cost + option.price, self.units[prev] + 1
+                current = self.cost[e]
+                if current is None or (cost, units) < (current, self.units[e]):
                     self.cost[e], self.units[e], self.last[e] = cost, units, option
 
-    def best(self, needed: int) -> tuple[int, int, int, list[Option]] | None:
-        """(cost, doses, units, options) of the cheapest basket covering `needed` doses."""
+    def best(self, needed: int) -> Basket | None:
+        """The cheapest basket covering `needed` doses: an exact table sum e < needed, then either enough
+        top-ups or one more other option that crosses the need."""
         b = self.top_up
-        best: tuple[int, int, int, int, int] | None = None  # cost, surplus, units, e, k
+        best: tuple[tuple[int, int, int], int, Option | None, int] | None = None  # rank, e, crossing option, k
         for e, cost in enumerate(self.cost):
-            if cost is None:
+            if cost is None or e >= needed:
                 continue
-            k = max(0, -(-(needed - e) // b.doses))
-            total, covered = cost + k * b.price, e + k * b.doses
-            candidate = (total, covered - needed, self.units[e] + k, e, k)
-            if best is None or candidate[:3] < best[:3]:
-                best = candidate
+            k = -(-(needed - e) // b.doses)  # ceiling division: the fewest top-ups covering what is left
+            candidates = [((cost + k * b.price, e + k * b.doses - needed, self.units[e] + k), None, k)]
+            candidates += [
+                ((cost + o.price, e + o.doses - needed, self.units[e] + 1), o, 0)
+                for o in self.others
+                if e + o.doses >= needed
+            ]
+            for rank, crossing, count in candidates:
+                if best is None or rank < best[0]:
+                    best = (rank, e, crossing, count)
         if best is None:
             return None
-        total, surplus, units, e, k = best
-        chosen: list[Option] = []
+        (total, surplus, units), e, crossing, k = best
+        counts: dict[Option, int] = {}
         while e:
             option = self.last[e]
             assert option is not None
-            chosen.append(option)
+            counts[option] = counts.get(option, 0) + 1
             e -= option.doses
-        chosen.extend([b] * k)
-        return total, needed + surplus, units, chosen
+        if crossing is not None:
+            counts[crossing] = counts.get(crossing, 0) + 1
+        if k:
+            counts[b] = counts.get(b, 0) + k
+        return Basket(total, surplus, units, tuple(counts.items()))
 
 
-def _merge(options: list[Option]) -> tuple[LineItem, ...]:
-    """Group options bought at the same price into line items, in the order first bought."""
-    groups: dict[tuple[str, str, int, str, int], list[Option]] = {}
-    for option in options:
-        groups.setdefault((option.key, option.kind, option.doses, option.basis, option.price), []).append(option)
+def _merge(items: tuple[tuple[Option, int], ...]) -> tuple[LineItem, ...]:
+    """Group (option, count) pairs bought at the same price into line items, in the order first bought."""
+    groups: dict[tuple[str, str, int, str, int], list[tuple[Option, int]]] = {}
+    for option, count in items:
+        groups.setdefault((option.key, option.kind, option.doses, option.basis, option.price), []).append(
+            (option, count)
+        )
     # Keep the flag that a repeat was priced at list price for want of a known returning price.
     return tuple(
-        LineItem(next((o for o in same if o.returning_price_unknown), same[0]), len(same)) for same in groups.values()
+        LineItem(next((o for o, _ in same if o.returning_price_unknown), same[0][0]), sum(c for _, c in same))
+        for same in groups.values()
     )

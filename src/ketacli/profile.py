@@ -5,6 +5,7 @@ Pure: reading and checking a profile's text, and rendering one. The CLI finds th
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -34,8 +35,8 @@ def _doses(value: Any) -> int:
 
 
 def _dollars(value: Any) -> int | float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or value != value:
-        raise ValueError("must be a non-negative number of US dollars")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+        raise ValueError("must be a finite, non-negative number of US dollars")
     return value
 
 
@@ -89,15 +90,23 @@ def check_profile(data: dict[str, Any], path: str) -> dict[str, Any]:
     return checked
 
 
+MAX_PROFILE_BYTES = 64 * 1024  # a profile is a few lines; anything larger is not one
+
+
 def parse_profile(raw: bytes, path: str) -> dict[str, Any]:
     import tomllib
 
+    from .fileio import decode_text
+
+    fix = "fix the file or run `ketacli profile clear`"
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        data = tomllib.loads(decode_text(raw))
     except UnicodeDecodeError:
-        raise ProfileError(f"{path}: not UTF-8 text; fix the file or run `ketacli profile clear`") from None
+        raise ProfileError(f"{path}: not UTF-8 text; {fix}") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ProfileError(f"{path}: invalid TOML: {exc}; fix the file or run `ketacli profile clear`") from None
+        raise ProfileError(f"{path}: invalid TOML: {exc}; {fix}") from None
+    except RecursionError:
+        raise ProfileError(f"{path}: invalid TOML: nested too deeply; {fix}") from None
     return check_profile(data, path)
 
 

@@ -1,0 +1,21 @@
+"""The one definition of text that must never reach a terminal, and the escaping that keeps it out.
+
+C0 and C1 control characters (tab and newline allowed), DEL, and bidirectional overrides that can make a
+terminal show text in another order than it is stored ("Trojan Source"). Standard library only.
+"""
+
+from __future__ import annotations
+
+import re
+
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """Control characters shown as escapes ('\\x1b') instead of being sent to the terminal."""
+    return CONTROL_CHARS.sub(lambda m: repr(m.group())[1:-1], text)
+
+
+def json_safe(text: str) -> str:
+    """JSON text with the control characters json.dumps leaves raw (DEL, C1, bidi) escaped as \\uXXXX."""
+    return CONTROL_CHARS.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

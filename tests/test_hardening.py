@@ -1,0 +1,375 @@
+"""Hardening, round two: the cache, non-finite numbers, bounded work, the profile, pipes, full disks, inputs."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+import zlib
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import catalogue_document, provider, write_catalogue
+from test_fuzz import assert_clean
+from test_subprocess import env_for, ketacli
+
+# ------------------------------------------------------------------------------------------- the cache
+
+
+def cache_entry(cache_dir: Path) -> Path:
+    [entry] = cache_dir.glob("catalogue-*.json")
+    return entry
+
+
+def forge(entry: Path, document: object, *, fix_checksum: bool) -> None:
+    """Rewrite a cache entry's document, with a checksum that matches it or the old one."""
+    header_line, _, old_body = entry.read_bytes().partition(b"\n")
+    header = json.loads(header_line)
+    body = json.dumps(document).encode()
+    if fix_checksum:
+        header["checksum"] = f"{len(body):x}-{zlib.crc32(body):08x}-{zlib.adler32(body):08x}"
+    entry.write_bytes(json.dumps(header).encode() + b"\n" + body)
+
+
+@pytest.fixture
+def warm_cache(cli, tmp_path) -> Path:
+    assert cli("providers", "--json").code == 0
+    return cache_entry(tmp_path / "cache")
+
+
+def mindbloom_price(cli) -> object:
+    rows = cli("cost", "-n", "6", "--json").json()
+    return next(r["total"] for r in rows if r["id"] == "mindbloom")
+
+
+def test_an_edited_entry_is_ignored_and_rebuilt(cli, warm_cache):
+    header_line, _, body = warm_cache.read_bytes().partition(b"\n")
+    document = json.loads(body)
+    provider(document, "mindbloom")["plans"][0]["price"] = 1
+    provider(document, "mindbloom")["name"] = "Mind\x1b[5mbloom \x1b]8;;https://evil.example\x1b\\link\x1b]8;;\x1b\\"
+    forge(warm_cache, document, fix_checksum=False)
+    assert mindbloom_price(cli) == 1254
+    out = cli("providers").stdout
+    assert "\x1b" not in out and "evil" not in out
+
+
+@pytest.mark.parametrize("document", [{"document": {}}, {}, [], {"providers": "x"}, "text"])
+def test_an_entry_of_the_wrong_shape_is_ignored_even_with_a_valid_checksum(cli, warm_cache, document):
+    forge(warm_cache, document, fix_checksum=True)
+    result = cli("compare", "--json")
+    assert result.code == 0 and len(result.json()) == 4, result.stderr
+
+
+@pytest.mark.parametrize("content", [b"", b"{", b"\x00\xff" * 10, b'{"cache_key": 1}\n{}', b"\n" * 5])
+def test_a_broken_entry_is_ignored(cli, warm_cache, content):
+    warm_cache.write_bytes(content)
+    assert mindbloom_price(cli) == 1254
+
+
+def test_an_oversize_entry_is_ignored_unread(cli, warm_cache):
+    header = warm_cache.read_bytes().partition(b"\n")[0]
+    warm_cache.write_bytes(header + b"\n" + b" " * (4 * (1 << 20)))  # beyond the limit for this catalogue
+    assert mindbloom_price(cli) == 1254
+
+
+def test_renderers_never_emit_control_characters_whatever_the_source(cli, warm_cache):
+    """Defence in depth: a forged entry with a matching checksum and hostile text still prints no escapes."""
+    document = json.loads(warm_cache.read_bytes().partition(b"\n")[2])
+    hostile = "Mind\x1b[5mbloom\x9b31m \u202eevil\x07"
+    provider(document, "mindbloom")["name"] = hostile
+    provider(document, "mindbloom")["plans"][0]["name"] = hostile
+    forge(warm_cache, document, fix_checksum=True)
+    for args in (["providers"], ["compare"], ["cost", "-n", "6"], ["show", "mindbloom"], ["compare", "--json"],
+                 ["cost", "--format", "csv"], ["cost", "--format", "markdown"], ["refunds", "mindbloom"]):  # fmt: skip
+        result = cli(*args, env={"COLUMNS": "200"})
+        assert result.code == 0, (args, result.stderr)
+        for char in ("\x1b", "\x9b", "\u202e", "\x07"):
+            assert char not in result.stdout, (args, repr(char))
+    rows = cli("compare", "--json").json()
+    assert next(r for r in rows if r["id"] == "mindbloom")["name"] == hostile  # JSON keeps the data, escaped
+
+
+def test_the_cache_directory_is_private(cli, tmp_path):
+    assert cli("providers").code == 0
+    assert stat.S_IMODE(os.stat(tmp_path / "cache").st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(cache_entry(tmp_path / "cache")).st_mode) == 0o600
+
+
+def test_a_cache_directory_others_can_write_to_is_not_used(cli, tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, 0o777)
+    assert cli("providers", env={"KETACLI_CACHE_DIR": str(shared)}).code == 0
+    assert list(shared.iterdir()) == []
+
+
+def test_the_cache_comment_no_longer_claims_it_holds_only_validated_documents():
+    import ketacli.catalogue
+
+    assert "only ever holds documents that passed validation" not in ketacli.catalogue.__doc__
+    assert "never trusted blindly" in ketacli.catalogue.__doc__
+
+
+# ------------------------------------------------------------------------------------------- numbers
+
+
+@pytest.mark.parametrize(("flag", "value"), [("--budget", "nan"), ("--budget", "inf"), ("--budget", "-inf"),
+                                             ("--budget", "1e309"), ("--monthly-budget", "inf")])  # fmt: skip
+def test_non_finite_amounts_are_usage_errors(cli, flag, value):
+    result = cli("compare", f"{flag}={value}")
+    assert result.code == 2
+    assert result.stderr.startswith(f"ketacli: error: {flag} must be a finite amount of US dollars")
+
+
+def test_profile_refuses_infinity_and_a_profile_holding_it_is_broken(cli, tmp_path):
+    result = cli("profile", "set", "--budget", "inf")
+    assert (result.code, result.stderr) == (
+        2,
+        "ketacli: error: --budget: must be a finite, non-negative number of US dollars\n",
+    )
+    path = tmp_path / "config" / "profile.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("budget = 1e400\n")
+    result = cli("compare")
+    assert result.code == 1
+    assert result.stderr.startswith(f"ketacli: error: {path}: budget: must be a finite")
+
+
+@pytest.mark.parametrize("price", [1e300, 10**40, "1e300"])
+def test_huge_catalogue_prices_are_validation_errors(cli, tmp_path, price):
+    document = catalogue_document()
+    provider(document, "better-u")["plans"][0]["price"] = price
+    result = cli("catalog", "validate", str(write_catalogue(tmp_path / "c.toml", document)))
+    assert result.code == 1
+    assert "providers[1].plans[0].price: must be at most $1,000,000" in result.stderr
+    assert "InvalidOperation" not in result.stderr
+
+
+def test_a_plan_cannot_hold_more_than_a_thousand_doses(cli, tmp_path):
+    document = catalogue_document()
+    plan = provider(document, "better-u")["plans"][0]
+    plan["doses"] = 100_000_000
+    del plan["per_dose_stated"]
+    result = cli("catalog", "validate", str(write_catalogue(tmp_path / "c.toml", document)))
+    assert (
+        result.code == 1 and "providers[1].plans[0].doses: Input should be less than or equal to 1000" in result.stderr
+    )
+
+
+def test_the_engines_work_does_not_grow_with_a_plans_dose_count():
+    """The exact-dose table is bounded by the doses asked for, however many doses one plan holds."""
+    from ketacli.pricing import Option, _TopUpTable
+
+    huge = Option("huge", "huge", "plan", 1000, 1, "list")
+    small = Option("small", "small", "plan", 7, 700, "list")
+    assert len(_TopUpTable((huge, small), 12).cost) <= 12
+
+
+# ------------------------------------------------------------------------------------------- the profile file
+
+
+def profile_dir(tmp_path: Path) -> Path:
+    directory = tmp_path / "config"
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
+
+
+def test_a_profile_symlinked_to_dev_zero_is_refused_unread(tmp_path):
+    (profile_dir(tmp_path) / "profile.toml").symlink_to("/dev/zero")
+    result = ketacli(tmp_path, "compare", KETACLI_CONFIG_DIR=str(tmp_path / "config"))
+    assert result.returncode == 1
+    assert result.stderr.endswith("profile.toml: not a regular file; fix the file or run `ketacli profile clear`\n")
+
+
+def test_a_fifo_profile_does_not_hang(tmp_path):
+    os.mkfifo(profile_dir(tmp_path) / "profile.toml")
+    result = ketacli(tmp_path, "compare", KETACLI_CONFIG_DIR=str(tmp_path / "config"))  # 60 s timeout
+    assert result.returncode == 1 and "not a regular file" in result.stderr
+
+
+def test_a_deeply_nested_profile_is_a_broken_profile(cli, tmp_path):
+    (profile_dir(tmp_path) / "profile.toml").write_text("a = " + "[" * 5000 + "]" * 5000 + "\n")
+    result = cli("compare")
+    assert result.code == 1 and "invalid TOML: nested too deeply" in result.stderr
+
+
+def test_concurrent_profile_sets_keep_every_update(tmp_path):
+    env = env_for(tmp_path, KETACLI_CONFIG_DIR=str(tmp_path / "config"))
+    flags = [["--state", "TX"], ["--doses", "12"], ["--budget", "1500"], ["--monthly-budget", "200"],
+             ["--returning"], ["--pay-in-full"], ["--dose-level", "standard"]]  # fmt: skip
+    processes = [
+        subprocess.Popen([sys.executable, "-m", "ketacli", "profile", "set", *f], env=env, stderr=subprocess.PIPE)
+        for f in flags
+    ]
+    assert [p.wait(timeout=60) for p in processes] == [0] * len(flags)
+    shown = json.loads(subprocess.run([sys.executable, "-m", "ketacli", "profile", "show", "--json"], env=env,
+                                      capture_output=True, text=True, check=True).stdout)  # fmt: skip
+    assert set(shown) == {"state", "doses", "budget", "monthly_budget", "returning", "pay_in_full", "dose_level"}
+
+
+# ------------------------------------------------------------------------------------------- streams
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["", "catalog", "profile", "--help", "compare --help", "providers", "states", "map", "insurance", "refunds",
+     "safety", "alternatives", "catalog stale", "show mindbloom"],
+)  # fmt: skip
+def test_a_closed_pipe_is_a_normal_end_for_every_command(tmp_path, command):
+    env = env_for(tmp_path, KETACLI_CONFIG_DIR=str(tmp_path / "config"))
+    script = f"{sys.executable} -m ketacli {command} | true"
+    result = subprocess.run(
+        ["bash", "-c", f"{script}; exit ${{PIPESTATUS[0]}}"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert (result.returncode, result.stderr) == (0, ""), command
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("command", ["providers", "compare", "compare --json", "--help", "states", "show innerwell"])
+def test_a_full_disk_is_one_line_and_exit_1(tmp_path, command):
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "ketacli", *command.split()],
+            env=env_for(tmp_path),
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 1
+    assert result.stderr == "ketacli: error: cannot write output: No space left on device\n"
+
+
+def test_ascii_only_output_stays_valid_json_and_tables_degrade(tmp_path):
+    data = ketacli(tmp_path, "compare", "--json", PYTHONIOENCODING="ascii")
+    assert data.returncode == 0 and data.stdout.isascii()
+    assert json.loads(data.stdout)[0]["purchase"] == "5-session Introduction"
+    for command in (["compare", "--state", "TX"], ["states"], ["map"], ["show", "mindbloom"]):
+        result = ketacli(tmp_path, *command, PYTHONIOENCODING="ascii", COLUMNS="120")
+        assert result.returncode == 0 and "Traceback" not in result.stderr, (command, result.stderr)
+
+
+# ------------------------------------------------------------------------------------------- inputs and files
+
+
+def test_a_garbage_fixed_date_is_refused_before_anything_prints(cli):
+    result = cli("compare", "--state", "TX", env={"KETACLI_TODAY": "garbage"})
+    assert (result.code, result.stdout) == (2, "")
+    assert result.stderr == "ketacli: error: KETACLI_TODAY must be a date like 2025-06-13, not 'garbage'\n"
+
+
+def test_a_fixed_date_before_the_data_is_refused(cli):
+    result = cli("cost", env={"KETACLI_TODAY": "2024-01-01"})
+    assert (result.code, result.stdout) == (2, "")
+    assert "KETACLI_TODAY=2024-01-01 is before the data's as_of date 2025-06-13" in result.stderr
+
+
+def test_a_catalogue_with_a_byte_order_mark_loads(cli, tmp_path):
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + (Path(__file__).resolve().parents[1] / "providers.toml").read_bytes())
+    assert cli("--catalog", str(path), "catalog", "validate").code == 0
+    assert len(cli("--catalog", str(path), "compare", "--json").json()) == 4
+
+
+def test_a_missing_or_directory_catalogue_exits_1(cli, tmp_path):
+    for target in (tmp_path / "nope.toml", tmp_path):
+        assert cli("--catalog", str(target), "providers").code == 1
+        assert cli("providers", env={"KETACLI_CATALOG": str(target)}).code == 1
+
+
+def test_export_keeps_the_mode_and_writes_through_a_symlink(cli, tmp_path):
+    target = tmp_path / "real.toml"
+    target.write_text("old")
+    os.chmod(target, 0o640)
+    link = tmp_path / "link.toml"
+    link.symlink_to(target)
+    assert cli("catalog", "export", "--output", str(link)).code == 0
+    assert link.is_symlink() and target.read_text().startswith("schema_version = 1")
+    assert stat.S_IMODE(os.stat(target).st_mode) == 0o640
+
+
+def test_an_empty_catalogue_says_so(cli, tmp_path):
+    document = catalogue_document()
+    document["providers"], document["alternatives"] = [], []
+    path = write_catalogue(tmp_path / "empty.toml", document)
+    for command, words in (("providers", "no providers"), ("insurance", "no providers"),
+                           ("alternatives", "no alternatives")):  # fmt: skip
+        result = cli("--catalog", str(path), command)
+        assert result.code == 0 and f"ketacli: the catalogue lists {words}" in result.stderr, command
+
+
+def complete(words: str) -> list[str]:
+    env = {**os.environ, "_KETACLI_COMPLETE": "complete_bash", "COMP_WORDS": words,
+           "COMP_CWORD": str(len(words.split()) - 1)}  # fmt: skip
+    result = subprocess.run([sys.executable, "-m", "ketacli"], env=env, capture_output=True, text=True, timeout=60)
+    return result.stdout.split()
+
+
+def test_completion_accepts_lower_case_and_quotes_carriers():
+    assert complete("ketacli compare --state t") == ["tn", "tx"]
+    assert complete("ketacli show i") == ["innerwell"]
+    carriers = subprocess.run(
+        [sys.executable, "-m", "ketacli"], capture_output=True, text=True, timeout=60,
+        env={**os.environ, "_KETACLI_COMPLETE": "complete_bash", "COMP_WORDS": "ketacli compare --insurance Blue",
+             "COMP_CWORD": "3"},
+    ).stdout.splitlines()  # fmt: skip
+    assert "Blue\\ Cross\\ Blue\\ Shield\\ of\\ Texas" in carriers
+    split = subprocess.run(["bash", "-c", f"set -- {carriers[0]}; echo $#"], capture_output=True, text=True)
+    assert split.stdout.strip() == "1"  # accepting it gives one argument
+
+
+# ------------------------------------------------------------------------------------------- fuzzing the files
+
+FUZZ = settings(
+    max_examples=int(os.environ.get("KETACLI_FUZZ_EXAMPLES", "40")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+toml_values = st.recursive(
+    st.none().map(lambda _: "x") | st.integers() | st.floats() | st.booleans() | st.text(max_size=8),
+    lambda children: st.lists(children, max_size=3),
+    max_leaves=6,
+)
+
+
+@FUZZ
+@given(
+    st.dictionaries(
+        st.sampled_from(["state", "insurance", "doses", "budget", "monthly_budget", "returning", "pay_in_full",
+                         "dose_level", "other"]),
+        toml_values,
+        max_size=4,
+    )
+    | st.binary(max_size=200).map(lambda raw: {"__raw__": raw})
+)  # fmt: skip
+def test_fuzzed_profiles_never_crash(cli, tmp_path, data):
+    import tomli_w
+
+    path = profile_dir(tmp_path) / "profile.toml"
+    if "__raw__" in data:
+        path.write_bytes(data["__raw__"])
+    else:
+        try:
+            path.write_text(tomli_w.dumps(data))
+        except (TypeError, ValueError):
+            return
+    result = cli("compare", "--json")
+    assert_clean(result, json_expected=True)
+    assert result.code in (0, 1, 2)
+
+
+@FUZZ
+@given(st.binary(max_size=300) | st.text(max_size=300).map(str.encode))
+def test_fuzzed_cache_entries_never_crash_or_change_answers(cli, tmp_path, content):
+    cache = tmp_path / "cache"
+    if not list(cache.glob("catalogue-*.json")):
+        cli("providers", "--json")
+    cache_entry(cache).write_bytes(content)
+    result = cli("cost", "-n", "6", "--json")
+    assert result.code == 0, result.stderr
+    assert next(r["total"] for r in result.json() if r["id"] == "mindbloom") == 1254
