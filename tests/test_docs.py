@@ -57,8 +57,10 @@ def readme_examples() -> list[str]:
 
 
 @pytest.mark.parametrize("example", readme_examples())
-def test_readme_examples_run(cli, example):
+def test_readme_examples_run(cli, example, tmp_path, monkeypatch):
     import shlex
+
+    monkeypatch.chdir(tmp_path)  # examples that write files (report --output) write them here
 
     result = cli(*shlex.split(example)[1:])
     assert result.code == 0, result.stderr

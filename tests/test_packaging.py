@@ -22,6 +22,7 @@ def test_wheel_ships_providers_toml(tmp_path):
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
         assert "ketacli/providers.toml" in names
+        assert {"ketacli/templates/report.html.j2", "ketacli/templates/report.md.j2"} <= set(names)  # `report`
         assert archive.read("ketacli/providers.toml") == (ROOT / "providers.toml").read_bytes()
         assert any(name.endswith("entry_points.txt") for name in names)
         entry_points = next(archive.read(n).decode() for n in names if n.endswith("entry_points.txt"))

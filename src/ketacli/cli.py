@@ -68,6 +68,42 @@ __all__ = ["app", "main", "run"]
 # --------------------------------------------------------------------------------------------------- commands
 
 
+def compare_criteria(**flags: Any) -> Any:
+    """The `Criteria` for compare's filters (shared with `report`): the profile fills unset values, and
+    every value is parsed and checked here, before the catalogue is read."""
+    from .query import Criteria, resolve_delivery
+
+    profiled = with_profile(
+        {key: flags[key] for key in ("state", "doses", "insurance", "budget", "monthly_budget", "returning",
+                                     "pay_in_full", "dose_level")},
+        use_profile=not flags["no_profile"],
+    )  # fmt: skip
+    _check_doses(profiled["doses"])
+    return Criteria(
+        state=parse_state(profiled["state"]),
+        doses=profiled["doses"],
+        returning=bool(profiled["returning"]),
+        pay_in_full=bool(profiled["pay_in_full"]),
+        insurance=profiled["insurance"],
+        budget=parse_usd(profiled["budget"], "--budget"),
+        monthly_budget=parse_usd(profiled["monthly_budget"], "--monthly-budget"),
+        hsa_fsa=flags["hsa_fsa"],
+        financing=flags["financing"],
+        free_consult=flags["free_consult"],
+        no_sitter=flags["no_sitter"],
+        id_verified=flags["id_verified"],
+        clinician_led=flags["clinician_led"],
+        delivery=resolve_delivery(flags["delivery"]) if flags["delivery"] else None,
+        in_clinic=flags["in_clinic"],
+        dose_level=_dose_level(profiled["dose_level"]),
+        confirmed_only=flags["confirmed_only"],
+        in_network_only=flags["in_network_only"],
+        sort=flags["sort"],
+        reverse=flags["reverse"],
+        limit=flags["limit"],
+    )
+
+
 @app.command("compare")
 def compare_cmd(
     state: StateOption = None,
@@ -111,40 +147,18 @@ def compare_cmd(
     no_profile: NoProfileOption = False,
 ) -> None:
     """Filter, rank and explain: one row per provider that passes every filter."""
-    from .query import COMPARE_FIELDS, Criteria, compare, resolve_delivery
+    from .query import COMPARE_FIELDS, compare
     from .render.reports import COMPARE_COLUMNS
 
     fmt = output_format(fmt, as_json)
     chosen_fields = parse_fields(fields, COMPARE_FIELDS)
-    flags = with_profile(
-        {"state": state, "doses": doses, "insurance": insurance, "budget": budget, "monthly_budget": monthly_budget,
-         "returning": returning, "pay_in_full": pay_in_full, "dose_level": dose_level},
-        use_profile=not no_profile,
+    criteria = compare_criteria(
+        state=state, doses=doses, budget=budget, monthly_budget=monthly_budget, insurance=insurance,
+        returning=returning, pay_in_full=pay_in_full, hsa_fsa=hsa_fsa, financing=financing,
+        free_consult=free_consult, no_sitter=no_sitter, id_verified=id_verified, clinician_led=clinician_led,
+        delivery=delivery, in_clinic=in_clinic, dose_level=dose_level, confirmed_only=confirmed_only,
+        in_network_only=in_network_only, sort=sort, reverse=reverse, limit=limit, no_profile=no_profile,
     )  # fmt: skip
-    _check_doses(flags["doses"])
-    criteria = Criteria(
-        state=parse_state(flags["state"]),
-        doses=flags["doses"],
-        returning=bool(flags["returning"]),
-        pay_in_full=bool(flags["pay_in_full"]),
-        insurance=flags["insurance"],
-        budget=parse_usd(flags["budget"], "--budget"),
-        monthly_budget=parse_usd(flags["monthly_budget"], "--monthly-budget"),
-        hsa_fsa=hsa_fsa,
-        financing=financing,
-        free_consult=free_consult,
-        no_sitter=no_sitter,
-        id_verified=id_verified,
-        clinician_led=clinician_led,
-        delivery=resolve_delivery(delivery) if delivery else None,
-        in_clinic=in_clinic,
-        dose_level=_dose_level(flags["dose_level"]),
-        confirmed_only=confirmed_only,
-        in_network_only=in_network_only,
-        sort=sort,
-        reverse=reverse,
-        limit=limit,
-    )
     catalogue = load()
     result = compare(catalogue, criteria)
     show_ranking(result, criteria, COMPARE_COLUMNS, fmt, show_excluded, fields=chosen_fields, csv_fields=COMPARE_FIELDS)
@@ -439,7 +453,7 @@ def _diff_value(change: dict[str, Any], side: str) -> str:
 
 
 # Registered after the core commands so that `ketacli --help` lists compare and cost first.
-from . import cli_places, cli_profile  # noqa: E402, F401
+from . import cli_places, cli_profile, cli_report  # noqa: E402, F401
 
 # --------------------------------------------------------------------------------------------------- entry point
 

@@ -32,12 +32,16 @@ def _outcome_words(stage: dict[str, Any], priced: bool) -> list[str]:
     return lines
 
 
+def join_conditions(when: list[str]) -> str:
+    """'You cancel ...; or your clinician determines ...': any of these, as one sentence."""
+    return "; or ".join([when[0], *(w[:1].lower() + w[1:] for w in when[1:])])
+
+
 def ladder_lines(ladder: dict[str, Any], *, priced: bool = True) -> list[str]:
     """Each stage: what has happened, then what you are charged and get back; where a partial ladder stops."""
     lines = []
     for number, stage in enumerate(ladder["stages"], start=1):
-        when = [stage["when"][0], *(w[:1].lower() + w[1:] for w in stage["when"][1:])]
-        lines.append(f"{number}. " + "; or ".join(when))
+        lines.append(f"{number}. {join_conditions(stage['when'])}")
         lines += [f"   → {text}" for text in _outcome_words(stage, priced)]
     if not ladder["complete"]:
         lines.append(f"The source stops here, after {ladder['stops_after']}: later stages are unknown.")

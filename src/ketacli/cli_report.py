@@ -1,0 +1,72 @@
+"""`ketacli report`: a decision report to keep, share, or bring to your own clinician.
+
+Takes exactly compare's filters (its signature is built from compare's, so the two cannot drift), ranks
+with the same code, and writes one self-contained HTML page (default) or a Markdown file.
+"""
+
+import inspect
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import typer
+
+from . import __version__
+from .cli import compare_cmd, compare_criteria
+from .cli_base import app, emit, load, note, today, warn_if_stale
+from .errors import KetaError
+
+_NOT_FILTERS = {"fields", "show_excluded", "fmt", "as_json", "sort", "reverse", "limit"}
+
+
+def report_cmd(output: Path | None, fmt: str | None, **filters: Any) -> None:
+    """A report to keep: the question, the ranking, a cost curve, refunds, money back, questions to ask, safety.
+
+    HTML by default (to stdout, or --output report.html); Markdown for --output report.md or --format markdown.
+    """
+    from .render.report_doc import render_report
+    from .report import build_report
+
+    chosen = fmt or ("markdown" if output is not None and output.suffix.lower() in (".md", ".markdown") else "html")
+    max_age = filters.pop("max_age")
+    criteria = compare_criteria(**filters, sort="total", reverse=False, limit=None)
+    catalogue = load()
+    document = build_report(catalogue, criteria, today=today(), max_age=max_age)
+    if document["stale_warning"]:
+        warn_if_stale(catalogue.providers, max_age)
+    text = render_report(document, criteria, chosen, version=__version__)  # type: ignore[arg-type]
+    if output is None:
+        emit(text)
+        return
+    from .fileio import write_atomic
+
+    try:
+        write_atomic(output, text)
+    except OSError as exc:
+        raise KetaError(f"{output}: cannot write: {exc.strerror or exc}") from None
+    note(f"wrote {output} ({'open it in a browser' if chosen == 'html' else 'Markdown'})")
+
+
+_OUTPUT = inspect.Parameter(
+    "output",
+    inspect.Parameter.KEYWORD_ONLY,
+    default=None,
+    annotation=Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write to this file (.html, or .md for Markdown).", show_default=False),
+    ],
+)
+_FORMAT = inspect.Parameter(
+    "fmt",
+    inspect.Parameter.KEYWORD_ONLY,
+    default=None,
+    annotation=Annotated[
+        Literal["html", "markdown"] | None,
+        typer.Option(
+            "--format", "-f", help="html or markdown (default: from --output, else html).", show_default=False
+        ),
+    ],
+)
+_FILTERS = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for name, p in inspect.signature(compare_cmd).parameters.items()
+            if name not in _NOT_FILTERS]  # fmt: skip
+report_cmd.__signature__ = inspect.Signature([_OUTPUT, _FORMAT, *_FILTERS])  # type: ignore[attr-defined]
+app.command("report")(report_cmd)

@@ -1,0 +1,83 @@
+"""The cost curve's geometry for an inline SVG: step lines, axes in dollars, ticks, the asked N. Pure.
+
+Drawn from the pricing engine's answers (report.cost_curve); this module only scales them to the plot.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ketacli.money import format_usd
+
+# A narrow drawing with large type: on a 375-pixel phone it scales to about 0.6, and labels stay readable.
+WIDTH, HEIGHT = 600, 380
+LEFT, RIGHT, TOP, BOTTOM = 84, 16, 18, 56
+# Okabe–Ito colours (distinguishable with colour-blindness) and dash patterns (distinguishable in print).
+COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"]
+DASHES = ["", "8 4", "3 3", "10 3 2 3", "1 3", "12 6"]
+
+
+def _nice_step(span: float, ticks: int = 5) -> int:
+    """A round tick step (1, 2 or 5 × a power of ten) giving about `ticks` ticks over `span`."""
+    raw = max(span / ticks, 1)
+    power = 10 ** (len(str(int(raw))) - 1)
+    for multiple in (1, 2, 5, 10):
+        if multiple * power >= raw:
+            return multiple * power
+    return 10 * power  # pragma: no cover - the loop always returns
+
+
+def geometry(curve: dict[str, Any]) -> dict[str, Any]:
+    """Paths, ticks, legend and the asked-N marker, in SVG user units (cents on the way in)."""
+    limit = curve["limit"]
+    totals = [t for line in curve["lines"] for t in line["totals"] if t is not None]
+    top_dollars = max(totals, default=100) / 100
+    step = _nice_step(top_dollars)
+    y_max = step * (int(top_dollars // step) + 1)
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+
+    def x(n: float) -> float:
+        return round(LEFT + (n - 1) / max(limit - 1, 1) * plot_w, 1)
+
+    def y(cents: int) -> float:
+        return round(TOP + plot_h - cents / 100 / y_max * plot_h, 1)
+
+    lines = []
+    for index, line in enumerate(curve["lines"]):
+        parts: list[str] = []
+        previous = None
+        for n, total in enumerate(line["totals"], start=1):
+            if total is None:
+                previous = None
+                continue
+            if previous is None:
+                parts.append(f"M{x(n)} {y(total)}")
+            else:
+                parts.append(f"H{x(n)} V{y(total)}")
+            previous = total
+        lines.append(
+            {
+                "name": line["name"],
+                "very_low": line["dose_level"] == "very_low",
+                "d": " ".join(parts),
+                "colour": COLOURS[index % len(COLOURS)],
+                "dash": DASHES[index % len(DASHES)],
+            }
+        )
+    x_step = _nice_step(limit, 6)
+    x_ticks = [{"x": x(n), "label": str(n)} for n in [1, *range(x_step, limit + 1, x_step)]]
+    y_ticks = [{"y": y(v * 100), "label": format_usd(v * 100)} for v in range(0, y_max + 1, step)]
+    asked = curve["asked"]
+    return {
+        "width": WIDTH,
+        "height": HEIGHT,
+        "left": LEFT,
+        "right": WIDTH - RIGHT,
+        "top": TOP,
+        "bottom": HEIGHT - BOTTOM,
+        "lines": lines,
+        "x_ticks": x_ticks,
+        "y_ticks": y_ticks,
+        "marker": {"x": x(asked), "label": f"{asked} doses (asked)"} if asked else None,
+        "table_doses": sorted({1, *range(x_step, limit + 1, x_step), limit, *([asked] if asked else [])}),
+    }

@@ -1,0 +1,114 @@
+"""The decision report as one self-contained HTML page or a Markdown file, through Jinja2 templates.
+
+HTML autoescapes every value and links only http(s) addresses; Markdown escapes its own syntax and `<`/`>`.
+Every value also passes `finalize`, which drops control characters whatever their source. Jinja2 is
+imported here only, so no other command pays for it at start-up.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+from ketacli.money import format_usd, to_cents
+from ketacli.query import Criteria
+from ketacli.refunds import payment_words
+from ketacli.states import STATE_NAMES
+from ketacli.textsafe import CONTROL_CHARS
+
+from .chart import geometry
+from .refunds import join_conditions
+from .reports import question_words, ranking_title
+
+ReportFormat = Literal["html", "markdown"]
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+_MARKDOWN_SPECIAL = re.compile(r"([\\|*_`\[\]])")
+
+
+def _markdown_text(text: str) -> str:
+    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", text).replace("<", "&lt;").replace(">", "&gt;")
+    return " ".join(escaped.splitlines())
+
+
+def _usd(dollars: Any, *, always_cents: bool = False) -> str:
+    return "—" if dollars is None else format_usd(to_cents(dollars), always_cents=always_cents)
+
+
+def _words(value: Any) -> str:
+    if value is True:
+        return "yes"
+    if value is False:
+        return "no"
+    return "—" if value is None else str(value).replace("_", " ")
+
+
+_AVAILABILITY = {"served": "yes", "not_served": "no", "unknown": "unknown (unconfirmed)", None: "not asked"}
+_INELIGIBLE = {"full": "full refund", "unknown": "unknown"}
+
+
+def _charged(stage: dict[str, Any], outcome: dict[str, Any]) -> str:
+    if stage["outcome"] == "full_refund":
+        return f"full refund (you get back {_usd(outcome['you_get_back'])})"
+    if stage["outcome"] == "no_refund":
+        return "no refund"
+    text = f"you are charged {_usd(outcome['charged'])} in total"
+    if outcome["condition"]:
+        text += f" ({outcome['condition']})"
+    return text + f"; you get back {_usd(outcome['you_get_back'])}"
+
+
+def render_report(document: dict[str, Any], criteria: Criteria, fmt: ReportFormat, *, version: str) -> str:
+    import jinja2
+    import markupsafe
+
+    def finalize(value: Any) -> Any:
+        if value is None:
+            return ""
+        if not isinstance(value, str) or isinstance(value, markupsafe.Markup):  # numbers; escaped macro output
+            return value
+        value = CONTROL_CHARS.sub("\ufffd", value)
+        return _markdown_text(value) if fmt == "markdown" else value
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=fmt == "html",
+        finalize=finalize,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    carrier = document["carrier"]
+
+    def payment(row: dict[str, Any]) -> str:
+        if row["insurance"] == "accepted":
+            return f"insured ({carrier})"
+        if row["insurance"] == "not_accepted":
+            return f"self-pay (does not take {carrier})"
+        return "self-pay"
+
+    env.filters.update(
+        usd=_usd,
+        usd_cents=lambda dollars: _usd(dollars, always_cents=True),
+        usd_from_cents=lambda cents: "—" if cents is None else format_usd(cents),
+        availability=lambda value: _AVAILABILITY[value],
+        words=_words,
+        payment=payment,
+        ineligible=lambda value: _INELIGIBLE.get(value, value),
+        payment_words=payment_words,
+        charged=_charged,
+        link=lambda url: url if isinstance(url, str) and url.startswith(("https://", "http://")) else "",
+        plan_name=lambda plan_id, provider: provider["plan_names"][plan_id],
+        conditions=join_conditions,
+    )
+    template = env.get_template("report.html.j2" if fmt == "html" else "report.md.j2")
+    context = {
+        **document,
+        "version": version,
+        "question": question_words(criteria, carrier=carrier) or "every provider, with no filters",
+        "title": ranking_title(criteria, carrier),
+        "state_name": STATE_NAMES.get(criteria.state or ""),
+        "data_as_of": ", ".join(document["data_as_of"]) or "—",
+        "notes": [(row["name"], note) for row in document["rows"] for note in row["notes"]],
+        "chart": geometry(document["curve"]),
+    }
+    return template.render(**context)

@@ -1,0 +1,147 @@
+"""The decision report's content: the same ranking as `compare`, and what a person needs around it.
+
+Pure: the catalogue, the criteria and today's date in; one JSON-ready document out. The HTML and Markdown
+renderers (render/report_*.py) only lay it out, so both formats say exactly the same thing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from .freshness import stale_warning
+from .money import cents_to_json
+from .pricing import cheapest, purchase_options
+from .query import DOSE_GROUPS, Criteria, availability, compare, find_provider, strip_private
+from .refunds import current_ladder, provider_refunds
+from .states import STATE_NAMES
+
+CURVE_DOSES_WITHOUT_N = 36
+
+
+def curve_limit(criteria: Criteria) -> int:
+    """The curve runs from 1 dose to twice the asked count (36 without --doses)."""
+    return 2 * criteria.doses if criteria.doses else CURVE_DOSES_WITHOUT_N
+
+
+def cost_curve(catalogue: Any, criteria: Criteria, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Total cost of at least N doses for N = 1..limit, per ranked provider, from the pricing engine itself,
+    priced exactly as the ranking priced it (returning, insured, pay in full). None where N cannot be bought."""
+    limit = curve_limit(criteria)
+    lines = []
+    for row in rows:
+        provider = find_provider(catalogue, row["id"])
+        options = purchase_options(
+            provider,
+            returning=criteria.returning,
+            insured=row["insurance"] == "accepted",
+            pay_in_full=criteria.pay_in_full,
+        )
+        totals = []
+        for n in range(1, limit + 1):
+            purchase = cheapest(options, n, returning=criteria.returning)
+            totals.append(None if purchase is None else purchase.total)
+        lines.append({"id": row["id"], "name": row["name"], "dose_level": row["dose_level"], "totals": totals})
+    return lines
+
+
+def questions(provider: dict[str, Any], row: dict[str, Any], criteria: Criteria) -> list[str]:
+    """Questions to ask before you buy, from what the catalogue does not know about this choice."""
+    name = provider["name"]
+    asked: list[str] = []
+    if criteria.state and row["availability"] == "unknown":
+        asked.append(
+            f"Does {name} serve {STATE_NAMES[criteria.state]}? The sources give a count "
+            f"({provider['availability']['states_reported']} states) but not the list."
+        )
+    payment = "insured" if row["insured_price"] else "self_pay"
+    for item in row["items"]:
+        if item["kind"] != "plan":
+            continue
+        plan = next(p for p in provider["plans"] if p["id"] == item["option"])
+        ladder = current_ladder(provider, plan["id"], payment)
+        words = "with insurance" if payment == "insured" else "self-pay"
+        if ladder is None:
+            asked.append(f"What is {name}'s refund policy for the {plan['name']} ({words})? None was found.")
+        elif not ladder["complete"]:
+            asked.append(
+                f"What does {name} charge if you cancel later in the {plan['name']} than the stages its page "
+                "lists? The stored source stops part-way."
+            )
+        if item["count"] > 1 and plan["returning_price"] == "unknown":
+            asked.append(f"What does a repeat {plan['name']} cost a returning client at {name}? No price is listed.")
+    if any(item["kind"] == "continuation" for item in row["items"]):
+        asked.append(f"Will {name} approve continuation sessions for you? They are applied for.")
+    hsa = provider["insurance"]["hsa_fsa"]
+    if hsa in ("may_be_possible", "unknown"):
+        asked.append(f"Can you pay {name} from an HSA or FSA? The sources say: {hsa.replace('_', ' ')}.")
+    if row["insurance"] == "not_accepted" or (row["insurance"] is None and provider["insurance"]["superbill"] is True):
+        if row["reimbursement_up_to"] is None:
+            asked.append(f"How much of {name}'s cost would your plan reimburse out of network? No figure is known.")
+    care = provider["care"]
+    if "not stated" in care["prescriber"] or care["prescriber"] == "unknown":
+        asked.append(f"Who would prescribe at {name}: a physician (MD/DO), a nurse practitioner or a PA?")
+    if care["clinician_follow_up"] == "unknown":
+        asked.append(f"How often would you see a clinician at {name}?")
+    if care["sitter_required"] is True:
+        asked.append(f"{name} requires a sitter for every session: do you have a trusted adult who can be there?")
+    return asked
+
+
+def build_report(
+    catalogue: Any, criteria: Criteria, *, today: dt.date, max_age: int, carrier: str | None = None
+) -> dict[str, Any]:
+    """Everything the report shows, from one `compare` run with the person's criteria."""
+    result = compare(catalogue, criteria)
+    rows = [strip_private(row) for row in result.rows]
+    shown = [find_provider(catalogue, row["id"]) for row in rows]
+    ask = result.insurance
+    return {
+        "made": today.isoformat(),
+        "criteria": criteria._asdict(),
+        "carrier": ask.shown if ask else carrier,
+        "data_as_of": sorted({p["as_of"] for p in shown}),
+        "stale_warning": stale_warning(shown, today, max_age),
+        "notices": result.notices,
+        "groups": [
+            {"title": DOSE_GROUPS[level], "dose_level": level, "rows": [r for r in rows if r["dose_level"] == level]}
+            for level in DOSE_GROUPS
+            if any(r["dose_level"] == level for r in rows)
+        ],
+        "rows": rows,
+        "excluded": [
+            {"id": e.provider["id"], "name": e.provider["name"], "reasons": e.reasons} for e in result.excluded
+        ],
+        "curve": {
+            "asked": criteria.doses,
+            "limit": curve_limit(criteria),
+            "lines": cost_curve(catalogue, criteria, result.rows),
+        },
+        "providers": [
+            {
+                "id": p["id"],
+                "name": p["name"],
+                "as_of": p["as_of"],
+                "availability": availability(p, criteria.state) if criteria.state else None,
+                "refunds": provider_refunds(p),
+                "reimbursement": p["reimbursement_ranges"],
+                "plan_names": {plan["id"]: plan["name"] for plan in p["plans"]},
+                "insurance": p["insurance"],
+                "care": p["care"],
+                "sources": p["sources"],
+                "inconsistencies": p["inconsistencies"],
+                "questions": questions(p, row, criteria),
+            }
+            for p, row in zip(shown, rows, strict=True)
+        ],
+        "safety": catalogue.data["safety"],
+        "disclaimer": catalogue.data["disclaimer"],
+    }
+
+
+def curve_points_json(curve: dict[str, Any]) -> list[dict[str, Any]]:
+    """The curve as JSON-ready data (dollars), for the text alternative and for tests."""
+    return [
+        {"id": line["id"], "totals": [None if t is None else cents_to_json(t) for t in line["totals"]]}
+        for line in curve["lines"]
+    ]

@@ -1,0 +1,201 @@
+"""`ketacli report`: the same answers as compare, a curve from the pricing engine, escaping, a real browser."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import catalogue_document, provider, write_catalogue
+from test_subprocess import env_for
+
+FILTERS = ["--state", "TX", "--doses", "12", "--insurance", "aetna"]
+
+
+def report(cli, *args: str) -> str:
+    result = cli("report", *args)
+    assert result.code == 0, result.stderr
+    return result.stdout
+
+
+# ------------------------------------------------------------------------------------------- same answers
+
+
+def markdown_rows(text: str) -> list[list[str]]:
+    """The ranking table rows of the Markdown report: [rank, provider, ..., total, per dose, payment, ...]."""
+    ranking = text.split("## Cheapest way", 1)[1].split("\n## ", 1)[0]
+    return [
+        [cell.strip() for cell in line.strip("|").split(" | ")]
+        for line in ranking.splitlines()
+        if re.match(r"^\| \d+ \|", line)
+    ]
+
+
+def test_the_reports_numbers_are_compares(cli):
+    rows = markdown_rows(report(cli, *FILTERS, "--format", "markdown"))
+    compared = cli("compare", *FILTERS, "--json").json()
+    from ketacli.money import format_usd, to_cents
+
+    assert [(r[0], r[1], r[3], r[4], r[5], r[6]) for r in rows] == [
+        (str(c["rank"]), c["name"], c["purchase"], str(c["doses"]), format_usd(to_cents(c["total"])),
+         format_usd(to_cents(c["per_dose"]), always_cents=True))
+        for c in compared
+    ]  # fmt: skip
+    assert [r[7] for r in rows] == [
+        "self-pay (does not take Aetna)", "insured (Aetna)", "self-pay (does not take Aetna)",
+        "self-pay (does not take Aetna)",
+    ]  # fmt: skip
+
+
+def test_the_question_date_and_data_age_are_stated(cli):
+    text = report(cli, *FILTERS, "--budget", "2500", "--format", "markdown")
+    assert "**You asked:** Texas, 12 doses, up to $2,500, Aetna\n" in text
+    assert "Made on 2025-07-01 by ketacli" in text and "the data is as of 2025-06-13" in text
+    stale = cli("report", *FILTERS, "--format", "markdown", env={"KETACLI_TODAY": "2026-11-28"}).stdout
+    assert "> **This data may be out of date.** data for" in stale
+
+
+def test_unknown_is_shown_as_unknown_and_groups_apart(cli):
+    text = report(cli, "--state", "WY", "--format", "markdown")
+    assert text.count("| unknown (unconfirmed) |") == 3
+    assert "**Very-low-dose (psycholytic) programs: a different treatment**" in text
+    assert "Innerwell**: not available in WY" in text
+
+
+@pytest.mark.parametrize("doses", [1, 5, 8, 12, 24])
+def test_the_curve_is_the_pricing_engines_own_answer(cli, doses):
+    import datetime as dt
+
+    from ketacli.catalogue import load_catalogue
+    from ketacli.query import Criteria
+    from ketacli.report import build_report
+
+    criteria = Criteria(state="TX", doses=12, insurance="aetna")
+    document = build_report(load_catalogue(), criteria, today=dt.date(2025, 7, 1), max_age=365)
+    assert document["curve"]["limit"] == 24
+    costed = {r["id"]: r["total"] for r in cli("cost", "-n", str(doses), "-s", "TX", "-i", "aetna", "--json").json()}
+    from ketacli.money import cents_to_json
+
+    assert {line["id"]: cents_to_json(line["totals"][doses - 1]) for line in document["curve"]["lines"]} == costed
+
+
+def test_the_curve_runs_to_36_without_doses(cli):
+    text = report(cli, "--format", "markdown")
+    assert "| 36 |" in text and "N = " not in text.split("## What more doses would cost")[1].split("\n\n")[1]
+
+
+def test_refunds_reimbursement_questions_and_safety_are_in_it(cli):
+    text = report(cli, *FILTERS, "--format", "markdown")
+    assert "you are charged $627 in total (50% of the full-price $1,254 program); you get back $627" in text
+    assert "**6-session treatment, self-pay ($1,254)**: New Client Program" in text
+    assert "*The source stops here, after" in text
+    assert "- **Mindbloom, 6-session treatment:** up to $650." in text
+    assert "What is Innerwell's refund policy for the Foundation Program (with insurance)? None was found." in text
+    assert "Does" not in text.split("## Questions to ask before you buy")[1].split("## Safety")[0]  # TX is known
+    assert "call or text 988" in text and "informational, not medical advice" in text
+    assert "Who should look elsewhere" in text
+
+
+# ------------------------------------------------------------------------------------------- formats and files
+
+
+def test_html_by_default_and_markdown_by_suffix(cli, tmp_path):
+    assert report(cli, "--state", "TX").startswith("<!doctype html>")
+    html, markdown = tmp_path / "r.html", tmp_path / "r.md"
+    assert cli("report", "--state", "TX", "--output", str(html)).code == 0
+    assert cli("report", "--state", "TX", "--output", str(markdown)).code == 0
+    assert html.read_text().startswith("<!doctype html>")
+    assert markdown.read_text().startswith("# At-home ketamine therapy: a comparison to keep\n")
+
+
+def test_the_page_is_self_contained(cli):
+    html = report(cli, *FILTERS)
+    assert "<script" not in html and "<link" not in html and "@import" not in html and "<img" not in html
+    assert not re.search(r"""(src|href)=["'](?!https?://|#)""", html)  # only outbound source links
+    assert "@media print" in html and 'name="viewport"' in html
+    assert '<svg viewBox="0 0 600 380" role="img" aria-labelledby="curve-title curve-desc"' in html
+    assert '<th scope="col">Provider</th>' in html
+
+
+def test_hostile_catalogue_text_is_escaped(cli, tmp_path):
+    document = catalogue_document()
+    hostile = provider(document, "mindbloom")
+    hostile["name"] = "<script>alert(1)</script> | *bold* [x](javascript:alert(2))"
+    hostile["sources"][0]["url"] = "javascript:alert(3)"
+    path = write_catalogue(tmp_path / "hostile.toml", document)
+    html = cli("--catalog", str(path), "report", "--state", "TX").stdout
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert 'href="javascript:' not in html
+    markdown = cli("--catalog", str(path), "report", "--state", "TX", "--format", "markdown").stdout
+    assert "<script>" not in markdown
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; \\| \\*bold\\* \\[x\\](javascript:alert(2))" in markdown
+
+
+def test_other_commands_never_load_the_template_engine(tmp_path):
+    probe = (
+        "import sys\nfrom ketacli.cli import run\n"
+        "code = run(sys.argv[1:])\n"
+        "print('jinja2' in sys.modules, file=sys.stderr)\n"
+    )
+    for args in (["compare", "--json"], ["cost", "--doses", "12"], ["refunds", "mindbloom"]):
+        result = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True,
+                                env=env_for(tmp_path), timeout=60)  # fmt: skip
+        assert result.stderr.strip().endswith("False"), (args, result.stderr)
+
+
+# ------------------------------------------------------------------------------------------- a real browser
+
+
+def browser() -> str:
+    for name in ("chromium-headless-shell", "chromium", "chromium-browser"):
+        found = shutil.which(name)
+        if found:
+            return found
+    if os.environ.get("CI"):
+        pytest.fail("no headless Chromium: .ci/run installs chromium-headless-shell; in CI this test must run")
+    pytest.skip("no headless Chromium here (apt-get install chromium-headless-shell)")
+
+
+def chromium(*args: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars",
+             f"--user-data-dir={tmp_path / 'chromium-profile'}"]  # fmt: skip
+    return subprocess.run([browser(), *flags, *args], capture_output=True, text=True, timeout=120)
+
+
+def test_the_report_renders_in_a_real_browser(cli, tmp_path):
+    page = tmp_path / "report.html"
+    assert cli("report", *FILTERS, "--output", str(page)).code == 0
+    dom = chromium("--dump-dom", page.as_uri(), tmp_path=tmp_path).stdout
+    text = re.sub(r"<[^>]+>", " ", dom)
+    for expected in ("You asked:", "Texas, 12 doses, Aetna", "Cheapest way to 12 doses: Texas, Aetna",
+                     "Very-low-dose (psycholytic) programs: a different treatment", "$1,029", "insured (Aetna)",
+                     "What more doses would cost", "Total cost of at least N doses, by provider",
+                     "Questions to ask before you buy", "call or text 988"):  # fmt: skip
+        assert expected in text, expected
+    shot = tmp_path / "shot.png"
+    chromium("--window-size=1100,1400", f"--screenshot={shot}", page.as_uri(), tmp_path=tmp_path)
+    from PIL import Image
+
+    with Image.open(shot) as image:
+        colours = image.convert("RGB").getcolors(maxcolors=1 << 20)
+        assert image.size == (1100, 1400)
+    assert colours is not None and len(colours) > 50  # text, table rules, the curve's colours: not blank
+    assert max(count for count, _ in colours) < 0.97 * 1100 * 1400
+
+
+def test_no_horizontal_scroll_on_a_phone_except_inside_tables(cli, tmp_path):
+    page = tmp_path / "report.html"
+    assert cli("report", *FILTERS, "--output", str(page)).code == 0
+    probe = tmp_path / "probe.html"  # a test-only copy that writes the page's scroll width into the DOM
+    probe.write_text(page.read_text().replace(
+        "</body>", "<script>document.body.dataset.scrollWidth = document.documentElement.scrollWidth;</script></body>"
+    ))  # fmt: skip
+    dom = chromium("--window-size=375,800", "--dump-dom", probe.as_uri(), tmp_path=tmp_path).stdout
+    width = int(re.search(r'data-scroll-width="(\d+)"', dom).group(1))
+    assert width <= 375
