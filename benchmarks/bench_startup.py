@@ -20,6 +20,7 @@ COMMANDS = {
     "ketacli --version": [sys.executable, "-m", "ketacli", "--version"],
     "ketacli compare --state TX --json": [sys.executable, "-m", "ketacli", "compare", "--state", "TX", "--json"],
     "ketacli cost --doses 12 --json": [sys.executable, "-m", "ketacli", "cost", "--doses", "12", "--json"],
+    "ketacli compare --state TX (table)": [sys.executable, "-m", "ketacli", "compare", "--state", "TX"],
 }
 
 

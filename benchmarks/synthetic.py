@@ -13,25 +13,21 @@ import tomli_w
 from ketacli.states import STATE_CODES
 
 ROOT = Path(__file__).resolve().parents[1]
-_LEAN_DROP = ("pros", "cons", "support", "add_ons", "inconsistencies", "notes")
 
 
 def synthetic_document(count: int, seed: int = 7) -> dict[str, Any]:
-    """The shipped catalogue with `count` providers: clones of the real ones, prices and states varied."""
+    """The shipped catalogue with `count` providers: clones of the real ones with all their prose (summaries,
+    pros and cons, notes, sources, refund ladders), prices and states varied. Only the figures that must
+    agree with a varied price (stated per-dose prices, installment schedules) are dropped."""
     rng = random.Random(seed)
     base = tomllib.loads((ROOT / "providers.toml").read_text(encoding="utf-8"))
     templates = base["providers"]
     providers = []
     for index in range(count):
         clone = copy.deepcopy(templates[index % len(templates)])
-        for key in _LEAN_DROP:
-            clone.pop(key, None)
-        clone["id"] = f"provider-{index}"
-        clone["name"] = f"Provider {index}"
-        clone["summary"] = "Synthetic provider for benchmarks."
-        clone["sources"] = clone["sources"][:1]
-        _drop_long_text(clone)
-        factor = rng.uniform(0.8, 1.2)
+        clone["id"] = f"{clone['id']}-{index}"
+        clone["name"] = f"{clone['name']} {index}"
+        factor = rng.uniform(1.0, 1.3)  # never below the real price: refund charges stay within it
         for plan in clone.get("plans", []):
             plan["price"] = round(plan["price"] * factor)
             for key in ("per_dose_stated", "installments", "insured_installments", "returning_per_dose_stated"):
@@ -47,31 +43,13 @@ def synthetic_document(count: int, seed: int = 7) -> dict[str, Any]:
         availability["states_reported"] = len(states) if availability["list_complete"] else len(states) + 3
         insurance = clone["insurance"]
         if insurance.get("carriers_by_state"):
-            insurance["carriers_by_state"] = {s: ["Aetna", "Zelis"] for s in states[:5]}
+            carriers = list(insurance["carriers_by_state"].values())
+            insurance["carriers_by_state"] = {s: carriers[i % len(carriers)] for i, s in enumerate(states)}
         for clinic in availability.get("in_clinic", []):
             clinic["state"] = states[0]
         providers.append(clone)
     base["providers"] = providers
     return base
-
-
-def _drop_long_text(provider: dict[str, Any]) -> None:
-    """Keep every field pricing and filtering read; drop optional prose, as a large directory would."""
-    for section, keys in {
-        "availability": ("note",),
-        "insurance": ("reimbursement", "notes"),
-        "financing": ("notes", "approval_note"),
-        "consultation": ("note",),
-        "care": ("integration_note", "monitoring"),
-        "continuation": ("note",),
-    }.items():
-        for key in keys:
-            provider.get(section, {}).pop(key, None)
-    for plan in provider.get("plans", []):
-        plan.pop("intended_for", None)
-        plan.get("financing", {}).pop("note", None)
-    for clinic in provider["availability"].get("in_clinic", []):
-        clinic.pop("note", None)
 
 
 def write_synthetic(path: Path, count: int) -> Path:

@@ -373,3 +373,38 @@ def test_fuzzed_cache_entries_never_crash_or_change_answers(cli, tmp_path, conte
     result = cli("cost", "-n", "6", "--json")
     assert result.code == 0, result.stderr
     assert next(r["total"] for r in result.json() if r["id"] == "mindbloom") == 1254
+
+
+# ------------------------------------------------------------------------------------------- the cache key (#13)
+
+
+@pytest.mark.parametrize("index", range(7))
+def test_editing_any_module_that_shapes_the_document_revalidates(cli, monkeypatch, index):
+    import ketacli.catalogue as catalogue
+
+    files = catalogue.shaping_files()
+    assert len(files) == 7 and files[-1].name == "version.py" and "pydantic" in str(files[-1])
+    assert cli("providers", "--json").code == 0  # cached now
+    validations = []
+    real = catalogue.validate_document
+    monkeypatch.setattr(catalogue, "validate_document", lambda *a: validations.append(1) or real(*a))
+    assert cli("providers", "--json").code == 0
+    assert validations == []  # served from the cache
+    target = files[index]
+    before = target.stat()
+    try:
+        os.utime(target, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000_000_000))  # "edited"
+        assert cli("providers", "--json").code == 0
+        assert validations == [1], target.name  # validated afresh
+    finally:
+        os.utime(target, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+
+def test_a_name_states_its_dose_count_only_as_a_whole_number():
+    from ketacli.pricing import Option
+
+    assert Option("p", "Plan 15", "plan", 5, 100, "list").description == "5-session Plan 15"
+    assert Option("p", "6-session treatment", "plan", 6, 100, "list").description == "6-session treatment"
+    assert Option("m", "Monthly plan (30 daily troches)", "subscription", 30, 1, "list").description == (
+        "Monthly plan (30 daily troches)"
+    )

@@ -555,4 +555,13 @@ def _silence_stdout(code: int) -> int:
 
 
 def main() -> NoReturn:
-    sys.exit(run())
+    code = run()
+    # A large catalogue is hundreds of MB of small objects, and freeing them one by one at exit took 1.3 s
+    # of an 8 s cold run on 10,000 providers (benchmarks/). The work is done and nothing is registered to
+    # run at exit: flush what people and pipes are owed, and leave without tearing the heap down.
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe or a full disk, already reported
+            pass
+    os._exit(code)

@@ -29,6 +29,7 @@ from pydantic import (
 )
 
 from .money import cents_to_json, per_dose_cents, to_cents
+from .pricing import MAX_DOSES
 from .states import STATE_CODES
 from .textsafe import CONTROL_CHARS
 
@@ -65,7 +66,6 @@ def _state_code(value: str) -> str:
 
 # Bounds that real data never reaches: they keep every command's work and output small (see pricing.py).
 MAX_MONEY = Decimal(1_000_000)
-MAX_PLAN_DOSES = 1000
 
 
 def _parse_money(value: object) -> Decimal:
@@ -95,7 +95,7 @@ Money = Annotated[
     BeforeValidator(_parse_money),
     PlainSerializer(lambda d: cents_to_json(to_cents(d)), when_used="json"),
 ]
-Doses = Annotated[int, Field(gt=0, le=MAX_PLAN_DOSES, strict=True)]
+Doses = Annotated[int, Field(gt=0, le=MAX_DOSES, strict=True)]
 Count = Annotated[int, Field(ge=0, strict=True)]
 SourceDate = dt.date | Literal["undated"]
 

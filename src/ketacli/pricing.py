@@ -16,12 +16,13 @@ with b's, finds it. Ties break on fewer surplus doses, then fewer items.
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 from typing import Any, Literal, NamedTuple
 
 from .money import per_dose_cents, to_cents
 
-MAX_DOSES = 1000
+MAX_DOSES = 1000  # the most doses a person may ask for, and the most one plan may hold (models.py)
 # Value types are NamedTuples rather than dataclasses: they are built on every run, and a dataclass
 # costs about ten times as much to define (start-up time, see benchmarks/).
 PriceBasis = Literal["list", "insured", "returning", "pay_in_full", "continuation"]
@@ -44,7 +45,7 @@ class Option(NamedTuple):
     def description(self) -> str:
         if self.kind == "continuation":
             return "continuation session"
-        if str(self.doses) in self.name:
+        if re.search(rf"(?<!\d){self.doses}(?!\d)", self.name):  # the name states the count ("6-session ...")
             return self.name
         return (
             f"{self.name} ({self.doses} doses)" if self.kind == "subscription" else f"{self.doses}-session {self.name}"

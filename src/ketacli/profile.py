@@ -29,8 +29,10 @@ def _text(value: Any) -> str:
 
 
 def _doses(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1000:
-        raise ValueError("must be a whole number from 1 to 1000")
+    from .pricing import MAX_DOSES
+
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_DOSES:
+        raise ValueError(f"must be a whole number from 1 to {MAX_DOSES}")
     return value
 
 

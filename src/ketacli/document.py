@@ -1,0 +1,262 @@
+"""The static shape of a validated catalogue document: `Catalogue.model_dump(mode="json")`, as TypedDicts.
+
+Everything downstream of validation (query, pricing, refunds, report, places, diff, freshness, renderers)
+reads this plain JSON-ready data, often straight from the cache without importing pydantic. These types
+cost nothing at run time (a TypedDict is a dict) and let the type checker catch a misspelt key. They
+mirror models.py field for field; every key is present (absent optional values are None), and money is
+a JSON number of dollars. tests/test_document.py checks that the two agree.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, TypedDict
+
+Dollars = int | float  # money in the document: whole dollars as int, cents as float (money.cents_to_json)
+DoseLevel = Literal["standard", "very_low"]
+
+
+class SourceDoc(TypedDict):
+    id: str
+    title: str
+    url: str
+    publisher: str | None
+    date: str  # ISO date or "undated"
+    note: str | None
+
+
+class NoteDoc(TypedDict):
+    text: str
+    source: str
+
+
+class InstallmentsDoc(TypedDict):
+    count: int
+    amount: Dollars
+    period: str
+
+
+class PlanFinancingDoc(TypedDict):
+    monthly_from: Dollars
+    approval: str
+    note: str | None
+
+
+class PlanIncludesDoc(TypedDict):
+    clinician_consults: int | None
+    psychotherapy_sessions: int | None
+    coaching_sessions: int | None
+    unlimited_messaging: bool | None
+    starter_kit: bool
+    other: list[str]
+
+
+class PlanDoc(TypedDict):
+    id: str
+    name: str
+    doses: int
+    price: Dollars
+    per_dose_stated: Dollars | None
+    installments: InstallmentsDoc | None
+    insured_price: Dollars | None
+    insured_installments: InstallmentsDoc | None
+    returning_price: Dollars | Literal["not_offered", "unknown"]
+    returning_per_dose_stated: Dollars | None
+    includes: PlanIncludesDoc
+    financing: PlanFinancingDoc | None
+    intended_for: str | None
+
+
+class SubscriptionDoc(TypedDict):
+    id: str
+    name: str
+    doses_per_period: int
+    period: str
+    price: Dollars
+    per_dose_stated: Dollars | None
+    commitment: str
+    includes: PlanIncludesDoc
+
+
+class ContinuationDoc(TypedDict):
+    price_per_session: Dollars
+    requires: str
+    note: str | None
+
+
+class InsuranceDoc(TypedDict):
+    accepted: bool
+    carriers_by_state: dict[str, list[str]]
+    superbill: bool | Literal["unknown"]
+    reimbursement: str | None
+    hsa_fsa: str
+    notes: list[str]
+
+
+class FinancingDoc(TypedDict):
+    available: bool
+    monthly_from: Dollars | None
+    approval_note: str | None
+    checkout_installments: list[str]
+    notes: list[str]
+
+
+class ConsultationDoc(TypedDict):
+    cost: str
+    note: str | None
+
+
+class ClinicDoc(TypedDict):
+    state: str
+    locations: int | str
+    offers: list[str]
+    ketamine_sessions: bool
+    delivery: list[str]
+    note: str | None
+
+
+class AvailabilityDoc(TypedDict):
+    states_known: list[str]
+    states_reported: int
+    list_complete: bool
+    note: str | None
+    in_clinic: list[ClinicDoc]
+
+
+class CareDoc(TypedDict):
+    prescriber: str
+    prescriber_source: str | None
+    clinician_follow_up: str
+    follow_up_source: str | None
+    id_verification: str
+    sitter_required: bool | Literal["unknown"]
+    integration: str
+    integration_note: str | None
+    monitoring: list[str]
+
+
+class StarterKitDoc(TypedDict):
+    included: bool
+    contents: list[str]
+
+
+class ChargeDoc(TypedDict):
+    amount: Dollars
+    condition: str | None
+
+
+class RefundStageDoc(TypedDict):
+    when: list[str]
+    outcome: Literal["full_refund", "charged", "no_refund"]
+    charged: list[ChargeDoc]
+
+
+class RefundPolicyDoc(TypedDict):
+    id: str
+    title: str
+    status: Literal["current", "historical"]
+    plans: list[str]
+    payment: Literal["self_pay", "insured", "any"]
+    complete: bool
+    stops_after: str | None
+    stages: list[RefundStageDoc]
+    source: str
+    note: str | None
+
+
+class IneligibleRefundDoc(TypedDict):
+    value: str
+    source: str | None
+    note: str | None
+
+
+class ReimbursementDoc(TypedDict):
+    plans: list[str]
+    up_to: Dollars | None
+    wording: str
+    breakdown: list[str]
+    source: str
+
+
+class AddOnDoc(TypedDict):
+    name: str
+    price: Dollars | Literal["unknown"]
+    note: str | None
+    source: str
+
+
+class ProviderDoc(TypedDict):
+    id: str
+    name: str
+    as_of: str
+    summary: str
+    best_for: list[str]
+    category_wins: list[str]
+    dose_level: DoseLevel
+    delivery: list[str]
+    plans: list[PlanDoc]
+    subscriptions: list[SubscriptionDoc]
+    continuation: ContinuationDoc | None
+    pay_in_full_saving: Dollars | None
+    insurance: InsuranceDoc
+    financing: FinancingDoc
+    consultation: ConsultationDoc
+    availability: AvailabilityDoc
+    care: CareDoc
+    starter_kit: StarterKitDoc
+    add_ons: list[str]
+    add_on_prices: list[AddOnDoc]
+    refund_if_ineligible: IneligibleRefundDoc
+    refunds: list[RefundPolicyDoc]
+    reimbursement_ranges: list[ReimbursementDoc]
+    support: list[str]
+    pros: list[str]
+    cons: list[str]
+    inconsistencies: list[str]
+    notes: list[NoteDoc]
+    sources: list[SourceDoc]
+
+
+class AlternativeDoc(TypedDict):
+    id: str
+    name: str
+    kind: str
+    as_of: str
+    summary: str
+    delivery: list[str]
+    setting: str
+    fda_approved: bool | str
+    insurance: str
+    cost: list[NoteDoc]
+    suits: list[str]
+    drawbacks: list[str]
+    notes: list[NoteDoc]
+    sources: list[SourceDoc]
+
+
+class SafetyDoc(TypedDict):
+    disclaimer: str
+    suitable_for: list[str]
+    look_elsewhere: list[str]
+    contraindications: list[str]
+    side_effects_short_term: list[str]
+    side_effects_long_term: list[str]
+    exclusion_criteria: list[str]
+    dependence: str
+    fda_status: str | None
+    how_taken: list[str]
+    sitter: str | None
+    crisis_line: str | None
+    source: str
+
+
+class CatalogueDoc(TypedDict):
+    schema_version: int
+    title: str
+    disclaimer: str
+    sources: list[SourceDoc]
+    safety: SafetyDoc
+    providers: list[ProviderDoc]
+    alternatives: list[AlternativeDoc]
+
+
+Entry = ProviderDoc | AlternativeDoc  # what `show` and the freshness checks take
