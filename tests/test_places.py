@@ -234,7 +234,7 @@ def test_safety(cli):
 
 
 def test_completion_of_states_providers_and_carriers():
-    from ketacli.cli_base import _complete_carrier, _complete_provider, _complete_state
+    from ketacli.cli_options import _complete_carrier, _complete_provider, _complete_state
 
     assert _complete_state("N") == ["NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND"]
     assert _complete_state("n") == ["ne", "nv", "nh", "nj", "nm", "ny", "nc", "nd"]  # in the case typed

@@ -19,12 +19,18 @@ import json
 import os
 import stat
 import zlib
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from . import __version__
 from .errors import CatalogueError
 from .fileio import ReadRefused, decode_text, read_limited
+
+if TYPE_CHECKING:
+    from .document import AlternativeDoc, CatalogueDoc, ProviderDoc
+    from .models import Catalogue
+
 
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 _CACHE_KEEP = 8
@@ -34,14 +40,14 @@ class LoadedCatalogue(NamedTuple):
     """A validated catalogue document and where it came from."""
 
     path: str
-    data: dict[str, Any]
+    data: CatalogueDoc
 
     @property
-    def providers(self) -> list[dict[str, Any]]:
+    def providers(self) -> list[ProviderDoc]:
         return self.data["providers"]
 
     @property
-    def alternatives(self) -> list[dict[str, Any]]:
+    def alternatives(self) -> list[AlternativeDoc]:
         return self.data["alternatives"]
 
 
@@ -95,7 +101,7 @@ def parse_toml(raw: bytes, path: str) -> dict[str, Any]:
         raise CatalogueError(f"{path}: invalid TOML: nested too deeply") from None
 
 
-def validate_document(document: dict[str, Any], path: str) -> Any:
+def validate_document(document: Mapping[str, object], path: str) -> Catalogue:
     """Validate a parsed document against the schema; return the `Catalogue` model.
 
     Every problem pydantic finds is reported, each as `path: key.path: message`.
@@ -189,7 +195,7 @@ def load_catalogue(
         if cached is not None:
             return LoadedCatalogue(shown, cached)
     model = validate_document(parse_toml(raw, shown), shown)
-    data = model.model_dump(mode="json")
+    data = cast("CatalogueDoc", model.model_dump(mode="json"))  # the one place the typed document is made
     if cache_dir is not None:
         _write_cache(cache_dir, key, data)
     return LoadedCatalogue(shown, data)
@@ -235,7 +241,7 @@ def _checksum(body: bytes) -> str:
     return f"{len(body):x}-{zlib.crc32(body):08x}-{zlib.adler32(body):08x}"
 
 
-def _read_cache(cache_dir: Path, key: str, limit: int) -> dict[str, Any] | None:
+def _read_cache(cache_dir: Path, key: str, limit: int) -> CatalogueDoc | None:
     """The cached document for `key`, or None: a missing, oversize, edited, truncated or foreign entry is
     ignored (and rebuilt by the caller), never an error. The cache is derived data: nothing in it is
     trusted until its checksum, its key and its shape agree."""
@@ -252,10 +258,10 @@ def _read_cache(cache_dir: Path, key: str, limit: int) -> dict[str, Any] | None:
         document = json.loads(body)
     except (OSError, ValueError, RecursionError):
         return None
-    return document if _looks_like_document(document) else None
+    return cast("CatalogueDoc", document) if _looks_like_document(document) else None
 
 
-def _write_cache(cache_dir: Path, key: str, data: dict[str, Any]) -> None:
+def _write_cache(cache_dir: Path, key: str, data: CatalogueDoc) -> None:
     """Best effort: a cache that cannot be written only costs speed, never correctness."""
     from .fileio import write_atomic
 
@@ -287,4 +293,4 @@ def export_document(loaded: LoadedCatalogue) -> dict[str, Any]:
             return int(value) if value == value.to_integral_value() else value
         return value
 
-    return plain(model.model_dump(mode="python", exclude_none=True))
+    return cast("dict[str, Any]", plain(model.model_dump(mode="python", exclude_none=True)))

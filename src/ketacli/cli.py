@@ -1,9 +1,17 @@
 """The command line: a thin typer layer over query, pricing and the renderers.
 
-Only this module, cli_base.py and cli_places.py touch streams, exit codes and the environment. Start-up
-matters (scripts call `ketacli compare --json` in loops), so only typer and the standard library are
-imported at module level; the catalogue schema, TOML, rich and csv load inside the commands that need
-them (ruff TID253 enforces this; tests/test_subprocess.py checks it).
+The only modules that touch streams, exit codes and the environment are the cli_* modules: cli.py (the
+core commands and the entry point, where every error becomes one line and an exit code), cli_output.py
+(stdout and stderr: terminals, formats, closed pipes, failed writes), cli_env.py (environment variables,
+the catalogue in use, the profile file), cli_clock.py (today's date), cli_options.py (flags and shell
+completion), cli_app.py (the typer apps and global options), and the commands in cli_places.py,
+cli_profile.py and cli_report.py. Everything else is pure: data in, data or text out.
+
+Start-up matters (scripts call `ketacli compare --json` in loops), so only typer, the standard library
+and a few tiny first-party modules load at start-up. The lazy imports inside commands are the ones that
+cost: pydantic (the schema, ~100 ms), rich (tables, ~25 ms), Jinja2 (the report), TOML parsers and csv;
+and query/pricing/render (~10 ms with fractions and decimal), which `--version`, `--help` and completion
+never need. ruff TID253 enforces the banned ones; tests/test_subprocess.py checks what loads.
 """
 
 import errno
@@ -16,7 +24,10 @@ from typing import Annotated, Any, Literal, NoReturn
 import typer
 
 from .catalogue import DEFAULT_MAX_BYTES
-from .cli_base import (
+from .cli_app import app, catalog_app
+from .cli_clock import today
+from .cli_env import _cache_dir, _max_bytes, _settings, load, with_profile
+from .cli_options import (
     BudgetOption,
     ConfirmedOnlyOption,
     DoseLevelOption,
@@ -28,39 +39,33 @@ from .cli_base import (
     MaxAgeOption,
     MonthlyBudgetOption,
     NoProfileOption,
-    OutputFailed,
     PayInFullOption,
-    PipeClosed,
     ReturningOption,
     ShowExcludedOption,
     StateOption,
-    _cache_dir,
     _check_doses,
     _complete_provider,
     _dose_level,
-    _max_bytes,
-    _settings,
-    app,
-    catalog_app,
+    parse_state,
+    parse_usd,
+)
+from .cli_output import (
+    OutputFailed,
+    PipeClosed,
     emit,
     emit_json,
-    load,
     note,
     output_format,
     parse_fields,
-    parse_state,
-    parse_usd,
     prices_as_of,
     print_sections,
-    printable,
     render_rows,
     show_ranking,
-    today,
     warn_if_stale,
-    with_profile,
 )
 from .errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, KetaError, UsageError
 from .freshness import DEFAULT_MAX_AGE_DAYS
+from .textsafe import printable
 
 __all__ = ["app", "main", "run"]
 
@@ -210,30 +215,12 @@ def cost_cmd(
     result = cost(catalogue, criteria)
     show_ranking(result, criteria, COST_COLUMNS, fmt, show_excluded, csv_fields=COST_FIELDS)
     if schedule and fmt == "table":
-        _print_schedules(result.rows)
+        from .render.reports import schedule_text
+
+        emit(schedule_text(result.rows))
     if not result.rows:
         note("no provider can be priced with these options")
     prices_as_of(result.rows, catalogue.providers, max_age)
-
-
-def _print_schedules(rows: list[dict[str, Any]]) -> None:
-    from .money import format_usd, to_cents
-
-    lines = []
-    for row in rows:
-        for item in row["items"]:
-            plan = item["installments"]
-            if plan:
-                lines.append(
-                    f"{row['name']}, {item['description']}: {plan['count']} monthly payments of "
-                    f"{format_usd(to_cents(plan['amount']))}" + (f" (×{item['count']})" if item["count"] > 1 else "")
-                )
-            else:
-                lines.append(
-                    f"{row['name']}, {item['description']}: {format_usd(to_cents(item['subtotal']))} "
-                    "(no installment schedule listed)"
-                )
-    emit("\nPayment schedules:\n" + "".join(f"  {line}\n" for line in lines))
 
 
 @app.command("providers")
@@ -257,10 +244,10 @@ def show_cmd(
     max_age: MaxAgeOption = DEFAULT_MAX_AGE_DAYS,
 ) -> None:
     """Everything the catalogue knows about one provider or alternative, with sources and dates."""
-    from .query import find_provider
+    from .query import find_entry
 
     catalogue = load()
-    entry = find_provider(catalogue, provider)
+    entry = find_entry(catalogue, provider)
     warn_if_stale([entry], max_age)
     if as_json:
         emit_json(entry)
@@ -297,10 +284,7 @@ def refunds_cmd(
     if provider is None:
         entries = catalogue.providers
     else:
-        entry = find_provider(catalogue, provider)
-        if entry not in catalogue.providers:
-            raise UsageError(f"{entry['name']} is an alternative: it has no plans or refund policy in the catalogue")
-        entries = [entry]
+        entries = [find_provider(catalogue, provider, why="it has no plans or refund policy in the catalogue")]
     documents = [provider_refunds(p, find_plan(p, plan) if plan else None) for p in entries]
     if not documents:
         note("the catalogue lists no providers")
@@ -393,20 +377,13 @@ def catalog_stale(
     from .freshness import ages
 
     catalogue = load()
-    rows = [age._asdict() for age in ages(catalogue.providers + catalogue.alternatives, today(), max_age)]
+    rows = [age._asdict() for age in ages([*catalogue.providers, *catalogue.alternatives], today(), max_age)]
     if as_json:
         emit_json(rows)
         return
-    from .render import Column
+    from .render.catalog import STALE_COLUMNS
 
-    columns = [
-        Column("id", "ID", lambda r: r["id"]),
-        Column("name", "Name", lambda r: r["name"]),
-        Column("as_of", "As of", lambda r: r["as_of"]),
-        Column("days", "Age (days)", lambda r: str(r["days"]), justify="right"),
-        Column("stale", "Stale", lambda r: "stale" if r["stale"] else "ok"),
-    ]
-    render_rows(rows, columns, "table")
+    render_rows(rows, STALE_COLUMNS, "table")
 
 
 @catalog_app.command("diff")
@@ -429,27 +406,10 @@ def catalog_diff(
     if not changes:
         note("no differences")
         return
-    from .render import Column
+    from .render.catalog import DIFF_COLUMNS
 
-    columns = [
-        Column("id", "Entry", lambda c: c["id"]),
-        Column("kind", "Change", lambda c: c["kind"]),
-        Column("path", "Field", lambda c: c["path"] or "—"),
-        Column("old", "Old", lambda c: _diff_value(c, "old")),
-        Column("new", "New", lambda c: _diff_value(c, "new")),
-    ]
-    render_rows([change._asdict() for change in changes], columns, "table")
+    render_rows([change._asdict() for change in changes], DIFF_COLUMNS, "table")
     note(f"{len(changes)} change{'s' if len(changes) != 1 else ''}")
-
-
-def _diff_value(change: dict[str, Any], side: str) -> str:
-    from .render import plain
-
-    value = change[side]
-    if change["kind"] in ("state", "carrier"):
-        sign = "−" if side == "old" else "+"
-        return " ".join(f"{sign}{v}" for v in value) or "—"
-    return plain(value)
 
 
 # Registered after the core commands so that `ketacli --help` lists compare and cost first.

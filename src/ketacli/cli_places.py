@@ -4,23 +4,10 @@ from typing import Annotated
 
 import typer
 
-from .cli_base import (
-    JsonOption,
-    Terminal,
-    _complete_carrier,
-    _complete_provider,
-    _complete_state,
-    app,
-    data_console,
-    emit,
-    emit_json,
-    load,
-    note,
-    parse_state,
-    print_rich,
-    print_sections,
-)
-from .errors import UsageError
+from .cli_app import app
+from .cli_env import load
+from .cli_options import JsonOption, _complete_carrier, _complete_provider, _complete_state, parse_state
+from .cli_output import Terminal, data_console, emit, emit_json, note, print_rich, print_sections
 
 
 @app.command("states")
@@ -41,38 +28,21 @@ def states_cmd(
         if as_json:
             emit_json(detail)
             return
-        names = {p["id"]: p["name"] for p in providers}
-        lines = [f"{detail['name']} ({code})"]
-        for key, words in (
-            ("served", "Served"),
-            ("not_served", "Not served"),
-            ("unknown", "Unknown (check with the provider)"),
-        ):
-            lines.append(f"  {words}: {', '.join(names[i] for i in detail[key]) or '—'}")
-        for clinic in detail["in_clinic"]:
-            sessions = "" if clinic["ketamine_sessions"] else " (no ketamine sessions)"
-            lines.append(f"  In person: {names[clinic['provider']]}: {', '.join(clinic['offers'])}{sessions}")
-        for provider_id, carriers in detail["insurance"].items():
-            lines.append(f"  Insurance at {names[provider_id]}: {', '.join(carriers)}")
-        emit("\n".join(lines) + "\n")
+        from .render.places import state_detail_text
+
+        emit(state_detail_text(detail, {p["id"]: p["name"] for p in providers}))
         return
     summaries = [provider_summary(p) for p in providers]
     rows = state_matrix(providers)
     if as_json:
         emit_json({"providers": summaries, "states": rows})
         return
-    from .render import Column
+    from .render.places import STATES_LEGEND, state_columns
     from .render.table import render_table
 
-    symbol = {"served": "✓", "not_served": "✗", "unknown": "?"}
-    columns = [Column("state", "State", lambda r: r["state"]), Column("name", "Name", lambda r: r["name"], priority=1)]
-    for s in summaries:
-        header = f"{s['name']} ({s['states_reported']}{'' if s['list_complete'] else ', list incomplete'})"
-        columns.append(Column(s["id"], header, lambda r, i=s["id"]: symbol[r["providers"][i]]))
-    columns.append(Column("served", "Confirmed", lambda r: str(r["served"]), justify="right"))
     console = data_console(Terminal.detect())
-    print_rich(console, render_table(rows, columns, console.width))
-    emit("✓ served   ✗ not served   ? unknown: the sources do not say (check with the provider)\n")
+    print_rich(console, render_table(rows, state_columns(summaries), console.width))
+    emit(STATES_LEGEND + "\n")
 
 
 @app.command("map")
@@ -89,9 +59,7 @@ def map_cmd(
     from .render.usmap import TILES, legend, render_map
 
     catalogue = load()
-    chosen = find_provider(catalogue, provider) if provider else None
-    if chosen is not None and chosen not in catalogue.providers:
-        raise UsageError(f"{chosen['name']} is an alternative, not a provider with a state list")
+    chosen = find_provider(catalogue, provider, why="it has no state list") if provider else None
     entries = state_matrix(catalogue.providers)
     if as_json:
         emit_json(
@@ -144,18 +112,9 @@ def insurance_cmd(
     if as_json:
         emit_json(rows)
         return
-    lines = []
-    for row in rows:
-        if row["accepts_insurance"] and row["carriers_by_state"]:
-            lines.append(f"{row['name']}: accepts insurance")
-            lines += [f"  {s}: {', '.join(cs)}" for s, cs in row["carriers_by_state"].items()]
-        else:
-            where = " here" if (state or carrier) and row["accepts_insurance"] else ""
-            lines.append(f"{row['name']}: no accepted insurance{where}; instead: {row['instead']}")
-            if row["reimbursement"]:
-                lines.append(f"  {row['reimbursement']}")
-        lines += [f"  {n}" for n in row["notes"]]
-    emit("\n".join(lines) + "\n")
+    from .render.places import insurance_text
+
+    emit(insurance_text(rows, narrowed=bool(state or carrier)))
 
 
 @app.command("alternatives")
@@ -179,26 +138,6 @@ def safety_cmd(as_json: JsonOption = False) -> None:
     if as_json:
         emit_json(safety)
         return
-    crisis = safety.get("crisis_line")
-    sections = [
-        (safety["disclaimer"], []),
-        *([("If you are in crisis", [crisis])] if crisis else []),
-        ("Ketamine is off-label for mental health", [safety["fda_status"]] if safety.get("fda_status") else []),
-        ("How at-home ketamine is taken", safety.get("how_taken", [])),
-        ("What a sitter is", [safety["sitter"]] if safety.get("sitter") else []),
-        ("Who should look elsewhere", safety["look_elsewhere"]),
-        ("Contraindications", safety["contraindications"]),
-        ("Common short-term side effects", safety["side_effects_short_term"]),
-        ("Possible effects of long-term use", safety["side_effects_long_term"]),
-        ("Providers' exclusion criteria", safety["exclusion_criteria"]),
-        ("Conditions it has been studied for", safety["suitable_for"]),
-        ("Dependence", [safety["dependence"]]),
-    ]
-    if crisis:  # wherever suicidal thoughts are mentioned, say where to call
-        sections = [
-            (title, lines + [crisis])
-            if crisis not in lines and any("suicid" in line.lower() for line in lines)
-            else (title, lines)
-            for title, lines in sections
-        ]
-    print_sections([(title, lines) for title, lines in sections if lines or title == safety["disclaimer"]], bullet="- ")
+    from .render.places import safety_sections
+
+    print_sections(safety_sections(safety), bullet="- ")

@@ -2,7 +2,10 @@
 
 from typing import Any
 
-from .cli_base import (
+from .cli_app import profile_app
+from .cli_env import profile_path
+from .cli_env import read_profile as _read_profile
+from .cli_options import (
     BudgetOption,
     DoseLevelOption,
     DosesOption,
@@ -12,14 +15,9 @@ from .cli_base import (
     PayInFullOption,
     ReturningOption,
     StateOption,
-    emit,
-    emit_json,
-    note,
     parse_state,
-    profile_app,
-    profile_path,
 )
-from .cli_base import read_profile as _read_profile
+from .cli_output import emit, emit_json, note
 from .errors import KetaError, UsageError
 
 

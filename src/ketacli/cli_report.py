@@ -12,7 +12,10 @@ import typer
 
 from . import __version__
 from .cli import compare_cmd, compare_criteria
-from .cli_base import app, emit, load, note, today, warn_if_stale
+from .cli_app import app
+from .cli_clock import today
+from .cli_env import load
+from .cli_output import emit, note, warn_if_stale
 from .errors import KetaError
 
 _NOT_FILTERS = {"fields", "show_excluded", "fmt", "as_json", "sort", "reverse", "limit"}

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from .document import CatalogueDoc, Entry
+
 
 # Sets, not sequences: their order carries no meaning, so report what was added and removed.
 _SET_PATHS = ("availability.states_known",)
@@ -16,11 +21,15 @@ class Change(NamedTuple):
     new: Any
 
 
-def diff_catalogues(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+def diff_catalogues(old: CatalogueDoc, new: CatalogueDoc) -> list[Change]:
     changes: list[Change] = []
-    for section in ("providers", "alternatives"):
-        before = {entry["id"]: entry for entry in old.get(section, [])}
-        after = {entry["id"]: entry for entry in new.get(section, [])}
+    sections: list[tuple[Sequence[Entry], Sequence[Entry]]] = [
+        (old["providers"], new["providers"]),
+        (old["alternatives"], new["alternatives"]),
+    ]
+    for old_entries, new_entries in sections:
+        before = {entry["id"]: entry for entry in old_entries}
+        after = {entry["id"]: entry for entry in new_entries}
         for entry_id in before.keys() - after.keys():
             changes.append(Change(entry_id, "removed", "", before[entry_id]["name"], None))
         for entry_id in after.keys() - before.keys():

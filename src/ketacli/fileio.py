@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +15,8 @@ def write_atomic(path: Path, content: str | bytes, *, mode: int | None = None) -
     A symlink is written through (its target is replaced, the link stays). An existing file keeps its
     permissions; a new one gets `mode`, or the usual 0666 less the umask (mkstemp alone would give 0600).
     """
+    import tempfile  # only writes need it (it imports shutil and random): not on every catalogue read
+
     data = content.encode("utf-8") if isinstance(content, str) else content
     path = Path(os.path.realpath(path))
     try:

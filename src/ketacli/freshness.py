@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, NamedTuple
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from .document import Entry
+
 
 DEFAULT_MAX_AGE_DAYS = 365
 
@@ -16,7 +21,7 @@ class Age(NamedTuple):
     stale: bool
 
 
-def ages(entries: list[dict[str, Any]], today: dt.date, max_age: int) -> list[Age]:
+def ages(entries: Sequence[Entry], today: dt.date, max_age: int) -> list[Age]:
     """Each entry's age in days on `today`; stale when older than max_age (max_age 0: never stale)."""
     result = []
     for entry in entries:
@@ -25,7 +30,7 @@ def ages(entries: list[dict[str, Any]], today: dt.date, max_age: int) -> list[Ag
     return result
 
 
-def stale_warning(entries: list[dict[str, Any]], today: dt.date, max_age: int) -> str | None:
+def stale_warning(entries: Sequence[Entry], today: dt.date, max_age: int) -> str | None:
     """One line naming the entries older than max_age, or None."""
     by_date: dict[str, list[Age]] = {}
     for age in ages(entries, today, max_age):

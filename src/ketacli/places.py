@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .carriers import matching_carriers
 from .query import availability, insurance_alternatives
 from .states import STATE_NAMES
 
+if TYPE_CHECKING:
+    from .document import ProviderDoc
 
-def provider_summary(provider: dict[str, Any]) -> dict[str, Any]:
+
+def provider_summary(provider: ProviderDoc) -> dict[str, Any]:
     info = provider["availability"]
     return {
         "id": provider["id"],
@@ -20,7 +23,7 @@ def provider_summary(provider: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def state_matrix(providers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def state_matrix(providers: list[ProviderDoc]) -> list[dict[str, Any]]:
     """Every state (50 + DC) with each provider's three-valued availability and the counts."""
     rows = []
     for code, name in sorted(STATE_NAMES.items(), key=lambda item: item[1]):
@@ -38,7 +41,7 @@ def state_matrix(providers: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-def state_detail(providers: list[dict[str, Any]], code: str) -> dict[str, Any]:
+def state_detail(providers: list[ProviderDoc], code: str) -> dict[str, Any]:
     """Who serves one state, who does not, who is unknown, in-person options and accepted carriers there."""
     groups: dict[str, list[str]] = {"served": [], "not_served": [], "unknown": []}
     for provider in providers:
@@ -62,7 +65,7 @@ def state_detail(providers: list[dict[str, Any]], code: str) -> dict[str, Any]:
     return {"state": code, "name": STATE_NAMES[code], **groups, "in_clinic": in_clinic, "insurance": carriers}
 
 
-def insurance_rows(providers: list[dict[str, Any]], state: str | None, carrier: str | None) -> list[dict[str, Any]]:
+def insurance_rows(providers: list[ProviderDoc], state: str | None, carrier: str | None) -> list[dict[str, Any]]:
     """Which providers accept insurance, where and from whom; for the rest, what one can do instead."""
     rows = []
     for provider in providers:

@@ -7,20 +7,28 @@ continuation sessions, or a plan again at its list price. A returning client buy
 from the start.
 
 Money is integer cents. The search is exact without enumerating combinations: let b be the later option
-with the lowest price per dose (ties: most doses). In a cheapest basket, any d_b other items contain a
-subset whose doses sum to a multiple of d_b (pigeonhole on prefix sums), which b's can replace at no extra
-cost, no extra surplus and no more items. So some best basket has fewer than d_b non-b items, and a
-small exact-dose table over the other options (bounded by d_b × their largest dose, not by N), topped up
-with b's, finds it. Ties break on fewer surplus doses, then fewer items.
+with the lowest price per dose, ties going to the one with the most doses. In a cheapest basket, any d_b
+other items contain a subset whose doses sum to a multiple of d_b (pigeonhole on prefix sums), which b's
+can replace at no extra cost, no extra surplus and no more items (no more items because, on a tie in
+price per dose, b has at least as many doses as any item it replaces). So some best basket has fewer
+than d_b non-b items, whose exact dose sum before the last item is below the need. A table of the
+cheapest exact-dose baskets of the other options, below both the need and (d_b - 1) × their largest
+dose, then either topped up with b's or finished by one other option that crosses the need, finds it:
+the work is bounded by the doses asked for, never by a plan's size. Ties break on fewer surplus doses,
+then fewer items.
 """
 
 from __future__ import annotations
 
 import re
 from fractions import Fraction
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from .money import per_dose_cents, to_cents
+
+if TYPE_CHECKING:
+    from .document import InstallmentsDoc, PlanDoc, ProviderDoc
+
 
 MAX_DOSES = 1000  # the most doses a person may ask for, and the most one plan may hold (models.py)
 # Value types are NamedTuples rather than dataclasses: they are built on every run, and a dataclass
@@ -54,15 +62,15 @@ class Option(NamedTuple):
 
 class LineItem(NamedTuple):
     option: Option
-    count: int
+    quantity: int  # how many of the option (JSON: "count")
 
     @property
     def doses(self) -> int:
-        return self.option.doses * self.count
+        return self.option.doses * self.quantity
 
     @property
     def subtotal(self) -> int:
-        return self.option.price * self.count
+        return self.option.price * self.quantity
 
 
 class Purchase(NamedTuple):
@@ -85,7 +93,7 @@ class Purchase(NamedTuple):
 
     @property
     def unit_count(self) -> int:
-        return sum(item.count for item in self.items)
+        return sum(item.quantity for item in self.items)
 
     @property
     def per_dose(self) -> int:
@@ -98,7 +106,7 @@ class Purchase(NamedTuple):
     def describe(self) -> str:
         parts = []
         for item in self.items:
-            prefix = f"{item.count} × " if item.count > 1 else ""
+            prefix = f"{item.quantity} × " if item.quantity > 1 else ""
             suffix = " (returning price)" if item.option.basis == "returning" else ""
             parts.append(f"{prefix}{item.option.description}{suffix}")
         return " + ".join(parts)
@@ -110,10 +118,11 @@ class OptionSet(NamedTuple):
 
 
 def purchase_options(
-    provider: dict[str, Any], *, returning: bool = False, insured: bool = False, pay_in_full: bool = False
+    provider: ProviderDoc, *, returning: bool = False, insured: bool = False, pay_in_full: bool = False
 ) -> OptionSet:
     """The options and prices that apply to one client at one provider (a validated provider dict)."""
-    saving = to_cents(provider["pay_in_full_saving"]) if pay_in_full and provider.get("pay_in_full_saving") else 0
+    stated_saving = provider["pay_in_full_saving"]
+    saving = to_cents(stated_saving) if pay_in_full and stated_saving else 0
     first: list[Option] = []
     later: list[Option] = []
     for plan in provider["plans"]:
@@ -133,7 +142,7 @@ def purchase_options(
         option = Option(sub["id"], sub["name"], "subscription", sub["doses_per_period"], to_cents(sub["price"]), "list")
         first.append(option)
         later.append(option)
-    continuation = provider.get("continuation")
+    continuation = provider["continuation"]
     if continuation:
         later.append(
             Option(
@@ -148,23 +157,22 @@ def purchase_options(
     return OptionSet(tuple(later if returning else first), tuple(later))
 
 
-def _plan_prices(plan: dict[str, Any], *, insured: bool, saving: int) -> list[Option]:
-    base = dict(key=plan["id"], name=plan["name"], kind="plan", doses=plan["doses"])
+def _plan_prices(plan: PlanDoc, *, insured: bool, saving: int) -> list[Option]:
+    def option(price: int, basis: PriceBasis, schedule: InstallmentsDoc | None = None) -> Option:
+        return Option(plan["id"], plan["name"], "plan", plan["doses"], price, basis, _schedule(schedule))
+
     price = to_cents(plan["price"])
     if saving:
-        prices = [Option(**base, price=max(price - saving, 0), basis="pay_in_full")]
+        prices = [option(max(price - saving, 0), "pay_in_full")]
     else:
-        schedule = plan.get("installments")
-        prices = [Option(**base, price=price, basis="list", installments=_schedule(schedule))]
-    if insured and plan.get("insured_price") is not None:
-        schedule = plan.get("insured_installments")
-        prices.append(
-            Option(**base, price=to_cents(plan["insured_price"]), basis="insured", installments=_schedule(schedule))
-        )
+        prices = [option(price, "list", plan["installments"])]
+    insured_price = plan["insured_price"]
+    if insured and insured_price is not None:
+        prices.append(option(to_cents(insured_price), "insured", plan["insured_installments"]))
     return prices
 
 
-def _schedule(installments: dict[str, Any] | None) -> tuple[int, int] | None:
+def _schedule(installments: InstallmentsDoc | None) -> tuple[int, int] | None:
     return (installments["count"], to_cents(installments["amount"])) if installments else None
 
 
@@ -244,7 +252,9 @@ class _TopUpTable:
             if cost is None or e >= needed:
                 continue
             k = -(-(needed - e) // b.doses)  # ceiling division: the fewest top-ups covering what is left
-            candidates = [((cost + k * b.price, e + k * b.doses - needed, self.units[e] + k), None, k)]
+            candidates: list[tuple[tuple[int, int, int], Option | None, int]] = [
+                ((cost + k * b.price, e + k * b.doses - needed, self.units[e] + k), None, k)
+            ]
             candidates += [
                 ((cost + o.price, e + o.doses - needed, self.units[e] + 1), o, 0)
                 for o in self.others

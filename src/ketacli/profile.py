@@ -51,7 +51,7 @@ def _flag(value: Any) -> bool:
 def _dose_level(value: Any) -> str:
     if value not in ("standard", "very-low"):
         raise ValueError("must be 'standard' or 'very-low'")
-    return value
+    return str(value)
 
 
 # The profile's keys, in the order they are shown, with the check each value must pass.

@@ -7,13 +7,21 @@ dicts plus exclusions with plain-word reasons. No I/O, no environment, no printi
 from __future__ import annotations
 
 import re
-from typing import Any, Literal, NamedTuple
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from .carriers import matching_carriers, suggest_carrier
 from .errors import UsageError
 from .money import cents_to_json, format_usd, per_dose_cents, to_cents
 from .pricing import LineItem, Purchase, cheapest, purchase_options
 from .refunds import reimbursement_up_to
+
+if TYPE_CHECKING:
+    from typing_extensions import TypeIs
+
+    from .catalogue import LoadedCatalogue
+    from .document import Entry, ProviderDoc
+
 
 Availability = Literal["served", "not_served", "unknown"]
 SortKey = Literal["total", "per-dose", "states", "name"]
@@ -53,8 +61,13 @@ def resolve_delivery(text: str) -> str:
     return kind
 
 
-def find_provider(catalogue: Any, name: str) -> dict[str, Any]:
-    """A provider by id or name, in any case and spacing ('better u', 'Better-U', 'betteru')."""
+def is_provider(entry: Entry) -> TypeIs[ProviderDoc]:
+    """A provider, not an alternative: only providers have plans."""
+    return "plans" in entry
+
+
+def find_entry(catalogue: LoadedCatalogue, name: str) -> Entry:
+    """A provider or an alternative by id or name, in any case and spacing ('better u', 'Better-U', 'betteru')."""
     key = re.sub(r"[^a-z0-9]", "", name.lower())
     for provider in catalogue.providers + catalogue.alternatives:
         if key in (re.sub(r"[^a-z0-9]", "", provider["id"]), re.sub(r"[^a-z0-9]", "", provider["name"].lower())):
@@ -63,7 +76,16 @@ def find_provider(catalogue: Any, name: str) -> dict[str, Any]:
     raise UsageError(f"no provider named {name!r}; valid ids: {valid}")
 
 
-def find_plan(provider: dict[str, Any], name: str) -> str:
+def find_provider(catalogue: LoadedCatalogue, name: str, *, why: str = "it has no plans") -> ProviderDoc:
+    """A provider (not an alternative) by id or name, forgivingly; an alternative is a usage error saying why."""
+    entry = find_entry(catalogue, name)
+    for provider in catalogue.providers:
+        if provider is entry:
+            return provider
+    raise UsageError(f"{entry['name']} is an alternative: {why}")
+
+
+def find_plan(provider: ProviderDoc, name: str) -> str:
     """A plan or subscription id by id or name, forgivingly ('extended', 'Extended Program', '6', 'six sessions')."""
     key = re.sub(r"[^a-z0-9]", "", name.lower())
     entries = provider["plans"] + provider["subscriptions"]
@@ -76,7 +98,7 @@ def find_plan(provider: dict[str, Any], name: str) -> str:
     raise UsageError(f"{provider['name']} has no plan {name!r}; its plans: {valid}")
 
 
-def availability(provider: dict[str, Any], state: str) -> Availability:
+def availability(provider: ProviderDoc, state: str) -> Availability:
     """Three-valued: only a complete list can say 'not served'."""
     info = provider["availability"]
     if state in info["states_known"]:
@@ -84,12 +106,12 @@ def availability(provider: dict[str, Any], state: str) -> Availability:
     return "not_served" if info["list_complete"] else "unknown"
 
 
-def all_carriers(catalogue: Any) -> list[str]:
+def all_carriers(catalogue: LoadedCatalogue) -> list[str]:
     names = {c for p in catalogue.providers for cs in p["insurance"]["carriers_by_state"].values() for c in cs}
     return sorted(names)
 
 
-def carriers_in_state(catalogue: Any, state: str) -> list[str]:
+def carriers_in_state(catalogue: LoadedCatalogue, state: str) -> list[str]:
     names = {c for p in catalogue.providers for c in p["insurance"]["carriers_by_state"].get(state, [])}
     return sorted(names)
 
@@ -102,7 +124,7 @@ class InsuranceAsk(NamedTuple):
     shown: str  # the name to show: the listed carrier's name where the query names exactly one, else the query
 
 
-def check_carrier(catalogue: Any, query: str) -> list[str]:
+def check_carrier(catalogue: LoadedCatalogue, query: str) -> list[str]:
     """Listed carriers a query names; a near miss of a listed carrier is a usage error ('did you mean')."""
     known = all_carriers(catalogue)
     matched = matching_carriers(query, known)
@@ -113,7 +135,9 @@ def check_carrier(catalogue: Any, query: str) -> list[str]:
     return matched
 
 
-def resolve_insurance(catalogue: Any, query: str | None, state: str | None) -> tuple[InsuranceAsk | None, list[str]]:
+def resolve_insurance(
+    catalogue: LoadedCatalogue, query: str | None, state: str | None
+) -> tuple[InsuranceAsk | None, list[str]]:
     """The carrier `query` names in `state`, and notices for people (stderr).
 
     A carrier nobody lists (Humana, Kaiser, ...) is valid: every provider is out of network. A query that
@@ -136,7 +160,7 @@ def resolve_insurance(catalogue: Any, query: str | None, state: str | None) -> t
     return InsuranceAsk(query, None, shown), [f"{where}: every provider is priced at self-pay"]
 
 
-def insurance_status(provider: dict[str, Any], state: str, ask: InsuranceAsk) -> bool:
+def insurance_status(provider: ProviderDoc, state: str, ask: InsuranceAsk) -> bool:
     """Whether this provider takes the asked carrier in the state."""
     insurance = provider["insurance"]
     return bool(insurance["accepted"] and ask.carrier in insurance["carriers_by_state"].get(state, []))
@@ -169,7 +193,7 @@ class Criteria(NamedTuple):
 
 
 class Excluded(NamedTuple):
-    provider: dict[str, Any]
+    provider: ProviderDoc
     reasons: list[str]
 
 
@@ -202,7 +226,7 @@ COMPARE_FIELDS = ROW_FIELDS + [
 ]  # fmt: skip
 
 
-def price_provider(provider: dict[str, Any], criteria: Criteria, doses: int, insured: bool) -> Purchase | None:
+def price_provider(provider: ProviderDoc, criteria: Criteria, doses: int, insured: bool) -> Purchase | None:
     options = purchase_options(
         provider, returning=criteria.returning, insured=insured, pay_in_full=criteria.pay_in_full
     )
@@ -210,7 +234,7 @@ def price_provider(provider: dict[str, Any], criteria: Criteria, doses: int, ins
 
 
 def purchase_notes(
-    provider: dict[str, Any], purchase: Purchase, criteria: Criteria, ask: InsuranceAsk | None
+    provider: ProviderDoc, purchase: Purchase, criteria: Criteria, ask: InsuranceAsk | None
 ) -> list[str]:
     notes = []
     if provider["dose_level"] == "very_low":
@@ -219,8 +243,9 @@ def purchase_notes(
         notes.append(f"insured price with {ask.carrier} in {criteria.state}")
     elif ask is not None:
         notes.append(f"self-pay: does not take {ask.shown} in {criteria.state}; {insurance_alternatives(provider)}")
-    if "pay_in_full" in purchase.bases:
-        notes.append(f"pay-in-full saving of {format_usd(to_cents(provider['pay_in_full_saving']))} per plan applied")
+    saving = provider["pay_in_full_saving"]
+    if "pay_in_full" in purchase.bases and saving is not None:
+        notes.append(f"pay-in-full saving of {format_usd(to_cents(saving))} per plan applied")
     repeats = {item.option.basis for item in purchase.items if item.option.returning_price_unknown}
     if repeats:
         basis = (
@@ -229,9 +254,9 @@ def purchase_notes(
             else "the list price"
         )  # fmt: skip
         notes.append(f"no returning-client price listed: repeat plans priced at {basis}")
-    sessions = sum(item.count for item in purchase.items if item.option.kind == "continuation")
-    if sessions:
-        continuation = provider["continuation"]
+    sessions = sum(item.quantity for item in purchase.items if item.option.kind == "continuation")
+    continuation = provider["continuation"]
+    if sessions and continuation is not None:
         price = format_usd(to_cents(continuation["price_per_session"]))
         notes.append(
             f"{sessions} continuation session{'s' if sessions != 1 else ''} at {price} each: {continuation['requires']}"
@@ -248,7 +273,7 @@ def purchase_items(purchase: Purchase) -> list[dict[str, Any]]:
             "description": item.option.description,
             "kind": item.option.kind,
             "price_basis": item.option.basis,
-            "count": item.count,
+            "count": item.quantity,
             "doses": item.doses,
             "unit_price": cents_to_json(item.option.price),
             "subtotal": cents_to_json(item.subtotal),
@@ -262,7 +287,7 @@ def _installments_json(schedule: tuple[int, int] | None) -> dict[str, Any] | Non
     return {"count": schedule[0], "amount": cents_to_json(schedule[1]), "period": "month"} if schedule else None
 
 
-def cost(catalogue: Any, criteria: Criteria) -> Result:
+def cost(catalogue: LoadedCatalogue, criteria: Criteria) -> Result:
     """The cheapest way to at least `criteria.doses` doses at each provider: `compare`'s path, cost's fields."""
     assert criteria.doses is not None
     result = compare(catalogue, criteria)
@@ -280,7 +305,7 @@ def _unpriceable_reason(criteria: Criteria) -> str:
     return f"no combination of its options gives {criteria.doses} doses"
 
 
-def _dose_level_words(provider: dict[str, Any]) -> str:
+def _dose_level_words(provider: ProviderDoc) -> str:
     return "very-low (psycholytic)" if provider["dose_level"] == "very_low" else "standard"
 
 
@@ -292,7 +317,7 @@ def strip_private(row: dict[str, Any]) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------------- compare
 
 
-def compare(catalogue: Any, criteria: Criteria) -> Result:
+def compare(catalogue: LoadedCatalogue, criteria: Criteria) -> Result:
     """Filter, price and rank providers; every provider a filter removes is returned with its reasons.
 
     The one path for `compare` and `cost`: availability in the state, the insurance carrier, the price
@@ -316,7 +341,7 @@ def compare(catalogue: Any, criteria: Criteria) -> Result:
     return Result(rows, excluded, notices, ask)
 
 
-def _sort_key(sort: SortKey):  # noqa: ANN202 - a key function
+def _sort_key(sort: SortKey) -> Callable[[dict[str, Any]], Any]:
     missing = 10**15
     if sort == "per-dose":
         return lambda r: (r["_per_dose_rank"] if r["_per_dose_rank"] is not None else missing, r["name"].lower())
@@ -331,9 +356,7 @@ def _sort_key(sort: SortKey):  # noqa: ANN202 - a key function
     )
 
 
-def _evaluate(
-    provider: dict[str, Any], criteria: Criteria, ask: InsuranceAsk | None
-) -> tuple[dict[str, Any], list[str]]:
+def _evaluate(provider: ProviderDoc, criteria: Criteria, ask: InsuranceAsk | None) -> tuple[dict[str, Any], list[str]]:
     reasons: list[str] = []
     state = criteria.state
     served = availability(provider, state) if state else None
@@ -431,7 +454,7 @@ def _evaluate(
     return row, reasons
 
 
-def _policy_reasons(provider: dict[str, Any], criteria: Criteria) -> list[str]:
+def _policy_reasons(provider: ProviderDoc, criteria: Criteria) -> list[str]:
     reasons = []
     insurance, care = provider["insurance"], provider["care"]
     if criteria.hsa_fsa and insurance["hsa_fsa"] != "yes":
@@ -466,7 +489,7 @@ def _integration_words(integration: str) -> str:
     )
 
 
-def _offers_delivery(provider: dict[str, Any], kind: str, state: str | None) -> bool:
+def _offers_delivery(provider: ProviderDoc, kind: str, state: str | None) -> bool:
     methods = set(provider["delivery"])
     for clinic in provider["availability"]["in_clinic"]:
         if state is None or clinic["state"] == state:
@@ -474,7 +497,7 @@ def _offers_delivery(provider: dict[str, Any], kind: str, state: str | None) -> 
     return bool(methods & set(DELIVERY_KINDS[kind]))
 
 
-def _in_clinic_reason(provider: dict[str, Any], state: str | None) -> str | None:
+def _in_clinic_reason(provider: ProviderDoc, state: str | None) -> str | None:
     clinics = [c for c in provider["availability"]["in_clinic"] if state is None or c["state"] == state]
     where = f" in {state}" if state else ""
     if not clinics:
@@ -484,24 +507,23 @@ def _in_clinic_reason(provider: dict[str, Any], state: str | None) -> str | None
     return None
 
 
-def lowest_monthly_payment(provider: dict[str, Any], *, insured: bool) -> int | None:
+def lowest_monthly_payment(provider: ProviderDoc, *, insured: bool) -> int | None:
     """The smallest amount one can pay per month: an installment, a financing minimum, a subscription."""
     amounts = []
     for plan in provider["plans"]:
-        schedule = (
-            plan.get("insured_installments") if insured and plan.get("insured_price") else plan.get("installments")
-        )
+        schedule = plan["insured_installments"] if insured and plan["insured_price"] else plan["installments"]
         if schedule:
             amounts.append(to_cents(schedule["amount"]))
-        if plan.get("financing"):
+        if plan["financing"]:
             amounts.append(to_cents(plan["financing"]["monthly_from"]))
-    if provider["financing"].get("monthly_from") is not None:
-        amounts.append(to_cents(provider["financing"]["monthly_from"]))
+    financing_from = provider["financing"]["monthly_from"]
+    if financing_from is not None:
+        amounts.append(to_cents(financing_from))
     amounts.extend(to_cents(s["price"]) for s in provider["subscriptions"] if s["period"] == "month")
     return min(amounts) if amounts else None
 
 
-def insurance_alternatives(provider: dict[str, Any]) -> str:
+def insurance_alternatives(provider: ProviderDoc) -> str:
     """What someone can do when a provider does not take their insurance, in a few words."""
     insurance = provider["insurance"]
     parts = []

@@ -6,20 +6,24 @@ A ladder applies to a plan only where the catalogue says so (its `plans` and `pa
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .money import cents_to_json, to_cents
 from .pricing import Purchase
 
+if TYPE_CHECKING:
+    from .document import Dollars, PlanDoc, ProviderDoc, RefundPolicyDoc, SubscriptionDoc
+
+
 _PAYMENTS = {"self_pay": "self-pay", "insured": "with insurance", "any": "any payment"}
 
 
-def _source(entry: dict[str, Any], source_id: str | None) -> dict[str, Any] | None:
+def _source(entry: ProviderDoc, source_id: str | None) -> dict[str, Any] | None:
     found = next((s for s in entry["sources"] if s["id"] == source_id), None)
     return None if found is None else {"title": found["title"], "url": found["url"], "date": found["date"]}
 
 
-def _ladder(provider: dict[str, Any], ladder: dict[str, Any], price_cents: int | None) -> dict[str, Any]:
+def _ladder(provider: ProviderDoc, ladder: RefundPolicyDoc, price_cents: int | None) -> dict[str, Any]:
     """A ladder with, at each stage, what you are charged and what you get back (when the price is known)."""
 
     def outcome(charged: int | None, condition: str | None) -> dict[str, Any]:
@@ -52,20 +56,21 @@ def _ladder(provider: dict[str, Any], ladder: dict[str, Any], price_cents: int |
     }
 
 
-def current_ladder(provider: dict[str, Any], plan_id: str, payment: str) -> dict[str, Any] | None:
+def current_ladder(provider: ProviderDoc, plan_id: str, payment: str) -> RefundPolicyDoc | None:
     for ladder in provider["refunds"]:
         if ladder["status"] == "current" and plan_id in ladder["plans"] and ladder["payment"] in (payment, "any"):
             return ladder
     return None
 
 
-def provider_refunds(provider: dict[str, Any], plan: str | None = None) -> dict[str, Any]:
+def provider_refunds(provider: ProviderDoc, plan: str | None = None) -> dict[str, Any]:
     """Every plan × payment type with its ladder or null (unknown); older ladders as history."""
     rows = []
     for entry in provider["plans"]:
-        payments = [("self_pay", entry["price"])]
-        if entry.get("insured_price") is not None:
-            payments.append(("insured", entry["insured_price"]))
+        payments: list[tuple[str, Dollars]] = [("self_pay", entry["price"])]
+        insured_price = entry["insured_price"]
+        if insured_price is not None:
+            payments.append(("insured", insured_price))
         for payment, price in payments:
             ladder = current_ladder(provider, entry["id"], payment)
             cents = to_cents(price)
@@ -91,7 +96,7 @@ def provider_refunds(provider: dict[str, Any], plan: str | None = None) -> dict[
 
 
 def _plan_row(
-    provider: dict[str, Any], entry: dict[str, Any], payment: str, cents: int, ladder: dict[str, Any] | None
+    provider: ProviderDoc, entry: PlanDoc | SubscriptionDoc, payment: str, cents: int, ladder: RefundPolicyDoc | None
 ) -> dict[str, Any]:
     return {
         "plan": entry["id"],
@@ -102,7 +107,7 @@ def _plan_row(
     }
 
 
-def plan_ids(provider: dict[str, Any]) -> list[str]:
+def plan_ids(provider: ProviderDoc) -> list[str]:
     return [p["id"] for p in provider["plans"]] + [s["id"] for s in provider["subscriptions"]]
 
 
@@ -110,18 +115,19 @@ def payment_words(payment: str) -> str:
     return _PAYMENTS[payment]
 
 
-def reimbursement_up_to(provider: dict[str, Any], purchase: Purchase) -> int | None:
+def reimbursement_up_to(provider: ProviderDoc, purchase: Purchase) -> int | None:
     """The most an out-of-network claim may return for this purchase, in cents, where a source states it.
 
     Only for a single new-client plan whose figure the source gives: the figure is never scaled, summed or
     carried over to another plan (the source says "more" for 12 or 18 sessions, and nothing per repeat).
     """
-    if len(purchase.items) != 1 or purchase.items[0].count != 1:
+    if len(purchase.items) != 1 or purchase.items[0].quantity != 1:
         return None
     option = purchase.items[0].option
     if option.kind != "plan" or option.basis not in ("list", "pay_in_full"):
         return None
     for figure in provider["reimbursement_ranges"]:
-        if option.key in figure["plans"] and figure.get("up_to") is not None:
-            return to_cents(figure["up_to"])
+        up_to = figure["up_to"]
+        if option.key in figure["plans"] and up_to is not None:
+            return to_cents(up_to)
     return None

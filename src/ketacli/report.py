@@ -7,7 +7,7 @@ renderers (render/report_*.py) only lay it out, so both formats say exactly the 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .freshness import stale_warning
 from .money import cents_to_json
@@ -15,6 +15,11 @@ from .pricing import cheapest, purchase_options
 from .query import DOSE_GROUPS, Criteria, availability, compare, find_provider, strip_private
 from .refunds import current_ladder, provider_refunds
 from .states import STATE_NAMES
+
+if TYPE_CHECKING:
+    from .catalogue import LoadedCatalogue
+    from .document import ProviderDoc
+
 
 CURVE_DOSES_WITHOUT_N = 36
 
@@ -24,7 +29,7 @@ def curve_limit(criteria: Criteria) -> int:
     return 2 * criteria.doses if criteria.doses else CURVE_DOSES_WITHOUT_N
 
 
-def cost_curve(catalogue: Any, criteria: Criteria, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def cost_curve(catalogue: LoadedCatalogue, criteria: Criteria, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Total cost of at least N doses for N = 1..limit, per ranked provider, from the pricing engine itself,
     priced exactly as the ranking priced it (returning, insured, pay in full). None where N cannot be bought."""
     limit = curve_limit(criteria)
@@ -45,7 +50,7 @@ def cost_curve(catalogue: Any, criteria: Criteria, rows: list[dict[str, Any]]) -
     return lines
 
 
-def questions(provider: dict[str, Any], row: dict[str, Any], criteria: Criteria) -> list[str]:
+def questions(provider: ProviderDoc, row: dict[str, Any], criteria: Criteria) -> list[str]:
     """Questions to ask before you buy, from what the catalogue does not know about this choice."""
     name = provider["name"]
     asked: list[str] = []
@@ -89,7 +94,7 @@ def questions(provider: dict[str, Any], row: dict[str, Any], criteria: Criteria)
 
 
 def build_report(
-    catalogue: Any, criteria: Criteria, *, today: dt.date, max_age: int, carrier: str | None = None
+    catalogue: LoadedCatalogue, criteria: Criteria, *, today: dt.date, max_age: int, carrier: str | None = None
 ) -> dict[str, Any]:
     """Everything the report shows, from one `compare` run with the person's criteria."""
     result = compare(catalogue, criteria)

@@ -20,7 +20,7 @@ DASHES = ["", "8 4", "3 3", "10 3 2 3", "1 3", "12 6"]
 def _nice_step(span: float, ticks: int = 5) -> int:
     """A round tick step (1, 2 or 5 × a power of ten) giving about `ticks` ticks over `span`."""
     raw = max(span / ticks, 1)
-    power = 10 ** (len(str(int(raw))) - 1)
+    power: int = 10 ** (len(str(int(raw))) - 1)
     for multiple in (1, 2, 5, 10):
         if multiple * power >= raw:
             return multiple * power
@@ -29,7 +29,7 @@ def _nice_step(span: float, ticks: int = 5) -> int:
 
 def geometry(curve: dict[str, Any]) -> dict[str, Any]:
     """Paths, ticks, legend and the asked-N marker, in SVG user units (cents on the way in)."""
-    limit = curve["limit"]
+    limit: int = curve["limit"]
     totals = [t for line in curve["lines"] for t in line["totals"] if t is not None]
     top_dollars = max(totals, default=100) / 100
     step = _nice_step(top_dollars)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ketacli.money import format_usd, to_cents
-from ketacli.query import DOSE_GROUPS, Criteria
+from ketacli.query import DOSE_GROUPS, Criteria, is_provider
 from ketacli.states import STATE_NAMES
 
 from . import Column, label, plain
+
+if TYPE_CHECKING:
+    from ketacli.document import AlternativeDoc, Entry, InstallmentsDoc, PlanIncludesDoc, ProviderDoc
 
 
 def usd(value: Any) -> str:
@@ -20,7 +23,7 @@ def usd_cents(value: Any) -> str:
     return "—" if value is None else format_usd(to_cents(value), always_cents=True)
 
 
-def _price_range(provider: dict[str, Any]) -> str:
+def _price_range(provider: ProviderDoc) -> str:
     totals = [to_cents(p["price"]) for p in provider["plans"]] + [
         to_cents(s["price"]) for s in provider["subscriptions"]
     ]
@@ -29,7 +32,7 @@ def _price_range(provider: dict[str, Any]) -> str:
     return format_usd(low) + suffix if low == high else f"{format_usd(low)}–{format_usd(high)}"
 
 
-def provider_rows(providers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def provider_rows(providers: list[ProviderDoc]) -> list[dict[str, Any]]:
     return [
         {
             "id": p["id"],
@@ -67,6 +70,7 @@ def _markers(row: dict[str, Any]) -> str:
 
 
 _AVAILABILITY = {"served": "yes", "not_served": "no", "unknown": "unconfirmed", None: "—"}
+_INSURANCE = {"accepted": "insured", "not_accepted": "self-pay", None: "—"}
 _DOSE_LEVEL = {"standard": "standard", "very_low": "very low"}
 
 
@@ -85,7 +89,7 @@ _INELIGIBLE = {"full": "full refund", "unknown": "unknown"}
 
 
 def if_ineligible(row: dict[str, Any]) -> str:
-    value = row["refund_if_ineligible"]
+    value: str = row["refund_if_ineligible"]
     return _INELIGIBLE.get(value, value)
 
 
@@ -125,7 +129,24 @@ COMPARE_COLUMNS = [
     Column("delivery", "Delivery", lambda r: ", ".join(label(d) for d in r["delivery"]), priority=10),
     Column("dose_level", "Dose level", lambda r: _DOSE_LEVEL[r["dose_level"]]),
 ]
-_INSURANCE = {"accepted": "insured", "not_accepted": "self-pay", None: "—"}
+
+
+def schedule_text(rows: list[dict[str, Any]]) -> str:
+    """`cost --schedule`: each item's monthly payments, or its price where no schedule is listed."""
+    lines = []
+    for row in rows:
+        for item in row["items"]:
+            plan = item["installments"]
+            repeat = f" (×{item['count']})" if item["count"] > 1 else ""
+            if plan:
+                lines.append(
+                    f"{row['name']}, {item['description']}: {plan['count']} monthly payments of {usd(plan['amount'])}{repeat}"
+                )
+            else:
+                lines.append(
+                    f"{row['name']}, {item['description']}: {usd(item['subtotal'])} (no installment schedule listed)"
+                )
+    return "\nPayment schedules:\n" + "".join(f"  {line}\n" for line in lines)
 
 
 def dose_group(row: dict[str, Any]) -> str:
@@ -173,141 +194,134 @@ def question_words(criteria: Criteria, *, with_doses: bool = True, carrier: str 
     return ", ".join(parts)
 
 
-def show_lines(provider: dict[str, Any], crisis_line: str | None = None) -> list[tuple[str, list[str]]]:
-    """Everything the catalogue knows about one provider, as (section, lines) for the text view."""
-    sections: list[tuple[str, list[str]]] = []
-    if "plans" not in provider:  # an alternative (Spravato, infusion clinics)
-        return _alternative_lines(provider)
-    sections.append(
-        (
-            provider["name"],
-            [
-                provider["summary"],
-                f"Best for: {'; '.join(provider['best_for'])}",
-                *(
-                    [f"Category winner in the guide: {', '.join(provider['category_wins'])}"]
-                    if provider["category_wins"]
-                    else []
-                ),
-                f"Dose level: {label(provider['dose_level'])}; delivery: {', '.join(label(d) for d in provider['delivery'])}",
-                f"Data as of {provider['as_of']}",
-            ],
-        )
-    )
-    plan_lines = []
+def show_lines(entry: Entry, crisis_line: str | None = None) -> list[tuple[str, list[str]]]:
+    """Everything the catalogue knows about one provider or alternative, as (section, lines) for the text view."""
+    if not is_provider(entry):  # an alternative (Spravato, infusion clinics)
+        return _alternative_lines(entry)
+    from ketacli.refunds import provider_refunds
+
+    from .refunds import refund_sections
+
+    sections = [
+        (entry["name"], _overview_lines(entry)),
+        ("Plans and prices", _plan_lines(entry)),
+        ("Paying", _paying_lines(entry)),
+        ("Availability", _availability_lines(entry)),
+        ("Safety and care", _care_lines(entry)),
+        *refund_sections(provider_refunds(entry)),
+        ("Money back from insurance (depends on your plan; not a promise)", _reimbursement_lines(entry)),
+        ("Pros", entry["pros"]),
+        ("Cons", entry["cons"]),
+        ("Inconsistencies in the sources", entry["inconsistencies"]),
+        *_notes_and_sources(entry),
+        ("If you are in crisis", [crisis_line] if crisis_line else []),
+    ]
+    return [(title, lines) for title, lines in sections if lines]
+
+
+def _overview_lines(provider: ProviderDoc) -> list[str]:
+    wins = provider["category_wins"]
+    return [
+        provider["summary"],
+        f"Best for: {'; '.join(provider['best_for'])}",
+        *([f"Category winner in the guide: {', '.join(wins)}"] if wins else []),
+        f"Dose level: {label(provider['dose_level'])}; delivery: {', '.join(label(d) for d in provider['delivery'])}",
+        f"Data as of {provider['as_of']}",
+    ]
+
+
+def _payments(schedule: InstallmentsDoc | None) -> str:
+    return f" ({schedule['count']} monthly payments of {usd(schedule['amount'])})" if schedule else ""
+
+
+def _plan_lines(provider: ProviderDoc) -> list[str]:
+    lines = []
     for plan in provider["plans"]:
-        line = f"{plan['name']}: {plan['doses']} doses, {usd(plan['price'])}"
-        if plan.get("installments"):
-            line += f" ({plan['installments']['count']} monthly payments of {usd(plan['installments']['amount'])})"
-        if plan.get("insured_price") is not None:
-            line += f"; with insurance {usd(plan['insured_price'])}"
-            if plan.get("insured_installments"):
-                i = plan["insured_installments"]
-                line += f" ({i['count']} monthly payments of {usd(i['amount'])})"
+        line = f"{plan['name']}: {plan['doses']} doses, {usd(plan['price'])}{_payments(plan['installments'])}"
+        if plan["insured_price"] is not None:
+            line += f"; with insurance {usd(plan['insured_price'])}{_payments(plan['insured_installments'])}"
         returning = plan["returning_price"]
-        line += "; returning clients: " + (
-            "not offered"
-            if returning == "not_offered"
-            else "price unknown"
-            if returning == "unknown"
-            else usd(returning)
-        )
-        plan_lines.append(line)
-        if plan.get("financing"):
-            plan_lines.append(
-                f"  financing: from {usd(plan['financing']['monthly_from'])}/month, {label(plan['financing']['approval'])}"
-            )
-        included = _includes(plan["includes"])
-        if included:
-            plan_lines.append(f"  includes: {included}")
+        returning_words = {"not_offered": "not offered", "unknown": "price unknown"}
+        line += "; returning clients: " + (returning_words[returning] if isinstance(returning, str) else usd(returning))
+        lines.append(line)
+        financing = plan["financing"]
+        if financing:
+            lines.append(f"  financing: from {usd(financing['monthly_from'])}/month, {label(financing['approval'])}")
+        lines.append(f"  includes: {_includes(plan['includes'])}")
     for sub in provider["subscriptions"]:
-        plan_lines.append(
+        lines.append(
             f"{sub['name']}: {sub['doses_per_period']} doses per {sub['period']}, {usd(sub['price'])} ({sub['commitment']})"
         )
-    if provider.get("continuation"):
-        c = provider["continuation"]
-        plan_lines.append(f"Continuation: {usd(c['price_per_session'])} per session ({c['requires']})")
-    if provider.get("pay_in_full_saving") is not None:
-        plan_lines.append(f"Paying in full saves {usd(provider['pay_in_full_saving'])}")
-    sections.append(("Plans and prices", plan_lines))
+    continuation = provider["continuation"]
+    if continuation:
+        lines.append(f"Continuation: {usd(continuation['price_per_session'])} per session ({continuation['requires']})")
+    if provider["pay_in_full_saving"] is not None:
+        lines.append(f"Paying in full saves {usd(provider['pay_in_full_saving'])}")
+    return lines
 
-    ins = provider["insurance"]
-    ins_lines = [
-        f"Insurance accepted: {plain(ins['accepted'])}; HSA/FSA: {label(ins['hsa_fsa'])}; superbill: {label(ins['superbill'])}"
+
+def _paying_lines(provider: ProviderDoc) -> list[str]:
+    insurance = provider["insurance"]
+    lines = [
+        f"Insurance accepted: {plain(insurance['accepted'])}; HSA/FSA: {label(insurance['hsa_fsa'])}; "
+        f"superbill: {label(insurance['superbill'])}"
     ]
-    if ins.get("reimbursement"):
-        ins_lines.append(ins["reimbursement"])
-    for state, carriers in ins["carriers_by_state"].items():
-        ins_lines.append(f"{state}: {', '.join(carriers)}")
-    ins_lines += ins["notes"]
-    fin = provider["financing"]
-    ins_lines.append(
-        f"Financing: {plain(fin['available'])}"
-        + (f", from {usd(fin['monthly_from'])}/month" if fin.get("monthly_from") is not None else "")
-    )
-    if fin.get("approval_note"):
-        ins_lines.append(fin["approval_note"])
-    if fin["checkout_installments"]:
-        ins_lines.append(f"Pay later at checkout: {', '.join(fin['checkout_installments'])}")
-    ins_lines += fin["notes"]
-    consult = provider["consultation"]
-    ins_lines.append(
-        f"Consultation: {label(consult['cost'])}" + (f" — {consult['note']}" if consult.get("note") else "")
-    )
-    sections.append(("Paying", ins_lines))
+    if insurance["reimbursement"]:
+        lines.append(insurance["reimbursement"])
+    lines += [f"{state}: {', '.join(carriers)}" for state, carriers in insurance["carriers_by_state"].items()]
+    lines += insurance["notes"]
+    financing = provider["financing"]
+    monthly = financing["monthly_from"]
+    lines.append(f"Financing: {plain(financing['available'])}" + (f", from {usd(monthly)}/month" if monthly else ""))
+    if financing["approval_note"]:
+        lines.append(financing["approval_note"])
+    if financing["checkout_installments"]:
+        lines.append(f"Pay later at checkout: {', '.join(financing['checkout_installments'])}")
+    lines += financing["notes"]
+    consultation = provider["consultation"]
+    note = consultation["note"]
+    lines.append(f"Consultation: {label(consultation['cost'])}" + (f" — {note}" if note else ""))
+    return lines
 
-    av = provider["availability"]
-    av_lines = [
-        f"Reported: {av['states_reported']} states; known: {', '.join(av['states_known']) or '—'} "
-        f"({'complete list' if av['list_complete'] else 'incomplete list: other states unknown'})"
-    ]
-    if av.get("note"):
-        av_lines.append(av["note"])
-    for clinic in av["in_clinic"]:
-        av_lines.append(
-            f"In clinic, {clinic['state']}: {', '.join(clinic['offers'])}"
-            + (f" ({clinic['note']})" if clinic.get("note") else "")
-        )
-    sections.append(("Availability", av_lines))
 
+def _availability_lines(provider: ProviderDoc) -> list[str]:
+    availability = provider["availability"]
+    listed = ", ".join(availability["states_known"]) or "—"
+    complete = "complete list" if availability["list_complete"] else "incomplete list: other states unknown"
+    lines = [f"Reported: {availability['states_reported']} states; known: {listed} ({complete})"]
+    if availability["note"]:
+        lines.append(availability["note"])
+    for clinic in availability["in_clinic"]:
+        note = f" ({clinic['note']})" if clinic["note"] else ""
+        lines.append(f"In clinic, {clinic['state']}: {', '.join(clinic['offers'])}{note}")
+    return lines
+
+
+def _care_lines(provider: ProviderDoc) -> list[str]:
     care = provider["care"]
-    care_lines = [
+    lines = [
         f"Prescriber: {care['prescriber']}",
         f"Clinician follow-up: {care['clinician_follow_up']}",
         f"ID verification: {label(care['id_verification'])}; sitter required: {label(care['sitter_required'])}; "
         f"integration: {label(care['integration'])}",
     ]
-    if care.get("integration_note"):
-        care_lines.append(care["integration_note"])
-    care_lines += [f"Monitoring: {m}" for m in care["monitoring"]]
+    if care["integration_note"]:
+        lines.append(care["integration_note"])
+    lines += [f"Monitoring: {m}" for m in care["monitoring"]]
     kit = provider["starter_kit"]
-    care_lines.append("Starter kit: " + (", ".join(kit["contents"]) if kit["included"] else "none"))
+    lines.append("Starter kit: " + (", ".join(kit["contents"]) if kit["included"] else "none"))
     if provider["add_ons"]:
-        care_lines.append(f"Add-ons: {', '.join(provider['add_ons'])}")
+        lines.append(f"Add-ons: {', '.join(provider['add_ons'])}")
     titles = {s["id"]: s["title"] for s in provider["sources"]}
     for add_on in provider["add_on_prices"]:
         price = add_on["price"] if add_on["price"] == "unknown" else usd(add_on["price"])
-        note = f" ({add_on['note']})" if add_on.get("note") else ""
-        care_lines.append(f"Add-on: {add_on['name']}: {price}{note} [source: {titles[add_on['source']]}]")
-    care_lines += [f"Support: {s}" for s in provider["support"]]
-    sections.append(("Safety and care", care_lines))
-    from ketacli.refunds import provider_refunds
-
-    from .refunds import refund_sections
-
-    sections += refund_sections(provider_refunds(provider))
-    sections.append(("Money back from insurance (depends on your plan; not a promise)", _reimbursement_lines(provider)))
-    sections.append(("Pros", provider["pros"]))
-    sections.append(("Cons", provider["cons"]))
-    if provider["inconsistencies"]:
-        sections.append(("Inconsistencies in the sources", provider["inconsistencies"]))
-    sections += _notes_and_sources(provider)
-    if crisis_line:
-        sections.append(("If you are in crisis", [crisis_line]))
-    return [(title, lines) for title, lines in sections if lines]
+        note = f" ({add_on['note']})" if add_on["note"] else ""
+        lines.append(f"Add-on: {add_on['name']}: {price}{note} [source: {titles[add_on['source']]}]")
+    lines += [f"Support: {s}" for s in provider["support"]]
+    return lines
 
 
-def _reimbursement_lines(provider: dict[str, Any]) -> list[str]:
+def _reimbursement_lines(provider: ProviderDoc) -> list[str]:
     names = {p["id"]: p["name"] for p in provider["plans"]}
     titles = {s["id"]: s["title"] for s in provider["sources"]}
     lines = []
@@ -320,37 +334,37 @@ def _reimbursement_lines(provider: dict[str, Any]) -> list[str]:
         insurance = provider["insurance"]
         superbill = {True: "superbill available", False: "no superbill", "unknown": "superbill unknown"}
         lines.append(f"amount unknown; {superbill[insurance['superbill']]}")
-        if insurance.get("reimbursement"):
+        if insurance["reimbursement"]:
             lines.append(insurance["reimbursement"])
     return lines
 
 
-def _includes(includes: dict[str, Any]) -> str:
+def _includes(includes: PlanIncludesDoc) -> str:
     parts = []
-    for key, words in (
-        ("clinician_consults", "clinician consult"),
-        ("psychotherapy_sessions", "psychotherapy session"),
-        ("coaching_sessions", "coaching session"),
+    for count, words in (
+        (includes["clinician_consults"], "clinician consult"),
+        (includes["psychotherapy_sessions"], "psychotherapy session"),
+        (includes["coaching_sessions"], "coaching session"),
     ):
-        if includes.get(key) is not None:
-            parts.append(f"{includes[key]} {words}{'' if includes[key] == 1 else 's'}")
-    if includes.get("unlimited_messaging"):
+        if count is not None:
+            parts.append(f"{count} {words}{'' if count == 1 else 's'}")
+    if includes["unlimited_messaging"]:
         parts.append("unlimited messaging")
     parts.append("starter kit" if includes["starter_kit"] else "no starter kit")
     return ", ".join(parts + includes["other"])
 
 
-def _notes_and_sources(entry: dict[str, Any]) -> list[tuple[str, list[str]]]:
+def _notes_and_sources(entry: Entry) -> list[tuple[str, list[str]]]:
     titles = {s["id"]: s["title"] for s in entry["sources"]}
     notes = [f"{n['text']} [source: {titles[n['source']]}]" for n in entry["notes"]]
     sources = [
-        f"{s['title']}{', ' + s['publisher'] if s.get('publisher') else ''} — {s['url']} ({s['date']})"
+        f"{s['title']}{', ' + s['publisher'] if s['publisher'] else ''} — {s['url']} ({s['date']})"
         for s in entry["sources"]
     ]
     return [("Notes", notes), ("Sources", sources)]
 
 
-def _alternative_lines(alt: dict[str, Any]) -> list[tuple[str, list[str]]]:
+def _alternative_lines(alt: AlternativeDoc) -> list[tuple[str, list[str]]]:
     titles = {s["id"]: s["title"] for s in alt["sources"]}
     sections = [
         (

@@ -50,17 +50,17 @@ def render_map(entries: list[dict[str, Any]], provider: str | None) -> Any:
     by_code = {e["state"]: e for e in entries}
     most = max((e["served"] for e in entries), default=0)
     grid: list[list[str | None]] = [[None] * COLUMNS for _ in range(ROWS)]
-    for code, (row, column) in TILES.items():
-        grid[row][column] = code
+    for state, (row_index, column) in TILES.items():
+        grid[row_index][column] = state
     text = Text()
     for row in grid:
         for line in range(2):
-            for code in row:
-                if code is None:
+            for tile in row:
+                if tile is None:
                     text.append(" " * TILE_WIDTH)
                     continue
-                entry = by_code[code]
-                label = code if line == 0 else tile_label(entry, provider)
+                entry = by_code[tile]
+                label = tile if line == 0 else tile_label(entry, provider)
                 text.append(label.center(TILE_WIDTH - 1), style=tile_style(entry, provider, most))
                 text.append(" ")
             text.append("\n")

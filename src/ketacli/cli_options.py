@@ -1,0 +1,191 @@
+"""The options `compare`, `cost`, `report` and `profile set` share, their parsing, and shell completion."""
+
+import os
+import re
+from typing import TYPE_CHECKING, Annotated, Literal
+
+import typer
+
+from .cli_env import load
+from .cli_output import FormatName
+from .errors import KetaError, UsageError
+from .states import STATE_NAMES, resolve_state, suggest_states
+
+if TYPE_CHECKING:
+    pass
+
+
+def _as_typed(incomplete: str, candidate: str) -> str:
+    """A completion in the case the person typed: typer keeps only candidates starting with exactly that,
+    and ketacli reads states, providers and carriers in any case ('t' → 'tx', 'I' → 'Innerwell')."""
+    if incomplete.islower():
+        return candidate.lower()
+    return incomplete + candidate[len(incomplete) :]
+
+
+def _shell_word(text: str) -> str:
+    """bash inserts a completion as typed text: escape spaces and the like so a carrier stays one argument.
+    zsh's compadd and fish quote completions themselves."""
+    if not os.environ.get("_KETACLI_COMPLETE", "").endswith("bash"):
+        return text
+    return re.sub(r"([\s()'\"&;|<>$`\\!*?\[\]{}#~])", r"\\\1", text)
+
+
+def _completions(incomplete: str, candidates: list[str]) -> list[str]:
+    return [_shell_word(_as_typed(incomplete, c)) for c in candidates if c.lower().startswith(incomplete.lower())]
+
+
+def _complete_state(incomplete: str) -> list[str]:
+    return _completions(incomplete, list(STATE_NAMES))
+
+
+def _complete_provider(incomplete: str) -> list[str]:
+    try:
+        return _completions(incomplete, [p["id"] for p in load().providers])
+    except KetaError:
+        return []
+
+
+def _complete_carrier(incomplete: str) -> list[str]:
+    from .query import all_carriers
+
+    try:
+        return _completions(incomplete, all_carriers(load()))
+    except KetaError:
+        return []
+
+
+def parse_state(value: str | None) -> str | None:
+    if value is None:
+        return None
+    code = resolve_state(value)
+    if code is None:
+        hint = suggest_states(value)
+        raise UsageError(
+            f"unknown state {value!r}"
+            + (
+                f"; did you mean {', '.join(hint)}?"
+                if hint
+                else "; use a two-letter code like TX or a name like 'New York'"
+            )
+        )
+    return code
+
+
+def parse_usd(value: float | None, flag: str) -> int | None:
+    """Dollars from a flag (or the profile) to cents; not a number, infinite or negative is a usage error."""
+    if value is None:
+        return None
+    import math
+    from decimal import Decimal
+
+    if not math.isfinite(value):  # float("nan"), float("inf"), and "1e309", which overflows to inf
+        raise UsageError(f"{flag} must be a finite amount of US dollars (got {value})")
+    amount = Decimal(str(value))
+    if amount < 0:
+        raise UsageError(f"{flag} must not be negative (got {value})")
+    return int((amount * 100).to_integral_value())
+
+
+FormatOption = Annotated[
+    FormatName | None,
+    typer.Option("--format", "-f", help="Output format (default: table, or KETACLI_FORMAT).", show_default=False),
+]
+
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Shortcut for --format json.")]
+
+
+StateOption = Annotated[
+    str | None,
+    typer.Option(
+        "--state",
+        "-s",
+        help="Two-letter code or name, any case (TX, texas, 'new york').",
+        autocompletion=_complete_state,
+        show_default=False,
+    ),
+]
+
+
+InsuranceOption = Annotated[
+    str | None,
+    typer.Option(
+        "--insurance",
+        "-i",
+        help="Insurance carrier (forgiving: 'aetna', 'uhc', 'bcbs'); needs --state.",
+        autocompletion=_complete_carrier,
+        show_default=False,
+    ),
+]
+
+
+ReturningOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--returning/--new-client",
+        help="You completed a program before: returning-client prices apply.",
+        show_default=False,
+    ),
+]
+
+
+PayInFullOption = Annotated[
+    bool | None,
+    typer.Option("--pay-in-full/--list-price", help="Pay up front where that saves money.", show_default=False),
+]
+
+
+DoseLevelOption = Annotated[
+    Literal["standard", "very-low"] | None,
+    typer.Option("--dose-level", help="Keep only standard or very-low-dose providers.", show_default=False),
+]
+
+
+DosesOption = Annotated[int | None, typer.Option("--doses", "-n", help="How many doses (1-1000).", show_default=False)]
+
+
+BudgetOption = Annotated[
+    float | None, typer.Option("--budget", help="Most you will pay in total, USD.", show_default=False)
+]
+
+
+MonthlyBudgetOption = Annotated[
+    float | None, typer.Option("--monthly-budget", help="Most you can pay per month, USD.", show_default=False)
+]
+
+
+ConfirmedOnlyOption = Annotated[
+    bool, typer.Option("--confirmed-only", help="Drop providers whose availability in --state is unknown.")
+]
+
+
+InNetworkOnlyOption = Annotated[
+    bool,
+    typer.Option("--in-network-only", help="With --insurance: keep only providers that take your carrier there."),
+]
+
+
+ShowExcludedOption = Annotated[
+    bool, typer.Option("--show-excluded", "--explain", help="List providers left out, with the reasons.")
+]
+
+
+def _dose_level(value: str | None) -> Literal["standard", "very_low"] | None:
+    return None if value is None else "very_low" if value == "very-low" else "standard"
+
+
+def _check_doses(doses: int | None) -> None:
+    from .pricing import MAX_DOSES
+
+    if doses is not None and not 1 <= doses <= MAX_DOSES:
+        raise UsageError(f"--doses must be between 1 and {MAX_DOSES} (got {doses})")
+
+
+MaxAgeOption = Annotated[
+    int,
+    typer.Option("--max-age", min=0, help="Warn when the data is older than this many days (0: never)."),
+]
+
+
+NoProfileOption = Annotated[bool, typer.Option("--no-profile", help="Ignore the saved profile.")]

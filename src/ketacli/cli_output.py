@@ -1,0 +1,298 @@
+"""Output for the command line: terminal detection, streams, formats, and the lines for people on stderr.
+
+The one place that writes to stdout and stderr: closed pipes, failed writes and unencodable characters are
+handled here; control characters are escaped whatever the source of a string.
+"""
+
+import os
+import sys
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, NoReturn
+
+from .cli_clock import today
+from .errors import KetaError, UsageError
+from .textsafe import printable
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from rich.console import Console
+
+    from .document import Entry, ProviderDoc
+    from .query import Result
+
+
+FormatName = Literal["table", "json", "csv", "markdown"]
+
+
+class Terminal(NamedTuple):
+    """Width, colour and TTY, decided once from the environment (injectable in tests)."""
+
+    is_tty: bool
+    width: int | None  # None: not a terminal and no COLUMNS, so never cut the output
+    color: bool
+
+    @classmethod
+    def detect(cls, stream: Any = None) -> "Terminal":
+        stream = stream or sys.stdout
+        is_tty = bool(getattr(stream, "isatty", lambda: False)())
+        columns = os.environ.get("COLUMNS", "")
+        width: int | None = int(columns) if columns.isdigit() and int(columns) > 0 else None
+        if width is None and is_tty:
+            import shutil
+
+            width = shutil.get_terminal_size().columns
+        no_color = bool(os.environ.get("NO_COLOR"))
+        force = bool(os.environ.get("FORCE_COLOR"))
+        return cls(is_tty=is_tty, width=width, color=(is_tty or force) and not no_color)
+
+
+def data_console(terminal: Terminal) -> "Console":
+    """A console for catalogue data: no markup, no emoji codes, no highlighting."""
+    from rich.console import Console
+
+    console = Console(
+        file=sys.stdout,
+        width=terminal.width or 10_000,
+        no_color=not terminal.color,
+        color_system="auto" if terminal.color else None,
+        force_terminal=terminal.color,
+        markup=False,
+        emoji=False,
+        highlight=False,
+        soft_wrap=False,
+    )
+    console.on_broken_pipe = _pipe_closed  # type: ignore[method-assign]  # rich's own handler exits 1
+    return console
+
+
+class PipeClosed(Exception):
+    """stdout's reader went away. Not an OSError, so typer's own EPIPE handling (exit 1) stays out of it."""
+
+
+class OutputFailed(KetaError):
+    """Writing to stdout failed (a full disk, an I/O error): exit 1 with one line, never a traceback."""
+
+    def __init__(self, exc: OSError) -> None:
+        super().__init__(f"cannot write output: {exc.strerror or exc}")
+
+
+def _pipe_closed() -> NoReturn:
+    raise PipeClosed
+
+
+def _write(text: str) -> None:
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise PipeClosed from None
+    except OSError as exc:
+        raise OutputFailed(exc) from None
+
+
+def emit(text: str) -> None:
+    """Write text to stdout and flush now, inside the command, so a closed pipe or a full disk is handled
+    here. Control characters are escaped whatever the source of the text (defence in depth)."""
+    _write(printable(text))
+
+
+def stdout_is_unicode() -> bool:
+    return (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "").startswith("utf")
+
+
+def emit_json(data: Any) -> None:
+    """JSON on stdout: indented on a terminal, one compact line when piped (both parse the same); all
+    non-ASCII escaped when stdout cannot encode it (PYTHONIOENCODING=ascii), so it stays valid JSON."""
+    from .render.jsonfmt import to_json
+
+    _write(to_json(data, pretty=Terminal.detect().is_tty, ascii_only=not stdout_is_unicode()))
+
+
+def print_rich(console: "Console", renderable: Any, *, soft_wrap: bool = False) -> None:
+    """console.print of one renderable, with emit()'s handling of closed pipes, failed writes and control
+    characters (escaped in every text segment rich renders, whatever their source)."""
+    from .render.safe import Sanitized
+
+    try:
+        console.print(Sanitized(renderable), soft_wrap=soft_wrap)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise PipeClosed from None
+    except OSError as exc:
+        raise OutputFailed(exc) from None
+
+
+def print_sections(sections: list[tuple[str, list[str]]], bullet: str = "") -> None:
+    """Titled sections of text for people (`show`, `alternatives`, `safety`): bold titles, indented lines."""
+    import textwrap
+
+    from rich.text import Text
+
+    terminal = Terminal.detect()
+
+    def wrap(line: str) -> str:
+        if terminal.width is None:  # piped: one line per entry, never cut
+            return line
+        indent = " " * (len(line) - len(line.lstrip()))
+        hanging = indent + " " * (len(bullet) or 2)
+        return textwrap.fill(
+            line, terminal.width, subsequent_indent=hanging, break_long_words=False, break_on_hyphens=False
+        )
+
+    view: list[Text] = []
+    for index, (title, lines) in enumerate(sections):
+        if index:
+            view.append(Text(""))
+        view.append(Text(wrap(title), style="bold"))
+        view.extend(Text(wrap(f"  {bullet}{line}")) for line in lines)
+    print_rich(data_console(terminal), Text("\n").join(view), soft_wrap=True)  # wrapped above; URLs stay whole
+
+
+def note(message: str) -> None:
+    """A line for people on stderr (never parsed as markup)."""
+    sys.stderr.write(f"ketacli: {printable(message)}\n")
+
+
+def output_format(fmt: FormatName | None, as_json: bool) -> FormatName:
+    if as_json:
+        return "json"
+    if fmt is not None:
+        return fmt
+    env = os.environ.get("KETACLI_FORMAT", "").strip().lower()
+    if env:
+        if env not in ("table", "json", "csv", "markdown"):
+            raise UsageError(f"KETACLI_FORMAT must be one of table, json, csv, markdown (got {env!r})")
+        return env  # type: ignore[return-value]
+    return "table"
+
+
+def render_rows(
+    rows: list[dict[str, Any]],
+    columns: list[Any],
+    fmt: FormatName,
+    *,
+    fields: list[str] | None = None,
+    csv_fields: list[str] | None = None,
+    json_extra: list[dict[str, Any]] | None = None,
+    title: str | None = None,
+    section_of: Any = None,
+) -> None:
+    """One place mapping a format to its renderer (tables for people, the rest for scripts).
+
+    `fields` limits the keys of JSON and CSV; CSV otherwise has `csv_fields` (default: the table's
+    columns); `json_extra` rows (excluded providers) follow in JSON. `title` and `section_of` (a row's
+    section heading) shape the table and Markdown views only.
+    """
+    from .query import strip_private
+
+    if fmt == "json":
+        emit_json([_pick(strip_private(r), fields) for r in rows] + (json_extra or []))
+    elif fmt == "csv":
+        from .render.csvfmt import to_csv
+
+        emit(to_csv(rows, fields or csv_fields or [c.key for c in columns]))
+    elif fmt == "markdown":
+        from .render.markdown import to_markdown
+
+        emit(to_markdown(rows, columns, title=title, section_of=section_of))
+    elif fmt == "table":
+        if not rows:
+            return
+        from .render.table import render_table
+
+        console = data_console(Terminal.detect())
+        print_rich(console, render_table(rows, columns, console.width, title=title, section_of=section_of))
+    else:  # pragma: no cover - typer restricts the choice
+        _never(fmt)
+
+
+def _never(value: NoReturn) -> NoReturn:
+    raise AssertionError(f"unhandled format {value!r}")
+
+
+def _pick(row: dict[str, Any], fields: list[str] | None) -> dict[str, Any]:
+    return row if fields is None else {f: row.get(f) for f in fields}
+
+
+def parse_fields(value: str | None, valid: list[str]) -> list[str] | None:
+    if value is None:
+        return None
+    fields = [f.strip() for f in value.split(",") if f.strip()]
+    unknown = [f for f in fields if f not in valid]
+    if unknown or not fields:
+        raise UsageError(
+            f"unknown field {', '.join(map(repr, unknown)) or '(none given)'}; valid fields: {', '.join(valid)}"
+        )
+    return fields
+
+
+def report_excluded(result: "Result", fmt: FormatName, show: bool) -> list[dict[str, Any]]:
+    """Providers the filters left out: with --explain, their reasons (JSON rows, or stderr lines under a
+    table); without it, only a count on stderr. Returns the JSON rows to append."""
+    if not result.excluded:
+        return []
+    if not show:
+        count = len(result.excluded)
+        note(f"{count} provider{'s' if count != 1 else ''} left out by the filters (--explain says why)")
+        return []
+    if fmt == "json":
+        return [
+            {"id": e.provider["id"], "name": e.provider["name"], "excluded": True, "reasons": e.reasons}
+            for e in result.excluded
+        ]
+    for entry in result.excluded:
+        note(f"left out {entry.provider['name']}: {'; '.join(entry.reasons)}")
+    return []
+
+
+def show_ranking(
+    result: "Result",
+    criteria: Any,
+    columns: list[Any],
+    fmt: FormatName,
+    show_excluded: bool,
+    *,
+    fields: list[str] | None = None,
+    csv_fields: list[str] | None = None,
+) -> None:
+    """A ranking from `compare` or `cost`: notices and exclusions on stderr, rows in the chosen format."""
+    from .render.reports import dose_group, ranking_title
+
+    for notice in result.notices:
+        note(notice)
+    excluded = report_excluded(result, fmt, show_excluded)
+    render_rows(
+        result.rows, columns, fmt, fields=fields, csv_fields=csv_fields, json_extra=excluded,
+        title=ranking_title(criteria, result.insurance.shown if result.insurance else None), section_of=dose_group,
+    )  # fmt: skip
+    if criteria.state and any(r["availability"] == "unknown" for r in result.rows):
+        note(
+            f"'unconfirmed' means the sources do not say whether the provider serves {criteria.state}: "
+            "check with the provider"
+        )
+
+
+def prices_as_of(rows: list[dict[str, Any]], providers: list["ProviderDoc"], max_age: int) -> None:
+    """One stderr line on the data's age: a warning when older than max_age, else its date."""
+    from .freshness import stale_warning
+
+    shown = {r["id"] for r in rows}
+    warning = stale_warning([p for p in providers if p["id"] in shown], today(), max_age)
+    if warning:
+        note(warning)
+        return
+    dates = sorted({r["as_of"] for r in rows})
+    if dates:
+        note(
+            f"prices as of {dates[0]}"
+            + (f" to {dates[-1]}" if len(dates) > 1 else "")
+            + "; check the provider for today's prices"
+        )
+
+
+def warn_if_stale(entries: "Sequence[Entry]", max_age: int) -> None:
+    from .freshness import stale_warning
+
+    warning = stale_warning(entries, today(), max_age)
+    if warning:
+        note(warning)

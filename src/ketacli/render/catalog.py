@@ -1,0 +1,32 @@
+"""The tables of `catalog stale` and `catalog diff`. Pure."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import Column, plain
+
+
+def _diff_value(change: dict[str, Any], side: str) -> str:
+    value = change[side]
+    if change["kind"] in ("state", "carrier"):  # sets: what was removed, what was added
+        sign = "−" if side == "old" else "+"
+        return " ".join(f"{sign}{v}" for v in value) or "—"
+    return plain(value)
+
+
+STALE_COLUMNS = [
+    Column("id", "ID", lambda r: r["id"]),
+    Column("name", "Name", lambda r: r["name"]),
+    Column("as_of", "As of", lambda r: r["as_of"]),
+    Column("days", "Age (days)", lambda r: str(r["days"]), justify="right"),
+    Column("stale", "Stale", lambda r: "stale" if r["stale"] else "ok"),
+]
+
+DIFF_COLUMNS = [
+    Column("id", "Entry", lambda c: c["id"]),
+    Column("kind", "Change", lambda c: c["kind"]),
+    Column("path", "Field", lambda c: c["path"] or "—"),
+    Column("old", "Old", lambda c: _diff_value(c, "old")),
+    Column("new", "New", lambda c: _diff_value(c, "new")),
+]

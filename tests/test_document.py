@@ -1,0 +1,43 @@
+"""document.py's TypedDicts mirror models.py field for field, and a real validated document fits them."""
+
+from __future__ import annotations
+
+import typing
+
+import pytest
+
+from ketacli import document, models
+from ketacli.catalogue import load_catalogue
+from ketacli.query import is_provider
+
+PAIRS = [
+    (document.CatalogueDoc, models.Catalogue), (document.ProviderDoc, models.Provider),
+    (document.AlternativeDoc, models.Alternative), (document.PlanDoc, models.Plan),
+    (document.SubscriptionDoc, models.Subscription), (document.ContinuationDoc, models.Continuation),
+    (document.InsuranceDoc, models.Insurance), (document.FinancingDoc, models.Financing),
+    (document.ConsultationDoc, models.Consultation), (document.AvailabilityDoc, models.Availability),
+    (document.ClinicDoc, models.ClinicOption), (document.CareDoc, models.CareModel),
+    (document.StarterKitDoc, models.StarterKit), (document.SourceDoc, models.Source), (document.NoteDoc, models.Note),
+    (document.InstallmentsDoc, models.Installments), (document.PlanFinancingDoc, models.PlanFinancing),
+    (document.PlanIncludesDoc, models.PlanIncludes), (document.RefundPolicyDoc, models.RefundPolicy),
+    (document.RefundStageDoc, models.RefundStage), (document.ChargeDoc, models.Charge),
+    (document.IneligibleRefundDoc, models.IneligibleRefund), (document.ReimbursementDoc, models.Reimbursement),
+    (document.AddOnDoc, models.AddOn), (document.SafetyDoc, models.SafetyInformation),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("typed", "model"), PAIRS, ids=[t.__name__ for t, _ in PAIRS])
+def test_the_typed_document_mirrors_the_schema(typed, model):
+    assert set(typing.get_type_hints(typed)) == set(model.model_fields)
+    assert typed.__required_keys__ == set(model.model_fields)  # every key is present in a dump
+
+
+def test_a_validated_document_has_exactly_those_keys():
+    data = load_catalogue().data
+    assert set(data) == set(typing.get_type_hints(document.CatalogueDoc))
+    for provider in data["providers"]:
+        assert set(provider) == set(typing.get_type_hints(document.ProviderDoc))
+        assert is_provider(provider)
+    for alternative in data["alternatives"]:
+        assert set(alternative) == set(typing.get_type_hints(document.AlternativeDoc))
+        assert not is_provider(alternative)
