@@ -23,7 +23,15 @@ from typing import Annotated, Any, Literal, NoReturn
 
 import typer
 
-from .catalogue import DEFAULT_MAX_BYTES
+from .catalogue import (
+    DEFAULT_MAX_BYTES,
+    builtin_catalogue_path,
+    export_document,
+    load_catalogue,
+    parse_toml,
+    read_catalogue_bytes,
+    validate_document,
+)
 from .cli_app import app, catalog_app
 from .cli_clock import today
 from .cli_env import _cache_dir, _max_bytes, _settings, load, with_profile
@@ -63,8 +71,9 @@ from .cli_output import (
     show_ranking,
     warn_if_stale,
 )
-from .errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, KetaError, UsageError
-from .freshness import DEFAULT_MAX_AGE_DAYS
+from .errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, CatalogueError, KetaError, UsageError
+from .fileio import write_atomic
+from .freshness import DEFAULT_MAX_AGE_DAYS, ages
 from .textsafe import printable
 
 __all__ = ["app", "main", "run"]
@@ -307,8 +316,6 @@ def catalog_validate(
     ] = None,
 ) -> None:
     """Validate a catalogue file and report every problem found; exit 0 when valid."""
-    from .catalogue import builtin_catalogue_path, parse_toml, read_catalogue_bytes, validate_document
-    from .errors import CatalogueError
 
     target = path or _settings.catalog or builtin_catalogue_path()
     try:
@@ -353,13 +360,10 @@ def catalog_export(
     else:
         import tomli_w
 
-        from .catalogue import export_document
-
         text = tomli_w.dumps(export_document(catalogue))
     if output is None:
         emit(text)
         return
-    from .fileio import write_atomic
 
     try:
         write_atomic(output, text)
@@ -374,7 +378,6 @@ def catalog_stale(
     as_json: JsonOption = False,
 ) -> None:
     """How old each entry's data is; stale ones are older than --max-age days. Always exits 0."""
-    from .freshness import ages
 
     catalogue = load()
     rows = [age._asdict() for age in ages([*catalogue.providers, *catalogue.alternatives], today(), max_age)]
@@ -393,7 +396,6 @@ def catalog_diff(
     as_json: JsonOption = False,
 ) -> None:
     """What changed between two catalogue files: providers, prices, plans, states, carriers, policies."""
-    from .catalogue import load_catalogue
     from .diff import diff_catalogues
 
     cache_dir, max_bytes = _cache_dir(), _max_bytes(DEFAULT_MAX_BYTES)

@@ -9,9 +9,11 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from .catalogue import DEFAULT_MAX_BYTES, load_catalogue
 from .cli_clock import today
 from .cli_output import note
 from .errors import ProfileError, UsageError
+from .fileio import ReadRefused, read_limited
 
 if TYPE_CHECKING:
     from .catalogue import LoadedCatalogue
@@ -29,7 +31,6 @@ _settings = Settings()
 
 def load() -> "LoadedCatalogue":
     """The catalogue chosen by --catalog / KETACLI_CATALOG, or the built-in one, through the cache."""
-    from .catalogue import DEFAULT_MAX_BYTES, load_catalogue
 
     loaded = load_catalogue(_settings.catalog, cache_dir=_cache_dir(), max_bytes=_max_bytes(DEFAULT_MAX_BYTES))
     _check_fixed_date(loaded)
@@ -78,7 +79,6 @@ def profile_path() -> Path:
 
 def read_profile() -> dict[str, Any]:
     """The saved profile, or {} when there is none; a broken one is an error naming file and key."""
-    from .fileio import ReadRefused, read_limited
     from .profile import MAX_PROFILE_BYTES, parse_profile
 
     path = profile_path()

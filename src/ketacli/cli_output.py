@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple, NoReturn
 
 from .cli_clock import today
 from .errors import KetaError, UsageError
+from .freshness import stale_warning
 from .textsafe import printable
 
 if TYPE_CHECKING:
@@ -274,7 +275,6 @@ def show_ranking(
 
 def prices_as_of(rows: list[dict[str, Any]], providers: list["ProviderDoc"], max_age: int) -> None:
     """One stderr line on the data's age: a warning when older than max_age, else its date."""
-    from .freshness import stale_warning
 
     shown = {r["id"] for r in rows}
     warning = stale_warning([p for p in providers if p["id"] in shown], today(), max_age)
@@ -291,7 +291,6 @@ def prices_as_of(rows: list[dict[str, Any]], providers: list["ProviderDoc"], max
 
 
 def warn_if_stale(entries: "Sequence[Entry]", max_age: int) -> None:
-    from .freshness import stale_warning
 
     warning = stale_warning(entries, today(), max_age)
     if warning:

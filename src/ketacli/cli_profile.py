@@ -19,6 +19,7 @@ from .cli_options import (
 )
 from .cli_output import emit, emit_json, note
 from .errors import KetaError, UsageError
+from .fileio import locked, write_atomic
 
 
 @profile_app.command("set")
@@ -33,7 +34,6 @@ def profile_set(
     dose_level: DoseLevelOption = None,
 ) -> None:
     """Save defaults; values not given keep what the profile already has."""
-    from .fileio import locked, write_atomic
     from .profile import check_value, missing_state, render_profile
 
     given: dict[str, Any] = {

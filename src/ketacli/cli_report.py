@@ -17,6 +17,7 @@ from .cli_clock import today
 from .cli_env import load
 from .cli_output import emit, note, warn_if_stale
 from .errors import KetaError
+from .fileio import write_atomic
 
 _NOT_FILTERS = {"fields", "show_excluded", "fmt", "as_json", "sort", "reverse", "limit"}
 
@@ -40,7 +41,6 @@ def report_cmd(output: Path | None, fmt: str | None, **filters: Any) -> None:
     if output is None:
         emit(text)
         return
-    from .fileio import write_atomic
 
     try:
         write_atomic(output, text)
