@@ -70,9 +70,9 @@ from .cli_output import (
     render_rows,
     show_ranking,
     warn_if_stale,
+    write_output,
 )
 from .errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, CatalogueError, KetaError, UsageError
-from .fileio import write_atomic
 from .freshness import DEFAULT_MAX_AGE_DAYS, ages
 from .textsafe import printable
 
@@ -361,15 +361,7 @@ def catalog_export(
         import tomli_w
 
         text = tomli_w.dumps(export_document(catalogue))
-    if output is None:
-        emit(text)
-        return
-
-    try:
-        write_atomic(output, text)
-    except OSError as exc:
-        raise KetaError(f"{output}: cannot write: {exc.strerror or exc}") from None
-    note(f"wrote {output}")
+    write_output(text, output)
 
 
 @catalog_app.command("stale")

@@ -6,10 +6,12 @@ handled here; control characters are escaped whatever the source of a string.
 
 import os
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, NoReturn
 
 from .cli_clock import today
 from .errors import KetaError, UsageError
+from .fileio import write_atomic
 from .freshness import stale_warning
 from .textsafe import printable
 
@@ -95,6 +97,18 @@ def emit(text: str) -> None:
     """Write text to stdout and flush now, inside the command, so a closed pipe or a full disk is handled
     here. Control characters are escaped whatever the source of the text (defence in depth)."""
     _write(printable(text))
+
+
+def write_output(text: str, output: Path | None, *, what: str = "") -> None:
+    """To stdout, or to `output` atomically (a failed write is one line, exit 1), with a note saying where."""
+    if output is None:
+        emit(text)
+        return
+    try:
+        write_atomic(output, text)
+    except OSError as exc:
+        raise KetaError(f"{output}: cannot write: {exc.strerror or exc}") from None
+    note(f"wrote {output}{f' ({what})' if what else ''}")
 
 
 def stdout_is_unicode() -> bool:

@@ -15,9 +15,7 @@ from .cli import compare_cmd, compare_criteria
 from .cli_app import app
 from .cli_clock import today
 from .cli_env import load
-from .cli_output import emit, note, warn_if_stale
-from .errors import KetaError
-from .fileio import write_atomic
+from .cli_output import warn_if_stale, write_output
 
 _NOT_FILTERS = {"fields", "show_excluded", "fmt", "as_json", "sort", "reverse", "limit"}
 
@@ -27,26 +25,19 @@ def report_cmd(output: Path | None, fmt: str | None, **filters: Any) -> None:
 
     HTML by default (to stdout, or --output report.html); Markdown for --output report.md or --format markdown.
     """
-    from .render.report_doc import render_report
+    from .render.report_doc import ReportFormat, render_report
     from .report import build_report
 
-    chosen = fmt or ("markdown" if output is not None and output.suffix.lower() in (".md", ".markdown") else "html")
+    markdown_file = output is not None and output.suffix.lower() in (".md", ".markdown")
+    chosen: ReportFormat = "markdown" if fmt == "markdown" or (fmt is None and markdown_file) else "html"
     max_age = filters.pop("max_age")
     criteria = compare_criteria(**filters, sort="total", reverse=False, limit=None)
     catalogue = load()
     document = build_report(catalogue, criteria, today=today(), max_age=max_age)
     if document["stale_warning"]:
         warn_if_stale(catalogue.providers, max_age)
-    text = render_report(document, criteria, chosen, version=__version__)  # type: ignore[arg-type]
-    if output is None:
-        emit(text)
-        return
-
-    try:
-        write_atomic(output, text)
-    except OSError as exc:
-        raise KetaError(f"{output}: cannot write: {exc.strerror or exc}") from None
-    note(f"wrote {output} ({'open it in a browser' if chosen == 'html' else 'Markdown'})")
+    text = render_report(document, criteria, chosen, version=__version__)
+    write_output(text, output, what="open it in a browser" if chosen == "html" else "Markdown")
 
 
 _OUTPUT = inspect.Parameter(
