@@ -140,6 +140,13 @@ def test_insurance_in_texas_keeps_self_pay_options(cli):
     ]
 
 
+def test_in_network_only_without_a_carrier_is_a_usage_error(cli):
+    for command in ("compare", "cost"):
+        result = cli(command, "--in-network-only")
+        assert (result.code, result.stdout) == (2, "")
+        assert result.stderr == "ketacli: error: --in-network-only needs --insurance (and --state): in whose network?\n"
+
+
 def test_in_network_only(cli):
     rows = cli("compare", "--state", "TX", "--insurance", "Aetna", "--in-network-only", "--json").json()
     assert [(r["id"], r["total"]) for r in rows] == [("innerwell", 650)]

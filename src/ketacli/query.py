@@ -323,6 +323,8 @@ def compare(catalogue: LoadedCatalogue, criteria: Criteria) -> Result:
     The one path for `compare` and `cost`: availability in the state, the insurance carrier, the price
     basis and the dose-level groups are decided here and nowhere else.
     """
+    if criteria.in_network_only and criteria.insurance is None:
+        raise UsageError("--in-network-only needs --insurance (and --state): in whose network?")
     ask, notices = resolve_insurance(catalogue, criteria.insurance, criteria.state)
     rows: list[dict[str, Any]] = []
     excluded: list[Excluded] = []
