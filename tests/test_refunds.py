@@ -95,6 +95,7 @@ def test_refunds_text_view_exact_lines(cli):
     assert "     → you are charged $615 in total (if you have completed it); you get back $1,485\n" in text
     assert "Extended Program, with insurance ($1,398)\n  unknown: no refund policy" in text
     assert "Foundation Program, self-pay" not in text
+    assert "History" not in text  # older policies only in the provider-wide view
 
 
 @pytest.mark.parametrize(("plan", "expected"), [("6", "six-sessions"), ("12-session treatment", "twelve-sessions")])

@@ -89,8 +89,11 @@ def provider_refunds(provider: ProviderDoc, plan: str | None = None) -> dict[str
             "source": _source(provider, ineligible.get("source")),
         },
         "plans": rows,
+        # Older policies belong to the provider-wide view; with one plan asked for, they are only noise.
         "history": [
-            _ladder(provider, ladder, None) for ladder in provider["refunds"] if ladder["status"] == "historical"
+            _ladder(provider, ladder, None)
+            for ladder in provider["refunds"]
+            if ladder["status"] == "historical" and plan is None
         ],
     }
 
