@@ -226,13 +226,6 @@ COMPARE_FIELDS = ROW_FIELDS + [
 ]  # fmt: skip
 
 
-def price_provider(provider: ProviderDoc, criteria: Criteria, doses: int, insured: bool) -> Purchase | None:
-    options = purchase_options(
-        provider, returning=criteria.returning, insured=insured, pay_in_full=criteria.pay_in_full
-    )
-    return cheapest(options, doses, returning=criteria.returning)
-
-
 def purchase_notes(
     provider: ProviderDoc, purchase: Purchase, criteria: Criteria, ask: InsuranceAsk | None
 ) -> list[str]:

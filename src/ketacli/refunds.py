@@ -110,10 +110,6 @@ def _plan_row(
     }
 
 
-def plan_ids(provider: ProviderDoc) -> list[str]:
-    return [p["id"] for p in provider["plans"]] + [s["id"] for s in provider["subscriptions"]]
-
-
 def payment_words(payment: str) -> str:
     return _PAYMENTS[payment]
 

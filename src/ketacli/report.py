@@ -10,7 +10,6 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from .freshness import stale_warning
-from .money import cents_to_json
 from .pricing import cheapest, purchase_options
 from .query import DOSE_GROUPS, Criteria, availability, compare, find_provider, strip_private
 from .refunds import current_ladder, provider_refunds
@@ -142,11 +141,3 @@ def build_report(
         "safety": catalogue.data["safety"],
         "disclaimer": catalogue.data["disclaimer"],
     }
-
-
-def curve_points_json(curve: dict[str, Any]) -> list[dict[str, Any]]:
-    """The curve as JSON-ready data (dollars), for the text alternative and for tests."""
-    return [
-        {"id": line["id"], "totals": [None if t is None else cents_to_json(t) for t in line["totals"]]}
-        for line in curve["lines"]
-    ]

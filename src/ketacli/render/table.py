@@ -64,12 +64,6 @@ def plan_layout(rows: list[dict[str, Any]], columns: list[Column], width: int) -
     return Layout(widths, [c for c in columns if c in hidden])
 
 
-def column_widths(rows: list[dict[str, Any]], columns: list[Column], width: int) -> dict[str, int]:
-    """The widths of the columns shown (every essential one, even when that overflows `width`)."""
-    widths = plan_layout(rows, columns, width).widths
-    return widths if widths is not None else plan_layout(rows, columns, 10**6).widths or {}
-
-
 def build_table(rows: list[dict[str, Any]], columns: list[Column], widths: dict[str, int]) -> Table:
     shown = [c for c in columns if c.key in widths]
     table = Table(header_style="bold", expand=False)
