@@ -54,8 +54,8 @@ from .cli_options import (
     _check_doses,
     _complete_provider,
     _dose_level,
+    compare_criteria,
     parse_state,
-    parse_usd,
 )
 from .cli_output import (
     OutputFailed,
@@ -80,42 +80,6 @@ __all__ = ["app", "main", "run"]
 
 
 # --------------------------------------------------------------------------------------------------- commands
-
-
-def compare_criteria(**flags: Any) -> Any:
-    """The `Criteria` for compare's filters (shared with `report`): the profile fills unset values, and
-    every value is parsed and checked here, before the catalogue is read."""
-    from .query import Criteria, resolve_delivery
-
-    profiled = with_profile(
-        {key: flags[key] for key in ("state", "doses", "insurance", "budget", "monthly_budget", "returning",
-                                     "pay_in_full", "dose_level")},
-        use_profile=not flags["no_profile"],
-    )  # fmt: skip
-    _check_doses(profiled["doses"])
-    return Criteria(
-        state=parse_state(profiled["state"]),
-        doses=profiled["doses"],
-        returning=bool(profiled["returning"]),
-        pay_in_full=bool(profiled["pay_in_full"]),
-        insurance=profiled["insurance"],
-        budget=parse_usd(profiled["budget"], "--budget"),
-        monthly_budget=parse_usd(profiled["monthly_budget"], "--monthly-budget"),
-        hsa_fsa=flags["hsa_fsa"],
-        financing=flags["financing"],
-        free_consult=flags["free_consult"],
-        no_sitter=flags["no_sitter"],
-        id_verified=flags["id_verified"],
-        clinician_led=flags["clinician_led"],
-        delivery=resolve_delivery(flags["delivery"]) if flags["delivery"] else None,
-        in_clinic=flags["in_clinic"],
-        dose_level=_dose_level(profiled["dose_level"]),
-        confirmed_only=flags["confirmed_only"],
-        in_network_only=flags["in_network_only"],
-        sort=flags["sort"],
-        reverse=flags["reverse"],
-        limit=flags["limit"],
-    )
 
 
 @app.command("compare")
@@ -408,6 +372,8 @@ def catalog_diff(
 
 # Registered after the core commands so that `ketacli --help` lists compare and cost first.
 from . import cli_places, cli_profile, cli_report  # noqa: E402, F401
+
+cli_report.register(compare_cmd)
 
 # --------------------------------------------------------------------------------------------------- entry point
 

@@ -2,16 +2,18 @@
 
 import os
 import re
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
-from .cli_env import load
+from .cli_env import load, with_profile
 from .cli_output import FormatName
 from .errors import KetaError, UsageError
 from .states import STATE_NAMES, resolve_state, suggest_states
 
 if TYPE_CHECKING:
+    from .query import Criteria
+
     pass
 
 
@@ -189,3 +191,39 @@ MaxAgeOption = Annotated[
 
 
 NoProfileOption = Annotated[bool, typer.Option("--no-profile", help="Ignore the saved profile.")]
+
+
+def compare_criteria(**flags: Any) -> "Criteria":
+    """The `Criteria` for compare's filters (shared with `report`): the profile fills unset values, and
+    every value is parsed and checked here, before the catalogue is read."""
+    from .query import Criteria, resolve_delivery
+
+    profiled = with_profile(
+        {key: flags[key] for key in ("state", "doses", "insurance", "budget", "monthly_budget", "returning",
+                                     "pay_in_full", "dose_level")},
+        use_profile=not flags["no_profile"],
+    )  # fmt: skip
+    _check_doses(profiled["doses"])
+    return Criteria(
+        state=parse_state(profiled["state"]),
+        doses=profiled["doses"],
+        returning=bool(profiled["returning"]),
+        pay_in_full=bool(profiled["pay_in_full"]),
+        insurance=profiled["insurance"],
+        budget=parse_usd(profiled["budget"], "--budget"),
+        monthly_budget=parse_usd(profiled["monthly_budget"], "--monthly-budget"),
+        hsa_fsa=flags["hsa_fsa"],
+        financing=flags["financing"],
+        free_consult=flags["free_consult"],
+        no_sitter=flags["no_sitter"],
+        id_verified=flags["id_verified"],
+        clinician_led=flags["clinician_led"],
+        delivery=resolve_delivery(flags["delivery"]) if flags["delivery"] else None,
+        in_clinic=flags["in_clinic"],
+        dose_level=_dose_level(profiled["dose_level"]),
+        confirmed_only=flags["confirmed_only"],
+        in_network_only=flags["in_network_only"],
+        sort=flags["sort"],
+        reverse=flags["reverse"],
+        limit=flags["limit"],
+    )

@@ -1,20 +1,21 @@
 """`ketacli report`: a decision report to keep, share, or bring to your own clinician.
 
-Takes exactly compare's filters (its signature is built from compare's, so the two cannot drift), ranks
+Takes exactly compare's filters (cli.py registers it with compare's signature, so the two cannot drift), ranks
 with the same code, and writes one self-contained HTML page (default) or a Markdown file.
 """
 
 import inspect
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import typer
 
 from . import __version__
-from .cli import compare_cmd, compare_criteria
 from .cli_app import app
 from .cli_clock import today
 from .cli_env import load
+from .cli_options import compare_criteria
 from .cli_output import warn_if_stale, write_output
 
 _NOT_FILTERS = {"fields", "show_excluded", "fmt", "as_json", "sort", "reverse", "limit"}
@@ -60,7 +61,14 @@ _FORMAT = inspect.Parameter(
         ),
     ],
 )
-_FILTERS = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for name, p in inspect.signature(compare_cmd).parameters.items()
-            if name not in _NOT_FILTERS]  # fmt: skip
-report_cmd.__signature__ = inspect.Signature([_OUTPUT, _FORMAT, *_FILTERS])  # type: ignore[attr-defined]
-app.command("report")(report_cmd)
+
+
+def register(compare_cmd: Callable[..., None]) -> None:
+    """Register `report` with compare's filters: its signature is built from compare's, so they cannot drift."""
+    filters = [
+        parameter.replace(kind=inspect.Parameter.KEYWORD_ONLY)
+        for name, parameter in inspect.signature(compare_cmd).parameters.items()
+        if name not in _NOT_FILTERS
+    ]
+    report_cmd.__signature__ = inspect.Signature([_OUTPUT, _FORMAT, *filters])  # type: ignore[attr-defined]
+    app.command("report")(report_cmd)

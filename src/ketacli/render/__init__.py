@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Literal, NamedTuple
 
+from ketacli.money import format_usd, to_cents
+
 
 class Column(NamedTuple):
     """One column of a tabular report.
@@ -54,3 +56,12 @@ def sections(
         else:
             groups.append((title, [row]))
     return groups
+
+
+def usd(value: Any) -> str:
+    return "—" if value is None else format_usd(to_cents(value))
+
+
+def usd_cents(value: Any) -> str:
+    """Per-dose prices always show cents, so a column of them lines up."""
+    return "—" if value is None else format_usd(to_cents(value), always_cents=True)

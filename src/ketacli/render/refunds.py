@@ -6,7 +6,7 @@ from typing import Any
 
 from ketacli.refunds import payment_words
 
-from .reports import usd
+from . import usd
 
 
 def _source_line(source: dict[str, Any] | None) -> str:

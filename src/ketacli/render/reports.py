@@ -8,19 +8,10 @@ from ketacli.money import format_usd, to_cents
 from ketacli.query import DOSE_GROUPS, Criteria, is_provider
 from ketacli.states import STATE_NAMES
 
-from . import Column, label, plain
+from . import Column, label, plain, usd, usd_cents
 
 if TYPE_CHECKING:
     from ketacli.document import AlternativeDoc, Entry, InstallmentsDoc, PlanIncludesDoc, ProviderDoc
-
-
-def usd(value: Any) -> str:
-    return "—" if value is None else format_usd(to_cents(value))
-
-
-def usd_cents(value: Any) -> str:
-    """Per-dose prices always show cents, so a column of them lines up."""
-    return "—" if value is None else format_usd(to_cents(value), always_cents=True)
 
 
 def _price_range(provider: ProviderDoc) -> str:
