@@ -16,7 +16,7 @@ from .cli_app import app
 from .cli_clock import today
 from .cli_env import load
 from .cli_options import compare_criteria
-from .cli_output import warn_if_stale, write_output
+from .cli_output import note, write_output
 
 _NOT_FILTERS = {"fields", "show_excluded", "fmt", "as_json", "sort", "reverse", "limit"}
 
@@ -35,8 +35,8 @@ def report_cmd(output: Path | None, fmt: str | None, **filters: Any) -> None:
     criteria = compare_criteria(**filters, sort="total", reverse=False, limit=None)
     catalogue = load()
     document = build_report(catalogue, criteria, today=today(), max_age=max_age)
-    if document["stale_warning"]:
-        warn_if_stale(catalogue.providers, max_age)
+    if document["stale_warning"]:  # the same words as the report's banner, for the providers it shows
+        note(document["stale_warning"])
     text = render_report(document, criteria, chosen, version=__version__)
     write_output(text, output, what="open it in a browser" if chosen == "html" else "Markdown")
 

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-from .carriers import matching_carriers, suggest_carrier
+from .carriers import compact, matching_carriers, suggest_carrier
 from .errors import UsageError
 from .money import cents_to_json, format_usd, per_dose_cents, to_cents
 from .pricing import LineItem, Purchase, cheapest, purchase_options
@@ -68,9 +68,9 @@ def is_provider(entry: Entry) -> TypeIs[ProviderDoc]:
 
 def find_entry(catalogue: LoadedCatalogue, name: str) -> Entry:
     """A provider or an alternative by id or name, in any case and spacing ('better u', 'Better-U', 'betteru')."""
-    key = re.sub(r"[^a-z0-9]", "", name.lower())
+    key = compact(name)
     for provider in catalogue.providers + catalogue.alternatives:
-        if key in (re.sub(r"[^a-z0-9]", "", provider["id"]), re.sub(r"[^a-z0-9]", "", provider["name"].lower())):
+        if key in (compact(provider["id"]), compact(provider["name"])):
             return provider
     valid = ", ".join(p["id"] for p in catalogue.providers + catalogue.alternatives)
     raise UsageError(f"no provider named {name!r}; valid ids: {valid}")
@@ -87,12 +87,11 @@ def find_provider(catalogue: LoadedCatalogue, name: str, *, why: str = "it has n
 
 def find_plan(provider: ProviderDoc, name: str) -> str:
     """A plan or subscription id by id or name, forgivingly ('extended', 'Extended Program', '6', 'six sessions')."""
-    key = re.sub(r"[^a-z0-9]", "", name.lower())
+    key = compact(name)
     entries = provider["plans"] + provider["subscriptions"]
     for entry in entries:
         doses = entry.get("doses", entry.get("doses_per_period"))
-        names = (entry["id"], entry["name"].lower(), str(doses))
-        if key in {re.sub(r"[^a-z0-9]", "", n) for n in names}:
+        if key in {compact(entry["id"]), compact(entry["name"]), str(doses)}:
             return entry["id"]
     valid = ", ".join(e["id"] for e in entries)
     raise UsageError(f"{provider['name']} has no plan {name!r}; its plans: {valid}")
@@ -284,12 +283,8 @@ def cost(catalogue: LoadedCatalogue, criteria: Criteria) -> Result:
     """The cheapest way to at least `criteria.doses` doses at each provider: `compare`'s path, cost's fields."""
     assert criteria.doses is not None
     result = compare(catalogue, criteria)
-    rows = [{key: row[key] for key in COST_FIELDS} | _private(row) for row in result.rows]
+    rows = [{key: row[key] for key in COST_FIELDS} for row in result.rows]  # ranked already: no sort keys needed
     return result._replace(rows=rows)
-
-
-def _private(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in row.items() if k.startswith("_")}
 
 
 def _unpriceable_reason(criteria: Criteria) -> str:

@@ -92,9 +92,7 @@ def questions(provider: ProviderDoc, row: dict[str, Any], criteria: Criteria) ->
     return asked
 
 
-def build_report(
-    catalogue: LoadedCatalogue, criteria: Criteria, *, today: dt.date, max_age: int, carrier: str | None = None
-) -> dict[str, Any]:
+def build_report(catalogue: LoadedCatalogue, criteria: Criteria, *, today: dt.date, max_age: int) -> dict[str, Any]:
     """Everything the report shows, from one `compare` run with the person's criteria."""
     result = compare(catalogue, criteria)
     rows = [strip_private(row) for row in result.rows]
@@ -103,7 +101,7 @@ def build_report(
     return {
         "made": today.isoformat(),
         "criteria": criteria._asdict(),
-        "carrier": ask.shown if ask else carrier,
+        "carrier": ask.shown if ask else None,
         "data_as_of": sorted({p["as_of"] for p in shown}),
         "stale_warning": stale_warning(shown, today, max_age),
         "notices": result.notices,
