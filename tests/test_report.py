@@ -47,8 +47,8 @@ def test_the_reports_numbers_are_compares(cli):
         for c in compared
     ]  # fmt: skip
     assert [r[7] for r in rows] == [
-        "self-pay (does not take Aetna)", "insured (Aetna)", "self-pay (does not take Aetna)",
-        "self-pay (does not take Aetna)",
+        "self-pay (out of network)", "insured (in network)", "self-pay (out of network)",
+        "self-pay (out of network)",
     ]  # fmt: skip
 
 
@@ -174,7 +174,7 @@ def test_the_report_renders_in_a_real_browser(cli, tmp_path):
     dom = chromium("--dump-dom", page.as_uri(), tmp_path=tmp_path).stdout
     text = re.sub(r"<[^>]+>", " ", dom)
     for expected in ("You asked:", "Texas, 12 doses, Aetna", "Cheapest way to 12 doses: Texas, Aetna",
-                     "Very-low-dose (psycholytic) programs: a different treatment", "$1,029", "insured (Aetna)",
+                     "Very-low-dose (psycholytic) programs: a different treatment", "$1,029", "insured (in network)",
                      "What more doses would cost", "Total cost of at least N doses, by provider",
                      "Questions to ask before you buy", "call or text 988"):  # fmt: skip
         assert expected in text, expected

@@ -80,10 +80,11 @@ def render_report(document: dict[str, Any], criteria: Criteria, fmt: ReportForma
     carrier = document["carrier"]
 
     def payment(row: dict[str, Any]) -> str:
+        # The carrier is named in the question and the title; repeating it per row only widens the table.
         if row["insurance"] == "accepted":
-            return f"insured ({carrier})"
+            return "insured (in network)"
         if row["insurance"] == "not_accepted":
-            return f"self-pay (does not take {carrier})"
+            return "self-pay (out of network)"
         return "self-pay"
 
     env.filters.update(
