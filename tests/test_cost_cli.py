@@ -57,6 +57,7 @@ def test_cost_json_contract(cli):
         "refund_if_ineligible": '"free evaluation appointments" (the guide)',
         "reimbursement_up_to": None,
         "net_best_case": None,
+        "prescribing_rule_until": "2026-12-31",
         "as_of": "2025-06-13",
         "notes": [
             "3 continuation sessions at $79 each: you apply for them (the guide: "

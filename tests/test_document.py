@@ -22,7 +22,7 @@ PAIRS = [
     (document.PlanIncludesDoc, models.PlanIncludes), (document.RefundPolicyDoc, models.RefundPolicy),
     (document.RefundStageDoc, models.RefundStage), (document.ChargeDoc, models.Charge),
     (document.IneligibleRefundDoc, models.IneligibleRefund), (document.ReimbursementDoc, models.Reimbursement),
-    (document.AddOnDoc, models.AddOn), (document.SafetyDoc, models.SafetyInformation),
+    (document.AddOnDoc, models.AddOn), (document.SafetyDoc, models.SafetyInformation), (document.RuleDoc, models.Rule),
 ]  # fmt: skip
 
 

@@ -6,7 +6,12 @@ import datetime as dt
 
 from ketacli.freshness import ages, stale_warning
 
-ENTRY = {"id": "innerwell", "name": "Innerwell", "as_of": "2025-06-13"}
+ENTRY = {"id": "innerwell", "name": "Innerwell", "as_of": "2025-06-13", "depends_on_rules": [], "sources": []}
+
+
+def entry(name: str, as_of: str, undated: int = 0) -> dict:
+    sources = [{"date": "undated"}] * undated
+    return {"id": name.lower(), "name": name, "as_of": as_of, "depends_on_rules": [], "sources": sources}
 
 
 def test_ages_pure():
@@ -18,35 +23,49 @@ def test_ages_pure():
 
 
 def test_warning_names_providers_and_dates():
-    other = {"id": "x", "name": "X", "as_of": "2026-01-01"}
+    other = entry("X", "2026-01-01", undated=2)
     assert stale_warning([ENTRY, other], dt.date(2026, 11, 27), 300) == (
-        "warning: data for Innerwell from 2025-06-13 (532 days old); X from 2026-01-01 (330 days old), "
-        "over --max-age 300: prices and policies may have changed"
+        "warning: prices and plans for Innerwell are from 2025-06-13 (532 days old) and may have changed; "
+        "prices and plans for X are from 2026-01-01 (330 days old) and may have changed; "
+        "2 of their source pages are undated, so how old those facts are is unknown. "
+        "Check with the provider before you buy"
     )
+
+
+def test_old_rules_come_first():
+    rule = {"id": "r", "checked": "2025-01-01"}
+    dependent = {**entry("X", "2026-01-01"), "depends_on_rules": ["r"]}
+    warning = stale_warning([dependent], dt.date(2026, 11, 27), 300, [rule])
+    assert warning.startswith(
+        "warning: the prescribing rules were last checked on 2025-01-01 (695 days ago): one may have ended, "
+        "been extended or been replaced since; prices and plans for X"
+    )
+    assert "--max-age" not in warning
 
 
 def test_compare_warns_when_old(cli):
     result = cli("compare", "--state", "TX", "--json", env={"KETACLI_TODAY": "2026-11-27"})
     assert result.code == 0
     assert result.stderr.splitlines()[-1] == (
-        "ketacli: warning: data for Innerwell, Better U, Mindbloom, Joyous from 2025-06-13 (532 days old), "
-        "over --max-age 365: prices and policies may have changed"
+        "ketacli: warning: prices and plans for Innerwell, Better U, Mindbloom, Joyous are from 2025-06-13 "
+        "(532 days old) and may have changed; 17 of their source pages are undated, so how old those facts are "
+        "is unknown. Check with the provider before you buy"
     )
 
 
 def test_max_age_zero_silences_and_custom_age(cli):
     quiet = cli("cost", "--json", "--max-age", "0", env={"KETACLI_TODAY": "2026-11-27"})
-    assert "warning" not in quiet.stderr
+    assert "prices and plans" not in quiet.stderr  # --max-age 0 silences the age, not a rule running out
     assert "prices as of 2025-06-13" in quiet.stderr
     fresh = cli("cost", "--json", "--max-age", "30", env={"KETACLI_TODAY": "2025-07-01"})
     assert "warning" not in fresh.stderr
     old = cli("cost", "--json", "--max-age", "10", env={"KETACLI_TODAY": "2025-07-01"})
-    assert "(18 days old), over --max-age 10" in old.stderr
+    assert "are from 2025-06-13 (18 days old) and may have changed" in old.stderr
 
 
 def test_show_warns(cli):
     result = cli("show", "joyous", "--json", env={"KETACLI_TODAY": "2027-01-01"})
-    assert "warning: data for Joyous from 2025-06-13 (567 days old)" in result.stderr
+    assert "warning: prices and plans for Joyous are from 2025-06-13 (567 days old)" in result.stderr
 
 
 def test_catalog_stale(cli):
@@ -65,6 +84,6 @@ def test_bad_clock_override(cli):
 
 
 def test_warning_stays_short_for_many_providers():
-    many = [{"id": f"p{i}", "name": f"P{i}", "as_of": "2025-06-13"} for i in range(1200)]
+    many = [entry(f"P{i}", "2025-06-13") for i in range(1200)]
     warning = stale_warning(many, dt.date(2026, 11, 27), 365)
-    assert warning.startswith("warning: data for P0, P1, P2, P3, P4 and 1,195 more from 2025-06-13 (532 days old)")
+    assert warning.startswith("warning: prices and plans for P0, P1, P2, P3, P4 and 1,195 more are from 2025-06-13")

@@ -57,7 +57,9 @@ def test_the_question_date_and_data_age_are_stated(cli):
     assert "**You asked:** Texas, 12 doses, up to $2,500, Aetna\n" in text
     assert "Made on 2025-07-01 by ketacli" in text and "the data is as of 2025-06-13" in text
     stale = cli("report", *FILTERS, "--format", "markdown", env={"KETACLI_TODAY": "2026-11-28"}).stdout
-    assert "> **This data may be out of date.** data for" in stale
+    assert "> **This data may be out of date.** Prices and plans for Aetna" not in stale
+    assert "> **This data may be out of date.** Prices and plans for " in stale
+    assert "--max-age" not in stale  # a banner for a person names no flags
 
 
 def test_unknown_is_shown_as_unknown_and_groups_apart(cli):

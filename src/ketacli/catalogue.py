@@ -28,7 +28,7 @@ from .errors import CatalogueError
 from .fileio import ReadRefused, decode_text, read_limited
 
 if TYPE_CHECKING:
-    from .document import AlternativeDoc, CatalogueDoc, ProviderDoc
+    from .document import AlternativeDoc, CatalogueDoc, ProviderDoc, RuleDoc
     from .models import Catalogue
 
 
@@ -49,6 +49,10 @@ class LoadedCatalogue(NamedTuple):
     @property
     def alternatives(self) -> list[AlternativeDoc]:
         return self.data["alternatives"]
+
+    @property
+    def rules(self) -> list[RuleDoc]:
+        return self.data["rules"]
 
 
 def builtin_catalogue_path() -> Path:

@@ -69,6 +69,7 @@ from .cli_output import (
     print_sections,
     render_rows,
     show_ranking,
+    warn_about_rules,
     warn_if_stale,
     write_output,
 )
@@ -138,11 +139,11 @@ def compare_cmd(
         in_network_only=in_network_only, sort=sort, reverse=reverse, limit=limit, no_profile=no_profile,
     )  # fmt: skip
     catalogue = load()
-    result = compare(catalogue, criteria)
+    result = compare(catalogue, criteria, today())
     show_ranking(result, criteria, COMPARE_COLUMNS, fmt, show_excluded, fields=chosen_fields, csv_fields=COMPARE_FIELDS)
     if not result.rows:
         note("no providers matched")
-    prices_as_of(result.rows, catalogue.providers, max_age)
+    prices_as_of(result.rows, catalogue.providers, max_age, catalogue.rules)
 
 
 @app.command("cost")
@@ -185,7 +186,7 @@ def cost_cmd(
         in_network_only=in_network_only,
     )
     catalogue = load()
-    result = cost(catalogue, criteria)
+    result = cost(catalogue, criteria, today())
     show_ranking(result, criteria, COST_COLUMNS, fmt, show_excluded, csv_fields=COST_FIELDS)
     if schedule and fmt == "table":
         from .render.reports import schedule_text
@@ -193,7 +194,7 @@ def cost_cmd(
         emit(schedule_text(result.rows))
     if not result.rows:
         note("no provider can be priced with these options")
-    prices_as_of(result.rows, catalogue.providers, max_age)
+    prices_as_of(result.rows, catalogue.providers, max_age, catalogue.rules)
 
 
 @app.command("providers")
@@ -206,6 +207,7 @@ def providers_cmd(fmt: FormatOption = None, as_json: JsonOption = False) -> None
     if not catalogue.providers:
         note("the catalogue lists no providers")
     render_rows(provider_rows(catalogue.providers), PROVIDER_COLUMNS, fmt)
+    warn_about_rules(catalogue.providers, catalogue.rules)
 
 
 @app.command("show")
@@ -221,13 +223,14 @@ def show_cmd(
 
     catalogue = load()
     entry = find_entry(catalogue, provider)
-    warn_if_stale([entry], max_age)
+    warn_about_rules([entry], catalogue.rules)
+    warn_if_stale([entry], max_age, catalogue.rules)
     if as_json:
         emit_json(entry)
         return
     from .render.reports import show_lines
 
-    print_sections(show_lines(entry, catalogue.data["safety"].get("crisis_line")))
+    print_sections(show_lines(entry, catalogue.data["safety"].get("crisis_line"), catalogue.rules, today()))
 
 
 @app.command("refunds")

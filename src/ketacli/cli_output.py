@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     from rich.console import Console
 
-    from .document import Entry, ProviderDoc
+    from .document import Entry, ProviderDoc, RuleDoc
     from .query import Result
 
 
@@ -287,11 +287,16 @@ def show_ranking(
         )
 
 
-def prices_as_of(rows: list[dict[str, Any]], providers: list["ProviderDoc"], max_age: int) -> None:
-    """One stderr line on the data's age: a warning when older than max_age, else its date."""
+def prices_as_of(
+    rows: list[dict[str, Any]], providers: list["ProviderDoc"], max_age: int, rules: "Sequence[RuleDoc]" = ()
+) -> None:
+    """The stderr lines on dates for the providers shown: rules that end soon (or have passed their end), then
+    one line on the data's age: a warning when older than max_age, else its date."""
 
-    shown = {r["id"] for r in rows}
-    warning = stale_warning([p for p in providers if p["id"] in shown], today(), max_age)
+    shown_ids = {r["id"] for r in rows}
+    shown = [p for p in providers if p["id"] in shown_ids]
+    warn_about_rules(shown, rules)
+    warning = stale_warning(shown, today(), max_age, rules)
     if warning:
         note(warning)
         return
@@ -304,8 +309,16 @@ def prices_as_of(rows: list[dict[str, Any]], providers: list["ProviderDoc"], max
         )
 
 
-def warn_if_stale(entries: "Sequence[Entry]", max_age: int) -> None:
+def warn_about_rules(entries: "Sequence[Entry]", rules: "Sequence[RuleDoc]") -> None:
+    """One stderr line per rule these entries depend on that ends within 90 days or has passed its end date."""
+    from .rules import rule_warnings
 
-    warning = stale_warning(entries, today(), max_age)
+    for line in rule_warnings(entries, rules, today()):
+        note(f"warning: {line}")
+
+
+def warn_if_stale(entries: "Sequence[Entry]", max_age: int, rules: "Sequence[RuleDoc]" = ()) -> None:
+
+    warning = stale_warning(entries, today(), max_age, rules)
     if warning:
         note(warning)

@@ -1,10 +1,11 @@
-"""Commands about places and coverage: states, map, insurance, alternatives, safety."""
+"""Commands about places, coverage and standing facts: states, map, insurance, alternatives, safety, rules."""
 
 from typing import Annotated
 
 import typer
 
 from .cli_app import app
+from .cli_clock import today
 from .cli_env import load
 from .cli_options import JsonOption, _complete_carrier, _complete_provider, _complete_state, parse_state
 from .cli_output import Terminal, data_console, emit, emit_json, note, print_rich, print_sections
@@ -134,10 +135,34 @@ def alternatives_cmd(as_json: JsonOption = False) -> None:
 @app.command("safety")
 def safety_cmd(as_json: JsonOption = False) -> None:
     """Who should look elsewhere, side effects, exclusion criteria. Informational, not medical advice."""
-    safety = load().data["safety"]
+    catalogue = load()
+    safety = catalogue.data["safety"]
+    drug_rules = [r for r in catalogue.rules if r["topic"] in DRUG_RULE_TOPICS]
     if as_json:
-        emit_json(safety)
+        from .render.rules import rule_json
+
+        emit_json({**safety, "rules": [rule_json(rule, today()) for rule in drug_rules]})
         return
     from .render.places import safety_sections
+    from .render.rules import rule_lines
 
-    print_sections(safety_sections(safety), bullet="- ")
+    lines = [line for rule in drug_rules for line in rule_lines(rule, today(), sources=True)]
+    print_sections(safety_sections(safety, lines), bullet="- ")
+
+
+# The rules about the drug itself, shown with the safety information (the rest are in `ketacli rules`).
+DRUG_RULE_TOPICS = ("controlled_substance_schedule", "compounded_drugs")
+
+
+@app.command("rules")
+def rules_cmd(as_json: JsonOption = False) -> None:
+    """Dated rules (DEA telemedicine prescribing, Medicare, FDA) and where each stands today."""
+    catalogue = load()
+    from .render.rules import rule_json, rules_sections
+
+    if not catalogue.rules:
+        note("the catalogue lists no rules")
+    if as_json:
+        emit_json([rule_json(rule, today()) for rule in catalogue.rules])
+        return
+    print_sections(rules_sections(catalogue.rules, today()))

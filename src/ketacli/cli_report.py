@@ -35,7 +35,9 @@ def report_cmd(output: Path | None, fmt: str | None, **filters: Any) -> None:
     criteria = compare_criteria(**filters, sort="total", reverse=False, limit=None)
     catalogue = load()
     document = build_report(catalogue, criteria, today=today(), max_age=max_age)
-    if document["stale_warning"]:  # the same words as the report's banner, for the providers it shows
+    for line in document["rule_warnings"]:  # the same words as the report's banners, for the providers it shows
+        note(f"warning: {line}")
+    if document["stale_warning"]:
         note(document["stale_warning"])
     text = render_report(document, criteria, chosen, version=__version__)
     write_output(text, output, what="open it in a browser" if chosen == "html" else "Markdown")

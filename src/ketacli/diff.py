@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
-    from .document import CatalogueDoc, Entry
+    from .document import CatalogueDoc, Entry, RuleDoc
 
 
 # Sets, not sequences: their order carries no meaning, so report what was added and removed.
@@ -15,7 +15,7 @@ _SET_PATHS = ("availability.states_known",)
 
 class Change(NamedTuple):
     id: str
-    kind: str  # added, removed, price, plan, state, carrier, policy
+    kind: str  # added, removed, price, plan, state, carrier, policy, rule
     path: str
     old: Any
     new: Any
@@ -36,8 +36,23 @@ def diff_catalogues(old: CatalogueDoc, new: CatalogueDoc) -> list[Change]:
             changes.append(Change(entry_id, "added", "", None, after[entry_id]["name"]))
         for entry_id in before.keys() & after.keys():
             changes += _entry_changes(entry_id, _flatten(before[entry_id]), _flatten(after[entry_id]))
+    changes += _rule_changes(old.get("rules", []), new.get("rules", []))
     order = {"removed": 0, "added": 1}
     return sorted(changes, key=lambda c: (order.get(c.kind, 2), c.id, c.path))
+
+
+def _rule_changes(old: Sequence[RuleDoc], new: Sequence[RuleDoc]) -> list[Change]:
+    """Dated rules: a rule added or removed, or any of its fields changed (an end date, a status), as kind 'rule'."""
+    before = {rule["id"]: rule for rule in old}
+    after = {rule["id"]: rule for rule in new}
+    changes = [Change(i, "rule", "", before[i]["title"], None) for i in before.keys() - after.keys()]
+    changes += [Change(i, "rule", "", None, after[i]["title"]) for i in after.keys() - before.keys()]
+    for rule_id in before.keys() & after.keys():
+        changes += [
+            change._replace(kind="rule")
+            for change in _entry_changes(rule_id, _flatten(dict(before[rule_id])), _flatten(dict(after[rule_id])))
+        ]
+    return changes
 
 
 def _entry_changes(entry_id: str, before: dict[str, Any], after: dict[str, Any]) -> list[Change]:
@@ -96,4 +111,4 @@ def _flatten(value: Any, path: str = "") -> dict[str, Any]:
 
 
 def _summary(record: dict[str, Any]) -> str:
-    return str(record.get("name", record["id"]))
+    return str(record.get("name", record.get("title", record["id"])))

@@ -184,6 +184,24 @@ class AddOnDoc(TypedDict):
     source: str
 
 
+class RuleDoc(TypedDict):
+    id: str
+    title: str
+    authority: str
+    topic: Literal[
+        "controlled_substance_schedule", "telemedicine_prescribing", "medicare_telehealth", "compounded_drugs"
+    ]
+    governs: str
+    citation: str | None
+    effective: str | None  # ISO date
+    ends: str | None  # ISO date
+    status: Literal["in_force", "proposed", "ended"]
+    checked: str  # ISO date
+    meaning: str
+    conflicts: list[str]
+    sources: list[SourceDoc]
+
+
 class ProviderDoc(TypedDict):
     id: str
     name: str
@@ -213,6 +231,7 @@ class ProviderDoc(TypedDict):
     cons: list[str]
     inconsistencies: list[str]
     notes: list[NoteDoc]
+    depends_on_rules: list[str]
     sources: list[SourceDoc]
 
 
@@ -230,6 +249,7 @@ class AlternativeDoc(TypedDict):
     suits: list[str]
     drawbacks: list[str]
     notes: list[NoteDoc]
+    depends_on_rules: list[str]
     sources: list[SourceDoc]
 
 
@@ -257,6 +277,7 @@ class CatalogueDoc(TypedDict):
     safety: SafetyDoc
     providers: list[ProviderDoc]
     alternatives: list[AlternativeDoc]
+    rules: list[RuleDoc]
 
 
 Entry = ProviderDoc | AlternativeDoc  # what `show` and the freshness checks take

@@ -372,6 +372,42 @@ class AddOn(Strict):
     source: Slug
 
 
+RuleStatus = Literal["in_force", "proposed", "ended"]
+RuleTopic = Literal[
+    "controlled_substance_schedule", "telemedicine_prescribing", "medicare_telehealth", "compounded_drugs"
+]
+
+
+class Rule(Strict):
+    """A dated rule (a regulation, a law, an agency's warning) that decides whether or how ketamine can be
+    prescribed or paid for; its status is as of `checked`, and ketacli works out its status on any day."""
+
+    id: Slug
+    title: Line
+    authority: Line = Field(description="Who made it: 'DEA/HHS', 'CMS', 'Congress', 'FDA', a state.")
+    topic: RuleTopic
+    governs: Line = Field(description="What it governs, in a few plain words.")
+    citation: Line | None = Field(None, description="Federal Register or bill citation, where one exists.")
+    effective: dt.date | None = Field(None, description="The date it takes effect (None for a proposal).")
+    ends: dt.date | None = Field(None, description="The date it ends, where one is set.")
+    status: RuleStatus = Field(description="As of `checked`: in force, proposed (not final), or ended.")
+    checked: dt.date = Field(description="When these facts were last checked against the sources.")
+    meaning: Text = Field(description="What it means for a person, in one or two plain sentences.")
+    conflicts: list[Text] = Field(default_factory=list, description="Where sources disagree, each kept as said.")
+    sources: list[Source] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _dates_agree(self) -> Rule:
+        if self.effective is not None and self.ends is not None and self.ends < self.effective:
+            raise ValueError(f"ends {self.ends} is before effective {self.effective}")
+        if self.status == "ended" and self.ends is None:
+            raise ValueError("an ended rule gives the date it ended (ends)")
+        if self.status == "ended" and self.ends is not None and self.ends >= self.checked:
+            raise ValueError(f"status is 'ended' but ends {self.ends} is not before checked {self.checked}")
+        _unique([s.id for s in self.sources], "source id")
+        return self
+
+
 class Provider(Strict):
     id: Slug
     name: Line
@@ -403,6 +439,7 @@ class Provider(Strict):
     cons: list[Text] = Field(default_factory=list)
     inconsistencies: list[Text] = Field(default_factory=list, description="Where the sources contradict each other.")
     notes: list[Note] = Field(default_factory=list)
+    depends_on_rules: list[Slug] = Field(default_factory=list, description="Ids of the rules its service needs.")
     sources: list[Source] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -435,6 +472,7 @@ class Alternative(Strict):
     suits: list[Text] = Field(default_factory=list)
     drawbacks: list[Text] = Field(default_factory=list)
     notes: list[Note] = Field(default_factory=list)
+    depends_on_rules: list[Slug] = Field(default_factory=list, description="Ids of the rules its service needs.")
     sources: list[Source] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -468,11 +506,14 @@ class Catalogue(Strict):
     safety: SafetyInformation
     providers: list[Provider]
     alternatives: list[Alternative] = Field(default_factory=list)
+    rules: list[Rule] = Field(default_factory=list, description="Dated rules the providers depend on.")
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Catalogue:
         _unique([p.id for p in self.providers] + [a.id for a in self.alternatives], "provider/alternative id")
         _unique([s.id for s in self.sources], "source id")
+        _unique([r.id for r in self.rules], "rule id")
+        _check_rule_references(self)
         if self.safety.source not in {s.id for s in self.sources}:
             raise ValueError(f"safety.source {self.safety.source!r} is not one of the catalogue's sources")
         return self
@@ -484,6 +525,19 @@ def _unique(ids: list[str], what: str) -> None:
         if item in seen:
             raise ValueError(f"duplicate {what} {item!r}; ids must be unique")
         seen.add(item)
+
+
+def _check_rule_references(catalogue: Catalogue) -> None:
+    known = {rule.id for rule in catalogue.rules}
+    named = [("providers", i, e.depends_on_rules) for i, e in enumerate(catalogue.providers)]
+    named += [("alternatives", i, e.depends_on_rules) for i, e in enumerate(catalogue.alternatives)]
+    for kind, index, rule_ids in named:
+        for position, rule_id in enumerate(rule_ids):
+            if rule_id not in known:
+                raise ValueError(
+                    f"{kind}[{index}].depends_on_rules[{position}]: names rule {rule_id!r}, which is not in "
+                    f"rules ({', '.join(sorted(known)) or 'none'})"
+                )
 
 
 def _check_note_sources(notes: list[Note], sources: list[Source]) -> None:

@@ -15,12 +15,15 @@ from .errors import UsageError
 from .money import cents_to_json, format_usd, per_dose_cents, to_cents
 from .pricing import LineItem, Purchase, cheapest, purchase_options
 from .refunds import reimbursement_up_to
+from .rules import prescribing_rule, rules_by_id, runs_past
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from typing_extensions import TypeIs
 
     from .catalogue import LoadedCatalogue
-    from .document import Entry, ProviderDoc
+    from .document import Entry, ProviderDoc, RuleDoc
 
 
 Availability = Literal["served", "not_served", "unknown"]
@@ -215,7 +218,7 @@ _GROUP_ORDER = {level: index for index, level in enumerate(DOSE_GROUPS)}
 ROW_FIELDS = [
     "rank", "id", "name", "availability", "doses_requested", "doses", "surplus", "total", "per_dose",
     "purchase", "items", "insurance", "insured_price", "returning_price", "dose_level", "refund_if_ineligible",
-    "reimbursement_up_to", "net_best_case", "notes", "as_of",
+    "reimbursement_up_to", "net_best_case", "prescribing_rule_until", "notes", "as_of",
 ]  # fmt: skip
 COST_FIELDS = ROW_FIELDS
 COMPARE_FIELDS = ROW_FIELDS + [
@@ -279,10 +282,10 @@ def _installments_json(schedule: tuple[int, int] | None) -> dict[str, Any] | Non
     return {"count": schedule[0], "amount": cents_to_json(schedule[1]), "period": "month"} if schedule else None
 
 
-def cost(catalogue: LoadedCatalogue, criteria: Criteria) -> Result:
+def cost(catalogue: LoadedCatalogue, criteria: Criteria, today: dt.date | None = None) -> Result:
     """The cheapest way to at least `criteria.doses` doses at each provider: `compare`'s path, cost's fields."""
     assert criteria.doses is not None
-    result = compare(catalogue, criteria)
+    result = compare(catalogue, criteria, today)
     rows = [{key: row[key] for key in COST_FIELDS} for row in result.rows]  # ranked already: no sort keys needed
     return result._replace(rows=rows)
 
@@ -305,12 +308,14 @@ def strip_private(row: dict[str, Any]) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------------- compare
 
 
-def compare(catalogue: LoadedCatalogue, criteria: Criteria) -> Result:
+def compare(catalogue: LoadedCatalogue, criteria: Criteria, today: dt.date | None = None) -> Result:
     """Filter, price and rank providers; every provider a filter removes is returned with its reasons.
 
     The one path for `compare` and `cost`: availability in the state, the insurance carrier, the price
-    basis and the dose-level groups are decided here and nowhere else.
+    basis and the dose-level groups are decided here and nowhere else. With `today`, a purchase whose
+    payments run past the end of the prescribing rule it depends on says so in its notes.
     """
+    rules = rules_by_id(catalogue.data.get("rules", []))
     if criteria.in_network_only and criteria.insurance is None:
         raise UsageError("--in-network-only needs --insurance (and --state): in whose network?")
     ask, notices = resolve_insurance(catalogue, criteria.insurance, criteria.state)
@@ -318,6 +323,10 @@ def compare(catalogue: LoadedCatalogue, criteria: Criteria) -> Result:
     excluded: list[Excluded] = []
     for provider in catalogue.providers:
         row, reasons = _evaluate(provider, criteria, ask)
+        rule = prescribing_rule(provider, rules)
+        row["prescribing_rule_until"] = rule["ends"] if rule else None
+        if rule is not None and today is not None and row["_purchase"] is not None:
+            row["notes"].extend(rule_notes(row["_purchase"], rule, today))
         if reasons:
             excluded.append(Excluded(provider, reasons))
         else:
@@ -421,6 +430,7 @@ def _evaluate(provider: ProviderDoc, criteria: Criteria, ask: InsuranceAsk | Non
         "net_best_case": cents_to_json(max(purchase.total - money_back, 0))
         if purchase and money_back is not None
         else None,
+        "prescribing_rule_until": None,  # set by compare(), which holds the catalogue's rules
         "notes": notes,
         "as_of": provider["as_of"],
         "states_served": provider["availability"]["states_reported"],
@@ -436,12 +446,44 @@ def _evaluate(provider: ProviderDoc, criteria: Criteria, ask: InsuranceAsk | Non
         "integration": provider["care"]["integration"],
         "delivery": provider["delivery"],
         "in_clinic": [c["state"] for c in provider["availability"]["in_clinic"] if c["ketamine_sessions"]],
+        "_purchase": purchase,
         "_total": purchase.total if purchase else None,
         "_per_dose": purchase.per_dose if purchase else None,
         # With --doses, rank by the per-dose price of that basket; without, by the provider's best per dose.
         "_per_dose_rank": (purchase.per_dose if criteria.doses else min(prices, default=None)) if purchase else None,
     }
     return row, reasons
+
+
+def payment_months(purchase: Purchase) -> int:
+    """How many months of payments a purchase runs over when paid by its installments and subscriptions."""
+    months = 0
+    for item in purchase.items:
+        if item.option.kind == "subscription":
+            months += item.quantity
+        elif item.option.installments:
+            months += item.option.installments[0] * item.quantity
+    return months
+
+
+def rule_notes(purchase: Purchase, rule: RuleDoc, today: dt.date) -> list[str]:
+    """A note when the purchase's monthly payments (or subscription) run past the rule's end date."""
+    import datetime as dt
+
+    if not rule["ends"]:
+        return []
+    ends = dt.date.fromisoformat(rule["ends"])
+    if today > ends:
+        return [f"the telemedicine prescribing rule it depends on was set to end {rule['ends']}: unknown since"]
+    months = payment_months(purchase)
+    last = runs_past(today, months, ends)
+    if last is None:
+        return []
+    what = "a monthly subscription" if any(i.option.kind == "subscription" for i in purchase.items) else "installments"
+    return [
+        f"paid by {what} from today, the last of {months} monthly payments falls in {last.isoformat()[:7]}, after "
+        f"{rule['ends']}, when the telemedicine prescribing rule it depends on is set to end"
+    ]
 
 
 def _policy_reasons(provider: ProviderDoc, criteria: Criteria) -> list[str]:

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 from .freshness import stale_warning
 from .pricing import cheapest, purchase_options
-from .query import DOSE_GROUPS, Criteria, availability, compare, find_provider, strip_private
+from .query import DOSE_GROUPS, Criteria, availability, compare, strip_private
 from .refunds import current_ladder, provider_refunds
+from .rules import rule_warnings, standing, status_words
 from .states import STATE_NAMES
 
 if TYPE_CHECKING:
@@ -32,9 +33,10 @@ def cost_curve(catalogue: LoadedCatalogue, criteria: Criteria, rows: list[dict[s
     """Total cost of at least N doses for N = 1..limit, per ranked provider, from the pricing engine itself,
     priced exactly as the ranking priced it (returning, insured, pay in full). None where N cannot be bought."""
     limit = curve_limit(criteria)
+    by_id = {provider["id"]: provider for provider in catalogue.providers}
     lines = []
     for row in rows:
-        provider = find_provider(catalogue, row["id"])
+        provider = by_id[row["id"]]
         options = purchase_options(
             provider,
             returning=criteria.returning,
@@ -94,16 +96,24 @@ def questions(provider: ProviderDoc, row: dict[str, Any], criteria: Criteria) ->
 
 def build_report(catalogue: LoadedCatalogue, criteria: Criteria, *, today: dt.date, max_age: int) -> dict[str, Any]:
     """Everything the report shows, from one `compare` run with the person's criteria."""
-    result = compare(catalogue, criteria)
+    result = compare(catalogue, criteria, today)
     rows = [strip_private(row) for row in result.rows]
-    shown = [find_provider(catalogue, row["id"]) for row in rows]
+    by_id = {provider["id"]: provider for provider in catalogue.providers}  # one look-up per row: linear
+    shown = [by_id[row["id"]] for row in rows]
     ask = result.insurance
+    needed = {rule_id for provider in shown for rule_id in provider["depends_on_rules"]}
     return {
         "made": today.isoformat(),
         "criteria": criteria._asdict(),
         "carrier": ask.shown if ask else None,
         "data_as_of": sorted({p["as_of"] for p in shown}),
-        "stale_warning": stale_warning(shown, today, max_age),
+        "rule_warnings": rule_warnings(shown, catalogue.rules, today),
+        "rules": [
+            {**rule, "status_words": status_words(standing(rule, today))}
+            for rule in catalogue.rules
+            if rule["id"] in needed or rule["topic"] == "compounded_drugs"
+        ],
+        "stale_warning": stale_warning(shown, today, max_age, catalogue.rules),
         "notices": result.notices,
         "groups": [
             {"title": DOSE_GROUPS[level], "dose_level": level, "rows": [r for r in rows if r["dose_level"] == level]}

@@ -61,13 +61,15 @@ def insurance_text(rows: list[dict[str, Any]], *, narrowed: bool) -> str:
     return "\n".join(lines) + "\n" if lines else ""
 
 
-def safety_sections(safety: SafetyDoc) -> list[tuple[str, list[str]]]:
-    """The guide's safety information; the crisis line first, and again wherever suicidal thoughts come up."""
+def safety_sections(safety: SafetyDoc, rule_lines: list[str] | None = None) -> list[tuple[str, list[str]]]:
+    """The guide's safety information; the crisis line first, and again wherever suicidal thoughts come up.
+    `rule_lines`: the dated rules on the drug itself (Schedule III, the FDA's warning), already worded."""
     crisis = safety["crisis_line"]
     sections: list[tuple[str, list[str]]] = [
         (safety["disclaimer"], []),
         ("If you are in crisis", [crisis] if crisis else []),
         ("Ketamine is off-label for mental health", [safety["fda_status"]] if safety["fda_status"] else []),
+        ("A controlled substance, and the FDA's warning", rule_lines or []),
         ("How at-home ketamine is taken", safety["how_taken"]),
         ("What a sitter is", [safety["sitter"]] if safety["sitter"] else []),
         ("Who should look elsewhere", safety["look_elsewhere"]),

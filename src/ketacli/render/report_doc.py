@@ -100,6 +100,7 @@ def render_report(document: dict[str, Any], criteria: Criteria, fmt: ReportForma
         link=lambda url: url if isinstance(url, str) and url.startswith(("https://", "http://")) else "",
         plan_name=lambda plan_id, provider: provider["plan_names"][plan_id],
         conditions=join_conditions,
+        capitalize_first=lambda text: text[:1].upper() + text[1:],
     )
     template = env.get_template("report.html.j2" if fmt == "html" else "report.md.j2")
     context = {

@@ -11,7 +11,10 @@ from ketacli.states import STATE_NAMES
 from . import Column, label, plain, usd, usd_cents
 
 if TYPE_CHECKING:
-    from ketacli.document import AlternativeDoc, Entry, InstallmentsDoc, PlanIncludesDoc, ProviderDoc
+    import datetime as dt
+    from collections.abc import Sequence
+
+    from ketacli.document import AlternativeDoc, Entry, InstallmentsDoc, PlanIncludesDoc, ProviderDoc, RuleDoc
 
 
 def _price_range(provider: ProviderDoc) -> str:
@@ -185,10 +188,14 @@ def question_words(criteria: Criteria, *, with_doses: bool = True, carrier: str 
     return ", ".join(parts)
 
 
-def show_lines(entry: Entry, crisis_line: str | None = None) -> list[tuple[str, list[str]]]:
-    """Everything the catalogue knows about one provider or alternative, as (section, lines) for the text view."""
+def show_lines(
+    entry: Entry, crisis_line: str | None = None, rules: Sequence[RuleDoc] = (), today: dt.date | None = None
+) -> list[tuple[str, list[str]]]:
+    """Everything the catalogue knows about one provider or alternative, as (section, lines) for the text view.
+    With `today`, the rules it depends on (and the FDA's warning on compounded ketamine) with their standing."""
+    rule_section = ("Rules it depends on, as of today", _rule_lines(entry, rules, today))
     if not is_provider(entry):  # an alternative (Spravato, infusion clinics)
-        return _alternative_lines(entry)
+        return [*_alternative_lines(entry), *([rule_section] if rule_section[1] else [])]
     from ketacli.refunds import provider_refunds
 
     from .refunds import refund_sections
@@ -199,6 +206,7 @@ def show_lines(entry: Entry, crisis_line: str | None = None) -> list[tuple[str, 
         ("Paying", _paying_lines(entry)),
         ("Availability", _availability_lines(entry)),
         ("Safety and care", _care_lines(entry)),
+        rule_section,
         *refund_sections(provider_refunds(entry)),
         ("Money back from insurance (depends on your plan; not a promise)", _reimbursement_lines(entry)),
         ("Pros", entry["pros"]),
@@ -208,6 +216,17 @@ def show_lines(entry: Entry, crisis_line: str | None = None) -> list[tuple[str, 
         ("If you are in crisis", [crisis_line] if crisis_line else []),
     ]
     return [(title, lines) for title, lines in sections if lines]
+
+
+def _rule_lines(entry: Entry, rules: Sequence[RuleDoc], today: dt.date | None) -> list[str]:
+    from .rules import dependent_rule_lines, rule_lines
+
+    if today is None:
+        return []
+    lines = dependent_rule_lines(entry["depends_on_rules"], rules, today)
+    if is_provider(entry):  # at-home ketamine: the FDA's warning on compounded ketamine taken at home
+        lines += [line for rule in rules if rule["topic"] == "compounded_drugs" for line in rule_lines(rule, today)]
+    return lines
 
 
 def _overview_lines(provider: ProviderDoc) -> list[str]:

@@ -1,0 +1,57 @@
+"""The text of `ketacli rules` and the rules part of `show` and `safety`. Pure: rules and a day in, lines out."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from ketacli.rules import standing, status_words
+
+if TYPE_CHECKING:
+    from ketacli.document import RuleDoc, SourceDoc
+
+
+def _source_line(source: SourceDoc) -> str:
+    publisher = f"{source['publisher']}, " if source["publisher"] else ""
+    note = f" ({source['note']})" if source["note"] else ""
+    return f"Source: {publisher}{source['title']} — {source['url']} ({source['date']}){note}"
+
+
+def rule_lines(rule: RuleDoc, today: dt.date, *, sources: bool = True) -> list[str]:
+    """One rule: what it is, its standing today, what it means, its conflicts and sources."""
+    lines = [
+        f"{rule['title']} ({rule['authority']}): {status_words(standing(rule, today))}",
+        f"  {rule['meaning']}",
+    ]
+    if rule["citation"]:
+        lines.append(f"  Citation: {rule['citation']}")
+    lines.extend(f"  Sources disagree: {conflict}" for conflict in rule["conflicts"])
+    lines.append(f"  Facts checked on {rule['checked']}")
+    if sources:
+        lines.extend(f"  {_source_line(source)}" for source in rule["sources"])
+    return lines
+
+
+def rules_sections(rules: Sequence[RuleDoc], today: dt.date) -> list[tuple[str, list[str]]]:
+    """`ketacli rules`: one section per rule, as of `today`."""
+    return [
+        (rule["title"], [f"  {rule['authority']}: {status_words(standing(rule, today))}", *rule_lines(rule, today)[1:]])
+        for rule in rules
+    ]
+
+
+def rule_json(rule: RuleDoc, today: dt.date) -> dict[str, Any]:
+    """A rule with its standing on `today` (`status_today`, `days_remaining`) added for scripts."""
+    now = standing(rule, today)
+    return {**rule, "status_today": now.state, "days_remaining": now.days_left, "as_of_date": today.isoformat()}
+
+
+def dependent_rule_lines(ids: Sequence[str], rules: Sequence[RuleDoc], today: dt.date) -> list[str]:
+    """The rules an entry names, for `show` (unknown ids cannot occur: validation refuses them)."""
+    by_id = {rule["id"]: rule for rule in rules}
+    lines: list[str] = []
+    for rule_id in ids:
+        if rule_id in by_id:
+            lines.extend(rule_lines(by_id[rule_id], today))
+    return lines
