@@ -54,7 +54,7 @@ def test_cost_json_contract(cli):
         "insured_price": False,
         "returning_price": False,
         "dose_level": "standard",
-        "refund_if_ineligible": '"free evaluation appointments" (the guide)',
+        "refund_if_ineligible": "nothing_paid",
         "reimbursement_up_to": None,
         "net_best_case": None,
         "prescribing_rule_until": "2026-12-31",
@@ -174,7 +174,7 @@ def test_cost_csv_and_markdown(cli):
     )
     assert markdown[6] == (
         "| 1 | Better U | 9-session Transformation + 3 × continuation session | 12 | $1,029 | $85.75 | standard "
-        '| "free evaluation appointments" (the guide) | continuation applied for |'
+        "| nothing paid yet (free evaluation) | continuation applied for |"
     )
 
 

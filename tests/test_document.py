@@ -23,6 +23,7 @@ PAIRS = [
     (document.RefundStageDoc, models.RefundStage), (document.ChargeDoc, models.Charge),
     (document.IneligibleRefundDoc, models.IneligibleRefund), (document.ReimbursementDoc, models.Reimbursement),
     (document.AddOnDoc, models.AddOn), (document.SafetyDoc, models.SafetyInformation), (document.RuleDoc, models.Rule),
+    (document.EvaluationDoc, models.Evaluation),
 ]  # fmt: skip
 
 

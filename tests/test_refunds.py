@@ -17,8 +17,19 @@ def plan_entry(document: dict, plan: str, payment: str = "self_pay") -> dict:
     return next(p for p in document["plans"] if p["plan"] == plan and p["payment"] == payment)
 
 
-def amounts(ladder: dict) -> list[list[tuple]]:
-    return [[(o["charged"], o["you_get_back"]) for o in stage["outcomes"]] for stage in ladder["stages"]]
+def charges(ladder: dict) -> list[list]:
+    return [[o["charged"] for o in stage["outcomes"]] for stage in ladder["stages"]]
+
+
+def settled(ladder: dict, way: str) -> list[list]:
+    """Per stage and outcome, for one way of paying: (installments paid, paid, back, owed) cases, or the rule."""
+    result = []
+    for stage in ladder["stages"]:
+        for outcome in stage["outcomes"]:
+            by = next(b for b in outcome["by_payment"] if b["way"] == way)
+            cases = [(c["installments_paid"], c["paid"], c["you_get_back"], c["you_owe"]) for c in by["cases"]]
+            result.append(cases or by["rule"])
+    return result
 
 
 # ------------------------------------------------------------------------------------------- the ladders
@@ -28,12 +39,19 @@ def test_innerwell_extended_self_pay_ladder(cli):
     [innerwell] = refunds(cli, "innerwell")
     ladder = plan_entry(innerwell, "extended")["ladder"]
     assert (ladder["id"], ladder["complete"], ladder["payment"]) == ("extended-self-pay", False, "self_pay")
-    assert amounts(ladder) == [
-        [(0, 2100)],  # full refund
-        [(350, 1750)],
-        [(450, 1650), (615, 1485)],
-        [(650, 1450), (815, 1285)],
-    ]
+    assert charges(ladder) == [[0], [350], [450, 615], [650, 815]]
+    # Paid in full up front ($2,100 − the guide's $100): what you get back follows the $2,000 actually paid.
+    assert settled(ladder, "pay_in_full") == [
+        [(None, 2000, 2000, 0)], [(None, 2000, 1650, 0)], [(None, 2000, 1550, 0)], [(None, 2000, 1385, 0)],
+        [(None, 2000, 1350, 0)], [(None, 2000, 1185, 0)],
+    ]  # fmt: skip
+    # 4 × $525: when each falls against the stages is not stated, so the rule in words, never a number.
+    installments = settled(ladder, "installments")
+    assert installments[0] == "you get back whatever you have paid"
+    assert installments[1] == (
+        "you get back what you have paid minus $350; if you have paid less than $350, you owe the difference "
+        "(when each payment falls against this stage is not stated)"
+    )
     assert ladder["stages"][2]["outcomes"][1]["condition"] == "if you have completed it"
     assert ladder["stops_after"].startswith('"If you cancel after your second medicine shipment')
     assert ladder["source"]["url"].startswith("https://support.helloinnerwell.com/hc/en-us/articles/15715402457105")
@@ -49,7 +67,13 @@ def test_the_self_pay_ladder_is_never_applied_to_insured_or_other_plans(cli):
 def test_mindbloom_new_client_ladder(cli):
     [mindbloom] = refunds(cli, "mindbloom")
     ladder = plan_entry(mindbloom, "six-sessions")["ladder"]
-    assert amounts(ladder) == [[(0, 1254)], [(150, 1104)], [(627, 627)]]
+    assert charges(ladder) == [[0], [150], [627]]
+    # The first of 3 × $418 is taken at checkout, before the consult: at the consult exactly $418 is paid.
+    assert settled(ladder, "installments") == [
+        [(1, 418, 418, 0)],
+        [(1, 418, 268, 0), (2, 836, 686, 0), (3, 1254, 1104, 0)],  # a way into this stage is after the consult
+        [(1, 418, 0, 209), (2, 836, 209, 0), (3, 1254, 627, 0)],  # one installment paid: you still owe $209
+    ]
     assert ladder["stages"][2]["outcomes"][0]["condition"] == "50% of the full-price $1,254 program"
     assert plan_entry(mindbloom, "twelve-sessions")["ladder"] is None
     assert plan_entry(mindbloom, "eighteen-sessions")["ladder"] is None
@@ -74,6 +98,8 @@ def test_better_u_and_joyous_have_no_ladder(cli):
     assert [p["ladder"] for p in joyous[0]["plans"]] == [None]
     assert better_u[0]["refund_if_ineligible"]["value"] == '"free evaluation appointments" (the guide)'
     assert joyous[0]["refund_if_ineligible"]["value"] == "unknown"
+    # The guide's one sentence covers both: the same derived answer for every plan of each.
+    assert {p["if_found_ineligible"] for p in better_u[0]["plans"] + joyous[0]["plans"]} == {"nothing_paid"}
 
 
 def test_every_partial_ladder_says_where_it_stops(cli):
@@ -85,15 +111,19 @@ def test_every_partial_ladder_says_where_it_stops(cli):
                     f"The source stops here, after {plan['ladder']['stops_after']}: later stages are unknown." in text
                 )
             if plan["ladder"] is None:
-                assert "unknown: no refund policy for this plan was found in the sources" in text
+                assert "Stopping later: unknown: no refund policy for this plan was found" in text
 
 
 def test_refunds_text_view_exact_lines(cli):
     text = cli("refunds", "innerwell", "--plan", "extended", env={"COLUMNS": "300"}).stdout
     assert "Extended Program, self-pay ($2,100)\n" in text
-    assert "     → you are charged $350 in total; you get back $1,750\n" in text
-    assert "     → you are charged $615 in total (if you have completed it); you get back $1,485\n" in text
-    assert "Extended Program, with insurance ($1,398)\n  unknown: no refund policy" in text
+    assert "     → you are charged $350 in total\n" in text
+    assert "         paid in full up front ($2,000): you have paid $2,000, you get back $1,650\n" in text
+    assert "     → you are charged $615 in total (if you have completed it)\n" in text
+    assert "you get back $1,750" not in text  # assumed the whole $2,100 was paid
+    assert (
+        "Extended Program, with insurance ($1,398)\n  If found ineligible: unknown\n  Stopping later: unknown" in text
+    )
     assert "Foundation Program, self-pay" not in text
     assert "History" not in text  # older policies only in the provider-wide view
 
@@ -124,11 +154,29 @@ def test_refunds_bad_input(cli, args, message):
 def test_rows_carry_refund_if_ineligible(cli):
     rows = {r["id"]: r["refund_if_ineligible"] for r in cli("compare", "--json").json()}
     assert rows == {
-        "innerwell": "full",
-        "mindbloom": "full",
-        "better-u": '"free evaluation appointments" (the guide)',
-        "joyous": "unknown",
+        "innerwell": "unknown",  # its cheapest start is the Foundation Program: no policy was found for it
+        "mindbloom": "full",  # the guide: the first installment is refunded if you do not qualify
+        "better-u": "nothing_paid",  # the guide: free evaluation appointments, nothing paid before
+        "joyous": "nothing_paid",  # the same sentence of the guide: the same answer
     }
+
+
+def test_each_row_answers_for_its_own_purchase_and_way_of_paying(cli):
+    # Before: an insured Innerwell row said "full" while `refunds innerwell --plan foundation` said unknown.
+    insured = cli("cost", "--doses", "8", "--state", "TX", "--insurance", "aetna", "--json").json()
+    assert {r["id"]: r["refund_if_ineligible"] for r in insured}["innerwell"] == "unknown"
+    extended = cli("cost", "--doses", "24", "--json").json()  # the self-pay Extended Program: its ladder applies
+    assert {r["id"]: r["refund_if_ineligible"] for r in extended}["innerwell"] == "full"
+    insured_extended = cli("cost", "--doses", "24", "--state", "TX", "--insurance", "aetna", "--json").json()
+    assert {r["id"]: r["refund_if_ineligible"] for r in insured_extended}["innerwell"] == "unknown"
+
+
+def test_returning_clients_get_unknown_not_full(cli):
+    # Mindbloom's returning-client ladder was not found (only a legacy one for "repurchased clients").
+    rows = cli("cost", "--doses", "12", "--returning", "--json").json()
+    assert {r["id"]: r["refund_if_ineligible"] for r in rows} == {
+        "better-u": "unknown", "innerwell": "unknown", "mindbloom": "unknown", "joyous": "unknown",
+    }  # fmt: skip
 
 
 def test_reimbursement_only_where_the_source_gives_it(cli):

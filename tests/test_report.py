@@ -93,7 +93,11 @@ def test_the_curve_runs_to_36_without_doses(cli):
 
 def test_refunds_reimbursement_questions_and_safety_are_in_it(cli):
     text = report(cli, *FILTERS, "--format", "markdown")
-    assert "you are charged $627 in total (50% of the full-price $1,254 program); you get back $627" in text
+    assert (
+        "you are charged $627 in total (50% of the full-price $1,254 program) (in 3 monthly installments of $418, "
+        "the first at checkout, before the evaluation: after 1 installment ($418 paid), you still owe $209; "
+        "after 2 installments ($836 paid), you get back $209; after 3 installments ($1,254 paid), you get back $627)"
+    ) in text
     assert "**6-session treatment, self-pay ($1,254)**: New Client Program" in text
     assert "*The source stops here, after" in text
     assert "- **Mindbloom, 6-session treatment:** up to $650." in text

@@ -33,6 +33,7 @@ class InstallmentsDoc(TypedDict):
     count: int
     amount: Dollars
     period: str
+    first_due: Literal["checkout", "unknown"]
 
 
 class PlanFinancingDoc(TypedDict):
@@ -105,6 +106,14 @@ class ConsultationDoc(TypedDict):
     note: str | None
 
 
+class EvaluationDoc(TypedDict):
+    free: bool | Literal["unknown"]
+    pay_before: bool | Literal["unknown"]
+    refunded_if_ineligible: bool | Literal["unknown"]
+    source: str
+    note: str | None
+
+
 class ClinicDoc(TypedDict):
     state: str
     locations: int | str
@@ -156,6 +165,7 @@ class RefundPolicyDoc(TypedDict):
     status: Literal["current", "historical"]
     plans: list[str]
     payment: Literal["self_pay", "insured", "any"]
+    clients: Literal["new", "returning", "any"]
     complete: bool
     stops_after: str | None
     stages: list[RefundStageDoc]
@@ -218,6 +228,7 @@ class ProviderDoc(TypedDict):
     insurance: InsuranceDoc
     financing: FinancingDoc
     consultation: ConsultationDoc
+    evaluation: EvaluationDoc | None
     availability: AvailabilityDoc
     care: CareDoc
     starter_kit: StarterKitDoc

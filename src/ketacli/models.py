@@ -136,6 +136,9 @@ class Installments(Strict):
     count: Doses
     amount: Money
     period: Literal["month"] = "month"
+    first_due: Literal["checkout", "unknown"] = Field(
+        "unknown", description="When the first installment is taken: at checkout (before the evaluation), or unknown."
+    )
 
 
 class PlanFinancing(Strict):
@@ -240,6 +243,19 @@ class Consultation(Strict):
     note: Text | None = None
 
 
+class Evaluation(Strict):
+    """The first evaluation (whether you are eligible), as the sources state it: is it free, and must a new
+    client pay before it? Where the sources disagree, say "unknown" and explain in `note`."""
+
+    free: bool | Literal["unknown"]
+    pay_before: bool | Literal["unknown"] = Field(description="Must a new client pay before the first evaluation?")
+    refunded_if_ineligible: bool | Literal["unknown"] = Field(
+        "unknown", description="Is what a new client paid before it refunded if found ineligible (any plan)?"
+    )
+    source: Slug
+    note: Text | None = None
+
+
 class ClinicOption(Strict):
     state: StateCode
     locations: Count | Literal["unknown"]
@@ -314,6 +330,7 @@ class RefundPolicy(Strict):
     status: Literal["current", "historical"] = Field(description="Historical ladders are shown, never applied.")
     plans: list[Slug] = Field(default_factory=list, description="Plan ids it applies to (current ladders).")
     payment: Literal["self_pay", "insured", "any"]
+    clients: Literal["new", "returning", "any"] = Field("new", description="Whose purchases it covers.")
     complete: bool = Field(description="False when the source stops before the last stage.")
     stops_after: Text | None = Field(None, description="The source's last words before it stops.")
     stages: list[RefundStage] = Field(min_length=1)
@@ -426,6 +443,7 @@ class Provider(Strict):
     insurance: Insurance
     financing: Financing
     consultation: Consultation
+    evaluation: Evaluation | None = Field(None, description="The first evaluation; absent when no source says.")
     availability: Availability
     care: CareModel
     starter_kit: StarterKit
@@ -554,6 +572,7 @@ def _check_refunds(provider: Provider) -> None:
     plans = {p.id: p for p in provider.plans}
     cited = [r.source for r in provider.refunds] + [r.source for r in provider.reimbursement_ranges]
     cited += [a.source for a in provider.add_on_prices]
+    cited += [provider.evaluation.source] if provider.evaluation else []
     cited += [s for s in (provider.refund_if_ineligible.source, provider.care.prescriber_source,
                           provider.care.follow_up_source) if s is not None]  # fmt: skip
     for source in cited:

@@ -14,7 +14,7 @@ from .carriers import compact, matching_carriers, suggest_carrier
 from .errors import UsageError
 from .money import cents_to_json, format_usd, per_dose_cents, to_cents
 from .pricing import LineItem, Purchase, cheapest, purchase_options
-from .refunds import reimbursement_up_to
+from .refunds import IneligibleAnswer, if_found_ineligible, reimbursement_up_to
 from .rules import prescribing_rule, rules_by_id, runs_past
 
 if TYPE_CHECKING:
@@ -425,7 +425,7 @@ def _evaluate(provider: ProviderDoc, criteria: Criteria, ask: InsuranceAsk | Non
         "insured_price": bool(purchase and "insured" in purchase.bases),
         "returning_price": bool(purchase and "returning" in purchase.bases),
         "dose_level": provider["dose_level"],
-        "refund_if_ineligible": provider["refund_if_ineligible"]["value"],
+        "refund_if_ineligible": ineligible_for(provider, purchase, criteria.returning),
         "reimbursement_up_to": cents_to_json(money_back) if money_back is not None else None,
         "net_best_case": cents_to_json(max(purchase.total - money_back, 0))
         if purchase and money_back is not None
@@ -453,6 +453,15 @@ def _evaluate(provider: ProviderDoc, criteria: Criteria, ask: InsuranceAsk | Non
         "_per_dose_rank": (purchase.per_dose if criteria.doses else min(prices, default=None)) if purchase else None,
     }
     return row, reasons
+
+
+def ineligible_for(provider: ProviderDoc, purchase: Purchase | None, returning: bool) -> IneligibleAnswer:
+    """The "if found ineligible" answer for this row's own first purchase and way of paying."""
+    if purchase is None:
+        return "unknown"
+    first = purchase.items[0].option
+    payment = "insured" if first.basis == "insured" else "self_pay"
+    return if_found_ineligible(provider, first.key, payment, returning=returning)
 
 
 def payment_months(purchase: Purchase) -> int:

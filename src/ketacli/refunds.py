@@ -6,9 +6,10 @@ A ladder applies to a plan only where the catalogue says so (its `plans` and `pa
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import re
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-from .money import cents_to_json, to_cents
+from .money import cents_to_json, format_usd, to_cents
 from .pricing import Purchase
 
 if TYPE_CHECKING:
@@ -16,6 +17,9 @@ if TYPE_CHECKING:
 
 
 _PAYMENTS = {"self_pay": "self-pay", "insured": "with insurance", "any": "any payment"}
+# A stage at (or before) the first evaluation: the only point at which a schedule says exactly what was paid.
+_INELIGIBILITY = re.compile(r"not eligible|ineligib|not a good (candidate|fit)", re.IGNORECASE)
+_BEFORE_EVALUATION = re.compile(r"before (your |the )?(initial |first )?(clinician )?(consult|evaluation)", re.I)
 
 
 def _source(entry: ProviderDoc, source_id: str | None) -> dict[str, Any] | None:
@@ -23,31 +27,110 @@ def _source(entry: ProviderDoc, source_id: str | None) -> dict[str, Any] | None:
     return None if found is None else {"title": found["title"], "url": found["url"], "date": found["date"]}
 
 
-def _ladder(provider: ProviderDoc, ladder: RefundPolicyDoc, price_cents: int | None) -> dict[str, Any]:
-    """A ladder with, at each stage, what you are charged and what you get back (when the price is known)."""
+class WayOfPaying(NamedTuple):
+    """One way to pay for a plan, as the sources state it."""
 
-    def outcome(charged: int | None, condition: str | None) -> dict[str, Any]:
-        back = None if charged is None or price_cents is None else price_cents - charged
+    kind: Literal["pay_in_full", "installments", "price"]
+    total: int  # cents
+    installment_count: int = 1
+    amount: int = 0  # cents per installment
+    first_at_checkout: bool = False  # the first installment (or the whole price paid in full) is taken at checkout
+
+    def words(self) -> str:
+        if self.kind == "pay_in_full":
+            return f"paid in full up front ({format_usd(self.total)})"
+        if self.kind == "installments":
+            first = ", the first at checkout, before the evaluation" if self.first_at_checkout else ""
+            return f"in {self.installment_count} monthly installments of {format_usd(self.amount)}{first}"
+        return f"the price ({format_usd(self.total)}), paid when the source does not say"
+
+
+def ways_of_paying(provider: ProviderDoc, plan: PlanDoc, payment: str) -> list[WayOfPaying]:
+    """Pay in full (where a source gives the up-front price) and installments (where it gives them)."""
+    insured = payment == "insured"
+    price = plan["insured_price"] if insured else plan["price"]
+    schedule = plan["insured_installments"] if insured else plan["installments"]
+    if price is None:
+        return []
+    ways = []
+    saving = provider["pay_in_full_saving"]
+    if saving is not None and not insured:  # the guide's "$100 off up front"; applied to self-pay (an inference)
+        ways.append(WayOfPaying("pay_in_full", to_cents(price) - to_cents(saving), first_at_checkout=True))
+    if schedule is not None:
+        amount = to_cents(schedule["amount"])
+        first = schedule["first_due"] == "checkout"
+        ways.append(WayOfPaying("installments", to_cents(price), schedule["count"], amount, first))
+    return ways or [WayOfPaying("price", to_cents(price))]
+
+
+def _settle(paid: int, charged: int) -> dict[str, Any]:
+    difference = paid - charged
+    return {
+        "paid": cents_to_json(paid),
+        "you_get_back": cents_to_json(max(difference, 0)),
+        "you_owe": cents_to_json(max(-difference, 0)),
+    }
+
+
+def _by_payment(way: WayOfPaying, charged: int | None, at_evaluation: bool) -> dict[str, Any]:
+    """What someone who pays this way has paid by a stage, and the difference from what the policy charges.
+
+    Exact where the schedule says what has been paid by then (paid in full up front; the first installment at
+    checkout, at the evaluation); otherwise one line per number of installments paid, or the rule in words."""
+    result: dict[str, Any] = {"way": way.kind, "words": way.words(), "paid_by_then": None, "cases": [], "rule": None}
+    if charged is None:  # "no refund": the policy keeps whatever has been paid
+        result["rule"] = "no refund: you get back nothing of what you have paid"
+        return result
+    if way.kind == "pay_in_full":
+        result["paid_by_then"] = cents_to_json(way.total)
+        result["cases"] = [{"installments_paid": None, **_settle(way.total, charged)}]
+    elif way.kind == "installments" and way.first_at_checkout and at_evaluation:
+        result["paid_by_then"] = cents_to_json(way.amount)
+        result["cases"] = [{"installments_paid": 1, **_settle(way.amount, charged)}]
+    elif way.kind == "installments" and way.first_at_checkout:
+        result["cases"] = [
+            {"installments_paid": k, **_settle(k * way.amount, charged)} for k in range(1, way.installment_count + 1)
+        ]
+    elif charged == 0:
+        result["rule"] = "you get back whatever you have paid"
+    else:
+        amount = format_usd(charged)
+        result["rule"] = (
+            f"you get back what you have paid minus {amount}; if you have paid less than {amount}, you owe the "
+            "difference (when each payment falls against this stage is not stated)"
+        )
+    return result
+
+
+def _ladder(provider: ProviderDoc, ladder: RefundPolicyDoc, ways: list[WayOfPaying]) -> dict[str, Any]:
+    """A ladder with, at each stage, what you are charged and, for each way of paying, what you have paid by
+    then and get back or owe (never a figure that assumes the whole price was paid)."""
+
+    def outcome(charged: int | None, condition: str | None, at_evaluation: bool) -> dict[str, Any]:
         return {
             "charged": None if charged is None else cents_to_json(charged),
-            "you_get_back": None if back is None else cents_to_json(back),
             "condition": condition,
+            "by_payment": [_by_payment(way, charged, at_evaluation) for way in ways],
         }
 
     stages = []
     for stage in ladder["stages"]:
+        # Every way into this stage is at or before the evaluation: only then does a schedule that takes the first
+        # installment at checkout say exactly what has been paid.
+        at_evaluation = all(_INELIGIBILITY.search(when) or _BEFORE_EVALUATION.search(when) for when in stage["when"])
         if stage["outcome"] == "full_refund":
-            outcomes = [outcome(0, None)]
+            outcomes = [outcome(0, None, at_evaluation)]
         elif stage["outcome"] == "no_refund":
-            outcomes = [outcome(price_cents, None)]
+            outcomes = [outcome(None, None, at_evaluation)]
         else:
-            outcomes = [outcome(to_cents(c["amount"]), c.get("condition")) for c in stage["charged"]]
+            outcomes = [outcome(to_cents(c["amount"]), c.get("condition"), at_evaluation) for c in stage["charged"]]
         stages.append({"when": stage["when"], "outcome": stage["outcome"], "outcomes": outcomes})
     return {
         "id": ladder["id"],
         "title": ladder["title"],
         "status": ladder["status"],
         "payment": ladder["payment"],
+        "clients": ladder["clients"],
         "complete": ladder["complete"],
         "stops_after": ladder.get("stops_after"),
         "stages": stages,
@@ -56,11 +139,45 @@ def _ladder(provider: ProviderDoc, ladder: RefundPolicyDoc, price_cents: int | N
     }
 
 
-def current_ladder(provider: ProviderDoc, plan_id: str, payment: str) -> RefundPolicyDoc | None:
+def current_ladder(
+    provider: ProviderDoc, plan_id: str, payment: str, *, returning: bool = False
+) -> RefundPolicyDoc | None:
+    """The current ladder that covers this plan, way of paying and client (new or returning), or None."""
+    clients = "returning" if returning else "new"
     for ladder in provider["refunds"]:
-        if ladder["status"] == "current" and plan_id in ladder["plans"] and ladder["payment"] in (payment, "any"):
+        if (
+            ladder["status"] == "current"
+            and plan_id in ladder["plans"]
+            and ladder["payment"] in (payment, "any")
+            and ladder["clients"] in (clients, "any")
+        ):
             return ladder
     return None
+
+
+IneligibleAnswer = Literal["nothing_paid", "full", "unknown"]
+
+
+def if_found_ineligible(
+    provider: ProviderDoc, plan_id: str | None, payment: str, *, returning: bool = False
+) -> IneligibleAnswer:
+    """What a person loses if a clinician finds them ineligible, for this purchase and way of paying only.
+
+    Nothing paid before a free evaluation: "nothing_paid". Paid, and the policy that covers this plan, payment
+    and client refunds it in full on ineligibility (or a source says so for every new-client plan): "full".
+    Anything else, including a policy for another plan or way of paying: "unknown".
+    """
+    evaluation = provider["evaluation"]
+    if not returning and evaluation is not None and evaluation["pay_before"] is False:
+        return "nothing_paid"
+    ladder = current_ladder(provider, plan_id, payment, returning=returning) if plan_id else None
+    if ladder is not None:
+        for stage in ladder["stages"]:
+            if any(_INELIGIBILITY.search(when) for when in stage["when"]):
+                return "full" if stage["outcome"] == "full_refund" else "unknown"
+    if not returning and evaluation is not None and evaluation["refunded_if_ineligible"] is True:
+        return "full"
+    return "unknown"
 
 
 def provider_refunds(provider: ProviderDoc, plan: str | None = None) -> dict[str, Any]:
@@ -74,9 +191,11 @@ def provider_refunds(provider: ProviderDoc, plan: str | None = None) -> dict[str
         for payment, price in payments:
             ladder = current_ladder(provider, entry["id"], payment)
             cents = to_cents(price)
-            rows.append(_plan_row(provider, entry, payment, cents, ladder))
+            rows.append(_plan_row(provider, entry, payment, cents, ladder, ways_of_paying(provider, entry, payment)))
     for sub in provider["subscriptions"]:
-        rows.append(_plan_row(provider, sub, "self_pay", to_cents(sub["price"]), None))
+        rows.append(_plan_row(provider, sub, "self_pay", to_cents(sub["price"]), None, []))
+    for row in rows:
+        row["if_found_ineligible"] = if_found_ineligible(provider, row["plan"], row["payment"])
     if plan is not None:
         rows = [row for row in rows if row["plan"] == plan]
     ineligible = provider["refund_if_ineligible"]
@@ -91,7 +210,7 @@ def provider_refunds(provider: ProviderDoc, plan: str | None = None) -> dict[str
         "plans": rows,
         # Older policies belong to the provider-wide view; with one plan asked for, they are only noise.
         "history": [
-            _ladder(provider, ladder, None)
+            _ladder(provider, ladder, [])
             for ladder in provider["refunds"]
             if ladder["status"] == "historical" and plan is None
         ],
@@ -99,14 +218,20 @@ def provider_refunds(provider: ProviderDoc, plan: str | None = None) -> dict[str
 
 
 def _plan_row(
-    provider: ProviderDoc, entry: PlanDoc | SubscriptionDoc, payment: str, cents: int, ladder: RefundPolicyDoc | None
+    provider: ProviderDoc,
+    entry: PlanDoc | SubscriptionDoc,
+    payment: str,
+    cents: int,
+    ladder: RefundPolicyDoc | None,
+    ways: list[WayOfPaying],
 ) -> dict[str, Any]:
     return {
         "plan": entry["id"],
         "name": entry["name"],
         "payment": payment,
         "price": cents_to_json(cents),
-        "ladder": None if ladder is None else _ladder(provider, ladder, cents),
+        "ways_of_paying": [way.words() for way in ways],
+        "ladder": None if ladder is None else _ladder(provider, ladder, ways),
     }
 
 

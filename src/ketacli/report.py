@@ -143,6 +143,7 @@ def build_report(catalogue: LoadedCatalogue, criteria: Criteria, *, today: dt.da
                 "sources": p["sources"],
                 "inconsistencies": p["inconsistencies"],
                 "questions": questions(p, row, criteria),
+                "if_ineligible": row["refund_if_ineligible"],  # for the purchase the ranking shows
             }
             for p, row in zip(shown, rows, strict=True)
         ],

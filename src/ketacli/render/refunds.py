@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ketacli.refunds import payment_words
+from ketacli.render.words import if_ineligible_words, settlement_words
 
 from . import usd
 
@@ -15,20 +16,24 @@ def _source_line(source: dict[str, Any] | None) -> str:
     return f"Source: {source['title']} — {source['url']} ({source['date']})"
 
 
+_WAY = "\x00way:"  # marks a way-of-paying line for ladder_lines' indent; never printed
+
+
 def _outcome_words(stage: dict[str, Any], priced: bool) -> list[str]:
+    """What the policy charges at a stage, then (for a current plan) each way of paying: paid, back or owed."""
     lines = []
     for outcome in stage["outcomes"]:
         if stage["outcome"] == "full_refund":
-            text = "full refund" + (f": you get back {usd(outcome['you_get_back'])}" if priced else "")
+            text = "full refund: you are charged nothing"
         elif stage["outcome"] == "no_refund":
-            text = "no refund" + (f": you are charged {usd(outcome['charged'])}" if priced else "")
+            text = "no refund"
         else:
             text = f"you are charged {usd(outcome['charged'])} in total"
             if outcome["condition"]:
                 text += f" ({outcome['condition']})"
-            if priced:
-                text += f"; you get back {usd(outcome['you_get_back'])}"
         lines.append(text)
+        if priced:
+            lines += [f"{_WAY}{settlement_words(by)}" for by in outcome["by_payment"]]
     return lines
 
 
@@ -42,7 +47,10 @@ def ladder_lines(ladder: dict[str, Any], *, priced: bool = True) -> list[str]:
     lines = []
     for number, stage in enumerate(ladder["stages"], start=1):
         lines.append(f"{number}. {join_conditions(stage['when'])}")
-        lines += [f"   → {text}" for text in _outcome_words(stage, priced)]
+        lines += [
+            f"       {text.removeprefix(_WAY)}" if text.startswith(_WAY) else f"   → {text}"
+            for text in _outcome_words(stage, priced)
+        ]
     if not ladder["complete"]:
         lines.append(f"The source stops here, after {ladder['stops_after']}: later stages are unknown.")
     if ladder.get("note"):
@@ -54,7 +62,10 @@ def ladder_lines(ladder: dict[str, Any], *, priced: bool = True) -> list[str]:
 def refund_sections(document: dict[str, Any]) -> list[tuple[str, list[str]]]:
     """One provider's refunds as (title, lines) sections: if ineligible, each plan, then history."""
     ineligible = document["refund_if_ineligible"]
-    value = {"full": "full refund", "unknown": "unknown"}.get(ineligible["value"], ineligible["value"])
+    answers = {plan["if_found_ineligible"] for plan in document["plans"]}
+    value = (
+        if_ineligible_words(answers.pop()) if len(answers) == 1 else "it depends on the plan and how you pay (below)"
+    )
     head = [f"If a clinician finds you ineligible at the first evaluation: {value}"]
     if ineligible.get("note"):
         head.append(ineligible["note"])
@@ -63,8 +74,11 @@ def refund_sections(document: dict[str, Any]) -> list[tuple[str, list[str]]]:
     sections = [(f"{document['name']}: refunds", head)]
     for plan in document["plans"]:
         title = f"{plan['name']}, {payment_words(plan['payment'])} ({usd(plan['price'])})"
+        found_ineligible = f"If found ineligible: {if_ineligible_words(plan['if_found_ineligible'])}"
         if plan["ladder"] is None:
-            sections.append((title, ["unknown: no refund policy for this plan was found in the sources"]))
+            sections.append(
+                (title, [found_ineligible, "Stopping later: unknown: no refund policy for this plan was found"])
+            )
         else:
             ladder = plan["ladder"]
             named = (
@@ -72,7 +86,7 @@ def refund_sections(document: dict[str, Any]) -> list[tuple[str, list[str]]]:
                 if ladder["title"] == f"{plan['name']}, {payment_words(plan['payment'])}"
                 else [f"{ladder['title']}:"]
             )
-            sections.append((title, [*named, *ladder_lines(ladder)]))
+            sections.append((title, [found_ineligible, *named, *ladder_lines(ladder)]))
     for ladder in document["history"]:
         sections.append((f"History, not current policy: {ladder['title']}", ladder_lines(ladder, priced=False)))
     return sections

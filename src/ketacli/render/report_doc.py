@@ -14,6 +14,7 @@ from typing import Any, Literal
 from ketacli.money import format_usd, to_cents
 from ketacli.query import Criteria
 from ketacli.refunds import payment_words
+from ketacli.render.words import if_ineligible_words, settlement_words
 from ketacli.states import STATE_NAMES
 from ketacli.textsafe import CONTROL_CHARS
 
@@ -44,18 +45,19 @@ def _words(value: Any) -> str:
 
 
 _AVAILABILITY = {"served": "yes", "not_served": "no", "unknown": "unknown (unconfirmed)", None: "not asked"}
-_INELIGIBLE = {"full": "full refund", "unknown": "unknown"}
 
 
 def _charged(stage: dict[str, Any], outcome: dict[str, Any]) -> str:
     if stage["outcome"] == "full_refund":
-        return f"full refund (you get back {_usd(outcome['you_get_back'])})"
-    if stage["outcome"] == "no_refund":
-        return "no refund"
-    text = f"you are charged {_usd(outcome['charged'])} in total"
-    if outcome["condition"]:
-        text += f" ({outcome['condition']})"
-    return text + f"; you get back {_usd(outcome['you_get_back'])}"
+        text = "full refund: you are charged nothing"
+    elif stage["outcome"] == "no_refund":
+        text = "no refund"
+    else:
+        text = f"you are charged {_usd(outcome['charged'])} in total"
+        if outcome["condition"]:
+            text += f" ({outcome['condition']})"
+    ways = [settlement_words(by) for by in outcome["by_payment"]]
+    return text + (f" ({'; '.join(ways)})" if ways else "")
 
 
 def render_report(document: dict[str, Any], criteria: Criteria, fmt: ReportFormat, *, version: str) -> str:
@@ -94,7 +96,7 @@ def render_report(document: dict[str, Any], criteria: Criteria, fmt: ReportForma
         availability=lambda value: _AVAILABILITY[value],
         words=_words,
         payment=payment,
-        ineligible=lambda value: _INELIGIBLE.get(value, value),
+        ineligible=if_ineligible_words,
         payment_words=payment_words,
         charged=_charged,
         link=lambda url: url if isinstance(url, str) and url.startswith(("https://", "http://")) else "",

@@ -79,12 +79,10 @@ def money_back(row: dict[str, Any]) -> str:
     return f"up to {usd(row['reimbursement_up_to'])} back; {usd(row['net_best_case'])}–{usd(row['total'])} net"
 
 
-_INELIGIBLE = {"full": "full refund", "unknown": "unknown"}
-
-
 def if_ineligible(row: dict[str, Any]) -> str:
-    value: str = row["refund_if_ineligible"]
-    return _INELIGIBLE.get(value, value)
+    from ketacli.render.words import if_ineligible_words
+
+    return if_ineligible_words(row["refund_if_ineligible"])
 
 
 # Priority 0: never dropped on a narrow terminal (what qualifies a figure); higher numbers are dropped first.
