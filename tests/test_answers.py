@@ -234,3 +234,37 @@ def test_insured_or_self_pay_is_never_hidden(cli):
     for width in ("60", "80"):
         out = cli("cost", "-n", "8", "-s", "TX", "-i", "aetna", env={"COLUMNS": width}).stdout
         assert "insured" in out and "self-pay" in out, width
+
+
+# ------------------------------------------------------------------------------------------- the question in words
+
+FILTER_VALUES = {
+    "state": "TX", "doses": 12, "budget": 150000, "monthly_budget": 40000, "insurance": "Aetna",
+    "in_network_only": True, "returning": True, "pay_in_full": True, "hsa_fsa": True, "financing": True,
+    "free_consult": True, "no_sitter": True, "id_verified": True, "clinician_led": True, "delivery": "tablet",
+    "in_clinic": True, "dose_level": "standard", "confirmed_only": True,
+}  # fmt: skip
+
+
+def test_every_filter_is_said_in_words():
+    from ketacli.query import Criteria
+    from ketacli.render.reports import _FILTER_WORDS, ORDERING_FIELDS, question_words, ranking_title
+
+    assert set(Criteria._fields) == set(_FILTER_WORDS) | set(ORDERING_FIELDS)
+    assert set(FILTER_VALUES) == set(_FILTER_WORDS)
+    plain = question_words(Criteria())
+    for field, value in FILTER_VALUES.items():
+        asked = Criteria(**{field: value})
+        words = question_words(asked)
+        assert words and words != plain, field
+        assert words in ranking_title(asked) or field == "doses", field
+
+
+def test_financing_is_in_the_title_the_markdown_and_the_report(cli):
+    # Before: `compare --state TX --financing` was titled "Texas" although the filter left out three providers.
+    table = cli("compare", "--state", "TX", "--financing").stdout
+    assert table.splitlines()[0] == "Cheapest way to start: Texas, with financing"
+    markdown = cli("compare", "--state", "TX", "--financing", "--format", "markdown").stdout
+    assert "Texas, with financing" in markdown
+    report = cli("report", "--state", "TX", "--financing", "--format", "markdown").stdout
+    assert "**You asked:** Texas, with financing\n" in report

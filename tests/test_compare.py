@@ -117,9 +117,20 @@ def test_monthly_budget(cli):
     assert ids(cli, "--monthly-budget", "100") == ["better-u"]  # financing from $54/month
     assert ids(cli, "--monthly-budget", "130") == ["better-u", "joyous"]
     assert reasons(cli, "--monthly-budget", "130")["mindbloom"] == [
-        "lowest monthly payment is $318, over the $130 monthly budget"
+        "6-session treatment costs $418 a month at the least, over the $130 monthly budget"
     ]
-    assert ids(cli, "--monthly-budget", "366") == ALL
+    assert ids(cli, "--monthly-budget", "418") == ALL
+
+
+def test_monthly_budget_is_judged_on_the_plan_shown(cli):
+    # Before: Mindbloom stayed in at $400 because its 18-session plan is $318 a month, while the row showed
+    # the 6-session plan at 3 × $418.
+    rows = cli("compare", "--state", "TX", "--monthly-budget", "400", "--json").json()
+    assert [r["id"] for r in rows] == ["better-u", "innerwell", "joyous"]
+    assert all(r["lowest_monthly_payment"] <= 400 for r in rows)
+    assert reasons(cli, "--state", "TX", "--monthly-budget", "400")["mindbloom"] == [
+        "6-session treatment costs $418 a month at the least, over the $400 monthly budget"
+    ]
 
 
 def test_insurance_in_texas_keeps_self_pay_options(cli):

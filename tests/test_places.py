@@ -241,3 +241,17 @@ def test_completion_of_states_providers_and_carriers():
     assert _complete_provider("b") == ["better-u"]
     assert _complete_carrier("Cig") == ["Cigna/Evernorth Behavioral Health"]
     assert _complete_carrier("cig") == ["cigna/evernorth behavioral health"]
+
+
+def test_insurance_with_a_state_uses_compares_availability(cli):
+    # Before: `insurance --state WY` described Innerwell's self-pay options; Innerwell does not serve Wyoming.
+    result = cli("insurance", "--state", "WY", "--json")
+    rows = result.json()
+    assert [(r["id"], r["availability"]) for r in rows] == [
+        ("better-u", "unknown"), ("mindbloom", "unknown"), ("joyous", "unknown"),
+    ]  # fmt: skip
+    assert "left out Innerwell: not available in WY" in result.stderr
+    text = cli("insurance", "--state", "WY").stdout
+    assert "Innerwell" not in text and "Better U: availability in this state unconfirmed" in text
+    texas = {r["id"]: r["availability"] for r in cli("insurance", "--state", "TX", "--json").json()}
+    assert texas["innerwell"] == "served"

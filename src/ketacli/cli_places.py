@@ -107,9 +107,14 @@ def insurance_cmd(
     catalogue = load()
     if carrier and not check_carrier(catalogue, carrier):
         note(f"no provider in the catalogue lists {carrier!r}")
-    rows = insurance_rows(catalogue.providers, parse_state(state), carrier)
+    code = parse_state(state)
+    rows = insurance_rows(catalogue.providers, code, carrier)
+    shown = {row["id"] for row in rows}
+    for provider in catalogue.providers:
+        if provider["id"] not in shown:
+            note(f"left out {provider['name']}: not available in {code}")
     if not rows:
-        note("the catalogue lists no providers")
+        note("no provider is available here" if catalogue.providers else "the catalogue lists no providers")
     if as_json:
         emit_json(rows)
         return

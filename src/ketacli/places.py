@@ -75,10 +75,14 @@ def insurance_rows(providers: list[ProviderDoc], state: str | None, carrier: str
             by_state = {state: by_state[state]} if state in by_state else {}
         if carrier is not None:
             by_state = {s: matched for s, cs in by_state.items() if (matched := matching_carriers(carrier, cs))}
+        served = availability(provider, state) if state is not None else None
+        if served == "not_served":  # compare's rule: a provider that does not serve the state is left out
+            continue
         rows.append(
             {
                 "id": provider["id"],
                 "name": provider["name"],
+                "availability": served,
                 "accepts_insurance": insurance["accepted"],
                 "carriers_by_state": by_state,
                 "hsa_fsa": insurance["hsa_fsa"],

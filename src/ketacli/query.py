@@ -390,13 +390,15 @@ def _evaluate(provider: ProviderDoc, criteria: Criteria, ask: InsuranceAsk | Non
     if purchase is not None and criteria.budget is not None and purchase.total > criteria.budget:
         what = f"cheapest {criteria.doses} doses cost" if criteria.doses else "cheapest plan costs"
         reasons.append(f"{what} {format_usd(purchase.total)}, over the {format_usd(criteria.budget)} budget")
-    monthly = lowest_monthly_payment(provider, insured=insured)
-    if criteria.monthly_budget is not None:
+    # Judged on the purchase the row shows, not on another plan that happens to have a smaller installment.
+    monthly = purchase_monthly_payment(provider, purchase) if purchase else None
+    if criteria.monthly_budget is not None and purchase is not None:
         if monthly is None:
-            reasons.append("no monthly payment option (installments, financing or subscription)")
+            reasons.append(f"no monthly payment option for {purchase.describe()}")
         elif monthly > criteria.monthly_budget:
             reasons.append(
-                f"lowest monthly payment is {format_usd(monthly)}, over the {format_usd(criteria.monthly_budget)} monthly budget"
+                f"{purchase.describe()} costs {format_usd(monthly)} a month at the least, over the "
+                f"{format_usd(criteria.monthly_budget)} monthly budget"
             )
 
     prices = [per_dose_cents(o.price, o.doses) for o in options.first]
@@ -548,19 +550,21 @@ def _in_clinic_reason(provider: ProviderDoc, state: str | None) -> str | None:
     return None
 
 
-def lowest_monthly_payment(provider: ProviderDoc, *, insured: bool) -> int | None:
-    """The smallest amount one can pay per month: an installment, a financing minimum, a subscription."""
+def purchase_monthly_payment(provider: ProviderDoc, purchase: Purchase) -> int | None:
+    """The smallest monthly amount for the first thing this purchase buys: its installment (at the price basis
+    the row uses), the plan's financing minimum, the provider's financing minimum, or a subscription's price."""
+    first = purchase.items[0].option
+    if first.kind == "subscription":
+        return first.price
     amounts = []
-    for plan in provider["plans"]:
-        schedule = plan["insured_installments"] if insured and plan["insured_price"] else plan["installments"]
-        if schedule:
-            amounts.append(to_cents(schedule["amount"]))
-        if plan["financing"]:
-            amounts.append(to_cents(plan["financing"]["monthly_from"]))
+    if first.installments:
+        amounts.append(first.installments[1])
+    plan = next((p for p in provider["plans"] if p["id"] == first.key), None)
+    if plan is not None and plan["financing"]:
+        amounts.append(to_cents(plan["financing"]["monthly_from"]))
     financing_from = provider["financing"]["monthly_from"]
     if financing_from is not None:
         amounts.append(to_cents(financing_from))
-    amounts.extend(to_cents(s["price"]) for s in provider["subscriptions"] if s["period"] == "month")
     return min(amounts) if amounts else None
 
 

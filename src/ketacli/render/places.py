@@ -49,6 +49,8 @@ def insurance_text(rows: list[dict[str, Any]], *, narrowed: bool) -> str:
     """Who accepts insurance where and from whom; for the rest, what one can do instead."""
     lines = []
     for row in rows:
+        if row.get("availability") == "unknown":
+            lines.append(f"{row['name']}: availability in this state unconfirmed: check with the provider")
         if row["accepts_insurance"] and row["carriers_by_state"]:
             lines.append(f"{row['name']}: accepts insurance")
             lines += [f"  {s}: {', '.join(cs)}" for s, cs in row["carriers_by_state"].items()]

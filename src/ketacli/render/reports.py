@@ -12,7 +12,7 @@ from . import Column, label, plain, usd, usd_cents
 
 if TYPE_CHECKING:
     import datetime as dt
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from ketacli.document import AlternativeDoc, Entry, InstallmentsDoc, PlanIncludesDoc, ProviderDoc, RuleDoc
 
@@ -158,31 +158,49 @@ def ranking_title(criteria: Criteria, carrier: str | None = None) -> str:
         what = f"Cheapest way to {criteria.doses} doses" if criteria.doses else "Cheapest way to start"
     if criteria.reverse:
         what += " (reversed)"
+    if criteria.limit is not None:
+        what += f", top {criteria.limit}"
     asked = question_words(criteria, with_doses=False, carrier=carrier)
     return f"{what}: {asked}" if asked else what
 
 
+# Every filter in `Criteria`, in words: the titles, the Markdown and the report all say the whole question.
+# The ordering fields (sort, reverse, limit) are said by ranking_title. tests/test_answers.py checks that each
+# Criteria field is in one of the two.
+_FILTER_WORDS: dict[str, Callable[[Criteria, str | None], str | None]] = {
+    "state": lambda c, _: STATE_NAMES[c.state] if c.state else None,
+    "doses": lambda c, _: f"{c.doses} doses" if c.doses else None,
+    "budget": lambda c, _: f"up to {format_usd(c.budget)}" if c.budget is not None else None,
+    "monthly_budget": lambda c, _: (
+        f"up to {format_usd(c.monthly_budget)} a month" if c.monthly_budget is not None else None
+    ),
+    "insurance": lambda c, carrier: (carrier or c.insurance) if c.insurance else None,
+    "in_network_only": lambda c, _: "in network only" if c.in_network_only else None,
+    "returning": lambda c, _: "returning client" if c.returning else None,
+    "pay_in_full": lambda c, _: "paying in full" if c.pay_in_full else None,
+    "hsa_fsa": lambda c, _: "HSA/FSA accepted" if c.hsa_fsa else None,
+    "financing": lambda c, _: "with financing" if c.financing else None,
+    "free_consult": lambda c, _: "free consultation" if c.free_consult else None,
+    "no_sitter": lambda c, _: "no sitter required" if c.no_sitter else None,
+    "id_verified": lambda c, _: "ID verified" if c.id_verified else None,
+    "clinician_led": lambda c, _: "clinician-led integration" if c.clinician_led else None,
+    "delivery": lambda c, _: f"{c.delivery} delivery" if c.delivery else None,
+    "in_clinic": lambda c, _: "in-person sessions" if c.in_clinic else None,
+    "dose_level": lambda c, _: f"{_DOSE_LEVEL[c.dose_level]} dose only" if c.dose_level else None,
+    "confirmed_only": lambda c, _: "confirmed availability only" if c.confirmed_only else None,
+}
+ORDERING_FIELDS = ("sort", "reverse", "limit")
+
+
 def question_words(criteria: Criteria, *, with_doses: bool = True, carrier: str | None = None) -> str:
-    """The question asked, in words: 'Texas, 12 doses, up to $1,500, Aetna'."""
+    """The question asked, in words: 'Texas, 12 doses, up to $1,500, Aetna, with financing'."""
     parts = []
-    if criteria.state:
-        parts.append(STATE_NAMES[criteria.state])
-    if with_doses and criteria.doses:
-        parts.append(f"{criteria.doses} doses")
-    if criteria.budget is not None:
-        parts.append(f"up to {format_usd(criteria.budget)}")
-    if criteria.monthly_budget is not None:
-        parts.append(f"up to {format_usd(criteria.monthly_budget)} a month")
-    if criteria.insurance:
-        parts.append((carrier or criteria.insurance) + (" (in network only)" if criteria.in_network_only else ""))
-    if criteria.returning:
-        parts.append("returning client")
-    if criteria.pay_in_full:
-        parts.append("paying in full")
-    if criteria.dose_level:
-        parts.append(f"{_DOSE_LEVEL[criteria.dose_level]} dose only")
-    if criteria.confirmed_only:
-        parts.append("confirmed availability only")
+    for field, words in _FILTER_WORDS.items():
+        if field == "doses" and not with_doses:
+            continue
+        said = words(criteria, carrier)
+        if said:
+            parts.append(said)
     return ", ".join(parts)
 
 
