@@ -408,3 +408,23 @@ def test_a_name_states_its_dose_count_only_as_a_whole_number():
     assert Option("m", "Monthly plan (30 daily troches)", "subscription", 30, 1, "list").description == (
         "Monthly plan (30 daily troches)"
     )
+
+
+@pytest.mark.parametrize("doses", ["501", "1000"])
+def test_report_takes_every_dose_count_compare_takes(cli, doses):
+    # Before: "internal error: ValueError" (the cost curve ran to twice N, past the pricing engine's limit).
+    result = cli("report", "--doses", doses, "--format", "markdown")
+    assert result.code == 0, result.stderr
+    assert f"{doses} doses" in result.stdout and "internal error" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("aetan", "did you mean Aetna?"), ("", "--insurance: must be a non-empty line of text")],
+)
+def test_profile_refuses_a_carrier_typo_and_saves_nothing(cli, tmp_path, value, message):
+    # Before: `profile set --insurance aetan` saved the typo, and every later run failed.
+    result = cli("profile", "set", "--state", "TX", "--insurance", value)
+    assert result.code == 2 and message in result.stderr
+    assert not (tmp_path / "config" / "profile.toml").exists()
+    assert cli("profile", "set", "--state", "TX", "--insurance", "humana").code == 0  # listed by nobody: valid

@@ -3,7 +3,7 @@
 from typing import Any
 
 from .cli_app import profile_app
-from .cli_env import profile_path
+from .cli_env import load, profile_path
 from .cli_env import read_profile as _read_profile
 from .cli_options import (
     BudgetOption,
@@ -50,6 +50,8 @@ def profile_set(
             raise UsageError(f"--{key.replace('_', '-')}: {exc}") from None
     if not updates:
         raise UsageError("give at least one value to save, e.g. `ketacli profile set --state TX --doses 12`")
+    if "insurance" in updates:  # a typo saved now would make every later run fail: refuse it before saving
+        _check_carrier(updates["insurance"])
     path = profile_path()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -63,6 +65,14 @@ def profile_set(
     except OSError as exc:
         raise KetaError(f"{path}: cannot write profile: {exc.strerror or exc}") from None
     note(f"saved {path}")
+
+
+def _check_carrier(insurance: str) -> None:
+    from .query import check_carrier
+
+    if not insurance.strip():
+        raise UsageError("--insurance: give a carrier name, e.g. 'Aetna' (an empty name matches nothing)")
+    check_carrier(load(), insurance)  # a near miss of a listed carrier: "did you mean Aetna?", exit 2
 
 
 @profile_app.command("show")

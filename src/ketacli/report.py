@@ -10,7 +10,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from .freshness import stale_warning
-from .pricing import cheapest, purchase_options
+from .pricing import MAX_DOSES, cheapest, purchase_options
 from .query import DOSE_GROUPS, Criteria, availability, compare, strip_private
 from .refunds import current_ladder, provider_refunds
 from .rules import rule_warnings, standing, status_words
@@ -25,8 +25,9 @@ CURVE_DOSES_WITHOUT_N = 36
 
 
 def curve_limit(criteria: Criteria) -> int:
-    """The curve runs from 1 dose to twice the asked count (36 without --doses)."""
-    return 2 * criteria.doses if criteria.doses else CURVE_DOSES_WITHOUT_N
+    """The curve runs from 1 dose to twice the asked count (36 without --doses), never past what the pricing
+    engine prices (MAX_DOSES), so every --doses that `compare` accepts works in `report`."""
+    return min(2 * criteria.doses, MAX_DOSES) if criteria.doses else CURVE_DOSES_WITHOUT_N
 
 
 def cost_curve(catalogue: LoadedCatalogue, criteria: Criteria, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
