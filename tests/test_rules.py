@@ -149,3 +149,12 @@ def test_diff_reports_rule_changes(cli, tmp_path):
 def test_schema_includes_rules(cli):
     schema = cli("catalog", "schema").json()
     assert "rules" in schema["properties"] and "Rule" in schema["$defs"]
+
+
+def test_tables_mark_purchases_the_rule_may_not_outlast(cli):
+    soon = cli("cost", "--doses", "18", "--state", "TX", "--format", "markdown", env={"KETACLI_TODAY": "2026-11-29"})
+    mindbloom = next(line for line in soon.stdout.splitlines() if "| Mindbloom |" in line)
+    assert "payments run past 2026-12-31, when the DEA telemedicine rule ends" in mindbloom
+    later = cli("cost", "--doses", "18", "--state", "TX", "--format", "markdown", env={"KETACLI_TODAY": "2027-02-01"})
+    assert "DEA telemedicine rule was set to end 2026-12-31: unknown since" in later.stdout
+    assert "when the DEA telemedicine rule ends" not in later.stdout

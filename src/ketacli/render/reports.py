@@ -60,6 +60,11 @@ def _markers(row: dict[str, Any]) -> str:
         marks.append("continuation applied for")
     if row["surplus"]:
         marks.append(f"{row['surplus']} extra doses")
+    rule_notes = [note for note in row["notes"] if "telemedicine prescribing rule" in note]  # query.rule_notes
+    if any(note.startswith("paid by") for note in rule_notes):
+        marks.append(f"payments run past {row['prescribing_rule_until']}, when the DEA telemedicine rule ends")
+    elif rule_notes:
+        marks.append(f"DEA telemedicine rule was set to end {row['prescribing_rule_until']}: unknown since")
     return ", ".join(marks) or "—"
 
 
