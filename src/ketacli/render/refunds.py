@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ketacli.refunds import payment_words
-from ketacli.render.words import if_ineligible_words, settlement_words
+from ketacli.render.words import charge_words, if_ineligible_words, settlement_words
 
 from . import usd
 
@@ -14,27 +14,6 @@ def _source_line(source: dict[str, Any] | None) -> str:
     if source is None:
         return "Source: none recorded"
     return f"Source: {source['title']} — {source['url']} ({source['date']})"
-
-
-_WAY = "\x00way:"  # marks a way-of-paying line for ladder_lines' indent; never printed
-
-
-def _outcome_words(stage: dict[str, Any], priced: bool) -> list[str]:
-    """What the policy charges at a stage, then (for a current plan) each way of paying: paid, back or owed."""
-    lines = []
-    for outcome in stage["outcomes"]:
-        if stage["outcome"] == "full_refund":
-            text = "full refund: you are charged nothing"
-        elif stage["outcome"] == "no_refund":
-            text = "no refund"
-        else:
-            text = f"you are charged {usd(outcome['charged'])} in total"
-            if outcome["condition"]:
-                text += f" ({outcome['condition']})"
-        lines.append(text)
-        if priced:
-            lines += [f"{_WAY}{settlement_words(by)}" for by in outcome["by_payment"]]
-    return lines
 
 
 def join_conditions(when: list[str]) -> str:
@@ -47,10 +26,10 @@ def ladder_lines(ladder: dict[str, Any], *, priced: bool = True) -> list[str]:
     lines = []
     for number, stage in enumerate(ladder["stages"], start=1):
         lines.append(f"{number}. {join_conditions(stage['when'])}")
-        lines += [
-            f"       {text.removeprefix(_WAY)}" if text.startswith(_WAY) else f"   → {text}"
-            for text in _outcome_words(stage, priced)
-        ]
+        for outcome in stage["outcomes"]:
+            lines.append(f"   → {charge_words(stage, outcome)}")
+            if priced:  # each way of paying: what you have paid by then, and what you get back or still owe
+                lines += [f"       {settlement_words(by)}" for by in outcome["by_payment"]]
     if not ladder["complete"]:
         lines.append(f"The source stops here, after {ladder['stops_after']}: later stages are unknown.")
     if ladder.get("note"):

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from ketacli.money import format_usd, to_cents
 from ketacli.query import Criteria
 from ketacli.refunds import payment_words
-from ketacli.render.words import if_ineligible_words, settlement_words
+from ketacli.render.words import charge_words, if_ineligible_words, settlement_words
 from ketacli.states import STATE_NAMES
 from ketacli.textsafe import CONTROL_CHARS
 
@@ -48,14 +48,7 @@ _AVAILABILITY = {"served": "yes", "not_served": "no", "unknown": "unknown (uncon
 
 
 def _charged(stage: dict[str, Any], outcome: dict[str, Any]) -> str:
-    if stage["outcome"] == "full_refund":
-        text = "full refund: you are charged nothing"
-    elif stage["outcome"] == "no_refund":
-        text = "no refund"
-    else:
-        text = f"you are charged {_usd(outcome['charged'])} in total"
-        if outcome["condition"]:
-            text += f" ({outcome['condition']})"
+    text = charge_words(stage, outcome)
     ways = [settlement_words(by) for by in outcome["by_payment"]]
     return text + (f" ({'; '.join(ways)})" if ways else "")
 

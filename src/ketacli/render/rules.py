@@ -36,7 +36,7 @@ def rule_lines(rule: RuleDoc, today: dt.date, *, sources: bool = True) -> list[s
 def rules_sections(rules: Sequence[RuleDoc], today: dt.date) -> list[tuple[str, list[str]]]:
     """`ketacli rules`: one section per rule, as of `today`."""
     return [
-        (rule["title"], [f"  {rule['authority']}: {status_words(standing(rule, today))}", *rule_lines(rule, today)[1:]])
+        (rule["title"], [f"{rule['authority']}: {status_words(standing(rule, today))}", *rule_lines(rule, today)[1:]])
         for rule in rules
     ]
 

@@ -43,3 +43,13 @@ def settlement_words(by: dict[str, Any]) -> str:
             plural = "s" if count != 1 else ""
             parts.append(f"after {count} installment{plural} ({_money(case['paid'])} paid), {_result(case)}")
     return f"{by['words']}: {'; '.join(parts)}"
+
+
+def charge_words(stage: dict[str, Any], outcome: dict[str, Any]) -> str:
+    """What a refund policy charges in total at one stage, for one of its outcomes."""
+    if stage["outcome"] == "full_refund":
+        return "full refund: you are charged nothing"
+    if stage["outcome"] == "no_refund":
+        return "no refund"
+    condition = f" ({outcome['condition']})" if outcome["condition"] else ""
+    return f"you are charged {_money(outcome['charged'])} in total{condition}"
