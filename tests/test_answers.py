@@ -133,12 +133,22 @@ def test_hidden_columns_are_named_in_one_footer(cli):
     out = cli("compare", "--state", "TX", env={"COLUMNS": "60"}).stdout
     footer = out.split("Hidden to fit 60 columns: ", 1)[1].replace("\n", " ")
     assert footer.startswith(
-        "Cheapest way, Per dose, Insurance claim, If found ineligible, HSA/FSA, Financing, Sitter, ID check, "
+        "Cheapest way, Per dose, Insurance claim, Money at risk, HSA/FSA, Financing, Sitter, ID check, "
         "Integration, Delivery."
     )
     assert "--format markdown, --json, or a wider terminal." in footer
     wide = cli("compare", "--state", "TX", env={"COLUMNS": "240"}).stdout
     assert "Hidden" not in wide
+
+
+def test_what_hidden_columns_say_is_listed_under_the_table(cli):
+    """At 80 columns "Innerwell 24 doses" for 12 asked was unexplained: its surplus lives in a hidden column."""
+    out = cli("compare", "--state", "TX", "--doses", "12", env={"COLUMNS": "80"}).stdout
+    assert "Hidden to fit 80 columns" in out
+    under = " ".join(out.split("└")[-1].split())
+    assert "2 Innerwell: Money at risk: found ineligible: full refund; stop after 1st shipment: $450 or $615" in under
+    assert "Notes: 12 extra doses" in under
+    assert "1 Better U: Money at risk:" in under and "Notes: continuation applied for" in under
 
 
 def test_below_the_essentials_width_rows_stack(cli):

@@ -55,6 +55,8 @@ def test_cost_json_contract(cli):
         "returning_price": False,
         "dose_level": "standard",
         "refund_if_ineligible": "nothing_paid",
+        "lose_if_ineligible": 0,
+        "lose_if_stopped_after_first_shipment": None,
         "reimbursement_up_to": None,
         "net_best_case": None,
         "prescribing_rule_until": "2026-12-31",
@@ -127,27 +129,35 @@ def test_cost_table_exact(cli):
     assert result.stdout == (
         "Cheapest way to 12 doses\n"
         "Standard-dose programs\n"
-        "┏━━━┳━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━┳━━━━━━━━┳━━━━━━━━━┳━━━━━━━━━━┓\n"
-        "┃   ┃           ┃                        ┃       ┃        ┃     Per ┃ Dose     ┃\n"
-        "┃ # ┃ Provider  ┃ What to buy            ┃ Doses ┃  Total ┃    dose ┃ level    ┃\n"
-        "┡━━━╇━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━╇━━━━━━━━╇━━━━━━━━━╇━━━━━━━━━━┩\n"
-        "│ 1 │ Better U  │ 9-session              │    12 │ $1,029 │  $85.75 │ standard │\n"
-        "│   │           │ Transformation + 3 ×   │       │        │         │          │\n"
-        "│   │           │ continuation session   │       │        │         │          │\n"
-        "│ 2 │ Innerwell │ 24-session Extended    │    24 │ $2,100 │  $87.50 │ standard │\n"
-        "│   │           │ Program                │       │        │         │          │\n"
-        "│ 3 │ Mindbloom │ 12-session treatment   │    12 │ $2,148 │ $179.00 │ standard │\n"
-        "└───┴───────────┴────────────────────────┴───────┴────────┴─────────┴──────────┘\n"
+        "┏━━━┳━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━┳━━━━━━━━┳━━━━━━━━━━┳━━━━━━━━━━━━┓\n"
+        "┃ # ┃ Provider  ┃ What to buy         ┃ Doses ┃  Total ┃ Per dose ┃ Dose level ┃\n"
+        "┡━━━╇━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━╇━━━━━━━━╇━━━━━━━━━━╇━━━━━━━━━━━━┩\n"
+        "│ 1 │ Better U  │ 9-session           │    12 │ $1,029 │   $85.75 │ standard   │\n"
+        "│   │           │ Transformation + 3  │       │        │          │            │\n"
+        "│   │           │ × continuation      │       │        │          │            │\n"
+        "│   │           │ session             │       │        │          │            │\n"
+        "│ 2 │ Innerwell │ 24-session Extended │    24 │ $2,100 │   $87.50 │ standard   │\n"
+        "│   │           │ Program             │       │        │          │            │\n"
+        "│ 3 │ Mindbloom │ 12-session          │    12 │ $2,148 │  $179.00 │ standard   │\n"
+        "│   │           │ treatment           │       │        │          │            │\n"
+        "└───┴───────────┴─────────────────────┴───────┴────────┴──────────┴────────────┘\n"
         "Very-low-dose (psycholytic) programs: a different treatment\n"
-        "┏━━━┳━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━┳━━━━━━━━┳━━━━━━━━━┳━━━━━━━━━━┓\n"
-        "┃   ┃           ┃                        ┃       ┃        ┃     Per ┃ Dose     ┃\n"
-        "┃ # ┃ Provider  ┃ What to buy            ┃ Doses ┃  Total ┃    dose ┃ level    ┃\n"
-        "┡━━━╇━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━╇━━━━━━━━╇━━━━━━━━━╇━━━━━━━━━━┩\n"
-        "│ 4 │ Joyous    │ Monthly plan (30 daily │    30 │   $129 │   $4.30 │ very low │\n"
-        "│   │           │ troches)               │       │        │         │          │\n"
-        "└───┴───────────┴────────────────────────┴───────┴────────┴─────────┴──────────┘\n"
-        "Hidden to fit 80 columns: If found ineligible, Notes. See every column with\n"
-        "--format markdown, --json, or a wider terminal.\n"
+        "┏━━━┳━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━┳━━━━━━━━┳━━━━━━━━━━┳━━━━━━━━━━━━┓\n"
+        "┃ # ┃ Provider  ┃ What to buy         ┃ Doses ┃  Total ┃ Per dose ┃ Dose level ┃\n"
+        "┡━━━╇━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━╇━━━━━━━━╇━━━━━━━━━━╇━━━━━━━━━━━━┩\n"
+        "│ 4 │ Joyous    │ Monthly plan (30    │    30 │   $129 │    $4.30 │ very low   │\n"
+        "│   │           │ daily troches)      │       │        │          │            │\n"
+        "└───┴───────────┴─────────────────────┴───────┴────────┴──────────┴────────────┘\n"
+        "1 Better U: Money at risk: found ineligible: nothing paid yet (free evaluation);\n"
+        "    stop after 1st shipment: unknown; Notes: continuation applied for\n"
+        "2 Innerwell: Money at risk: found ineligible: full refund; stop after 1st\n"
+        "    shipment: $450 or $615, by what you have completed; Notes: 12 extra doses\n"
+        "3 Mindbloom: Money at risk: found ineligible: full refund; stop after 1st\n"
+        "    shipment: unknown\n"
+        "4 Joyous: Money at risk: found ineligible: nothing paid yet (free evaluation);\n"
+        "    stop after 1st shipment: unknown; Notes: 18 extra doses\n"
+        "Hidden to fit 80 columns: Money at risk, Notes. See every column with --format\n"
+        "markdown, --json, or a wider terminal.\n"
     )
 
 
@@ -170,11 +180,12 @@ def test_cost_csv_and_markdown(cli):
     markdown = cli("cost", "-n", "12", "--format", "markdown").stdout.splitlines()
     assert markdown[0] == "**Cheapest way to 12 doses**"
     assert markdown[4] == (
-        "| # | Provider | What to buy | Doses | Total | Per dose | Dose level | If found ineligible | Notes |"
+        "| # | Provider | What to buy | Doses | Total | Per dose | Dose level | Money at risk | Notes |"
     )
     assert markdown[6] == (
         "| 1 | Better U | 9-session Transformation + 3 × continuation session | 12 | $1,029 | $85.75 | standard "
-        "| nothing paid yet (free evaluation) | continuation applied for |"
+        "| found ineligible: nothing paid yet (free evaluation); stop after 1st shipment: unknown "
+        "| continuation applied for |"
     )
 
 

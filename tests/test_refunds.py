@@ -289,3 +289,36 @@ def test_secondary_sources_carry_real_urls():
 def test_continuation_sessions_say_they_are_applied_for(cli):
     better_u = cli("cost", "-n", "12", "--json").json()[0]
     assert better_u["notes"][0].startswith("3 continuation sessions at $79 each: you apply for them")
+
+
+# ------------------------------------------------------------------------------------------- money at risk
+
+
+@pytest.mark.parametrize(
+    ("args", "provider_id", "ineligible", "after_first_shipment"),
+    [
+        (["-n", "6"], "mindbloom", 0, [{"amount": 627, "condition": "50% of the full-price $1,254 program"}]),
+        (["-n", "12"], "mindbloom", 0, None),  # the 12-session ladder was not found
+        (["-n", "6", "--returning"], "mindbloom", None, None),  # no returning-client ladder
+        (["-n", "6"], "better-u", 0, None),  # free evaluation; no ladder at all
+        (["-n", "8"], "innerwell", None, None),  # the Foundation Program: no policy found
+        (
+            ["-n", "12"],
+            "innerwell",
+            0,
+            [
+                {"amount": 450, "condition": 'if you have not completed the included "Meet Your Therapist" session'},
+                {"amount": 615, "condition": "if you have completed it"},
+            ],
+        ),
+        # Insured: the self-pay ladder does not cover it, so both are unknown, not the self-pay figures.
+        (["-n", "12", "--state", "TX", "--insurance", "aetna"], "innerwell", None, None),
+    ],
+)
+def test_money_at_risk_comes_from_the_covering_policy(cli, args, provider_id, ineligible, after_first_shipment):
+    rows = cli("cost", *args, "--json").json()
+    row = next(r for r in rows if r["id"] == provider_id)
+    assert (row["lose_if_ineligible"], row["lose_if_stopped_after_first_shipment"]) == (
+        ineligible,
+        after_first_shipment,
+    )

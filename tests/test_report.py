@@ -46,10 +46,23 @@ def test_the_reports_numbers_are_compares(cli):
          format_usd(to_cents(c["per_dose"]), always_cents=True))
         for c in compared
     ]  # fmt: skip
-    assert [r[7] for r in rows] == [
+    assert [r[8] for r in rows] == [
         "self-pay (out of network)", "insured (in network)", "self-pay (out of network)",
         "self-pay (out of network)",
     ]  # fmt: skip
+
+
+def test_money_at_risk_sits_next_to_what_to_buy(cli):
+    """Insured Innerwell is covered by no policy found: unknown, not the self-pay ladder's figures."""
+    rows = markdown_rows(report(cli, *FILTERS, "--format", "markdown"))
+    assert {r[1]: r[7] for r in rows} == {
+        "Better U": "found ineligible: nothing paid yet (free evaluation); stop after 1st shipment: unknown",
+        "Innerwell": "found ineligible: unknown; stop after 1st shipment: unknown",
+        "Mindbloom": "found ineligible: full refund; stop after 1st shipment: unknown",
+        "Joyous": "found ineligible: nothing paid yet (free evaluation); stop after 1st shipment: unknown",
+    }
+    six = report(cli, "--doses", "6", "--format", "markdown")
+    assert "**If you stop after the first medicine shipment:** $627." in six
 
 
 def test_the_question_date_and_data_age_are_stated(cli):

@@ -14,7 +14,14 @@ from .carriers import compact, matching_carriers, suggest_carrier
 from .errors import UsageError
 from .money import cents_to_json, format_usd, per_dose_cents, to_cents
 from .pricing import LineItem, Purchase, cheapest, purchase_options
-from .refunds import IneligibleAnswer, if_found_ineligible, reimbursement_up_to
+from .refunds import (
+    Charge,
+    IneligibleAnswer,
+    if_found_ineligible,
+    lost_after_first_shipment,
+    lost_if_ineligible,
+    reimbursement_up_to,
+)
 from .rules import prescribing_rule, rules_by_id, runs_past
 
 if TYPE_CHECKING:
@@ -218,7 +225,7 @@ _GROUP_ORDER = {level: index for index, level in enumerate(DOSE_GROUPS)}
 ROW_FIELDS = [
     "rank", "id", "name", "availability", "doses_requested", "doses", "surplus", "total", "per_dose",
     "purchase", "items", "insurance", "insured_price", "returning_price", "dose_level", "refund_if_ineligible",
-    "reimbursement_up_to", "net_best_case", "prescribing_rule_until", "notes", "as_of",
+    "lose_if_ineligible", "lose_if_stopped_after_first_shipment", "reimbursement_up_to", "net_best_case", "prescribing_rule_until", "notes", "as_of",
 ]  # fmt: skip
 COST_FIELDS = ROW_FIELDS
 COMPARE_FIELDS = ROW_FIELDS + [
@@ -409,6 +416,7 @@ def _evaluate(provider: ProviderDoc, criteria: Criteria, ask: InsuranceAsk | Non
             f"up to {format_usd(money_back)} back from an out-of-network insurance claim, depending on your plan "
             f"(not a promise): {format_usd(max(purchase.total - money_back, 0))}–{format_usd(purchase.total)} net"
         )
+    ineligible = ineligible_for(provider, purchase, criteria.returning)
     if served == "unknown":
         notes.insert(0, f"availability in {state} unconfirmed: check with the provider")
     row = {
@@ -427,7 +435,11 @@ def _evaluate(provider: ProviderDoc, criteria: Criteria, ask: InsuranceAsk | Non
         "insured_price": bool(purchase and "insured" in purchase.bases),
         "returning_price": bool(purchase and "returning" in purchase.bases),
         "dose_level": provider["dose_level"],
-        "refund_if_ineligible": ineligible_for(provider, purchase, criteria.returning),
+        "refund_if_ineligible": ineligible,
+        "lose_if_ineligible": None if lost_if_ineligible(ineligible) is None else cents_to_json(0),
+        "lose_if_stopped_after_first_shipment": _charges_json(
+            first_shipment_loss(provider, purchase, criteria.returning)
+        ),
         "reimbursement_up_to": cents_to_json(money_back) if money_back is not None else None,
         "net_best_case": cents_to_json(max(purchase.total - money_back, 0))
         if purchase and money_back is not None
@@ -457,13 +469,32 @@ def _evaluate(provider: ProviderDoc, criteria: Criteria, ask: InsuranceAsk | Non
     return row, reasons
 
 
+def _first_plan(purchase: Purchase) -> tuple[str, str]:
+    """The first plan bought and how it is paid for: the purchase a refund policy covers first."""
+    first = purchase.items[0].option
+    return first.key, "insured" if first.basis == "insured" else "self_pay"
+
+
+def first_shipment_loss(provider: ProviderDoc, purchase: Purchase | None, returning: bool) -> list[Charge] | None:
+    """What stopping after the first medicine shipment costs for this row's first plan; None: unknown."""
+    if purchase is None:
+        return None
+    plan_id, payment = _first_plan(purchase)
+    return lost_after_first_shipment(provider, plan_id, payment, returning=returning)
+
+
+def _charges_json(charges: list[Charge] | None) -> list[dict[str, Any]] | None:
+    if charges is None:
+        return None
+    return [{"amount": cents_to_json(c.amount), "condition": c.condition} for c in charges]
+
+
 def ineligible_for(provider: ProviderDoc, purchase: Purchase | None, returning: bool) -> IneligibleAnswer:
     """The "if found ineligible" answer for this row's own first purchase and way of paying."""
     if purchase is None:
         return "unknown"
-    first = purchase.items[0].option
-    payment = "insured" if first.basis == "insured" else "self_pay"
-    return if_found_ineligible(provider, first.key, payment, returning=returning)
+    plan_id, payment = _first_plan(purchase)
+    return if_found_ineligible(provider, plan_id, payment, returning=returning)
 
 
 def payment_months(purchase: Purchase) -> int:

@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 _PAYMENTS = {"self_pay": "self-pay", "insured": "with insurance", "any": "any payment"}
 # A stage at (or before) the first evaluation: the only point at which a schedule says exactly what was paid.
 _INELIGIBILITY = re.compile(r"not eligible|ineligib|not a good (candidate|fit)", re.IGNORECASE)
+# The stage a person reaches when they stop once the first medicine has shipped ("after your first medicine
+# shipment", "after your initial prescription and Bloombox have shipped").
+_AFTER_FIRST_SHIPMENT = re.compile(r"after (your )?(first|initial) (medicine shipment|prescription .*shipped)", re.I)
 _BEFORE_EVALUATION = re.compile(r"before (your |the )?(initial |first )?(clinician )?(consult|evaluation)", re.I)
 
 
@@ -178,6 +181,44 @@ def if_found_ineligible(
     if not returning and evaluation is not None and evaluation["refunded_if_ineligible"] is True:
         return "full"
     return "unknown"
+
+
+class Charge(NamedTuple):
+    """What a policy keeps in total at one stage, under one condition (cents)."""
+
+    amount: int
+    condition: str | None
+
+
+def lost_if_ineligible(answer: IneligibleAnswer) -> int | None:
+    """Cents lost when a clinician finds you ineligible: nothing, where nothing was paid or all is refunded."""
+    return 0 if answer in ("nothing_paid", "full") else None
+
+
+def lost_after_first_shipment(
+    provider: ProviderDoc, plan_id: str | None, payment: str, *, returning: bool = False
+) -> list[Charge] | None:
+    """What the policy covering this plan, payment and client keeps if you stop after the first medicine
+    shipment: one charge per condition the policy states, capped at the plan's price. None: unknown (no
+    covering policy, or it stops before that stage)."""
+    ladder = current_ladder(provider, plan_id, payment, returning=returning) if plan_id else None
+    if ladder is None:
+        return None
+    plan = next((p for p in provider["plans"] if p["id"] == plan_id), None)
+    price = None if plan is None else plan["insured_price"] if payment == "insured" else plan["price"]
+    cap = to_cents(price) if price is not None else None
+    for stage in ladder["stages"]:
+        if not any(_AFTER_FIRST_SHIPMENT.search(when) for when in stage["when"]):
+            continue
+        if stage["outcome"] == "full_refund":
+            return [Charge(0, None)]
+        if stage["outcome"] == "no_refund":
+            return None if cap is None else [Charge(cap, "no refund: the price of the plan")]
+        return [
+            Charge(to_cents(c["amount"]) if cap is None else min(to_cents(c["amount"]), cap), c.get("condition"))
+            for c in stage["charged"]
+        ]
+    return None
 
 
 def provider_refunds(provider: ProviderDoc, plan: str | None = None) -> dict[str, Any]:

@@ -145,6 +145,7 @@ def build_report(catalogue: LoadedCatalogue, criteria: Criteria, *, today: dt.da
                 "inconsistencies": p["inconsistencies"],
                 "questions": questions(p, row, criteria),
                 "if_ineligible": row["refund_if_ineligible"],  # for the purchase the ranking shows
+                "stop_after_first_shipment": row["lose_if_stopped_after_first_shipment"],
             }
             for p, row in zip(shown, rows, strict=True)
         ],

@@ -24,6 +24,7 @@ class Column(NamedTuple):
     priority: int = 0
     justify: Literal["left", "right"] = "left"
     min_width: int | None = None
+    footnote: bool = False  # when hidden to fit, its cells are listed under the table, row by row
 
 
 def plain(value: Any) -> str:

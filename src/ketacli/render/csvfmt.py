@@ -14,6 +14,12 @@ def _csv_value(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, list):
         return "; ".join(_csv_value(v.get("description", v) if isinstance(v, dict) else v) for v in value)
+    if isinstance(value, dict) and "amount" in value:  # a charge: its amount and the condition it applies under
+        return (
+            f"{_csv_value(value['amount'])} ({value['condition']})"
+            if value.get("condition")
+            else _csv_value(value["amount"])
+        )
     if isinstance(value, dict):
         return "; ".join(f"{k}={_csv_value(v)}" for k, v in value.items())
     return str(value)

@@ -14,7 +14,13 @@ from typing import Any, Literal
 from ketacli.money import format_usd, to_cents
 from ketacli.query import Criteria
 from ketacli.refunds import payment_words
-from ketacli.render.words import charge_words, if_ineligible_words, settlement_words
+from ketacli.render.words import (
+    at_risk_words,
+    charge_words,
+    if_ineligible_words,
+    settlement_words,
+    shipment_loss_words,
+)
 from ketacli.states import STATE_NAMES
 from ketacli.textsafe import CONTROL_CHARS
 
@@ -90,6 +96,8 @@ def render_report(document: dict[str, Any], criteria: Criteria, fmt: ReportForma
         words=_words,
         payment=payment,
         ineligible=if_ineligible_words,
+        at_risk=at_risk_words,
+        shipment_loss=shipment_loss_words,
         payment_words=payment_words,
         charged=_charged,
         link=lambda url: url if isinstance(url, str) and url.startswith(("https://", "http://")) else "",

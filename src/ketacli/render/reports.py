@@ -84,10 +84,10 @@ def money_back(row: dict[str, Any]) -> str:
     return f"up to {usd(row['reimbursement_up_to'])} back; {usd(row['net_best_case'])}–{usd(row['total'])} net"
 
 
-def if_ineligible(row: dict[str, Any]) -> str:
-    from ketacli.render.words import if_ineligible_words
+def at_risk(row: dict[str, Any]) -> str:
+    from ketacli.render.words import at_risk_words
 
-    return if_ineligible_words(row["refund_if_ineligible"])
+    return at_risk_words(row)
 
 
 # Priority 0: never dropped on a narrow terminal (what qualifies a figure); higher numbers are dropped first.
@@ -96,28 +96,28 @@ COST_COLUMNS = [
     Column("name", "Provider", lambda r: r["name"]),
     Column("availability", "In state", _availability),
     Column("insurance", "Insurance", lambda r: _INSURANCE[r["insurance"]]),
-    Column("purchase", "What to buy", lambda r: r["purchase"], priority=2),
+    Column("purchase", "What to buy", lambda r: r["purchase"], priority=2, footnote=True),
     Column("doses", "Doses", lambda r: str(r["doses"]), justify="right"),
     Column("total", "Total", lambda r: usd(r["total"]), justify="right"),
     Column("per_dose", "Per dose", lambda r: usd_cents(r["per_dose"]), justify="right", priority=1),
     Column("dose_level", "Dose level", lambda r: _DOSE_LEVEL[r["dose_level"]]),
     Column("reimbursement_up_to", "Insurance claim", money_back, priority=4),
-    Column("refund_if_ineligible", "If found ineligible", if_ineligible, priority=5),
-    Column("markers", "Notes", _markers, priority=3),
+    Column("refund_if_ineligible", "Money at risk", at_risk, priority=5, footnote=True),
+    Column("markers", "Notes", _markers, priority=3, footnote=True),
 ]
 
 COMPARE_COLUMNS = [
     Column("rank", "#", lambda r: str(r["rank"]), justify="right"),
     Column("name", "Provider", lambda r: r["name"]),
     Column("availability", "In state", _availability),
-    Column("purchase", "Cheapest way", lambda r: plain(r["purchase"]), priority=3),
+    Column("purchase", "Cheapest way", lambda r: plain(r["purchase"]), priority=3, footnote=True),
     Column("doses", "Doses", lambda r: plain(r["doses"]), justify="right"),
     Column("total", "Total", lambda r: usd(r["total"]), justify="right"),
     Column("per_dose", "Per dose", lambda r: usd_cents(r["per_dose"]), justify="right", priority=2),
     # Essential when a carrier was asked about (insured or self-pay qualifies the total); empty, so dropped, otherwise.
     Column("insurance", "Insurance", lambda r: _INSURANCE[r["insurance"]]),
     Column("reimbursement_up_to", "Insurance claim", money_back, priority=4),
-    Column("refund_if_ineligible", "If found ineligible", if_ineligible, priority=5),
+    Column("refund_if_ineligible", "Money at risk", at_risk, priority=5, footnote=True),
     Column("hsa_fsa", "HSA/FSA", lambda r: label(r["hsa_fsa"]), priority=6),
     Column("financing", "Financing", lambda r: plain(r["financing"]), priority=8),
     Column("sitter_required", "Sitter", lambda r: label(r["sitter_required"]), priority=7),
@@ -125,6 +125,7 @@ COMPARE_COLUMNS = [
     Column("integration", "Integration", lambda r: label(r["integration"]), priority=5),
     Column("delivery", "Delivery", lambda r: ", ".join(label(d) for d in r["delivery"]), priority=10),
     Column("dose_level", "Dose level", lambda r: _DOSE_LEVEL[r["dose_level"]]),
+    Column("markers", "Notes", _markers, priority=4, footnote=True),
 ]
 
 

@@ -51,16 +51,25 @@ def plan_layout(rows: list[dict[str, Any]], columns: list[Column], width: int) -
         dropped = max(droppable, key=lambda c: (c.priority, shown.index(c)))
         shown.remove(dropped)
         hidden.append(dropped)
-    widths = {c.key: floor[c.key] for c in shown}
+
+    # Water-filling: every column gets min(natural, max(floor, cap)) for the largest cap that fits, so short
+    # cells stay on one line and the long ones share what is left evenly.
+    def widths_at(cap: int) -> dict[str, int]:
+        return {c.key: min(natural[c.key], max(floor[c.key], cap)) for c in shown}
+
+    low, high = 0, max((natural[c.key] for c in shown), default=0)
+    while low < high:
+        cap = (low + high + 1) // 2
+        if sum(widths_at(cap).values()) <= room():
+            low = cap
+        else:
+            high = cap - 1
+    widths = widths_at(low)
     spare = room() - sum(widths.values())
-    wants = {key: natural[key] - widths[key] for key in widths if natural[key] > widths[key]}
-    while spare > 0 and wants:  # one character at a time to the column that still wraps the most
-        key = max(wants, key=lambda k: wants[k])
-        widths[key] += 1
-        spare -= 1
-        wants[key] -= 1
-        if not wants[key]:
-            del wants[key]
+    for key in widths:  # the remainder, a character each, to the columns still short of their natural width
+        if spare and widths[key] < natural[key]:
+            widths[key] += 1
+            spare -= 1
     return Layout(widths, [c for c in columns if c in hidden])
 
 
@@ -94,6 +103,9 @@ def render_table(
         if heading:
             parts.append(Text(textwrap.fill(heading, width), style="bold"))
         parts.append(build_table(group, columns, layout.widths))
+    footnotes = hidden_cells(rows, [c for c in layout.hidden if c.footnote], width)
+    if footnotes:
+        parts.append(Text(footnotes))
     if layout.hidden:
         names = ", ".join(c.header for c in layout.hidden)
         footer = (
@@ -102,6 +114,18 @@ def render_table(
         )
         parts.append(Text(textwrap.fill(footer, width), style="italic"))
     return Group(*parts)
+
+
+def hidden_cells(rows: list[dict[str, Any]], columns: list[Column], width: int) -> str:
+    """What hidden columns say that qualifies a row ('2 Innerwell: Notes: 12 extra doses'), under the table,
+    so a narrow terminal never leaves a figure unexplained."""
+    lines = []
+    for row in rows:
+        said = [f"{c.header}: {c.cell(row)}" for c in columns if c.cell(row) != EMPTY]
+        if said:
+            who = f"{row['rank']} {row['name']}" if "rank" in row else row.get("name", "")
+            lines.append(textwrap.fill(f"{who}: {'; '.join(said)}", width, subsequent_indent="    "))
+    return "\n".join(lines)
 
 
 def stacked(

@@ -53,3 +53,20 @@ def charge_words(stage: dict[str, Any], outcome: dict[str, Any]) -> str:
         return "no refund"
     condition = f" ({outcome['condition']})" if outcome["condition"] else ""
     return f"you are charged {_money(outcome['charged'])} in total{condition}"
+
+
+def shipment_loss_words(charges: list[dict[str, Any]] | None) -> str:
+    """What stopping after the first medicine shipment costs: '$627', '$450 or $615 (…)', or 'unknown'."""
+    if charges is None:
+        return "unknown"
+    amounts = sorted({c["amount"] for c in charges})
+    if len(amounts) == 1:
+        return _money(amounts[0])
+    return " or ".join(_money(a) for a in amounts) + ", by what you have completed"
+
+
+def at_risk_words(row: dict[str, Any]) -> str:
+    """A row's money at risk, for its own first plan: if found ineligible, and if you stop after the first
+    medicine shipment."""
+    stop = shipment_loss_words(row["lose_if_stopped_after_first_shipment"])
+    return f"found ineligible: {if_ineligible_words(row['refund_if_ineligible'])}; stop after 1st shipment: {stop}"
