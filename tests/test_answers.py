@@ -278,3 +278,40 @@ def test_financing_is_in_the_title_the_markdown_and_the_report(cli):
     assert "Texas, with financing" in markdown
     report = cli("report", "--state", "TX", "--financing", "--format", "markdown").stdout
     assert "**You asked:** Texas, with financing\n" in report
+
+
+# ------------------------------------------------------------------------------------------- alternatives
+
+
+def test_no_confirmed_provider_shows_the_alternatives_as_their_own_group(cli):
+    """`compare --state WY --confirmed-only` used to say only "no providers matched"."""
+    result = cli("compare", "--state", "WY", "--confirmed-only", env={"COLUMNS": "100"})
+    assert result.code == 0
+    out = result.stdout
+    assert out.startswith("Alternatives to at-home treatment (no at-home provider is confirmed in Wyoming)\n")
+    assert "\nSpravato (esketamine nasal spray)\n" in out and "\nIn-person ketamine infusion clinics\n" in out
+    assert "IV infusions cost about $400-$700 per session (an estimate). [source: Ketamine therapy cost]" in out
+    assert "  How to find it: not stated in the sources\n" in out  # infusion clinics: no source says
+
+
+def test_alternatives_stay_out_of_the_json_rows(cli):
+    result = cli("compare", "--state", "WY", "--confirmed-only", "--json")
+    assert result.json() == []
+    assert "`ketacli alternatives --json` gives Spravato" in result.stderr
+    rows = cli("compare", "--state", "WY", "--json").json()
+    assert {row["id"] for row in rows} == {"better-u", "mindbloom", "joyous"}  # providers only
+
+
+def test_two_confirmed_providers_need_no_alternatives(cli):
+    out = cli("compare", "--state", "TX").stdout
+    assert "Alternatives to at-home treatment" not in out
+    one = cli("compare", "--state", "TX", "--no-sitter").stdout  # Joyous only
+    assert "Alternatives to at-home treatment (only one at-home provider is confirmed in Texas)" in one
+
+
+def test_the_report_adds_the_alternatives_group(cli):
+    wyoming = cli("report", "--state", "WY", "--format", "markdown").stdout
+    assert "## Alternatives to at-home treatment (no at-home provider is confirmed in Wyoming)" in wyoming
+    assert "### In-person ketamine infusion clinics" in wyoming
+    texas = cli("report", "--state", "TX", "--format", "markdown").stdout
+    assert "Alternatives to at-home treatment" not in texas

@@ -283,7 +283,8 @@ def test_no_match(cli):
     assert (result.code, result.stdout) == (0, "[]\n")
     assert "ketacli: no providers matched" in result.stderr
     table = cli("compare", "--state", "AL", "--clinician-led")
-    assert (table.code, table.stdout) == (0, "")
+    assert table.code == 0
+    assert table.stdout.startswith("Alternatives to at-home treatment (no at-home provider is confirmed in Alabama)\n")
     assert "ketacli: 4 providers left out by the filters (--explain says why)" in table.stderr
     explained = cli("compare", "--state", "AL", "--clinician-led", "--explain")
     assert "left out Innerwell: not available in AL" in explained.stderr
@@ -316,7 +317,10 @@ def test_markdown(cli):
     assert lines[10] == "**Very-low-dose (psycholytic) programs: a different treatment**"
     assert lines[14].startswith("| 4 | Joyous | unconfirmed | Monthly plan (30 daily troches) | 30 | $129 | $4.30 |")
     assert lines[14].endswith("| very low |")
-    assert len(lines) == 15
+    assert lines[15:17] == [
+        "",
+        "**Alternatives to at-home treatment (only one at-home provider is confirmed in Idaho)**",
+    ]
 
 
 def test_format_from_environment(cli):

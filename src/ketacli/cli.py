@@ -68,6 +68,7 @@ from .cli_output import (
     prices_as_of,
     print_sections,
     render_rows,
+    show_alternatives,
     show_ranking,
     warn_about_rules,
     warn_if_stale,
@@ -126,7 +127,7 @@ def compare_cmd(
     no_profile: NoProfileOption = False,
 ) -> None:
     """Filter, rank and explain: one row per provider that passes every filter."""
-    from .query import COMPARE_FIELDS, compare
+    from .query import COMPARE_FIELDS, compare, needs_alternatives
     from .render.reports import COMPARE_COLUMNS
 
     fmt = output_format(fmt, as_json)
@@ -143,6 +144,8 @@ def compare_cmd(
     show_ranking(result, criteria, COMPARE_COLUMNS, fmt, show_excluded, fields=chosen_fields, csv_fields=COMPARE_FIELDS)
     if not result.rows:
         note("no providers matched")
+    if needs_alternatives(result) and criteria.state and result.confirmed is not None:
+        show_alternatives(catalogue.alternatives, criteria.state, result.confirmed, fmt, after_rows=bool(result.rows))
     prices_as_of(result.rows, catalogue.providers, max_age, catalogue.rules)
 
 

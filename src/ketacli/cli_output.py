@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     from rich.console import Console
 
-    from .document import Entry, ProviderDoc, RuleDoc
+    from .document import AlternativeDoc, Entry, ProviderDoc, RuleDoc
     from .query import Result
 
 
@@ -217,6 +217,28 @@ def render_rows(
 
         console = data_console(Terminal.detect())
         print_rich(console, render_table(rows, columns, console.width, title=title, section_of=section_of))
+    else:  # pragma: no cover - typer restricts the choice
+        _never(fmt)
+
+
+def show_alternatives(
+    alternatives: "list[AlternativeDoc]", state: str, confirmed: int, fmt: FormatName, *, after_rows: bool
+) -> None:
+    """The alternatives group, after a ranking in which fewer than two providers are confirmed in the state:
+    under a table or Markdown for people; for JSON and CSV (whose rows are providers only) a stderr pointer."""
+    if not alternatives:
+        return
+    if fmt == "json" or fmt == "csv":
+        names = " and ".join(a["name"] for a in alternatives)
+        note(f"fewer than two at-home providers are confirmed in {state}: `ketacli alternatives --json` gives {names}")
+    elif fmt == "markdown":
+        from .render.alternatives import alternatives_markdown
+
+        emit("\n" * after_rows + alternatives_markdown(alternatives, state, confirmed))
+    elif fmt == "table":
+        from .render.alternatives import alternatives_text
+
+        emit("\n" * after_rows + alternatives_text(alternatives, state, confirmed, Terminal.detect().width or 10_000))
     else:  # pragma: no cover - typer restricts the choice
         _never(fmt)
 

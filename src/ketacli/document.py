@@ -260,6 +260,7 @@ class AlternativeDoc(TypedDict):
     suits: list[str]
     drawbacks: list[str]
     notes: list[NoteDoc]
+    how_to_find: NoteDoc | None
     depends_on_rules: list[str]
     sources: list[SourceDoc]
 

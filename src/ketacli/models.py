@@ -490,13 +490,17 @@ class Alternative(Strict):
     suits: list[Text] = Field(default_factory=list)
     drawbacks: list[Text] = Field(default_factory=list)
     notes: list[Note] = Field(default_factory=list)
+    how_to_find: Note | None = Field(
+        default=None, description="How to find it, as a source says; absent where no source says (unknown)."
+    )
     depends_on_rules: list[Slug] = Field(default_factory=list, description="Ids of the rules its service needs.")
     sources: list[Source] = Field(min_length=1)
 
     @model_validator(mode="after")
     def _references(self) -> Alternative:
         _unique([s.id for s in self.sources], "source id")
-        _check_note_sources([*self.cost, *self.notes], self.sources)
+        found = [self.how_to_find] if self.how_to_find else []
+        _check_note_sources([*self.cost, *self.notes, *found], self.sources)
         return self
 
 

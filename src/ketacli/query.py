@@ -211,6 +211,9 @@ class Result(NamedTuple):
     excluded: list[Excluded]
     notices: list[str]  # for people (stderr): e.g. that no provider lists the carrier asked about
     insurance: InsuranceAsk | None = None  # the carrier asked about, as resolved
+    # With a state: how many rows (before --limit) the sources confirm serve it. Below two, the alternatives
+    # (Spravato, infusion clinics) are worth showing beside the ranking.
+    confirmed: int | None = None
 
 
 # Dose levels rank as separate groups, standard first: a very-low daily dose is a different treatment, and
@@ -340,11 +343,17 @@ def compare(catalogue: LoadedCatalogue, criteria: Criteria, today: dt.date | Non
             rows.append(row)
     rows.sort(key=_sort_key(criteria.sort), reverse=criteria.reverse)
     rows.sort(key=lambda r: _GROUP_ORDER[r["dose_level"]])  # stable: each group keeps the order chosen above
+    confirmed = sum(row["availability"] == "served" for row in rows) if criteria.state else None
     if criteria.limit is not None:
         rows = rows[: criteria.limit]
     for rank, row in enumerate(rows, start=1):
         row["rank"] = rank
-    return Result(rows, excluded, notices, ask)
+    return Result(rows, excluded, notices, ask, confirmed)
+
+
+def needs_alternatives(result: Result) -> bool:
+    """Fewer than two at-home providers confirmed in the state asked about: show the alternatives too."""
+    return result.confirmed is not None and result.confirmed < 2
 
 
 def _sort_key(sort: SortKey) -> Callable[[dict[str, Any]], Any]:

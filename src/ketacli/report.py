@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from .freshness import stale_warning
 from .pricing import MAX_DOSES, cheapest, purchase_options
-from .query import DOSE_GROUPS, Criteria, availability, compare, strip_private
+from .query import DOSE_GROUPS, Criteria, Result, availability, compare, needs_alternatives, strip_private
 from .refunds import current_ladder, provider_refunds
 from .rules import rule_warnings, standing, status_words
 from .states import STATE_NAMES
@@ -95,6 +95,15 @@ def questions(provider: ProviderDoc, row: dict[str, Any], criteria: Criteria) ->
     return asked
 
 
+def _alternatives(catalogue: LoadedCatalogue, criteria: Criteria, result: Result) -> dict[str, Any] | None:
+    """Spravato and infusion clinics, when fewer than two at-home providers are confirmed in the state."""
+    if not (needs_alternatives(result) and criteria.state and result.confirmed is not None):
+        return None
+    if not catalogue.alternatives:
+        return None
+    return {"state": criteria.state, "confirmed": result.confirmed, "entries": catalogue.alternatives}
+
+
 def build_report(catalogue: LoadedCatalogue, criteria: Criteria, *, today: dt.date, max_age: int) -> dict[str, Any]:
     """Everything the report shows, from one `compare` run with the person's criteria."""
     result = compare(catalogue, criteria, today)
@@ -115,6 +124,7 @@ def build_report(catalogue: LoadedCatalogue, criteria: Criteria, *, today: dt.da
             if rule["id"] in needed or rule["topic"] == "compounded_drugs"
         ],
         "stale_warning": stale_warning(shown, today, max_age, catalogue.rules),
+        "alternatives": _alternatives(catalogue, criteria, result),
         "notices": result.notices,
         "groups": [
             {"title": DOSE_GROUPS[level], "dose_level": level, "rows": [r for r in rows if r["dose_level"] == level]}

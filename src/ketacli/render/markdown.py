@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
 from . import Column, sections
 
+# Catalogue text may come from a user's own file: escape what Markdown would read as a table cell break,
+# emphasis, code or a link, and the angle brackets of raw HTML, so it is shown literally.
+_MARKDOWN_SPECIAL = re.compile(r"([\\|*_`\[\]])")
 
-def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+def escape_text(text: str) -> str:
+    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", text).replace("<", "&lt;").replace(">", "&gt;")
+    return " ".join(escaped.splitlines())
 
 
 def to_markdown(
@@ -21,18 +27,18 @@ def to_markdown(
 ) -> str:
     """A pipe table per section, under the title and each section's heading (as bold lines)."""
     columns = [c for c in columns if any(c.cell(row) != "—" for row in rows)]  # an empty column says nothing
-    parts = [f"**{_escape(title)}**\n"] if title else []
+    parts = [f"**{escape_text(title)}**\n"] if title else []
     for heading, group in sections(rows, section_of):
         if heading:
-            parts.append(f"**{_escape(heading)}**\n")
+            parts.append(f"**{escape_text(heading)}**\n")
         parts.append(_table(group, columns))
     return "\n".join(parts)
 
 
 def _table(rows: list[dict[str, Any]], columns: list[Column]) -> str:
     lines = [
-        "| " + " | ".join(_escape(c.header) for c in columns) + " |",
+        "| " + " | ".join(escape_text(c.header) for c in columns) + " |",
         "|" + "|".join("---:" if c.justify == "right" else "---" for c in columns) + "|",
     ]
-    lines += ["| " + " | ".join(_escape(c.cell(row)) for c in columns) + " |" for row in rows]
+    lines += ["| " + " | ".join(escape_text(c.cell(row)) for c in columns) + " |" for row in rows]
     return "\n".join(lines) + "\n"

@@ -7,7 +7,6 @@ imported here only, so no other command pays for it at start-up.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -24,18 +23,23 @@ from ketacli.render.words import (
 from ketacli.states import STATE_NAMES
 from ketacli.textsafe import CONTROL_CHARS
 
+from .alternatives import alternative_facts, alternatives_heading
 from .chart import geometry
+from .markdown import escape_text
 from .refunds import join_conditions
 from .reports import question_words, ranking_title
 
 ReportFormat = Literal["html", "markdown"]
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-_MARKDOWN_SPECIAL = re.compile(r"([\\|*_`\[\]])")
 
 
-def _markdown_text(text: str) -> str:
-    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", text).replace("<", "&lt;").replace(">", "&gt;")
-    return " ".join(escaped.splitlines())
+def _alternatives(found: dict[str, Any] | None) -> dict[str, Any] | None:
+    if found is None:
+        return None
+    return {
+        "heading": alternatives_heading(found["state"], found["confirmed"]),
+        "entries": [{"name": a["name"], "facts": alternative_facts(a)} for a in found["entries"]],
+    }
 
 
 def _usd(dollars: Any, *, always_cents: bool = False) -> str:
@@ -69,7 +73,7 @@ def render_report(document: dict[str, Any], criteria: Criteria, fmt: ReportForma
         if not isinstance(value, str) or isinstance(value, markupsafe.Markup):  # numbers; escaped macro output
             return value
         value = CONTROL_CHARS.sub("\ufffd", value)
-        return _markdown_text(value) if fmt == "markdown" else value
+        return escape_text(value) if fmt == "markdown" else value
 
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
@@ -115,5 +119,6 @@ def render_report(document: dict[str, Any], criteria: Criteria, fmt: ReportForma
         "data_as_of": ", ".join(document["data_as_of"]) or "—",
         "notes": [(row["name"], note) for row in document["rows"] for note in row["notes"]],
         "chart": geometry(document["curve"]),
+        "alternatives": _alternatives(document["alternatives"]),
     }
     return template.render(**context)

@@ -1,0 +1,59 @@
+"""The alternatives group shown beside a ranking when fewer than two at-home providers are confirmed in a
+state: Spravato and in-person infusion clinics, each with its sourced costs and how to find it."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import TYPE_CHECKING
+
+from ketacli.states import STATE_NAMES
+
+if TYPE_CHECKING:
+    from ketacli.document import AlternativeDoc
+
+NOT_STATED = "not stated in the sources"
+
+
+def alternatives_heading(state: str, confirmed: int) -> str:
+    place = STATE_NAMES.get(state, state)
+    count = "no at-home provider is" if confirmed == 0 else "only one at-home provider is"
+    return f"Alternatives to at-home treatment ({count} confirmed in {place})"
+
+
+def alternative_facts(alternative: AlternativeDoc) -> list[str]:
+    """An alternative in a few lines: setting, insurance, each cost with its source, and how to find it."""
+    titles = {s["id"]: s["title"] for s in alternative["sources"]}
+    found = alternative["how_to_find"]
+    lines = [
+        f"Setting: {alternative['setting']}",
+        f"Insurance: {alternative['insurance']}",
+        *(f"Cost: {c['text']} [source: {titles[c['source']]}]" for c in alternative["cost"]),
+        f"How to find it: {found['text']} [source: {titles[found['source']]}]"
+        if found
+        else f"How to find it: {NOT_STATED}",
+    ]
+    return lines
+
+
+def alternatives_text(alternatives: list[AlternativeDoc], state: str, confirmed: int, width: int) -> str:
+    """The labelled group as plain text, wrapped to `width` (catalogue text stays literal: no markup)."""
+    width = max(width, 20)
+    parts = [textwrap.fill(alternatives_heading(state, confirmed), width)]
+    for alternative in alternatives:
+        parts.append(textwrap.fill(alternative["name"], width))
+        for line in alternative_facts(alternative):
+            parts.append(
+                textwrap.fill(line, width, initial_indent="  ", subsequent_indent="    ", break_on_hyphens=False)
+            )
+    parts.append(textwrap.fill("Every detail: ketacli alternatives (--json for scripts).", width))
+    return "\n".join(parts) + "\n"
+
+
+def alternatives_markdown(alternatives: list[AlternativeDoc], state: str, confirmed: int) -> str:
+    from ketacli.render.markdown import escape_text
+
+    parts = [f"**{escape_text(alternatives_heading(state, confirmed))}**\n"]
+    for alternative in alternatives:
+        parts.append(f"- **{escape_text(alternative['name'])}**")
+        parts += [f"  - {escape_text(line)}" for line in alternative_facts(alternative)]
+    return "\n".join(parts) + "\n"
