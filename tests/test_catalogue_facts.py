@@ -205,3 +205,69 @@ def test_json_money_is_plain_numbers(cli):
     assert '"per_dose_stated": 137.25,' in text
     assert '"per_dose_stated": 87.5,' in text
     assert ".0," not in text
+
+
+# ------------------------------------------------------------------ what the sources say, and no more (#18 §5)
+
+
+def test_adults_only_in_safety_and_show(cli):
+    safety = cli("safety", env={"COLUMNS": "200"}).stdout
+    assert "Adults only\n" in safety
+    assert "that you are an adult; some telehealth platforms have got into trouble for checking IDs" in safety
+    assert "Better U does not serve clients younger than 18. [source: Clinical safety]" in safety
+    ages = {a["id"]: a["minimum_age"] for a in cli("safety", "--json").json()["minimum_ages"]}
+    assert ages == {"innerwell": "unknown", "better-u": 18, "mindbloom": "unknown", "joyous": "unknown"}
+    assert "Minimum age: 18; does not serve clients younger than that" in cli("show", "better-u").stdout
+    assert "Minimum age: not stated in the sources" in cli("show", "joyous").stdout
+
+
+def test_candidates_are_the_guides_generally_healthy_individuals(cli):
+    criteria = cli("safety", "--json").json()["exclusion_criteria"]
+    assert not any("healthy adults" in line for line in criteria)
+    assert any("generally healthy individuals, not pregnant or breastfeeding" in line for line in criteria)
+
+
+def test_the_crisis_line_has_its_own_source(cli):
+    safety = cli("safety", "--json").json()
+    assert safety["crisis_line_source"] == "lifeline-988" != safety["source"]
+    assert "health.wyo.gov" in cli("safety").stdout
+
+
+def test_mindbloom_hsa_fsa_disagreement_is_recorded_with_dates(cli):
+    insurance = cli("show", "mindbloom", "--json").json()["insurance"]
+    assert insurance["hsa_fsa"] == "may_be_possible"  # the guide's word stays
+    elsewhere = insurance["hsa_fsa_elsewhere"]
+    assert elsewhere["source"] == "mindbloom-insurance"
+    assert "(undated)" in elsewhere["text"] and "2025-06-13" in elsewhere["text"]
+    report = cli("report", "--doses", "12", "--format", "markdown").stdout
+    assert "Will your HSA or FSA administrator accept Mindbloom? The sources disagree:" in report
+
+
+def test_the_reimbursement_question_matches_the_figures_quoted(cli):
+    report = cli("report", "--doses", "12", "--format", "markdown").stdout
+    question = next(line for line in report.splitlines() if "for 12-session treatment at Mindbloom?" in line)
+    assert "No figure is known" not in question
+    assert question.startswith("- How much would your plan reimburse out of network for 12-session treatment")
+    assert '"save as much as $1,150 with insurance"' in question
+
+
+def test_innerwell_disagreements_and_inferences_are_marked(cli):
+    innerwell = cli("show", "innerwell", "--json").json()
+    said = " ".join(innerwell["inconsistencies"])
+    assert '"a licensed doctor who specializes in mental health"' in said
+    assert "that limit is an inference" in said
+    assert "Continued care options after treatment" not in innerwell["add_ons"]  # a pro in the guide
+    assert "Continued care options offered after treatment conclusion" in innerwell["pros"]
+
+
+def test_sources_without_an_address_say_so_plainly(cli):
+    for entry in ["innerwell", "joyous", "infusion-clinics"]:
+        document = cli("show", entry, "--json").json()
+        assert all(s["url"] != "unknown" for s in document["sources"])
+        assert not any("nyc" in s["id"] for s in document["sources"])
+    assert "address not recorded" in cli("show", "joyous").stdout
+
+
+def test_joyous_dosing_keeps_the_providers_words(cli):
+    notes = [n["text"] for n in cli("show", "joyous", "--json").json()["notes"]]
+    assert any('"encouraged to begin spacing out their doses"' in n for n in notes)

@@ -144,15 +144,29 @@ def safety_cmd(as_json: JsonOption = False) -> None:
     safety = catalogue.data["safety"]
     drug_rules = [r for r in catalogue.rules if r["topic"] in DRUG_RULE_TOPICS]
     if as_json:
+        from .render.places import minimum_ages_json
         from .render.rules import rule_json
 
-        emit_json({**safety, "rules": [rule_json(rule, today()) for rule in drug_rules]})
+        emit_json(
+            {
+                **safety,
+                "minimum_ages": minimum_ages_json(catalogue.providers),
+                "rules": [rule_json(rule, today()) for rule in drug_rules],
+            }
+        )
         return
-    from .render.places import safety_sections
-    from .render.rules import rule_lines
+    from .render.places import minimum_age_lines, safety_sections
+    from .render.rules import rule_lines, source_line
 
     lines = [line for rule in drug_rules for line in rule_lines(rule, today(), sources=True)]
-    print_sections(safety_sections(safety, lines), bullet="- ")
+    crisis = next((s for s in catalogue.data["sources"] if s["id"] == safety["crisis_line_source"]), None)
+    sections = safety_sections(
+        safety,
+        lines,
+        age_lines=minimum_age_lines(catalogue.providers),
+        crisis_source=source_line(crisis).removeprefix("Source: ") if crisis else None,
+    )
+    print_sections(sections, bullet="- ")
 
 
 # The rules about the drug itself, shown with the safety information (the rest are in `ketacli rules`).

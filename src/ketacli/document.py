@@ -90,6 +90,7 @@ class InsuranceDoc(TypedDict):
     superbill: bool | Literal["unknown"]
     reimbursement: str | None
     hsa_fsa: str
+    hsa_fsa_elsewhere: NoteDoc | None
     notes: list[str]
 
 
@@ -141,6 +142,8 @@ class CareDoc(TypedDict):
     integration: str
     integration_note: str | None
     monitoring: list[str]
+    minimum_age: int | Literal["unknown"]
+    minimum_age_source: str | None
 
 
 class StarterKitDoc(TypedDict):
@@ -277,7 +280,9 @@ class SafetyDoc(TypedDict):
     fda_status: str | None
     how_taken: list[str]
     sitter: str | None
+    identity_and_age: str | None
     crisis_line: str | None
+    crisis_line_source: str | None
     source: str
 
 

@@ -221,6 +221,9 @@ class Insurance(Strict):
     superbill: bool | Literal["unknown"]
     reimbursement: Text | None = None
     hsa_fsa: Literal["yes", "may_be_possible", "no", "unknown"]
+    hsa_fsa_elsewhere: Note | None = Field(
+        default=None, description="What another source says about HSA/FSA where it disagrees with `hsa_fsa`."
+    )
     notes: list[Text] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -294,6 +297,10 @@ class CareModel(Strict):
     integration: Literal["psychiatric_clinician", "coach", "none", "unknown"]
     integration_note: Text | None = None
     monitoring: list[Line] = Field(default_factory=list)
+    minimum_age: Annotated[int, Field(ge=0, le=120)] | Literal["unknown"] = Field(
+        "unknown", description="The youngest client served, where a source states it."
+    )
+    minimum_age_source: Slug | None = None
 
 
 class StarterKit(Strict):
@@ -516,7 +523,11 @@ class SafetyInformation(Strict):
     fda_status: Text | None = None
     how_taken: list[Text] = Field(default_factory=list)
     sitter: Text | None = None
+    identity_and_age: Text | None = Field(default=None, description="What platforms must check: identity, adulthood.")
     crisis_line: Line | None = None
+    crisis_line_source: Slug | None = Field(
+        default=None, description="The top-level source of the crisis line (the guide does not give it)."
+    )
     source: Slug
 
 
@@ -536,8 +547,13 @@ class Catalogue(Strict):
         _unique([s.id for s in self.sources], "source id")
         _unique([r.id for r in self.rules], "rule id")
         _check_rule_references(self)
-        if self.safety.source not in {s.id for s in self.sources}:
+        known = {s.id for s in self.sources}
+        if self.safety.source not in known:
             raise ValueError(f"safety.source {self.safety.source!r} is not one of the catalogue's sources")
+        if self.safety.crisis_line_source is not None and self.safety.crisis_line_source not in known:
+            raise ValueError(
+                f"safety.crisis_line_source {self.safety.crisis_line_source!r} is not one of the catalogue's sources"
+            )
         return self
 
 
@@ -578,7 +594,9 @@ def _check_refunds(provider: Provider) -> None:
     cited += [a.source for a in provider.add_on_prices]
     cited += [provider.evaluation.source] if provider.evaluation else []
     cited += [s for s in (provider.refund_if_ineligible.source, provider.care.prescriber_source,
-                          provider.care.follow_up_source) if s is not None]  # fmt: skip
+                          provider.care.follow_up_source, provider.care.minimum_age_source,
+                          provider.insurance.hsa_fsa_elsewhere.source if provider.insurance.hsa_fsa_elsewhere else None)
+              if s is not None]  # fmt: skip
     for source in cited:
         if source not in known_sources:
             raise ValueError(f"cites source {source!r}, which is not in sources ({', '.join(sorted(known_sources))})")

@@ -251,6 +251,11 @@ def purchase_notes(
     saving = provider["pay_in_full_saving"]
     if "pay_in_full" in purchase.bases and saving is not None:
         notes.append(f"pay-in-full saving of {format_usd(to_cents(saving))} per plan applied")
+    elif criteria.pay_in_full and "insured" in purchase.bases and saving is not None:
+        notes.append(
+            f"pay-in-full saving of {format_usd(to_cents(saving))} not applied to the insured price: the guide "
+            "does not limit it to self-pay, so whether it applies is not known (ketacli's inference)"
+        )
     repeats = {item.option.basis for item in purchase.items if item.option.returning_price_unknown}
     if repeats:
         basis = (

@@ -52,6 +52,32 @@ def cost_curve(catalogue: LoadedCatalogue, criteria: Criteria, rows: list[dict[s
     return lines
 
 
+def _hsa_fsa_question(provider: ProviderDoc) -> list[str]:
+    name, insurance = provider["name"], provider["insurance"]
+    hsa, elsewhere = insurance["hsa_fsa"], insurance["hsa_fsa_elsewhere"]
+    if elsewhere is not None:
+        return [f"Will your HSA or FSA administrator accept {name}? The sources disagree: {elsewhere['text']}"]
+    if hsa in ("may_be_possible", "unknown"):
+        return [f"Can you pay {name} from an HSA or FSA? The sources say: {hsa.replace('_', ' ')}."]
+    return []
+
+
+def _reimbursement_question(provider: ProviderDoc, row: dict[str, Any]) -> str:
+    """Out-of-network money back: what the sources say for this purchase or for others, never a bare "no
+    figure is known" beside the provider's own figures."""
+    name = provider["name"]
+    ask = f"How much would your plan reimburse out of network for {row['purchase']} at {name}?"
+    ranges = provider["reimbursement_ranges"]
+    if not ranges:
+        return f"{ask} No figure is known."
+    bought = {item["option"] for item in row["items"]}
+    covering = [f for f in ranges if bought & set(f["plans"])]
+    plans = {p["id"]: p["name"] for p in provider["plans"]}
+    said = [f"for the {' and '.join(plans.get(p, p) for p in f['plans'])}: {f['wording']}" for f in covering or ranges]
+    whose = "its sources say" if covering else "its own figures are for other purchases"
+    return f"{ask} {name}: {whose} ({'; '.join(said)}). Ask your plan for this purchase."
+
+
 def questions(provider: ProviderDoc, row: dict[str, Any], criteria: Criteria) -> list[str]:
     """Questions to ask before you buy, from what the catalogue does not know about this choice."""
     name = provider["name"]
@@ -79,12 +105,10 @@ def questions(provider: ProviderDoc, row: dict[str, Any], criteria: Criteria) ->
             asked.append(f"What does a repeat {plan['name']} cost a returning client at {name}? No price is listed.")
     if any(item["kind"] == "continuation" for item in row["items"]):
         asked.append(f"Will {name} approve continuation sessions for you? They are applied for.")
-    hsa = provider["insurance"]["hsa_fsa"]
-    if hsa in ("may_be_possible", "unknown"):
-        asked.append(f"Can you pay {name} from an HSA or FSA? The sources say: {hsa.replace('_', ' ')}.")
+    asked += _hsa_fsa_question(provider)
     if row["insurance"] == "not_accepted" or (row["insurance"] is None and provider["insurance"]["superbill"] is True):
         if row["reimbursement_up_to"] is None:
-            asked.append(f"How much of {name}'s cost would your plan reimburse out of network? No figure is known.")
+            asked.append(_reimbursement_question(provider, row))
     care = provider["care"]
     if "not stated" in care["prescriber"] or care["prescriber"] == "unknown":
         asked.append(f"Who would prescribe at {name}: a physician (MD/DO), a nurse practitioner or a PA?")
@@ -160,5 +184,9 @@ def build_report(catalogue: LoadedCatalogue, criteria: Criteria, *, today: dt.da
             for p, row in zip(shown, rows, strict=True)
         ],
         "safety": catalogue.data["safety"],
+        "crisis_source": next(
+            (s for s in catalogue.data["sources"] if s["id"] == catalogue.data["safety"]["crisis_line_source"]), None
+        ),
+        "all_providers": catalogue.providers,
         "disclaimer": catalogue.data["disclaimer"],
     }

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from . import Column
 
 if TYPE_CHECKING:
-    from ketacli.document import SafetyDoc
+    from ketacli.document import ProviderDoc, SafetyDoc
 
 SYMBOL = {"served": "✓", "not_served": "✗", "unknown": "?"}
 STATES_LEGEND = "✓ served   ✗ not served   ? unknown: the sources do not say (check with the provider)"
@@ -63,13 +63,22 @@ def insurance_text(rows: list[dict[str, Any]], *, narrowed: bool) -> str:
     return "\n".join(lines) + "\n" if lines else ""
 
 
-def safety_sections(safety: SafetyDoc, rule_lines: list[str] | None = None) -> list[tuple[str, list[str]]]:
+def safety_sections(
+    safety: SafetyDoc,
+    rule_lines: list[str] | None = None,
+    *,
+    age_lines: list[str] | None = None,
+    crisis_source: str | None = None,
+) -> list[tuple[str, list[str]]]:
     """The guide's safety information; the crisis line first, and again wherever suicidal thoughts come up.
-    `rule_lines`: the dated rules on the drug itself (Schedule III, the FDA's warning), already worded."""
+    `rule_lines`: the dated rules on the drug itself (Schedule III, the FDA's warning), already worded;
+    `age_lines`: what providers' own pages say about age; `crisis_source`: where the crisis line comes from."""
     crisis = safety["crisis_line"]
+    adults = [safety["identity_and_age"]] if safety["identity_and_age"] else []
     sections: list[tuple[str, list[str]]] = [
         (safety["disclaimer"], []),
-        ("If you are in crisis", [crisis] if crisis else []),
+        ("If you are in crisis", [crisis, *([f"Source: {crisis_source}"] if crisis_source else [])] if crisis else []),
+        ("Adults only", [*adults, *(age_lines or [])]),
         ("Ketamine is off-label for mental health", [safety["fda_status"]] if safety["fda_status"] else []),
         ("A controlled substance, and the FDA's warning", rule_lines or []),
         ("How at-home ketamine is taken", safety["how_taken"]),
@@ -90,3 +99,32 @@ def safety_sections(safety: SafetyDoc, rule_lines: list[str] | None = None) -> l
             for title, lines in sections
         ]
     return [(title, lines) for title, lines in sections if lines or title == safety["disclaimer"]]
+
+
+def minimum_age_lines(providers: list[ProviderDoc]) -> list[str]:
+    """What each provider's own sources say about age; the rest named together as not stated."""
+    lines, unstated = [], []
+    for provider in providers:
+        age = provider["care"]["minimum_age"]
+        if age == "unknown":
+            unstated.append(provider["name"])
+            continue
+        titles = {s["id"]: s["title"] for s in provider["sources"]}
+        source = provider["care"]["minimum_age_source"]
+        cited = f" [source: {titles[source]}]" if source in titles else ""
+        lines.append(f"{provider['name']} does not serve clients younger than {age}.{cited}")
+    if unstated:
+        lines.append(f"{', '.join(unstated)}: a minimum age is not stated in the sources.")
+    return lines
+
+
+def minimum_ages_json(providers: list[ProviderDoc]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": p["id"],
+            "name": p["name"],
+            "minimum_age": p["care"]["minimum_age"],
+            "source": p["care"]["minimum_age_source"],
+        }
+        for p in providers
+    ]

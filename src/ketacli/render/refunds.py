@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ketacli.refunds import payment_words
-from ketacli.render.words import charge_words, if_ineligible_words, settlement_words
+from ketacli.render.words import address_words, charge_words, if_ineligible_words, settlement_words
 
 from . import usd
 
@@ -13,7 +13,7 @@ from . import usd
 def _source_line(source: dict[str, Any] | None) -> str:
     if source is None:
         return "Source: none recorded"
-    return f"Source: {source['title']} — {source['url']} ({source['date']})"
+    return f"Source: {source['title']} — {address_words(source['url'])} ({source['date']})"
 
 
 def join_conditions(when: list[str]) -> str:

@@ -14,6 +14,7 @@ from ketacli.money import format_usd, to_cents
 from ketacli.query import Criteria
 from ketacli.refunds import payment_words
 from ketacli.render.words import (
+    address_words,
     at_risk_words,
     charge_words,
     if_ineligible_words,
@@ -26,6 +27,7 @@ from ketacli.textsafe import CONTROL_CHARS
 from .alternatives import alternative_facts, alternatives_heading
 from .chart import geometry
 from .markdown import escape_text
+from .places import minimum_age_lines
 from .refunds import join_conditions
 from .reports import question_words, ranking_title
 
@@ -101,6 +103,7 @@ def render_report(document: dict[str, Any], criteria: Criteria, fmt: ReportForma
         payment=payment,
         ineligible=if_ineligible_words,
         at_risk=at_risk_words,
+        address=address_words,
         shipment_loss=shipment_loss_words,
         payment_words=payment_words,
         charged=_charged,
@@ -120,5 +123,6 @@ def render_report(document: dict[str, Any], criteria: Criteria, fmt: ReportForma
         "notes": [(row["name"], note) for row in document["rows"] for note in row["notes"]],
         "chart": geometry(document["curve"]),
         "alternatives": _alternatives(document["alternatives"]),
+        "minimum_ages": minimum_age_lines(document["all_providers"]),
     }
     return template.render(**context)

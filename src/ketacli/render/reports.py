@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from ketacli.money import format_usd, to_cents
 from ketacli.query import DOSE_GROUPS, Criteria, is_provider
+from ketacli.render.words import address_words
 from ketacli.states import STATE_NAMES
 
 from . import Column, label, plain, usd, usd_cents
@@ -298,6 +299,10 @@ def _paying_lines(provider: ProviderDoc) -> list[str]:
         f"Insurance accepted: {plain(insurance['accepted'])}; HSA/FSA: {label(insurance['hsa_fsa'])}; "
         f"superbill: {label(insurance['superbill'])}"
     ]
+    elsewhere = insurance["hsa_fsa_elsewhere"]
+    if elsewhere:
+        titles = {s["id"]: s["title"] for s in provider["sources"]}
+        lines.append(f"HSA/FSA, sources disagree: {elsewhere['text']} [source: {titles[elsewhere['source']]}]")
     if insurance["reimbursement"]:
         lines.append(insurance["reimbursement"])
     lines += [f"{state}: {', '.join(carriers)}" for state, carriers in insurance["carriers_by_state"].items()]
@@ -339,6 +344,7 @@ def _care_lines(provider: ProviderDoc) -> list[str]:
     ]
     if care["integration_note"]:
         lines.append(care["integration_note"])
+    lines.append(_minimum_age_line(provider))
     lines += [f"Monitoring: {m}" for m in care["monitoring"]]
     kit = provider["starter_kit"]
     lines.append("Starter kit: " + (", ".join(kit["contents"]) if kit["included"] else "none"))
@@ -351,6 +357,17 @@ def _care_lines(provider: ProviderDoc) -> list[str]:
         lines.append(f"Add-on: {add_on['name']}: {price}{note} [source: {titles[add_on['source']]}]")
     lines += [f"Support: {s}" for s in provider["support"]]
     return lines
+
+
+def _minimum_age_line(provider: ProviderDoc) -> str:
+    """Adults only: what the provider's own source says about age, or that no source states it."""
+    care = provider["care"]
+    if care["minimum_age"] == "unknown":
+        return "Minimum age: not stated in the sources (platforms should check that you are an adult)"
+    titles = {s["id"]: s["title"] for s in provider["sources"]}
+    source = care["minimum_age_source"]
+    cited = f" [source: {titles[source]}]" if source in titles else ""
+    return f"Minimum age: {care['minimum_age']}; does not serve clients younger than that{cited}"
 
 
 def _reimbursement_lines(provider: ProviderDoc) -> list[str]:
@@ -390,7 +407,7 @@ def _notes_and_sources(entry: Entry) -> list[tuple[str, list[str]]]:
     titles = {s["id"]: s["title"] for s in entry["sources"]}
     notes = [f"{n['text']} [source: {titles[n['source']]}]" for n in entry["notes"]]
     sources = [
-        f"{s['title']}{', ' + s['publisher'] if s['publisher'] else ''} — {s['url']} ({s['date']})"
+        f"{s['title']}{', ' + s['publisher'] if s['publisher'] else ''} — {address_words(s['url'])} ({s['date']})"
         for s in entry["sources"]
     ]
     return [("Notes", notes), ("Sources", sources)]

@@ -6,16 +6,17 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from ketacli.render.words import address_words
 from ketacli.rules import standing, status_words
 
 if TYPE_CHECKING:
     from ketacli.document import RuleDoc, SourceDoc
 
 
-def _source_line(source: SourceDoc) -> str:
+def source_line(source: SourceDoc) -> str:
     publisher = f"{source['publisher']}, " if source["publisher"] else ""
     note = f" ({source['note']})" if source["note"] else ""
-    return f"Source: {publisher}{source['title']} — {source['url']} ({source['date']}){note}"
+    return f"Source: {publisher}{source['title']} — {address_words(source['url'])} ({source['date']}){note}"
 
 
 def rule_lines(rule: RuleDoc, today: dt.date, *, sources: bool = True) -> list[str]:
@@ -29,7 +30,7 @@ def rule_lines(rule: RuleDoc, today: dt.date, *, sources: bool = True) -> list[s
     lines.extend(f"  Sources disagree: {conflict}" for conflict in rule["conflicts"])
     lines.append(f"  Facts checked on {rule['checked']}")
     if sources:
-        lines.extend(f"  {_source_line(source)}" for source in rule["sources"])
+        lines.extend(f"  {source_line(source)}" for source in rule["sources"])
     return lines
 
 

@@ -12,6 +12,11 @@ IF_INELIGIBLE = {
 }
 
 
+def address_words(url: str) -> str:
+    """A source's address, or plainly that none was recorded ("unaddressed"), never a bare "unknown"."""
+    return url if url.startswith(("https://", "http://")) else "address not recorded"
+
+
 def if_ineligible_words(value: str) -> str:
     """An answer code in words; the catalogue's own wording (provider-level statements) as it is."""
     return IF_INELIGIBLE.get(value, value)
