@@ -46,6 +46,7 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("KETACLI_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("KETACLI_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("KETACLI_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("KETACLI_TODAY", FIXED_TODAY)  # the guide's data is fresh on this day
     monkeypatch.setenv("COLUMNS", "200")

@@ -28,13 +28,10 @@ from .catalogue import (
     builtin_catalogue_path,
     export_document,
     load_catalogue,
-    parse_toml,
-    read_catalogue_bytes,
-    validate_document,
 )
 from .cli_app import app, catalog_app
 from .cli_clock import today
-from .cli_env import _cache_dir, _max_bytes, _settings, load, with_profile
+from .cli_env import _cache_dir, _max_bytes, _settings, load, validate_file, with_profile
 from .cli_options import (
     BudgetOption,
     ConfirmedOnlyOption,
@@ -74,7 +71,7 @@ from .cli_output import (
     warn_if_stale,
     write_output,
 )
-from .errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, CatalogueError, KetaError, UsageError
+from .errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, KetaError, UsageError
 from .freshness import DEFAULT_MAX_AGE_DAYS, ages
 from .textsafe import printable
 
@@ -288,14 +285,7 @@ def catalog_validate(
     """Validate a catalogue file and report every problem found; exit 0 when valid."""
 
     target = path or _settings.catalog or builtin_catalogue_path()
-    try:
-        raw = read_catalogue_bytes(target, _max_bytes(DEFAULT_MAX_BYTES))
-        model = validate_document(parse_toml(raw, str(target)), str(target))
-    except CatalogueError as exc:
-        for problem in exc.problems or [str(exc)]:
-            sys.stderr.write(f"{printable(problem)}\n")
-        count = len(exc.problems) or 1
-        raise KetaError(f"{target}: invalid ({count} problem{'s' if count != 1 else ''})") from None
+    _, model = validate_file(target)
     emit(f"{target}: valid ({len(model.providers)} providers, {len(model.alternatives)} alternatives)\n")
 
 
@@ -377,7 +367,7 @@ def catalog_diff(
 
 
 # Registered after the core commands so that `ketacli --help` lists compare and cost first.
-from . import cli_places, cli_profile, cli_report  # noqa: E402, F401
+from . import cli_feed, cli_places, cli_profile, cli_report  # noqa: E402, F401
 
 cli_report.register(compare_cmd)
 

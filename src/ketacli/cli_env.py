@@ -5,18 +5,20 @@ Reads environment variables and files; never writes to a stream except through c
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import typer
 
 from .catalogue import DEFAULT_MAX_BYTES, load_catalogue
 from .cli_clock import today
 from .cli_output import note
-from .errors import ProfileError, UsageError
+from .errors import CatalogueError, ProfileError, UsageError
 from .fileio import ReadRefused, read_limited
 
 if TYPE_CHECKING:
+    from .active import ActiveFeed
     from .catalogue import LoadedCatalogue
+    from .models import Catalogue
 
 
 class Settings:
@@ -24,17 +26,68 @@ class Settings:
 
     catalog: Path | None = None
     debug: bool = False
+    warned_unvouched: bool = False  # the feed-expiry line is said once per run
 
 
 _settings = Settings()
 
 
-def load() -> "LoadedCatalogue":
-    """The catalogue chosen by --catalog / KETACLI_CATALOG, or the built-in one, through the cache."""
+class CatalogueChoice(NamedTuple):
+    path: Path | None  # None: the built-in catalogue
+    why: str  # "--catalog", "KETACLI_CATALOG", "feed NAME" or "built-in"
+    feed: "ActiveFeed | None"
 
-    loaded = load_catalogue(_settings.catalog, cache_dir=_cache_dir(), max_bytes=_max_bytes(DEFAULT_MAX_BYTES))
+
+def catalogue_choice() -> CatalogueChoice:
+    """Which catalogue this run uses: --catalog > KETACLI_CATALOG > the last verified feed catalogue >
+    the built-in one."""
+    from .active import read_active
+
+    if _settings.catalog is not None:
+        from_env = os.environ.get("KETACLI_CATALOG") == str(_settings.catalog)
+        return CatalogueChoice(_settings.catalog, "KETACLI_CATALOG" if from_env else "--catalog", None)
+    active = read_active(data_dir())
+    if active is not None:
+        return CatalogueChoice(active.catalogue, f"feed {active.feed}", active)
+    return CatalogueChoice(None, "built-in", None)
+
+
+def load() -> "LoadedCatalogue":
+    """The catalogue chosen by `catalogue_choice`, through the cache. A feed catalogue whose signed metadata
+    has expired is still used, with one line saying since when it is no longer vouched for."""
+    choice = catalogue_choice()
+    cache_dir, max_bytes = _cache_dir(), _max_bytes(DEFAULT_MAX_BYTES)
+    if choice.feed is not None:
+        _warn_if_unvouched(choice.feed)
+        try:
+            loaded = load_catalogue(choice.path, cache_dir=cache_dir, max_bytes=max_bytes)
+        except CatalogueError as exc:  # e.g. a catalogue this version of ketacli no longer accepts
+            note(f"the catalogue from feed {choice.feed.feed} cannot be used ({exc}); using the built-in one")
+            loaded = load_catalogue(None, cache_dir=cache_dir, max_bytes=max_bytes)
+    else:
+        loaded = load_catalogue(choice.path, cache_dir=cache_dir, max_bytes=max_bytes)
     _check_fixed_date(loaded)
     return loaded
+
+
+def _warn_if_unvouched(feed: "ActiveFeed") -> None:
+    import datetime as dt
+
+    if _settings.warned_unvouched or not feed.expired(dt.datetime.now(dt.UTC)):
+        return
+    _settings.warned_unvouched = True
+    note(
+        f"warning: the catalogue from feed {feed.feed} is no longer vouched for: its signed metadata expired on "
+        f"{feed.expires[:10]}, and it was last verified on {feed.verified[:10]}; run `ketacli update {feed.feed}`"
+    )
+
+
+def data_dir() -> Path:
+    """Where verified feed catalogues and feed metadata live: KETACLI_DATA_DIR, or $XDG_DATA_HOME/ketacli."""
+    if os.environ.get("KETACLI_DATA_DIR"):
+        return Path(os.environ["KETACLI_DATA_DIR"])
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return Path(base) / "ketacli"
 
 
 def _check_fixed_date(loaded: "LoadedCatalogue") -> None:
@@ -106,3 +159,22 @@ def with_profile(flags: dict[str, Any], use_profile: bool) -> dict[str, Any]:
         shown = ", ".join(f"{key}={value}" for key, value in applied.items())
         note(f"using profile values {shown} (--no-profile ignores them)")
     return flags
+
+
+def validate_file(target: Path) -> "tuple[bytes, Catalogue]":
+    """Read and validate a catalogue file as `catalog validate` does: every problem on its own stderr line,
+    then one error saying how many. Returns the raw bytes and the model."""
+    import sys
+
+    from .catalogue import parse_toml, read_catalogue_bytes, validate_document
+    from .errors import KetaError
+    from .textsafe import printable
+
+    try:
+        raw = read_catalogue_bytes(target, _max_bytes(DEFAULT_MAX_BYTES))
+        return raw, validate_document(parse_toml(raw, str(target)), str(target))
+    except CatalogueError as exc:
+        for problem in exc.problems or [str(exc)]:
+            sys.stderr.write(f"{printable(problem)}\n")
+        count = len(exc.problems) or 1
+        raise KetaError(f"{target}: invalid ({count} problem{'s' if count != 1 else ''})") from None

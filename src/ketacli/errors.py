@@ -30,3 +30,7 @@ class UsageError(KetaError):
 
 class ProfileError(KetaError):
     """The saved profile file is broken."""
+
+
+class FeedError(KetaError):
+    """A signed feed could not be published or refused an update; the active catalogue is unchanged."""
