@@ -7,6 +7,8 @@ import os
 import stat
 import subprocess
 import sys
+import threading
+import time
 import zlib
 from pathlib import Path
 
@@ -63,6 +65,58 @@ def test_an_entry_of_the_wrong_shape_is_ignored_even_with_a_valid_checksum(cli, 
     forge(warm_cache, document, fix_checksum=True)
     result = cli("compare", "--json")
     assert result.code == 0 and len(result.json()) == 4, result.stderr
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        lambda d: provider(d, "mindbloom").__setitem__("plans", 1),  # the issue's case
+        lambda d: provider(d, "joyous").__setitem__("availability", None),
+        lambda d: provider(d, "innerwell")["plans"][0].__setitem__("price", "cheap"),
+        lambda d: d["providers"][0].pop("care"),
+    ],
+)
+@pytest.mark.parametrize("command", [["compare", "--json"], ["cost", "-n", "6"], ["show", "mindbloom"]])
+def test_an_entry_of_the_right_shape_but_wrong_structure_heals_itself(cli, warm_cache, spoil, command):
+    """Checksum right, structure wrong: once "internal error: TypeError" on every run until deleted by hand."""
+    document = json.loads(warm_cache.read_bytes().partition(b"\n")[2])
+    spoil(document)
+    forge(warm_cache, document, fix_checksum=True)
+    first = cli(*command)
+    assert first.code == 0, first.stderr
+    assert "internal error" not in first.stderr
+    assert mindbloom_price(cli) == 1254
+    second = cli(*command)
+    assert second.code == 0 and "unusable" not in second.stderr  # the entry was rebuilt
+
+
+def test_the_heal_says_so_once(cli, warm_cache):
+    document = json.loads(warm_cache.read_bytes().partition(b"\n")[2])
+    provider(document, "mindbloom")["plans"] = 1
+    forge(warm_cache, document, fix_checksum=True)
+    result = cli("compare", "--json")
+    assert result.code == 0 and len(result.json()) == 4
+    assert result.stderr.count("the cached catalogue was unusable; rebuilt it from the catalogue file") == 1
+
+
+def test_a_symlinked_entry_is_never_followed(cli, warm_cache, tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    key_name = warm_cache.name
+    warm_cache.unlink()
+    (tmp_path / "cache" / key_name).symlink_to(victim)
+    assert mindbloom_price(cli) == 1254
+    assert victim.read_text() == "precious"  # neither read as the cache nor written through
+    assert not (tmp_path / "cache" / key_name).is_symlink()  # replaced by a real entry
+
+
+def test_stale_cache_temporaries_are_swept(cli, warm_cache, tmp_path):
+    stale = tmp_path / "cache" / ".catalogue-deadbeef.json.x.tmp"
+    stale.write_text("{")
+    os.utime(stale, (time.time() - 7200, time.time() - 7200))
+    warm_cache.unlink()  # the next run writes an entry, and sweeps
+    assert mindbloom_price(cli) == 1254
+    assert not stale.exists()
 
 
 @pytest.mark.parametrize("content", [b"", b"{", b"\x00\xff" * 10, b'{"cache_key": 1}\n{}', b"\n" * 5])
@@ -428,3 +482,87 @@ def test_profile_refuses_a_carrier_typo_and_saves_nothing(cli, tmp_path, value, 
     assert result.code == 2 and message in result.stderr
     assert not (tmp_path / "config" / "profile.toml").exists()
     assert cli("profile", "set", "--state", "TX", "--insurance", "humana").code == 0  # listed by nobody: valid
+
+
+# --------------------------------------------------- writing never destroys what is there (#21 §1; run as root)
+
+
+def _char_device(path, minor: int) -> None:
+    """A character device node like /dev/null (1, 3) or /dev/full (1, 7), made inside a temporary folder."""
+    os.mknod(path, 0o666 | stat.S_IFCHR, os.makedev(1, minor))
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="making device nodes needs root")
+@pytest.mark.parametrize("through_link", [False, True])
+def test_a_device_is_written_in_place_never_replaced(cli, tmp_path, through_link):
+    null, full = tmp_path / "null", tmp_path / "full"
+    _char_device(null, 3)
+    _char_device(full, 7)
+    if through_link:
+        (tmp_path / "to-null").symlink_to(null)
+        (tmp_path / "to-full").symlink_to(full)
+        null_target, full_target = tmp_path / "to-null", tmp_path / "to-full"
+    else:
+        null_target, full_target = null, full
+    ok = cli("report", "--output", str(null_target))
+    assert ok.code == 0
+    failed = cli("catalog", "export", "--output", str(full_target))
+    assert failed.code == 1 and failed.stderr.endswith("cannot write: No space left on device\n")
+    assert stat.S_ISCHR(os.stat(null).st_mode) and stat.S_ISCHR(os.stat(full).st_mode)  # still devices
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")) == []
+
+
+def test_a_fifos_reader_receives_the_report(cli, tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    result = cli("report", "--format", "markdown", "--output", str(fifo))
+    reader.join(timeout=30)
+    assert result.code == 0
+    assert received and received[0].startswith(b"# At-home ketamine therapy")
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+
+
+@pytest.mark.parametrize("name", ["DIR", "DIR/", "DIR/new/"])
+def test_a_directory_is_exit_1_and_nothing_is_created(cli, tmp_path, name):
+    (tmp_path / "DIR").mkdir()
+    target = name.replace("DIR", str(tmp_path / "DIR"))
+    result = cli("catalog", "export", "--output", target)
+    assert result.code == 1 and result.stderr.endswith("cannot write: Is a directory\n")
+    assert list((tmp_path / "DIR").iterdir()) == []
+
+
+def test_dash_is_stdout_and_an_empty_name_is_a_usage_error(cli, tmp_path):
+    dash = cli("report", "--format", "markdown", "-o", "-")
+    assert dash.code == 0 and dash.stdout.startswith("# At-home ketamine therapy")
+    empty = cli("report", "-o", "")
+    assert empty.code == 2 and "--output needs a file name" in empty.stderr
+
+
+def test_dev_stdout_works_from_a_real_process(tmp_path):
+    run = subprocess.run(
+        [sys.executable, "-m", "ketacli", "catalog", "export", "--format", "json", "--output", "/dev/stdout"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "KETACLI_CACHE_DIR": str(tmp_path / "c")},
+    )
+    assert run.returncode == 0 and json.loads(run.stdout)["schema_version"] == 1
+    assert os.path.exists("/dev/stdout")
+
+
+def test_control_characters_in_an_output_name_are_escaped(cli, tmp_path):
+    result = cli("catalog", "export", "--output", str(tmp_path / "a\x1b[31mb" / "x.toml"))
+    assert result.code == 1 and "\x1b" not in result.stderr and "a\\x1b[31mb" in result.stderr
+
+
+def test_stale_temporary_files_from_killed_runs_are_swept(cli, tmp_path):
+    target = tmp_path / "report.html"
+    stale, fresh = tmp_path / ".report.html.old.tmp", tmp_path / ".report.html.new.tmp"
+    stale.write_text("left by a killed run")
+    fresh.write_text("maybe another run's, still writing")
+    two_hours_ago = time.time() - 7200
+    os.utime(stale, (two_hours_ago, two_hours_ago))
+    assert cli("report", "--output", str(target)).code == 0
+    assert target.exists() and not stale.exists() and fresh.exists()

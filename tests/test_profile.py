@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 
@@ -123,3 +125,26 @@ def test_bad_flag_value_is_a_usage_error_not_a_broken_file(cli, profile_file):
     assert result.code == 2
     assert result.stderr == "ketacli: error: --budget: must be a finite, non-negative number of US dollars\n"
     assert not profile_file.exists()
+
+
+@pytest.mark.parametrize("where", ["folder", "file"])
+def test_a_profile_others_can_write_is_ignored_with_a_warning(cli, tmp_path, where):
+    assert cli("profile", "set", "--state", "TX").code == 0
+    path = tmp_path / "config" / "profile.toml"
+    target = path.parent if where == "folder" else path
+    os.chmod(target, os.stat(target).st_mode | 0o022)
+    result = cli("compare", "--json")
+    assert result.code == 0
+    assert f"other users can write to {'its folder' if where == 'folder' else 'the file'}" in result.stderr
+    assert result.stderr.count("ignoring the profile") == 1
+    assert {row["availability"] for row in result.json()} == {None}  # no state applied
+
+
+def test_a_profile_owned_by_another_user_is_ignored(cli, tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip("changing a file's owner needs root")
+    assert cli("profile", "set", "--state", "TX").code == 0
+    path = tmp_path / "config" / "profile.toml"
+    os.chown(path, 12345, 12345)
+    result = cli("compare", "--json")
+    assert "the file belongs to another user" in result.stderr

@@ -41,6 +41,7 @@ class LoadedCatalogue(NamedTuple):
 
     path: str
     data: CatalogueDoc
+    cache_entry: Path | None = None  # the cache file it was read from, if it was (see cli.py: self-healing)
 
     @property
     def providers(self) -> list[ProviderDoc]:
@@ -197,7 +198,7 @@ def load_catalogue(
     if cache_dir is not None:
         cached = _read_cache(cache_dir, key, _cache_limit(len(raw)))
         if cached is not None:
-            return LoadedCatalogue(shown, cached)
+            return LoadedCatalogue(shown, cached, _entry_path(cache_dir, key))
     model = validate_document(parse_toml(raw, shown), shown)
     data = cast("CatalogueDoc", model.model_dump(mode="json"))  # the one place the typed document is made
     if cache_dir is not None:
@@ -245,6 +246,10 @@ def _checksum(body: bytes) -> str:
     return f"{len(body):x}-{zlib.crc32(body):08x}-{zlib.adler32(body):08x}"
 
 
+def _entry_path(cache_dir: Path, key: str) -> Path:
+    return cache_dir / f"catalogue-{key}.json"
+
+
 def _read_cache(cache_dir: Path, key: str, limit: int) -> CatalogueDoc | None:
     """The cached document for `key`, or None: a missing, oversize, edited, truncated or foreign entry is
     ignored (and rebuilt by the caller), never an error. The cache is derived data: nothing in it is
@@ -254,7 +259,7 @@ def _read_cache(cache_dir: Path, key: str, limit: int) -> CatalogueDoc | None:
     if not _private_dir(cache_dir):
         return None
     try:
-        raw = read_limited(cache_dir / f"catalogue-{key}.json", limit)
+        raw = read_limited(_entry_path(cache_dir, key), limit, follow_symlinks=False)
         header_line, _, body = raw.partition(b"\n")
         header = json.loads(header_line)
         if not isinstance(header, dict) or header.get("cache_key") != key or header.get("checksum") != _checksum(body):
@@ -267,14 +272,16 @@ def _read_cache(cache_dir: Path, key: str, limit: int) -> CatalogueDoc | None:
 
 def _write_cache(cache_dir: Path, key: str, data: CatalogueDoc) -> None:
     """Best effort: a cache that cannot be written only costs speed, never correctness."""
-    from .fileio import write_atomic
+    from .fileio import sweep_stale_temps, write_atomic
 
     if not _private_dir(cache_dir):
         return
     try:
         body = json.dumps(data, separators=(",", ":")).encode()
         header = json.dumps({"cache_key": key, "checksum": _checksum(body)}).encode()
-        write_atomic(cache_dir / f"catalogue-{key}.json", header + b"\n" + body, mode=0o600)
+        # A symlink planted as an entry is replaced by the new file, never written through.
+        write_atomic(_entry_path(cache_dir, key), header + b"\n" + body, mode=0o600, follow_symlinks=False)
+        sweep_stale_temps(cache_dir, ".catalogue-")
         entries = sorted(cache_dir.glob("catalogue-*.json"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
         for stale in entries[_CACHE_KEEP:]:
             stale.unlink(missing_ok=True)

@@ -61,12 +61,14 @@ from .cli_output import (
     emit_json,
     note,
     output_format,
+    output_started,
     parse_fields,
     prices_as_of,
     print_sections,
     render_rows,
     show_alternatives,
     show_ranking,
+    start_run,
     warn_about_rules,
     warn_if_stale,
     write_output,
@@ -301,12 +303,11 @@ def catalog_schema() -> None:
 def catalog_export(
     fmt: Annotated[Literal["toml", "json"], typer.Option("--format", "-f", help="toml or json.")] = "toml",
     output: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
             "--output",
             "-o",
-            help="Write to this file (atomically) instead of stdout.",
-            dir_okay=False,
+            help="Write to this file (atomically) instead of stdout; - for stdout.",
             show_default=False,
         ),
     ] = None,
@@ -414,9 +415,29 @@ def _run(args: list[str]) -> int:
     from typer.main import get_command
 
     _settings.debug = "--debug" in args or os.environ.get("KETACLI_DEBUG", "") not in ("", "0")
+    _settings.cache_entries.clear()
+    _settings.warned_unvouched = False
+    start_run()
     command = get_command(app)
     try:
-        result = command.main(args=args, prog_name="ketacli", standalone_mode=False)
+        try:
+            result = command.main(args=args, prog_name="ketacli", standalone_mode=False)
+        except Exception as exc:
+            expected = (KetaError, PipeClosed, OutputFailed, BrokenPipeError, typer.Abort, typer.Exit)
+            if isinstance(exc, expected) or _is_usage_error(exc) or not _settings.cache_entries or _settings.debug:
+                raise
+            # A cache entry whose checksum matched but whose content the commands cannot use (written by
+            # hand or by another version): remove it, and if nothing was printed yet, run again from the
+            # catalogue itself, which rebuilds the entry. Never "internal error" until deleted by hand.
+            for entry in _settings.cache_entries:
+                entry.unlink(missing_ok=True)
+            _settings.cache_entries.clear()
+            if output_started():
+                raise KetaError(
+                    "the cached catalogue was unusable and has been removed; run the command again"
+                ) from exc
+            note("the cached catalogue was unusable; rebuilt it from the catalogue file")
+            result = command.main(args=args, prog_name="ketacli", standalone_mode=False)
         return result if isinstance(result, int) else EXIT_OK
     except KetaError as exc:
         if _settings.debug:

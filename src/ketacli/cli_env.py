@@ -27,6 +27,10 @@ class Settings:
     catalog: Path | None = None
     debug: bool = False
     warned_unvouched: bool = False  # the feed-expiry line is said once per run
+    cache_entries: list[Path]  # cache files this run read its catalogue from (cli.py heals a bad one)
+
+    def __init__(self) -> None:
+        self.cache_entries = []
 
 
 _settings = Settings()
@@ -66,6 +70,8 @@ def load() -> "LoadedCatalogue":
             loaded = load_catalogue(None, cache_dir=cache_dir, max_bytes=max_bytes)
     else:
         loaded = load_catalogue(choice.path, cache_dir=cache_dir, max_bytes=max_bytes)
+    if loaded.cache_entry is not None:
+        _settings.cache_entries.append(loaded.cache_entry)
     _check_fixed_date(loaded)
     return loaded
 
@@ -135,6 +141,10 @@ def read_profile() -> dict[str, Any]:
     from .profile import MAX_PROFILE_BYTES, parse_profile
 
     path = profile_path()
+    unsafe = _unsafe_place(path)
+    if unsafe:
+        note(f"warning: ignoring the profile {path}: {unsafe}; move it to a folder only you can write to")
+        return {}
     try:
         raw = read_limited(path, MAX_PROFILE_BYTES)
     except FileNotFoundError:
@@ -145,6 +155,20 @@ def read_profile() -> dict[str, Any]:
         raise ProfileError(f"{path}: cannot read profile: {exc.strerror or exc}") from None
 
     return parse_profile(raw, str(path))
+
+
+def _unsafe_place(path: Path) -> str | None:
+    """Why a profile cannot be trusted (like the cache: another user could have written it), or None."""
+    for place, what in ((path.parent, "its folder"), (path, "the file")):
+        try:
+            info = os.stat(place)
+        except OSError:
+            continue  # missing: nothing to trust or distrust yet
+        if hasattr(os, "geteuid") and info.st_uid != os.geteuid():
+            return f"{what} belongs to another user"
+        if info.st_mode & 0o022:
+            return f"other users can write to {what}"
+    return None
 
 
 def with_profile(flags: dict[str, Any], use_profile: bool) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple, NoReturn
 
 from .cli_clock import today
 from .errors import KetaError, UsageError
-from .fileio import write_atomic
+from .fileio import write_output_file
 from .freshness import stale_warning
 from .textsafe import printable
 
@@ -83,7 +83,21 @@ def _pipe_closed() -> NoReturn:
     raise PipeClosed
 
 
+class _Stdout:
+    started = False  # whether this run has written anything to stdout yet
+
+
+def output_started() -> bool:
+    return _Stdout.started
+
+
+def start_run() -> None:
+    """Forget what an earlier run in this process printed (tests run many commands in one process)."""
+    _Stdout.started = False
+
+
 def _write(text: str) -> None:
+    _Stdout.started = True
     try:
         sys.stdout.write(text)
         sys.stdout.flush()
@@ -99,13 +113,18 @@ def emit(text: str) -> None:
     _write(printable(text))
 
 
-def write_output(text: str, output: Path | None, *, what: str = "") -> None:
-    """To stdout, or to `output` atomically (a failed write is one line, exit 1), with a note saying where."""
-    if output is None:
+def write_output(text: str, output: str | None, *, what: str = "") -> None:
+    """To stdout (no --output, or `-o -`), or to `output` (fileio.write_output_file: atomic for a regular
+    file, in place for a device or FIFO); a failed write is one line, exit 1, with a note saying where."""
+    if output is None or output == "-":
         emit(text)
         return
+    if not output:
+        raise UsageError("--output needs a file name (or - for stdout)")
+    if output.endswith(os.sep):  # "reports/" names a folder, existing or not: never a file called "reports"
+        raise KetaError(f"{output}: cannot write: Is a directory")
     try:
-        write_atomic(output, text)
+        write_output_file(Path(output), text)
     except OSError as exc:
         raise KetaError(f"{output}: cannot write: {exc.strerror or exc}") from None
     note(f"wrote {output}{f' ({what})' if what else ''}")
@@ -128,6 +147,7 @@ def print_rich(console: "Console", renderable: Any, *, soft_wrap: bool = False) 
     characters (escaped in every text segment rich renders, whatever their source)."""
     from .render.safe import Sanitized
 
+    _Stdout.started = True
     try:
         console.print(Sanitized(renderable), soft_wrap=soft_wrap)
         sys.stdout.flush()

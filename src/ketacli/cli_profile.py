@@ -54,7 +54,7 @@ def profile_set(
         _check_carrier(updates["insurance"])
     path = profile_path()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # private, as read_profile expects
         with locked(path):  # read, merge and write as one step: concurrent `profile set`s never lose updates
             merged = {**_read_profile(), **updates}  # reading first: a broken profile is an error, never overwritten
             if missing_state(merged):

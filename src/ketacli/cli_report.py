@@ -21,7 +21,7 @@ from .cli_output import note, write_output
 _NOT_FILTERS = {"fields", "show_excluded", "fmt", "as_json", "sort", "reverse", "limit"}
 
 
-def report_cmd(output: Path | None, fmt: str | None, **filters: Any) -> None:
+def report_cmd(output: str | None, fmt: str | None, **filters: Any) -> None:
     """A report to keep: the question, the ranking, a cost curve, refunds, money back, questions to ask, safety.
 
     HTML by default (to stdout, or --output report.html); Markdown for --output report.md or --format markdown.
@@ -29,7 +29,7 @@ def report_cmd(output: Path | None, fmt: str | None, **filters: Any) -> None:
     from .render.report_doc import ReportFormat, render_report
     from .report import build_report
 
-    markdown_file = output is not None and output.suffix.lower() in (".md", ".markdown")
+    markdown_file = output is not None and Path(output).suffix.lower() in (".md", ".markdown")
     chosen: ReportFormat = "markdown" if fmt == "markdown" or (fmt is None and markdown_file) else "html"
     max_age = filters.pop("max_age")
     criteria = compare_criteria(**filters, sort="total", reverse=False, limit=None)
@@ -48,8 +48,10 @@ _OUTPUT = inspect.Parameter(
     inspect.Parameter.KEYWORD_ONLY,
     default=None,
     annotation=Annotated[
-        Path | None,
-        typer.Option("--output", "-o", help="Write to this file (.html, or .md for Markdown).", show_default=False),
+        str | None,
+        typer.Option(
+            "--output", "-o", help="Write to this file (.html, or .md for Markdown); - for stdout.", show_default=False
+        ),
     ],
 )
 _FORMAT = inspect.Parameter(

@@ -1,4 +1,5 @@
-"""Atomic file writes: a failed or interrupted write never leaves a half-written file behind."""
+"""File writes that never destroy: a regular file is replaced atomically (never half-written); anything
+else that exists (a device, a FIFO, a socket) is written in place, never renamed over."""
 
 from __future__ import annotations
 
@@ -8,19 +9,68 @@ import stat
 from collections.abc import Iterator
 from pathlib import Path
 
+STALE_TEMP_SECONDS = 3600  # a temporary file this old was left by a killed run
 
-def write_atomic(path: Path, content: str | bytes, *, mode: int | None = None) -> None:
+
+def write_output_file(path: Path, content: str | bytes) -> None:
+    """Write `content` to `path` as a person means it: a regular file (or a symlink to one, or nothing yet)
+    is replaced atomically, keeping its mode; a device, FIFO or socket is opened and written in place (as
+    `cat > /dev/null` would), so /dev/null keeps working, /dev/full fails with ENOSPC and a FIFO's reader gets
+    the content. A directory is IsADirectoryError. OSError propagates."""
+    import errno
+
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        info = None
+    if info is not None and stat.S_ISDIR(info.st_mode):
+        raise IsADirectoryError(errno.EISDIR, "Is a directory")
+    if info is None or stat.S_ISREG(info.st_mode):
+        write_atomic(path, data)
+        return
+    fd = os.open(path, os.O_WRONLY | getattr(os, "O_BINARY", 0))  # no O_CREAT, no O_TRUNC: it exists, not a file
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
+
+
+def sweep_stale_temps(folder: Path, prefix: str, now: float | None = None) -> None:
+    """Remove temporary files (`{prefix}*.tmp`) that a killed run left, once older than an hour."""
+    import time
+
+    limit = (time.time() if now is None else now) - STALE_TEMP_SECONDS
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        if entry.name.startswith(prefix) and entry.name.endswith(".tmp"):
+            with contextlib.suppress(OSError):
+                if entry.is_file(follow_symlinks=False) and entry.stat(follow_symlinks=False).st_mtime < limit:
+                    os.unlink(entry.path)
+
+
+def write_atomic(path: Path, content: str | bytes, *, mode: int | None = None, follow_symlinks: bool = True) -> None:
     """Write to a temporary file in the same directory, fsync it, then rename it over `path`.
 
-    A symlink is written through (its target is replaced, the link stays). An existing file keeps its
-    permissions; a new one gets `mode`, or the usual 0666 less the umask (mkstemp alone would give 0600).
+    A symlink is written through (its target is replaced, the link stays), unless `follow_symlinks` is
+    False: then the link itself is replaced by the new file and its target is never touched. An existing
+    file keeps its permissions; a new one gets `mode`, or the usual 0666 less the umask (mkstemp alone
+    would give 0600).
     """
     import tempfile  # only writes need it (it imports shutil and random): not on every catalogue read
 
     data = content.encode("utf-8") if isinstance(content, str) else content
-    path = Path(os.path.realpath(path))
+    path = Path(os.path.realpath(path)) if follow_symlinks else Path(os.path.abspath(path))
+    sweep_stale_temps(path.parent, f".{path.name}.")
     try:
-        keep = stat.S_IMODE(os.stat(path).st_mode)
+        keep = stat.S_IMODE(os.stat(path, follow_symlinks=follow_symlinks).st_mode)
+        if not follow_symlinks and stat.S_ISLNK(os.lstat(path).st_mode):
+            keep = mode if mode is not None else 0o666 & ~_umask()
     except FileNotFoundError:
         keep = mode if mode is not None else 0o666 & ~_umask()
     fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -46,13 +96,15 @@ class ReadRefused(ValueError):
     """A file ketacli will not read: not a regular file, or over the size limit."""
 
 
-def read_limited(path: Path, max_bytes: int) -> bytes:
+def read_limited(path: Path, max_bytes: int, *, follow_symlinks: bool = True) -> bytes:
     """The bytes of a regular file of at most max_bytes, read without ever blocking or reading more.
 
     Opened non-blocking, so a FIFO cannot hang the run; checked with fstat on the open descriptor, so
     what is read is what was checked (a symlink to /dev/zero is refused, never read). OSError propagates.
     """
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    if not follow_symlinks:
+        flags |= getattr(os, "O_NOFOLLOW", 0)  # a link is ELOOP, never its target
     fd = os.open(path, flags)
     try:
         info = os.fstat(fd)
