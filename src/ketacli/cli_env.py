@@ -4,6 +4,7 @@ Reads environment variables and files; never writes to a stream except through c
 """
 
 import os
+import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -164,6 +165,8 @@ def _unsafe_place(path: Path) -> str | None:
             info = os.stat(place)
         except OSError:
             continue  # missing: nothing to trust or distrust yet
+        if place is path and not stat.S_ISREG(info.st_mode):
+            continue  # a device or FIFO: read_limited refuses it, with its own message
         if hasattr(os, "geteuid") and info.st_uid != os.geteuid():
             return f"{what} belongs to another user"
         if info.st_mode & 0o022:
