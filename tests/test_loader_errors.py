@@ -211,3 +211,53 @@ def test_cache_gives_the_same_answers_and_survives_corruption(cli, tmp_path):
     assert cli("compare", "--state", "TX", "--doses", "12", "--json").stdout == first.stdout
     uncached = cli("compare", "--state", "TX", "--doses", "12", "--json", env={"KETACLI_NO_CACHE": "1"})
     assert uncached.stdout == first.stdout
+
+
+# ------------------------------------------------------------- accepted today and should not be, or the reverse
+
+
+def test_a_date_in_the_future_is_refused_without_blaming_ketacli_today(cli, tmp_path):
+    import datetime as dt
+
+    document = catalogue_document()
+    provider(document, "joyous")["as_of"] = dt.date(2999, 1, 1)
+    path = write_catalogue(tmp_path / "future.toml", document)
+    result = cli("catalog", "validate", str(path))
+    assert result.code == 1
+    assert "providers[3].as_of: 2999-01-01 is after today" in result.stderr
+    fixed = cli("--catalog", str(path), "compare", env={"KETACLI_TODAY": "2999-06-01"})
+    assert fixed.code == 1 and "KETACLI_TODAY" not in fixed.stderr and "is after today" in fixed.stderr
+
+
+def test_a_json_export_reads_back_with_the_same_answers(cli, tmp_path):
+    exported = tmp_path / "catalogue.json"
+    assert cli("catalog", "export", "--format", "json", "--output", str(exported)).code == 0
+    assert cli("catalog", "validate", str(exported)).stdout.endswith("valid (4 providers, 2 alternatives)\n")
+    for args in (["cost", "-n", "12", "--json"], ["compare", "--state", "TX", "--json"], ["refunds", "--json"]):
+        assert cli("--catalog", str(exported), *args).json() == cli(*args).json()
+    no_extension = tmp_path / "catalogue"
+    no_extension.write_bytes(exported.read_bytes())  # recognised by its content too
+    assert cli("catalog", "validate", str(no_extension)).code == 0
+    (tmp_path / "broken.json").write_text('{"providers": [')
+    broken = cli("catalog", "validate", str(tmp_path / "broken.json"))
+    assert broken.code == 1 and "invalid JSON: Expecting value (at line 1, column 16)" in broken.stderr
+
+
+@pytest.mark.parametrize(
+    ("key", "size", "message"),
+    [("title", 60_000, "title: String should have at most 1000 characters"),
+     ("disclaimer", 2_000, "disclaimer: String should have at most 1000 characters")],
+)  # fmt: skip
+def test_strings_have_length_limits(cli, tmp_path, key, size, message):
+    document = catalogue_document()
+    document[key] = "x" * size
+    result = cli("catalog", "validate", str(write_catalogue(tmp_path / "long.toml", document)))
+    assert result.code == 1 and message in result.stderr
+
+
+def test_one_more_problem_is_singular(cli, tmp_path):
+    document = catalogue_document()
+    provider(document, "joyous")["name"] = ""
+    provider(document, "mindbloom")["name"] = ""
+    result = cli("--catalog", str(write_catalogue(tmp_path / "two.toml", document)), "compare")
+    assert result.stderr.rstrip().endswith("(and 1 more problem)")

@@ -85,6 +85,30 @@ def read_catalogue_bytes(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> byte
         raise CatalogueError(f"{path}: cannot read file: {exc.strerror or exc}") from None
 
 
+def parse_document(raw: bytes, path: str) -> dict[str, Any]:
+    """A catalogue as TOML, or as JSON (what `catalog export --format json` writes): by the `.json`
+    extension, or by content (a TOML document cannot start with "{")."""
+    if path.lower().endswith(".json") or raw.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{":
+        return parse_json(raw, path)
+    return parse_toml(raw, path)
+
+
+def parse_json(raw: bytes, path: str) -> dict[str, Any]:
+    try:
+        document = json.loads(decode_text(raw))
+    except UnicodeDecodeError as exc:
+        raise CatalogueError(
+            f"{path}: not UTF-8 text (bad byte at offset {exc.start}); save the file as UTF-8"
+        ) from None
+    except json.JSONDecodeError as exc:
+        raise CatalogueError(f"{path}: invalid JSON: {exc.msg} (at line {exc.lineno}, column {exc.colno})") from None
+    except RecursionError:
+        raise CatalogueError(f"{path}: invalid JSON: nested too deeply") from None
+    if not isinstance(document, dict):
+        raise CatalogueError(f"{path}: a JSON catalogue must be an object at the top level")
+    return document
+
+
 def parse_toml(raw: bytes, path: str) -> dict[str, Any]:
     """Decode UTF-8 and parse TOML, naming line and column on a syntax error.
 
@@ -119,7 +143,8 @@ def validate_document(document: Mapping[str, object], path: str) -> Catalogue:
         return Catalogue.model_validate(document)
     except ValidationError as exc:
         problems = format_validation_errors(exc, path)
-        summary = problems[0] if len(problems) == 1 else f"{problems[0]} (and {len(problems) - 1} more problems)"
+        more = len(problems) - 1
+        summary = problems[0] if not more else f"{problems[0]} (and {more} more problem{'s' if more != 1 else ''})"
         raise CatalogueError(summary, problems) from None
     except RecursionError:
         raise CatalogueError(f"{path}: document nested too deeply") from None
@@ -199,7 +224,7 @@ def load_catalogue(
         cached = _read_cache(cache_dir, key, _cache_limit(len(raw)))
         if cached is not None:
             return LoadedCatalogue(shown, cached, _entry_path(cache_dir, key))
-    model = validate_document(parse_toml(raw, shown), shown)
+    model = validate_document(parse_document(raw, shown), shown)
     data = cast("CatalogueDoc", model.model_dump(mode="json"))  # the one place the typed document is made
     if cache_dir is not None:
         _write_cache(cache_dir, key, data)

@@ -193,13 +193,13 @@ def validate_file(target: Path) -> "tuple[bytes, Catalogue]":
     then one error saying how many. Returns the raw bytes and the model."""
     import sys
 
-    from .catalogue import parse_toml, read_catalogue_bytes, validate_document
+    from .catalogue import parse_document, read_catalogue_bytes, validate_document
     from .errors import KetaError
     from .textsafe import printable
 
     try:
         raw = read_catalogue_bytes(target, _max_bytes(DEFAULT_MAX_BYTES))
-        return raw, validate_document(parse_toml(raw, str(target)), str(target))
+        return raw, validate_document(parse_document(raw, str(target)), str(target))
     except CatalogueError as exc:
         for problem in exc.problems or [str(exc)]:
             sys.stderr.write(f"{printable(problem)}\n")

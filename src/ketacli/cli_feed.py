@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from .catalogue import DEFAULT_MAX_BYTES, builtin_catalogue_path, parse_toml, validate_document
+from .catalogue import DEFAULT_MAX_BYTES, builtin_catalogue_path, parse_document, validate_document
 from .cli_app import app, catalog_app
 from .cli_env import _cache_dir, _max_bytes, catalogue_choice, config_dir, data_dir, validate_file
 from .cli_options import JsonOption
@@ -207,7 +207,7 @@ def update_cmd(
                 note(f"feed {feed.name}: version {fetched.version} is already active; nothing changed")
             return
         try:
-            validate_document(parse_toml(fetched.data, f"feed {feed.name}"), f"feed {feed.name}")
+            validate_document(parse_document(fetched.data, f"feed {feed.name}"), f"feed {feed.name}")
         except Exception as exc:
             raise FeedError(f"feed {feed.name}: refused a signed but invalid catalogue: {exc}; the active "
                             "catalogue is unchanged") from None  # fmt: skip

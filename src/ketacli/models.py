@@ -86,9 +86,25 @@ def _parse_money(value: object) -> Decimal:
     return amount
 
 
-Text = Annotated[str, AfterValidator(_no_control_chars)]
-Line = Annotated[str, Field(min_length=1), AfterValidator(_no_control_chars), AfterValidator(_one_line)]
-Slug = Annotated[str, AfterValidator(_slug)]
+MAX_LINE = 1_000  # characters: a title, a name, one sentence
+MAX_TEXT = 10_000  # characters: a paragraph of notes; a 60 MB `title` is refused, not parsed into every view
+
+
+def _not_future(value: dt.date) -> dt.date:
+    """A date the data was seen or checked on cannot be after today (the machine's clock: a fixed
+    KETACLI_TODAY plays no part, so it is never blamed)."""
+    today = dt.date.today()
+    if value > today:
+        raise ValueError(f"{value} is after today ({today}): a date data was checked on cannot be in the future")
+    return value
+
+
+Text = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(_no_control_chars)]
+Line = Annotated[
+    str, Field(min_length=1, max_length=MAX_LINE), AfterValidator(_no_control_chars), AfterValidator(_one_line)
+]
+PastDate = Annotated[dt.date, AfterValidator(_not_future)]
+Slug = Annotated[str, Field(max_length=64), AfterValidator(_slug)]
 StateCode = Annotated[str, AfterValidator(_state_code)]
 Money = Annotated[
     Decimal,
@@ -97,7 +113,7 @@ Money = Annotated[
 ]
 Doses = Annotated[int, Field(gt=0, le=MAX_DOSES, strict=True)]
 Count = Annotated[int, Field(ge=0, strict=True)]
-SourceDate = dt.date | Literal["undated"]
+SourceDate = PastDate | Literal["undated"]
 
 Delivery = Literal[
     "oral_rapid_dissolve_tablet",
@@ -415,7 +431,7 @@ class Rule(Strict):
     effective: dt.date | None = Field(None, description="The date it takes effect (None for a proposal).")
     ends: dt.date | None = Field(None, description="The date it ends, where one is set.")
     status: RuleStatus = Field(description="As of `checked`: in force, proposed (not final), or ended.")
-    checked: dt.date = Field(description="When these facts were last checked against the sources.")
+    checked: PastDate = Field(description="When these facts were last checked against the sources.")
     meaning: Text = Field(description="What it means for a person, in one or two plain sentences.")
     conflicts: list[Text] = Field(default_factory=list, description="Where sources disagree, each kept as said.")
     sources: list[Source] = Field(min_length=1)
@@ -435,7 +451,7 @@ class Rule(Strict):
 class Provider(Strict):
     id: Slug
     name: Line
-    as_of: dt.date
+    as_of: PastDate
     summary: Text
     best_for: list[Line]
     category_wins: list[Line] = Field(
@@ -487,7 +503,7 @@ class Alternative(Strict):
     id: Slug
     name: Line
     kind: Literal["nasal_spray", "infusion_clinic"]
-    as_of: dt.date
+    as_of: PastDate
     summary: Text
     delivery: list[Delivery]
     setting: Line
