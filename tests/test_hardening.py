@@ -308,6 +308,21 @@ def test_ascii_only_output_stays_valid_json_and_tables_degrade(tmp_path):
         assert result.returncode == 0 and "Traceback" not in result.stderr, (command, result.stderr)
 
 
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+def test_each_symbol_has_its_own_fallback_and_the_legend_matches(tmp_path, encoding):
+    """✓ and ✗ once both became "?", the symbol for unknown: "? ? ? ?" beside "Confirmed 4"."""
+    out = ketacli(tmp_path, "states", PYTHONIOENCODING=encoding, COLUMNS="120").stdout
+    texas = next(line for line in out.splitlines() if "| TX " in line)
+    assert [cell.strip() for cell in texas.strip("|").split("|")][2:] == ["Y", "Y", "Y", "Y", "4"]
+    wyoming = next(line for line in out.splitlines() if "| WY " in line)
+    assert [cell.strip() for cell in wyoming.strip("|").split("|")][2:] == ["N", "?", "?", "?", "0"]
+    assert "Y served   N not served   ? unknown" in out
+    one = ketacli(tmp_path, "map", "--provider", "innerwell", PYTHONIOENCODING=encoding, COLUMNS="120").stdout
+    assert "Innerwell: Y served   N not served   ? unknown" in one
+    dash = ketacli(tmp_path, "compare", "--state", "WY", PYTHONIOENCODING=encoding, COLUMNS="300").stdout
+    assert "$604-$1,254 net" in dash  # an en dash is "-", not "?"
+
+
 # ------------------------------------------------------------------------------------------- inputs and files
 
 

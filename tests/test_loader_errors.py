@@ -51,7 +51,7 @@ def test_unreadable_file(cli, tmp_path, monkeypatch):
 def test_directory_instead_of_file(cli, tmp_path):
     result = run_with(cli, tmp_path)
     assert result.code == 1  # a data/file problem, as the README's exit-code table says
-    assert result.stderr == f"ketacli: error: {tmp_path}: not a regular file; pass the path of a .toml catalogue\n"
+    assert result.stderr == f"ketacli: error: {tmp_path}: not a regular file; pass the path of a catalogue file\n"
 
 
 def test_toml_syntax_error_names_line_and_column(cli, tmp_path):
@@ -261,3 +261,22 @@ def test_one_more_problem_is_singular(cli, tmp_path):
     provider(document, "mindbloom")["name"] = ""
     result = cli("--catalog", str(write_catalogue(tmp_path / "two.toml", document)), "compare")
     assert result.stderr.rstrip().endswith("(and 1 more problem)")
+
+
+def test_an_oversize_file_is_too_large_not_invalid(cli, tmp_path):
+    result = cli("catalog", "validate", env={"KETACLI_MAX_CATALOG_BYTES": "100"})
+    assert result.code == 1 and "too large: file is" in result.stderr and "invalid" not in result.stderr
+
+
+def test_a_catalogue_over_the_old_64_mib_default_is_read(cli, tmp_path):
+    """A realistic 10,000-provider catalogue is about 96 MB: the default limit must let it through."""
+    from ketacli.catalogue import builtin_catalogue_path
+
+    big = tmp_path / "big.toml"
+    with big.open("wb") as handle:
+        handle.write(builtin_catalogue_path().read_bytes())
+        line = b"# " + b"x" * 1022 + b"\n"
+        for _ in range(70 * 1024):  # 70 MiB of comments after a valid catalogue
+            handle.write(line)
+    result = cli("catalog", "validate", str(big))
+    assert result.code == 0 and "too large" not in result.stderr, result.stderr

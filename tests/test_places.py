@@ -255,3 +255,37 @@ def test_insurance_with_a_state_uses_compares_availability(cli):
     assert "Innerwell" not in text and "Better U: availability in this state unconfirmed" in text
     texas = {r["id"]: r["availability"] for r in cli("insurance", "--state", "TX", "--json").json()}
     assert texas["innerwell"] == "served"
+
+
+@pytest.mark.parametrize("width", [40, 60])
+def test_a_narrow_map_is_a_list_that_fits_and_says_so(cli, width):
+    out = cli("map", env={"COLUMNS": str(width)}).stdout
+    assert out.startswith("(The map needs 77 columns; one state per")
+    assert max(len(line.rstrip()) for line in out.splitlines()) <= width
+    cells = " ".join(out.split("\n(")[0].splitlines()[1:]).split()
+    assert {"TX", "WY", "DC", "CA"} <= set(cells) and "4" in cells  # CA: all four confirmed
+    wide = cli("map", env={"COLUMNS": "80"}).stdout
+    assert "The map needs" not in wide and "  WA     ID     MT" in wide
+
+
+def test_map_colours_match_the_legend_and_survive_eight_colours():
+    from ketacli.render.usmap import legend, tile_style
+
+    def style(served: int, unknown: int) -> str:
+        return tile_style({"served": served, "unknown": unknown}, None, 4)
+
+    styles = [style(0, 0), style(0, 3), style(1, 3), style(2, 0), style(4, 0)]
+    assert len(set(styles)) == 5  # five states, five looks
+    basic = {"black", "red", "green", "yellow", "blue", "magenta", "cyan", "white"}
+    assert all(set(s.replace(" on ", " ").split()) <= basic for s in styles)
+    words = legend(None)
+    for colour, expected in zip(["red", "yellow", "cyan", "blue", "green"], styles, strict=True):
+        assert expected.endswith(f"on {colour}") and f"{colour} = " in words
+
+
+def test_insurance_follows_the_terminal_width(cli):
+    narrow = cli("insurance", "--state", "TX", env={"COLUMNS": "40"}).stdout
+    assert max(len(line) for line in narrow.splitlines()) <= 40
+    assert "  TX: Aetna, Blue Cross Blue Shield of\n" in narrow  # continuation lines hang under their line
+    piped = cli("insurance", "--state", "TX", env={"COLUMNS": ""}).stdout
+    assert "  TX: Aetna, Blue Cross Blue Shield of Texas, Cigna/Evernorth" in piped  # never cut when piped

@@ -15,7 +15,15 @@ from conftest import FIXED_TODAY, catalogue_document, write_catalogue
 
 def env_for(tmp_path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KETACLI_")}
-    env.update({"KETACLI_CACHE_DIR": str(tmp_path / "cache"), "NO_COLOR": "1", "KETACLI_TODAY": FIXED_TODAY}, **extra)
+    env.update(
+        {
+            "KETACLI_CACHE_DIR": str(tmp_path / "cache"),
+            "KETACLI_DATA_DIR": str(tmp_path / "data"),  # never the developer's own feed catalogue
+            "NO_COLOR": "1",
+            "KETACLI_TODAY": FIXED_TODAY,
+        },
+        **extra,
+    )
     env.pop("COLUMNS", None)
     return env
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from . import __version__
-from .errors import CatalogueError
+from .errors import CatalogueError, CatalogueTooLarge
 from .fileio import ReadRefused, decode_text, read_limited
 
 if TYPE_CHECKING:
@@ -32,7 +32,8 @@ if TYPE_CHECKING:
     from .models import Catalogue
 
 
-DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+# Stops absurd inputs, not big real ones: a realistic 10,000-provider catalogue is about 96 MB.
+DEFAULT_MAX_BYTES = 256 * 1024 * 1024
 _CACHE_KEEP = 8
 
 
@@ -69,12 +70,9 @@ def read_catalogue_bytes(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> byte
     try:
         return read_limited(path, max_bytes)
     except ReadRefused as exc:
-        hint = (
-            " (raise it with KETACLI_MAX_CATALOG_BYTES)"
-            if "limit" in str(exc)
-            else "; pass the path of a .toml catalogue"
-        )
-        raise CatalogueError(f"{path}: {exc}{hint}") from None
+        if "limit" in str(exc):
+            raise CatalogueTooLarge(f"{path}: too large: {exc} (raise it with KETACLI_MAX_CATALOG_BYTES)") from None
+        raise CatalogueError(f"{path}: {exc}; pass the path of a catalogue file") from None
     except FileNotFoundError:
         raise CatalogueError(f"{path}: no such file; check the path given to --catalog or KETACLI_CATALOG") from None
     except IsADirectoryError:

@@ -399,14 +399,32 @@ def run(argv: list[str] | None = None) -> int:
             gc.enable()
 
 
+# What a stream that cannot encode a symbol prints instead: each its own fallback, so "✓" and "✗" never
+# both become "?", which already means "unknown" (the legends print through the same map, so they match).
+ASCII_FALLBACKS = {
+    "✓": "Y", "✗": "N", "—": "-", "–": "-", "→": "->", "×": "x", "…": "...", "’": "'", "‘": "'",
+    "“": '"', "”": '"', "•": "*", "≤": "<=", "≥": ">=", "\u00a0": " ",
+}  # fmt: skip
+
+
+def _ascii_fallback(error: UnicodeError) -> tuple[str, int]:
+    assert isinstance(error, UnicodeEncodeError)
+    text = error.object[error.start : error.end]
+    return "".join(ASCII_FALLBACKS.get(char, "?") for char in text), error.end
+
+
 def _degrade_unencodable_output() -> None:
-    """On a stream that cannot encode "—", "✓" or "×" (PYTHONIOENCODING=ascii), print "?" rather than crash."""
+    """On a stream that cannot encode "—", "✓" or "×" (PYTHONIOENCODING=ascii or latin-1), print each
+    symbol's own ASCII fallback ("Y", "N", "-") rather than crash, or a "?" that would read as "unknown"."""
+    import codecs
+
+    codecs.register_error("ketacli-ascii", _ascii_fallback)
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
         encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
         if reconfigure is not None and not encoding.startswith("utf"):
             try:
-                reconfigure(errors="replace")
+                reconfigure(errors="ketacli-ascii")
             except (ValueError, OSError):
                 pass
 

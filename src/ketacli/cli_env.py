@@ -13,7 +13,7 @@ import typer
 from .catalogue import DEFAULT_MAX_BYTES, load_catalogue
 from .cli_clock import today
 from .cli_output import note
-from .errors import CatalogueError, ProfileError, UsageError
+from .errors import CatalogueError, CatalogueTooLarge, ProfileError, UsageError
 from .fileio import ReadRefused, read_limited
 
 if TYPE_CHECKING:
@@ -200,6 +200,8 @@ def validate_file(target: Path) -> "tuple[bytes, Catalogue]":
     try:
         raw = read_catalogue_bytes(target, _max_bytes(DEFAULT_MAX_BYTES))
         return raw, validate_document(parse_document(raw, str(target)), str(target))
+    except CatalogueTooLarge:
+        raise  # "too large", not "invalid": it was never read
     except CatalogueError as exc:
         for problem in exc.problems or [str(exc)]:
             sys.stderr.write(f"{printable(problem)}\n")

@@ -157,22 +157,33 @@ def print_rich(console: "Console", renderable: Any, *, soft_wrap: bool = False) 
         raise OutputFailed(exc) from None
 
 
-def print_sections(sections: list[tuple[str, list[str]]], bullet: str = "") -> None:
-    """Titled sections of text for people (`show`, `alternatives`, `safety`): bold titles, indented lines."""
+def wrap_line(line: str, width: int | None, *, hang: int = 2) -> str:
+    """One line of text for people, wrapped to the terminal between words, continuation lines indented
+    `hang` more than the line's own indent; unchanged when piped (width None), so it is never cut."""
     import textwrap
 
+    if width is None:
+        return line
+    indent = " " * (len(line) - len(line.lstrip()))
+    return textwrap.fill(
+        line, width, subsequent_indent=indent + " " * hang, break_long_words=False, break_on_hyphens=False
+    )
+
+
+def emit_wrapped(text: str) -> None:
+    """Plain lines (`insurance`) wrapped to the terminal as `compare` and `show` are."""
+    width = Terminal.detect().width
+    emit("".join(wrap_line(line, width) + "\n" for line in text.splitlines()))
+
+
+def print_sections(sections: list[tuple[str, list[str]]], bullet: str = "") -> None:
+    """Titled sections of text for people (`show`, `alternatives`, `safety`): bold titles, indented lines."""
     from rich.text import Text
 
     terminal = Terminal.detect()
 
     def wrap(line: str) -> str:
-        if terminal.width is None:  # piped: one line per entry, never cut
-            return line
-        indent = " " * (len(line) - len(line.lstrip()))
-        hanging = indent + " " * (len(bullet) or 2)
-        return textwrap.fill(
-            line, terminal.width, subsequent_indent=hanging, break_long_words=False, break_on_hyphens=False
-        )
+        return wrap_line(line, terminal.width, hang=len(bullet) or 2)
 
     view: list[Text] = []
     for index, (title, lines) in enumerate(sections):

@@ -8,7 +8,7 @@ from .cli_app import app
 from .cli_clock import today
 from .cli_env import load
 from .cli_options import JsonOption, _complete_carrier, _complete_provider, _complete_state, parse_state
-from .cli_output import Terminal, data_console, emit, emit_json, note, print_rich, print_sections
+from .cli_output import Terminal, data_console, emit, emit_json, emit_wrapped, note, print_rich, print_sections
 
 
 @app.command("states")
@@ -57,7 +57,7 @@ def map_cmd(
     """A tile map of the US: how many providers are confirmed in each state."""
     from .places import state_matrix
     from .query import find_provider
-    from .render.usmap import TILES, legend, render_map
+    from .render.usmap import TILES, WIDTH_NEEDED, legend, render_list, render_map
 
     catalogue = load()
     chosen = find_provider(catalogue, provider, why="it has no state list") if provider else None
@@ -77,9 +77,12 @@ def map_cmd(
         )
         return
 
-    console = data_console(Terminal.detect())
+    terminal = Terminal.detect()
+    console = data_console(terminal)
     chosen_id = chosen["id"] if chosen else None
-    print_rich(console, render_map(entries, chosen_id).append(legend(chosen["name"] if chosen else None)))
+    narrow = terminal.width is not None and terminal.width < WIDTH_NEEDED
+    drawn = render_list(entries, chosen_id, console.width) if narrow else render_map(entries, chosen_id)
+    print_rich(console, drawn.append(legend(chosen["name"] if chosen else None)))
 
 
 @app.command("insurance")
@@ -120,7 +123,7 @@ def insurance_cmd(
         return
     from .render.places import insurance_text
 
-    emit(insurance_text(rows, narrowed=bool(state or carrier)))
+    emit_wrapped(insurance_text(rows, narrowed=bool(state or carrier)))
 
 
 @app.command("alternatives")

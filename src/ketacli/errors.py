@@ -22,6 +22,10 @@ class CatalogueError(KetaError):
         self.problems = problems or []
 
 
+class CatalogueTooLarge(CatalogueError):
+    """The catalogue file is over the size limit: refused unread, so neither valid nor invalid."""
+
+
 class UsageError(KetaError):
     """A flag or argument value the user can fix (bad state, unknown carrier, ...)."""
 

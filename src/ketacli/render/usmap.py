@@ -24,6 +24,11 @@ TILE_WIDTH = 7
 
 _SYMBOL = {"served": "✓", "not_served": "✗", "unknown": "?"}
 _STYLE_ONE = {"served": "black on green", "not_served": "white on red", "unknown": "black on yellow"}
+# The eight basic colours only, so the shades stay apart on an 8-colour terminal; the label says the
+# count as well, so colour is never the only cue.
+_STYLE_COUNT = {"none": "white on red", "unknown_only": "black on yellow", 1: "black on cyan", 2: "white on blue"}
+_STYLE_MANY = "black on green"
+WIDTH_NEEDED = COLUMNS * TILE_WIDTH
 
 
 def tile_label(entry: dict[str, Any], provider: str | None) -> str:
@@ -38,9 +43,24 @@ def tile_style(entry: dict[str, Any], provider: str | None, most: int) -> str:
     if provider is not None:
         return _STYLE_ONE[entry["providers"][provider]]
     if entry["served"] == 0:
-        return "white on grey30" if entry["unknown"] else "white on red"
-    shades = ["green4", "green3", "green1"]
-    return f"black on {shades[min(len(shades) - 1, (entry['served'] - 1) * len(shades) // max(most, 1))]}"
+        return _STYLE_COUNT["unknown_only" if entry["unknown"] else "none"]
+    return _STYLE_COUNT.get(entry["served"], _STYLE_MANY) if entry["served"] < 3 else _STYLE_MANY
+
+
+def render_list(entries: list[dict[str, Any]], provider: str | None, width: int) -> Any:
+    """Below the width the grid needs: each state as 'TX 4' (or 'TX ✓'), as many to a line as fit, in the
+    same colours, under a line that says why."""
+    from rich.text import Text
+
+    text = Text(f"(The map needs {WIDTH_NEEDED} columns; one state per cell instead.)\n")
+    cell = 9
+    per_line = max(1, width // cell)
+    for index, entry in enumerate(entries):
+        label = f"{entry['state']} {tile_label(entry, provider)}"
+        most = max((e["served"] for e in entries), default=0)
+        text.append(label.ljust(cell - 1), style=tile_style(entry, provider, most))
+        text.append("\n" if (index + 1) % per_line == 0 or index == len(entries) - 1 else " ")
+    return text
 
 
 def render_map(entries: list[dict[str, Any]], provider: str | None) -> Any:
@@ -71,6 +91,7 @@ def legend(provider_name: str | None) -> str:
     if provider_name is not None:
         return f"{provider_name}: ✓ served   ✗ not served   ? unknown (the sources do not say; check with the provider)"
     return (
-        "Each tile: state code, then how many providers are confirmed there; '+N?' = N more whose availability "
-        "is unknown (check with the provider). Colour deepens with the confirmed count; red = none confirmed."
+        "Each state: how many providers are confirmed there; '+N?' = N more whose availability is unknown "
+        "(check with the provider). Colours: red = none confirmed and none unknown; yellow = none confirmed, "
+        "some unknown; cyan = 1; blue = 2; green = 3 or more."
     )
