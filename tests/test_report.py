@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import json
 import os
 import re
 import shutil
@@ -218,3 +220,68 @@ def test_no_horizontal_scroll_on_a_phone_except_inside_tables(cli, tmp_path):
     dom = chromium("--window-size=375,800", "--dump-dom", probe.as_uri(), tmp_path=tmp_path).stdout
     width = int(re.search(r'data-scroll-width="(\d+)"', dom).group(1))
     assert width <= 375
+
+
+def axe_script() -> str:
+    """axe-core, installed from the npm registry by .ci/run (or pointed to by AXE_CORE_JS)."""
+    candidates = [os.environ.get("AXE_CORE_JS", ""), str(Path(__file__).resolve().parents[1] / ".ci" / "axe" /
+                  "node_modules" / "axe-core" / "axe.min.js")]  # fmt: skip
+    for candidate in candidates:
+        if candidate and Path(candidate).is_file():
+            return Path(candidate).read_text(encoding="utf-8")
+    if os.environ.get("CI"):
+        pytest.fail("axe-core is missing: .ci/run installs it with npm; in CI this test must run")
+    pytest.skip("axe-core is not installed here (npm install --prefix .ci/axe axe-core@4)")
+
+
+_RUN_AXE = """<script>
+axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}).then(function (r) {
+  var out = document.createElement("pre");
+  out.id = "axe-result";
+  out.textContent = JSON.stringify(r.violations.map(function (v) {
+    return {id: v.id, impact: v.impact, nodes: v.nodes.map(function (n) { return n.target.join(" "); })};
+  }));
+  document.body.appendChild(out);
+});
+</script></body>"""
+
+
+@pytest.mark.parametrize(
+    "question",
+    [FILTERS, ["--state", "WY"], ["--state", "CA", "--doses", "6", "--insurance", "uhc"], ["--doses", "24"]],
+)
+def test_axe_core_finds_no_wcag_violation_on_desktop_or_phone(cli, tmp_path, question):
+    browser()
+    axe = axe_script()
+    page = tmp_path / "report.html"
+    assert cli("report", *question, "--output", str(page)).code == 0
+    probe = tmp_path / "axe.html"  # a test-only copy: the report itself carries no script
+    probe.write_text(page.read_text().replace("</body>", f"<script>{axe}</script>{_RUN_AXE}"))
+    for size in ("1100,1400", "375,800"):
+        dom = chromium(f"--window-size={size}", "--virtual-time-budget=30000", "--dump-dom", probe.as_uri(),
+                       tmp_path=tmp_path).stdout  # fmt: skip
+        found = re.search(r'<pre id="axe-result">(.*?)</pre>', dom, re.S)
+        assert found, f"axe-core did not finish at {size}"
+        violations = json.loads(html.unescape(found.group(1)))
+        assert violations == [], (size, violations)
+
+
+def test_on_a_phone_the_ranking_shows_provider_doses_total_and_dose_level(cli, tmp_path):
+    browser()
+    page = tmp_path / "report.html"
+    assert cli("report", *FILTERS, "--output", str(page)).code == 0
+    measure = """<script>
+    var heads = Array.from(document.querySelectorAll("#ranking thead th"));
+    var right = {};
+    heads.forEach(function (th) { right[th.textContent.trim()] = Math.round(th.getBoundingClientRect().right); });
+    var tick = document.querySelector("#curve svg g text").getBoundingClientRect().height;
+    document.body.dataset.measures = JSON.stringify({right: right, tick: tick});
+    </script></body>"""
+    probe = tmp_path / "probe.html"
+    probe.write_text(page.read_text().replace("</body>", measure))
+    dom = chromium("--window-size=375,800", "--dump-dom", probe.as_uri(), tmp_path=tmp_path).stdout
+    measures = json.loads(html.unescape(re.search(r"data-measures=\"([^\"]*)\"", dom).group(1)))
+    for column in ("Provider", "Doses", "Total", "Dose level"):
+        assert measures["right"][column] <= 375, (column, measures["right"])
+    assert measures["tick"] >= 10  # the chart's tick labels: about 7 px before
+    assert "On a narrow screen the table scrolls sideways" in dom

@@ -11,7 +11,7 @@ from ketacli.money import format_usd
 
 # A narrow drawing with large type: on a 375-pixel phone it scales to about 0.6, and labels stay readable.
 WIDTH, HEIGHT = 600, 380
-LEFT, RIGHT, TOP, BOTTOM = 84, 16, 18, 56
+LEFT, RIGHT, TOP, BOTTOM = 104, 16, 22, 60
 # Okabe–Ito colours (distinguishable with colour-blindness) and dash patterns (distinguishable in print).
 COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"]
 DASHES = ["", "8 4", "3 3", "10 3 2 3", "1 3", "12 6"]
