@@ -82,7 +82,7 @@ def test_readme_documents_the_real_row_keys(cli):
     compare_row = cli("compare", "-n", "12", "--json").json()[0]
     assert list(cost_row) == shared
     assert list(compare_row) == shared + compare_extra
-    from ketacli.query import COMPARE_FIELDS, COST_FIELDS
+    from ketacli.fields import COMPARE_FIELDS, COST_FIELDS
 
     assert (COST_FIELDS, COMPARE_FIELDS) == (shared, shared + compare_extra)
 
@@ -257,7 +257,7 @@ FILTER_VALUES = {
 
 
 def test_every_filter_is_said_in_words():
-    from ketacli.query import Criteria
+    from ketacli.criteria import Criteria
     from ketacli.render.reports import _FILTER_WORDS, ORDERING_FIELDS, question_words, ranking_title
 
     assert set(Criteria._fields) == set(_FILTER_WORDS) | set(ORDERING_FIELDS)

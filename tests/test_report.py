@@ -89,7 +89,7 @@ def test_the_curve_is_the_pricing_engines_own_answer(cli, doses):
     import datetime as dt
 
     from ketacli.catalogue import load_catalogue
-    from ketacli.query import Criteria
+    from ketacli.criteria import Criteria
     from ketacli.report import build_report
 
     criteria = Criteria(state="TX", doses=12, insurance="aetna")

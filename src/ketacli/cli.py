@@ -126,7 +126,8 @@ def compare_cmd(
     no_profile: NoProfileOption = False,
 ) -> None:
     """Filter, rank and explain: one row per provider that passes every filter."""
-    from .query import COMPARE_FIELDS, compare, needs_alternatives
+    from .fields import COMPARE_FIELDS
+    from .query import compare, needs_alternatives
     from .render.reports import COMPARE_COLUMNS
 
     fmt = output_format(fmt, as_json)
@@ -166,7 +167,9 @@ def cost_cmd(
     no_profile: NoProfileOption = False,
 ) -> None:
     """The cheapest way to get at least N doses at each provider, with what to buy."""
-    from .query import COST_FIELDS, Criteria, cost
+    from .criteria import Criteria
+    from .fields import COST_FIELDS
+    from .query import cost
     from .render.reports import COST_COLUMNS
 
     fmt = output_format(fmt, as_json)

@@ -12,7 +12,7 @@ from .errors import KetaError, UsageError
 from .states import STATE_NAMES, resolve_state, suggest_states
 
 if TYPE_CHECKING:
-    from .query import Criteria
+    from .criteria import Criteria
 
     pass
 
@@ -196,7 +196,8 @@ NoProfileOption = Annotated[bool, typer.Option("--no-profile", help="Ignore the 
 def compare_criteria(**flags: Any) -> "Criteria":
     """The `Criteria` for compare's filters (shared with `report`): the profile fills unset values, and
     every value is parsed and checked here, before the catalogue is read."""
-    from .query import Criteria, resolve_delivery
+    from .criteria import Criteria
+    from .query import resolve_delivery
 
     profiled = with_profile(
         {key: flags[key] for key in ("state", "doses", "insurance", "budget", "monthly_budget", "returning",

@@ -229,10 +229,8 @@ def render_rows(
     columns); `json_extra` rows (excluded providers) follow in JSON. `title` and `section_of` (a row's
     section heading) shape the table and Markdown views only.
     """
-    from .query import strip_private
-
     if fmt == "json":
-        emit_json([_pick(strip_private(r), fields) for r in rows] + (json_extra or []))
+        emit_json([_pick(r, fields) for r in rows] + (json_extra or []))
     elif fmt == "csv":
         from .render.csvfmt import to_csv
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .carriers import matching_carriers
-from .query import availability, insurance_alternatives
+from .criteria import availability
+from .evaluation import insurance_alternatives
 from .states import STATE_NAMES
 
 if TYPE_CHECKING:

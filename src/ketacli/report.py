@@ -9,9 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
+from .criteria import Criteria, availability
 from .freshness import stale_warning
 from .pricing import MAX_DOSES, cheapest, purchase_options
-from .query import DOSE_GROUPS, Criteria, Result, availability, compare, needs_alternatives, strip_private
+from .query import DOSE_GROUPS, Result, compare, needs_alternatives
 from .refunds import current_ladder, provider_refunds
 from .rules import rule_warnings, standing, status_words
 from .states import STATE_NAMES
@@ -19,6 +20,7 @@ from .states import STATE_NAMES
 if TYPE_CHECKING:
     from .catalogue import LoadedCatalogue
     from .document import ProviderDoc
+    from .evaluation import Evaluation
 
 
 CURVE_DOSES_WITHOUT_N = 36
@@ -30,25 +32,26 @@ def curve_limit(criteria: Criteria) -> int:
     return min(2 * criteria.doses, MAX_DOSES) if criteria.doses else CURVE_DOSES_WITHOUT_N
 
 
-def cost_curve(catalogue: LoadedCatalogue, criteria: Criteria, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def cost_curve(criteria: Criteria, evaluations: list[Evaluation]) -> list[dict[str, Any]]:
     """Total cost of at least N doses for N = 1..limit, per ranked provider, from the pricing engine itself,
     priced exactly as the ranking priced it (returning, insured, pay in full). None where N cannot be bought."""
     limit = curve_limit(criteria)
-    by_id = {provider["id"]: provider for provider in catalogue.providers}
     lines = []
-    for row in rows:
-        provider = by_id[row["id"]]
+    for evaluation in evaluations:
+        provider = evaluation.provider
         options = purchase_options(
             provider,
             returning=criteria.returning,
-            insured=row["insurance"] == "accepted",
+            insured=evaluation.insurance == "accepted",
             pay_in_full=criteria.pay_in_full,
         )
         totals = []
         for n in range(1, limit + 1):
             purchase = cheapest(options, n, returning=criteria.returning)
             totals.append(None if purchase is None else purchase.total)
-        lines.append({"id": row["id"], "name": row["name"], "dose_level": row["dose_level"], "totals": totals})
+        lines.append(
+            {"id": provider["id"], "name": provider["name"], "dose_level": provider["dose_level"], "totals": totals}
+        )
     return lines
 
 
@@ -131,9 +134,8 @@ def _alternatives(catalogue: LoadedCatalogue, criteria: Criteria, result: Result
 def build_report(catalogue: LoadedCatalogue, criteria: Criteria, *, today: dt.date, max_age: int) -> dict[str, Any]:
     """Everything the report shows, from one `compare` run with the person's criteria."""
     result = compare(catalogue, criteria, today)
-    rows = [strip_private(row) for row in result.rows]
-    by_id = {provider["id"]: provider for provider in catalogue.providers}  # one look-up per row: linear
-    shown = [by_id[row["id"]] for row in rows]
+    rows = result.rows
+    shown = [evaluation.provider for evaluation in result.evaluations]  # no look-up by id: linear
     ask = result.insurance
     needed = {rule_id for provider in shown for rule_id in provider["depends_on_rules"]}
     return {
@@ -162,7 +164,7 @@ def build_report(catalogue: LoadedCatalogue, criteria: Criteria, *, today: dt.da
         "curve": {
             "asked": criteria.doses,
             "limit": curve_limit(criteria),
-            "lines": cost_curve(catalogue, criteria, result.rows),
+            "lines": cost_curve(criteria, result.evaluations),
         },
         "providers": [
             {

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .criteria import Criteria
 from .diff import diff_catalogues
 from .money import format_usd, to_cents
-from .query import Criteria, compare
+from .query import compare
 
 if TYPE_CHECKING:
     from .catalogue import LoadedCatalogue

@@ -10,8 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
+from ketacli.criteria import Criteria
 from ketacli.money import format_usd, to_cents
-from ketacli.query import Criteria
 from ketacli.refunds import payment_words
 from ketacli.render.words import (
     address_words,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ketacli.criteria import Criteria
 from ketacli.money import format_usd, to_cents
-from ketacli.query import DOSE_GROUPS, Criteria, is_provider
+from ketacli.query import DOSE_GROUPS, is_provider
 from ketacli.render.words import address_words
 from ketacli.states import STATE_NAMES
 

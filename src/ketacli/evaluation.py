@@ -1,0 +1,364 @@
+"""One provider judged against one question: a typed `Evaluation` (its availability, insurance match,
+purchase, monthly figure, money back and money at risk, notes, and the reasons a filter leaves it out).
+
+Pure: a provider, the `Criteria`, the resolved carrier, the rules and today in; an `Evaluation` out. Each
+concern has its own function; `evaluate` only puts them together. Output rows are made from evaluations by
+`fields.py`, the one list of output fields.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from .criteria import DELIVERY_KINDS, Availability, Criteria, InsuranceAsk, availability, insurance_status
+from .money import format_usd, per_dose_cents, to_cents
+from .pricing import LineItem, OptionSet, Purchase, cheapest, purchase_options
+from .refunds import (
+    Charge,
+    IneligibleAnswer,
+    if_found_ineligible,
+    lost_after_first_shipment,
+    reimbursement_up_to,
+)
+from .rules import prescribing_rule, runs_past
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from .document import ProviderDoc, RuleDoc
+
+VERY_LOW_NOTE = "very-low dose (psycholytic): not the same treatment as a standard dose"
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A provider, evaluated for one question. Money in cents; `reasons` empty when it passes every filter."""
+
+    provider: ProviderDoc
+    criteria: Criteria
+    availability: Availability | None  # None: no state asked
+    insurance: str | None  # "accepted" / "not_accepted"; None: no carrier asked
+    ask: InsuranceAsk | None
+    purchase: Purchase | None
+    option_prices: tuple[int, ...]  # per-dose cents of every first purchase option (the price range)
+    monthly: int | None
+    money_back: int | None
+    refund_if_ineligible: IneligibleAnswer
+    first_shipment_loss: tuple[Charge, ...] | None
+    prescribing_rule_until: str | None
+    notes: tuple[str, ...]
+    reasons: tuple[str, ...]
+    rank: int | None = field(default=None, compare=False)
+
+    @property
+    def per_dose_rank(self) -> int | None:
+        """With --doses, the per-dose price of that basket; without, the provider's best per dose."""
+        if self.purchase is None:
+            return None
+        return self.purchase.per_dose if self.criteria.doses else min(self.option_prices, default=None)
+
+
+def evaluate(
+    provider: ProviderDoc,
+    criteria: Criteria,
+    ask: InsuranceAsk | None,
+    rules: dict[str, RuleDoc],
+    today: dt.date | None = None,
+) -> Evaluation:
+    """Every fact the rankings, rows and reasons need about one provider, worked out once."""
+    served = availability(provider, criteria.state) if criteria.state else None
+    insured = bool(ask and criteria.state and insurance_status(provider, criteria.state, ask))
+    options = purchase_options(
+        provider, returning=criteria.returning, insured=insured, pay_in_full=criteria.pay_in_full
+    )
+    purchase, unpriced = _purchase(options, criteria)
+    monthly = purchase_monthly_payment(provider, purchase) if purchase else None
+    money_back = reimbursement_up_to(provider, purchase) if purchase else None
+    rule = prescribing_rule(provider, rules)
+    reasons = [
+        *_availability_reasons(served, criteria),
+        *_insurance_reasons(provider, criteria, ask, insured),
+        *_dose_level_reasons(provider, criteria),
+        *_policy_reasons(provider, criteria),
+        *unpriced,
+        *_budget_reasons(provider, criteria, purchase, monthly),
+    ]
+    notes = _notes(provider, criteria, ask, served, purchase, money_back)
+    if rule is not None and today is not None and purchase is not None:
+        notes.extend(rule_notes(purchase, rule, today))
+    loss = first_shipment_loss(provider, purchase, criteria.returning)
+    return Evaluation(
+        provider=provider,
+        criteria=criteria,
+        availability=served,
+        insurance=None if ask is None else "accepted" if insured else "not_accepted",
+        ask=ask,
+        purchase=purchase,
+        option_prices=tuple(per_dose_cents(o.price, o.doses) for o in options.first),
+        monthly=monthly,
+        money_back=money_back,
+        refund_if_ineligible=ineligible_for(provider, purchase, criteria.returning),
+        first_shipment_loss=None if loss is None else tuple(loss),
+        prescribing_rule_until=rule["ends"] if rule else None,
+        notes=tuple(notes),
+        reasons=tuple(reasons),
+    )
+
+
+def _availability_reasons(served: Availability | None, criteria: Criteria) -> list[str]:
+    if served == "not_served":
+        return [f"not available in {criteria.state}"]
+    if served == "unknown" and criteria.confirmed_only:
+        return [f"availability in {criteria.state} is unconfirmed"]
+    return []
+
+
+def _insurance_reasons(provider: ProviderDoc, criteria: Criteria, ask: InsuranceAsk | None, insured: bool) -> list[str]:
+    if ask is not None and not insured and criteria.in_network_only:
+        return [f"does not take {ask.shown} in {criteria.state}: {insurance_alternatives(provider)}"]
+    return []
+
+
+def _dose_level_reasons(provider: ProviderDoc, criteria: Criteria) -> list[str]:
+    if criteria.dose_level and provider["dose_level"] != criteria.dose_level:
+        return [f"dose level is {_dose_level_words(provider)}"]
+    return []
+
+
+def _purchase(options: OptionSet, criteria: Criteria) -> tuple[Purchase | None, list[str]]:
+    """The cheapest way to `criteria.doses` (or, without doses, the cheapest way to start), or why none."""
+    if criteria.doses is not None:
+        purchase = cheapest(options, criteria.doses, returning=criteria.returning)
+        return purchase, [] if purchase is not None else [_unpriceable_reason(criteria)]
+    first = min(options.first, key=lambda o: (o.price, -o.doses), default=None)
+    if first is None:
+        return None, ["no purchase option is offered to returning clients"]
+    return Purchase(first.doses, (LineItem(first, 1),)), []
+
+
+def _budget_reasons(
+    provider: ProviderDoc, criteria: Criteria, purchase: Purchase | None, monthly: int | None
+) -> list[str]:
+    """Judged on the purchase the row shows, not on another plan that happens to have a smaller installment."""
+    if purchase is None:
+        return []
+    reasons = []
+    if criteria.budget is not None and purchase.total > criteria.budget:
+        what = f"cheapest {criteria.doses} doses cost" if criteria.doses else "cheapest plan costs"
+        reasons.append(f"{what} {format_usd(purchase.total)}, over the {format_usd(criteria.budget)} budget")
+    if criteria.monthly_budget is not None:
+        if monthly is None:
+            reasons.append(f"no monthly payment option for {purchase.describe()}")
+        elif monthly > criteria.monthly_budget:
+            reasons.append(
+                f"{purchase.describe()} costs {format_usd(monthly)} a month at the least, over the "
+                f"{format_usd(criteria.monthly_budget)} monthly budget"
+            )
+    return reasons
+
+
+def _notes(
+    provider: ProviderDoc,
+    criteria: Criteria,
+    ask: InsuranceAsk | None,
+    served: Availability | None,
+    purchase: Purchase | None,
+    money_back: int | None,
+) -> list[str]:
+    notes = purchase_notes(provider, purchase, criteria, ask) if purchase else []
+    if purchase and money_back is not None:
+        notes.append(
+            f"up to {format_usd(money_back)} back from an out-of-network insurance claim, depending on your plan "
+            f"(not a promise): {format_usd(max(purchase.total - money_back, 0))}–{format_usd(purchase.total)} net"
+        )
+    if served == "unknown":
+        notes.insert(0, f"availability in {criteria.state} unconfirmed: check with the provider")
+    return notes
+
+
+def purchase_notes(
+    provider: ProviderDoc, purchase: Purchase, criteria: Criteria, ask: InsuranceAsk | None
+) -> list[str]:
+    notes = []
+    if provider["dose_level"] == "very_low":
+        notes.append(VERY_LOW_NOTE)
+    if "insured" in purchase.bases and ask is not None:
+        notes.append(f"insured price with {ask.carrier} in {criteria.state}")
+    elif ask is not None:
+        notes.append(f"self-pay: does not take {ask.shown} in {criteria.state}; {insurance_alternatives(provider)}")
+    saving = provider["pay_in_full_saving"]
+    if "pay_in_full" in purchase.bases and saving is not None:
+        notes.append(f"pay-in-full saving of {format_usd(to_cents(saving))} per plan applied")
+    elif criteria.pay_in_full and "insured" in purchase.bases and saving is not None:
+        notes.append(
+            f"pay-in-full saving of {format_usd(to_cents(saving))} not applied to the insured price: the guide "
+            "does not limit it to self-pay, so whether it applies is not known (ketacli's inference)"
+        )
+    repeats = {item.option.basis for item in purchase.items if item.option.returning_price_unknown}
+    if repeats:
+        basis = (
+            "the insured price" if "insured" in repeats
+            else "the pay-in-full price" if "pay_in_full" in repeats
+            else "the list price"
+        )  # fmt: skip
+        notes.append(f"no returning-client price listed: repeat plans priced at {basis}")
+    sessions = sum(item.quantity for item in purchase.items if item.option.kind == "continuation")
+    continuation = provider["continuation"]
+    if sessions and continuation is not None:
+        price = format_usd(to_cents(continuation["price_per_session"]))
+        notes.append(
+            f"{sessions} continuation session{'s' if sessions != 1 else ''} at {price} each: {continuation['requires']}"
+        )
+    if purchase.surplus:
+        notes.append(f"{purchase.surplus} more doses than asked for")
+    return notes
+
+
+def _unpriceable_reason(criteria: Criteria) -> str:
+    if criteria.returning:
+        return "no purchase option is offered to returning clients"
+    return f"no combination of its options gives {criteria.doses} doses"
+
+
+def _dose_level_words(provider: ProviderDoc) -> str:
+    return "very-low (psycholytic)" if provider["dose_level"] == "very_low" else "standard"
+
+
+def _first_plan(purchase: Purchase) -> tuple[str, str]:
+    """The first plan bought and how it is paid for: the purchase a refund policy covers first."""
+    first = purchase.items[0].option
+    return first.key, "insured" if first.basis == "insured" else "self_pay"
+
+
+def first_shipment_loss(provider: ProviderDoc, purchase: Purchase | None, returning: bool) -> list[Charge] | None:
+    """What stopping after the first medicine shipment costs for this row's first plan; None: unknown."""
+    if purchase is None:
+        return None
+    plan_id, payment = _first_plan(purchase)
+    return lost_after_first_shipment(provider, plan_id, payment, returning=returning)
+
+
+def ineligible_for(provider: ProviderDoc, purchase: Purchase | None, returning: bool) -> IneligibleAnswer:
+    """The "if found ineligible" answer for this row's own first purchase and way of paying."""
+    if purchase is None:
+        return "unknown"
+    plan_id, payment = _first_plan(purchase)
+    return if_found_ineligible(provider, plan_id, payment, returning=returning)
+
+
+def payment_months(purchase: Purchase) -> int:
+    """How many months of payments a purchase runs over when paid by its installments and subscriptions."""
+    months = 0
+    for item in purchase.items:
+        if item.option.kind == "subscription":
+            months += item.quantity
+        elif item.option.installments:
+            months += item.option.installments[0] * item.quantity
+    return months
+
+
+def rule_notes(purchase: Purchase, rule: RuleDoc, today: dt.date) -> list[str]:
+    """A note when the purchase's monthly payments (or subscription) run past the rule's end date."""
+    import datetime as dt
+
+    if not rule["ends"]:
+        return []
+    ends = dt.date.fromisoformat(rule["ends"])
+    if today > ends:
+        return [f"the telemedicine prescribing rule it depends on was set to end {rule['ends']}: unknown since"]
+    months = payment_months(purchase)
+    last = runs_past(today, months, ends)
+    if last is None:
+        return []
+    what = "a monthly subscription" if any(i.option.kind == "subscription" for i in purchase.items) else "installments"
+    return [
+        f"paid by {what} from today, the last of {months} monthly payments falls in {last.isoformat()[:7]}, after "
+        f"{rule['ends']}, when the telemedicine prescribing rule it depends on is set to end"
+    ]
+
+
+def _policy_reasons(provider: ProviderDoc, criteria: Criteria) -> list[str]:
+    reasons = []
+    insurance, care = provider["insurance"], provider["care"]
+    if criteria.hsa_fsa and insurance["hsa_fsa"] != "yes":
+        reasons.append(
+            {"may_be_possible": 'HSA/FSA payment only "may be possible"', "no": "no HSA/FSA"}.get(
+                insurance["hsa_fsa"], "HSA/FSA acceptance unknown"
+            )
+        )
+    if criteria.financing and not provider["financing"]["available"]:
+        reasons.append("no financing")
+    if criteria.free_consult and provider["consultation"]["cost"] != "free":
+        reasons.append(f"consultation is not free ({provider['consultation']['cost'].replace('_', ' ')})")
+    if criteria.no_sitter and care["sitter_required"] is not False:
+        reasons.append("a sitter is required" if care["sitter_required"] is True else "sitter requirement unknown")
+    if criteria.id_verified and care["id_verification"] != "required":
+        reasons.append(f"ID verification is {care['id_verification'].replace('_', ' ')}, not required")
+    if criteria.clinician_led and care["integration"] != "psychiatric_clinician":
+        reasons.append(f"integration is led by {_integration_words(care['integration'])}, not a licensed clinician")
+    if criteria.delivery and not _offers_delivery(provider, criteria.delivery, criteria.state):
+        where = f" in {criteria.state}" if criteria.state else ""
+        reasons.append(f"no {criteria.delivery} delivery{where}")
+    if criteria.in_clinic:
+        reason = _in_clinic_reason(provider, criteria.state)
+        if reason:
+            reasons.append(reason)
+    return reasons
+
+
+def _integration_words(integration: str) -> str:
+    return {"psychiatric_clinician": "a psychiatric clinician", "coach": "a coach", "none": "nobody"}.get(
+        integration, "unknown"
+    )
+
+
+def _offers_delivery(provider: ProviderDoc, kind: str, state: str | None) -> bool:
+    methods = set(provider["delivery"])
+    for clinic in provider["availability"]["in_clinic"]:
+        if state is None or clinic["state"] == state:
+            methods.update(clinic["delivery"])
+    return bool(methods & set(DELIVERY_KINDS[kind]))
+
+
+def _in_clinic_reason(provider: ProviderDoc, state: str | None) -> str | None:
+    clinics = [c for c in provider["availability"]["in_clinic"] if state is None or c["state"] == state]
+    where = f" in {state}" if state else ""
+    if not clinics:
+        return f"no in-person option{where}"
+    if not any(c["ketamine_sessions"] for c in clinics):
+        return f"in-person option{where} offers no ketamine sessions"
+    return None
+
+
+def purchase_monthly_payment(provider: ProviderDoc, purchase: Purchase) -> int | None:
+    """The smallest monthly amount for the first thing this purchase buys: its installment (at the price basis
+    the row uses), the plan's financing minimum, the provider's financing minimum, or a subscription's price."""
+    first = purchase.items[0].option
+    if first.kind == "subscription":
+        return first.price
+    amounts = []
+    if first.installments:
+        amounts.append(first.installments[1])
+    plan = next((p for p in provider["plans"] if p["id"] == first.key), None)
+    if plan is not None and plan["financing"]:
+        amounts.append(to_cents(plan["financing"]["monthly_from"]))
+    financing_from = provider["financing"]["monthly_from"]
+    if financing_from is not None:
+        amounts.append(to_cents(financing_from))
+    return min(amounts) if amounts else None
+
+
+def insurance_alternatives(provider: ProviderDoc) -> str:
+    """What someone can do when a provider does not take their insurance, in a few words."""
+    insurance = provider["insurance"]
+    parts = []
+    hsa = {"yes": "HSA/FSA accepted", "may_be_possible": "HSA/FSA may be possible", "no": "no HSA/FSA"}.get(
+        insurance["hsa_fsa"], "HSA/FSA unknown"
+    )
+    parts.append(hsa)
+    if insurance["superbill"] is True:
+        parts.append("superbill for reimbursement")
+    elif insurance.get("reimbursement"):
+        parts.append("may be reimbursed")
+    return ", ".join(parts)
