@@ -79,7 +79,7 @@ def test_the_question_date_and_data_age_are_stated(cli):
 
 def test_unknown_is_shown_as_unknown_and_groups_apart(cli):
     text = report(cli, "--state", "WY", "--format", "markdown")
-    assert text.count("| unknown (unconfirmed) |") == 3
+    assert text.count("| unconfirmed |") == 3
     assert "**Very-low-dose (psycholytic) programs: a different treatment**" in text
     assert "Innerwell**: not available in WY" in text
 

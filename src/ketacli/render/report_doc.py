@@ -14,8 +14,10 @@ from ketacli.criteria import Criteria
 from ketacli.money import format_usd, to_cents
 from ketacli.refunds import payment_words
 from ketacli.render.words import (
+    INSURANCE_IN_FULL,
     address_words,
     at_risk_words,
+    availability_words,
     charge_words,
     if_ineligible_words,
     settlement_words,
@@ -24,6 +26,7 @@ from ketacli.render.words import (
 from ketacli.states import STATE_NAMES
 from ketacli.textsafe import CONTROL_CHARS
 
+from . import label
 from .alternatives import alternative_facts, alternatives_heading
 from .chart import geometry
 from .markdown import escape_text
@@ -46,17 +49,6 @@ def _alternatives(found: dict[str, Any] | None) -> dict[str, Any] | None:
 
 def _usd(dollars: Any, *, always_cents: bool = False) -> str:
     return "—" if dollars is None else format_usd(to_cents(dollars), always_cents=always_cents)
-
-
-def _words(value: Any) -> str:
-    if value is True:
-        return "yes"
-    if value is False:
-        return "no"
-    return "—" if value is None else str(value).replace("_", " ")
-
-
-_AVAILABILITY = {"served": "yes", "not_served": "no", "unknown": "unknown (unconfirmed)", None: "not asked"}
 
 
 def _charged(stage: dict[str, Any], outcome: dict[str, Any]) -> str:
@@ -88,18 +80,14 @@ def render_report(document: dict[str, Any], criteria: Criteria, fmt: ReportForma
 
     def payment(row: dict[str, Any]) -> str:
         # The carrier is named in the question and the title; repeating it per row only widens the table.
-        if row["insurance"] == "accepted":
-            return "insured (in network)"
-        if row["insurance"] == "not_accepted":
-            return "self-pay (out of network)"
-        return "self-pay"
+        return INSURANCE_IN_FULL[row["insurance"]]
 
     env.filters.update(
         usd=_usd,
         usd_cents=lambda dollars: _usd(dollars, always_cents=True),
         usd_from_cents=lambda cents: "—" if cents is None else format_usd(cents),
-        availability=lambda value: _AVAILABILITY[value],
-        words=_words,
+        availability=availability_words,
+        words=label,
         payment=payment,
         ineligible=if_ineligible_words,
         at_risk=at_risk_words,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from ketacli.criteria import Criteria
 from ketacli.money import format_usd, to_cents
 from ketacli.query import DOSE_GROUPS, is_provider
-from ketacli.render.words import address_words
+from ketacli.render.words import DOSE_LEVEL, INSURANCE, address_words, availability_words
 from ketacli.states import STATE_NAMES
 
 from . import Column, label, plain, usd, usd_cents
@@ -70,13 +70,8 @@ def _markers(row: dict[str, Any]) -> str:
     return ", ".join(marks) or "—"
 
 
-_AVAILABILITY = {"served": "yes", "not_served": "no", "unknown": "unconfirmed", None: "—"}
-_INSURANCE = {"accepted": "insured", "not_accepted": "self-pay", None: "—"}
-_DOSE_LEVEL = {"standard": "standard", "very_low": "very low"}
-
-
 def _availability(row: dict[str, Any]) -> str:
-    return _AVAILABILITY[row["availability"]]
+    return availability_words(row["availability"])
 
 
 def money_back(row: dict[str, Any]) -> str:
@@ -97,12 +92,12 @@ COST_COLUMNS = [
     Column("rank", "#", lambda r: str(r["rank"]), justify="right"),
     Column("name", "Provider", lambda r: r["name"]),
     Column("availability", "In state", _availability),
-    Column("insurance", "Insurance", lambda r: _INSURANCE[r["insurance"]]),
+    Column("insurance", "Insurance", lambda r: INSURANCE[r["insurance"]]),
     Column("purchase", "What to buy", lambda r: r["purchase"], priority=2, footnote=True),
     Column("doses", "Doses", lambda r: str(r["doses"]), justify="right"),
     Column("total", "Total", lambda r: usd(r["total"]), justify="right"),
     Column("per_dose", "Per dose", lambda r: usd_cents(r["per_dose"]), justify="right", priority=1),
-    Column("dose_level", "Dose level", lambda r: _DOSE_LEVEL[r["dose_level"]]),
+    Column("dose_level", "Dose level", lambda r: DOSE_LEVEL[r["dose_level"]]),
     Column("reimbursement_up_to", "Insurance claim", money_back, priority=4),
     Column("refund_if_ineligible", "Money at risk", at_risk, priority=5, footnote=True),
     Column("markers", "Notes", _markers, priority=3, footnote=True),
@@ -117,7 +112,7 @@ COMPARE_COLUMNS = [
     Column("total", "Total", lambda r: usd(r["total"]), justify="right"),
     Column("per_dose", "Per dose", lambda r: usd_cents(r["per_dose"]), justify="right", priority=2),
     # Essential when a carrier was asked about (insured or self-pay qualifies the total); empty, so dropped, otherwise.
-    Column("insurance", "Insurance", lambda r: _INSURANCE[r["insurance"]]),
+    Column("insurance", "Insurance", lambda r: INSURANCE[r["insurance"]]),
     Column("reimbursement_up_to", "Insurance claim", money_back, priority=4),
     Column("refund_if_ineligible", "Money at risk", at_risk, priority=5, footnote=True),
     Column("hsa_fsa", "HSA/FSA", lambda r: label(r["hsa_fsa"]), priority=6),
@@ -126,7 +121,7 @@ COMPARE_COLUMNS = [
     Column("id_verification", "ID check", lambda r: label(r["id_verification"]), priority=9),
     Column("integration", "Integration", lambda r: label(r["integration"]), priority=5),
     Column("delivery", "Delivery", lambda r: ", ".join(label(d) for d in r["delivery"]), priority=10),
-    Column("dose_level", "Dose level", lambda r: _DOSE_LEVEL[r["dose_level"]]),
+    Column("dose_level", "Dose level", lambda r: DOSE_LEVEL[r["dose_level"]]),
     Column("markers", "Notes", _markers, priority=4, footnote=True),
 ]
 
@@ -194,7 +189,7 @@ _FILTER_WORDS: dict[str, Callable[[Criteria, str | None], str | None]] = {
     "clinician_led": lambda c, _: "clinician-led integration" if c.clinician_led else None,
     "delivery": lambda c, _: f"{c.delivery} delivery" if c.delivery else None,
     "in_clinic": lambda c, _: "in-person sessions" if c.in_clinic else None,
-    "dose_level": lambda c, _: f"{_DOSE_LEVEL[c.dose_level]} dose only" if c.dose_level else None,
+    "dose_level": lambda c, _: f"{DOSE_LEVEL[c.dose_level]} dose only" if c.dose_level else None,
     "confirmed_only": lambda c, _: "confirmed availability only" if c.confirmed_only else None,
 }
 ORDERING_FIELDS = ("sort", "reverse", "limit")

@@ -4,6 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+# Whether a provider serves the state asked about (criteria.availability); None: no state was asked.
+AVAILABILITY = {"served": "yes", "not_served": "no", "unknown": "unconfirmed", None: "—"}
+DOSE_LEVEL = {"standard": "standard", "very_low": "very low"}
+# The price basis when a carrier was asked about: short in terminal tables, spelled out in the report.
+INSURANCE = {"accepted": "insured", "not_accepted": "self-pay", None: "—"}
+INSURANCE_IN_FULL = {"accepted": "insured (in network)", "not_accepted": "self-pay (out of network)", None: "self-pay"}
+
+
+def availability_words(value: str | None) -> str:
+    return AVAILABILITY[value]
+
+
 # What a person loses if a clinician finds them ineligible (refunds.if_found_ineligible's answers).
 IF_INELIGIBLE = {
     "nothing_paid": "nothing paid yet (free evaluation)",
