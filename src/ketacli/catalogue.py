@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from . import __version__
-from .errors import CatalogueError, CatalogueTooLarge
+from .errors import CatalogueError, CatalogueMissing, CatalogueTooLarge
 from .fileio import ReadRefused, decode_text, read_limited
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ def read_catalogue_bytes(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> byte
             raise CatalogueTooLarge(f"{path}: too large: {exc} (raise it with KETACLI_MAX_CATALOG_BYTES)") from None
         raise CatalogueError(f"{path}: {exc}; pass the path of a catalogue file") from None
     except FileNotFoundError:
-        raise CatalogueError(f"{path}: no such file; check the path given to --catalog or KETACLI_CATALOG") from None
+        raise CatalogueMissing(path) from None
     except IsADirectoryError:
         raise CatalogueError(f"{path}: is a directory; pass the path of a .toml catalogue") from None
     except PermissionError:

@@ -73,7 +73,7 @@ from .cli_output import (
     warn_if_stale,
     write_output,
 )
-from .errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, KetaError, UsageError
+from .errors import CatalogueMissing, ExitStatus, KetaError, NeedsCarrier, NeedsState, UsageError
 from .freshness import DEFAULT_MAX_AGE_DAYS, ages
 from .textsafe import printable
 
@@ -388,15 +388,15 @@ def run(argv: list[str] | None = None) -> int:
     try:
         return _run(list(sys.argv[1:] if argv is None else argv))
     except (PipeClosed, BrokenPipeError):  # also from the error and help paths below
-        return _silence_stdout(EXIT_OK)
+        return _silence_stdout(ExitStatus.OK)
     except SystemExit:
         # click turns a closed pipe during its own output (--help) into exit 1, after wrapping stdout.
         if type(sys.stdout).__name__ == "PacifyFlushWrapper":
-            return _silence_stdout(EXIT_OK)
+            return _silence_stdout(ExitStatus.OK)
         raise
     except OutputFailed as exc:
-        _silence_stdout(EXIT_ERROR)
-        return _fail(str(exc), EXIT_ERROR)
+        _silence_stdout(ExitStatus.ERROR)
+        return _fail(str(exc), ExitStatus.ERROR)
     finally:
         if collecting:
             gc.enable()
@@ -459,13 +459,13 @@ def _run(args: list[str]) -> int:
                 ) from exc
             note("the cached catalogue was unusable; rebuilt it from the catalogue file")
             result = command.main(args=args, prog_name="ketacli", standalone_mode=False)
-        return result if isinstance(result, int) else EXIT_OK
+        return result if isinstance(result, int) else ExitStatus.OK
     except KetaError as exc:
         if _settings.debug:
             raise
-        return _fail(str(exc), exc.exit_code)
+        return _fail(in_flag_words(exc), exc.exit_code)
     except (typer.Abort, KeyboardInterrupt):
-        return EXIT_INTERRUPTED
+        return ExitStatus.INTERRUPTED
     except (PipeClosed, BrokenPipeError, OutputFailed):
         raise  # handled in run()
     except Exception as exc:  # noqa: BLE001 - the one place that turns any error into a message
@@ -475,7 +475,20 @@ def _run(args: list[str]) -> int:
             raise OutputFailed(exc) from None
         if _settings.debug:
             raise
-        return _fail(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for a traceback)", EXIT_ERROR)
+        return _fail(
+            f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for a traceback)", ExitStatus.ERROR
+        )
+
+
+def in_flag_words(exc: KetaError) -> str:
+    """The core's errors name no flag; here, where the flags are known, they say which one to use."""
+    if isinstance(exc, NeedsState):
+        return "--insurance needs --state: accepted carriers differ from state to state"
+    if isinstance(exc, NeedsCarrier):
+        return "--in-network-only needs --insurance (and --state): in whose network?"
+    if isinstance(exc, CatalogueMissing):
+        return f"{exc}; check the path given to --catalog or KETACLI_CATALOG"
+    return str(exc)
 
 
 def _is_usage_error(exc: Exception) -> bool:
@@ -485,12 +498,12 @@ def _is_usage_error(exc: Exception) -> bool:
 def _usage_error(exc: Any) -> int:
     if type(exc).__name__ == "NoArgsIsHelpError":  # plain `ketacli` or `ketacli catalog`: show the help
         emit(exc.ctx.get_help() + "\n")
-        return EXIT_OK
+        return ExitStatus.OK
     hint = ""
     ctx = getattr(exc, "ctx", None)
     if ctx is not None:
         hint = f" (see '{ctx.command_path} --help')"
-    return _fail(f"{exc.format_message()}{hint}", exc.exit_code if exc.exit_code else EXIT_USAGE)
+    return _fail(f"{exc.format_message()}{hint}", exc.exit_code if exc.exit_code else ExitStatus.USAGE)
 
 
 def _fail(message: str, code: int) -> int:

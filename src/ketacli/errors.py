@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-EXIT_OK = 0
-EXIT_ERROR = 1
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
+from enum import IntEnum
+
+
+class ExitStatus(IntEnum):
+    """ketacli's documented exit codes (README, "Exit codes")."""
+
+    OK = 0  # success, "nothing matched" included
+    ERROR = 1  # a catalogue, profile, feed or runtime error
+    USAGE = 2  # a bad flag, argument or environment value
+    INTERRUPTED = 130  # Ctrl-C
 
 
 class KetaError(Exception):
     """Base of every error ketacli reports as one line on stderr."""
 
-    exit_code = EXIT_ERROR
+    exit_code: ExitStatus = ExitStatus.ERROR
 
 
 class CatalogueError(KetaError):
@@ -29,7 +35,29 @@ class CatalogueTooLarge(CatalogueError):
 class UsageError(KetaError):
     """A flag or argument value the user can fix (bad state, unknown carrier, ...)."""
 
-    exit_code = EXIT_USAGE
+    exit_code = ExitStatus.USAGE
+
+
+class CatalogueMissing(CatalogueError):
+    """The catalogue file named does not exist (the CLI says where the name came from)."""
+
+    def __init__(self, path: object) -> None:
+        super().__init__(f"{path}: no such file")
+        self.path = path
+
+
+class NeedsState(UsageError):
+    """A carrier was given without a state: accepted carriers differ from state to state."""
+
+    def __init__(self) -> None:
+        super().__init__("a carrier needs a state: accepted carriers differ from state to state")
+
+
+class NeedsCarrier(UsageError):
+    """In-network-only was asked without a carrier."""
+
+    def __init__(self) -> None:
+        super().__init__("in-network-only needs a carrier (and a state): in whose network?")
 
 
 class ProfileError(KetaError):

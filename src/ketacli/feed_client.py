@@ -75,7 +75,7 @@ def add_feed(config_dir: Path, name: str, url: str, root_bytes: bytes, now: dt.d
             raise ValueError("not root metadata")
         root.verify_delegate("root", root)  # self-signed by its own root keys
     except Exception as exc:  # noqa: BLE001 - any parse or signature problem is the same refusal
-        raise FeedError(f"--root: not a valid, self-signed TUF root ({exc}); nothing was added") from None
+        raise FeedError(f"the root metadata is not a valid, self-signed TUF root ({exc}); nothing was added") from None
     folder = _feeds_dir(config_dir) / name
     if folder.exists():
         raise FeedError(f"a feed named {name!r} is already trusted; `ketacli feed remove {name}` first")

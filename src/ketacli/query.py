@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .carriers import compact, matching_carriers, suggest_carrier
 from .criteria import DELIVERY_KINDS, Criteria, InsuranceAsk, SortKey
-from .errors import UsageError
+from .errors import NeedsCarrier, NeedsState, UsageError
 from .evaluation import Evaluation, evaluate
 from .fields import Command, row
 from .rules import rules_by_id
@@ -124,7 +124,7 @@ def resolve_insurance(
     if query is None:
         return None, []
     if state is None:
-        raise UsageError("--insurance needs --state: accepted carriers differ from state to state")
+        raise NeedsState
     anywhere = check_carrier(catalogue, query)
     here = matching_carriers(query, carriers_in_state(catalogue, state))
     if len(here) > 1:
@@ -181,7 +181,7 @@ def rank(catalogue: LoadedCatalogue, criteria: Criteria, today: dt.date | None, 
     basis and the dose-level groups are decided in `evaluate` and nowhere else. With `today`, a purchase
     whose payments run past the end of the prescribing rule it depends on says so in its notes."""
     if criteria.in_network_only and criteria.insurance is None:
-        raise UsageError("--in-network-only needs --insurance (and --state): in whose network?")
+        raise NeedsCarrier
     rules = rules_by_id(catalogue.data.get("rules", []))
     ask, notices = resolve_insurance(catalogue, criteria.insurance, criteria.state)
     passed: list[Evaluation] = []
