@@ -36,3 +36,71 @@ def test_ruff_format_is_clean():
         [ruff, "format", "--check", "src", "tests", "benchmarks"], cwd=ROOT, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _imports() -> dict[str, set[str]]:
+    """ketacli module → the ketacli modules it imports (anywhere in the file, lazy imports included)."""
+    import ast
+
+    package = Path(__file__).resolve().parents[1] / "src" / "ketacli"
+    graph: dict[str, set[str]] = {}
+    for path in package.rglob("*.py"):
+        name = ".".join(path.relative_to(package.parent).with_suffix("").parts).removesuffix(".__init__")
+        targets: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                if node.level:  # relative: a package's __init__ is itself the package
+                    parts = name.split(".")
+                    base = parts[: len(parts) - node.level + (path.name == "__init__.py")]
+                    module = ".".join(base + ([node.module] if node.module else []))
+                else:
+                    module = node.module or ""
+                targets.add(module)
+                targets.update(f"{module}.{alias.name}" for alias in node.names)
+            elif isinstance(node, ast.Import):
+                targets.update(alias.name for alias in node.names)
+        graph[name] = set()
+        for target in targets:
+            if target.startswith("ketacli"):
+                graph[name].add(target)
+    modules = set(graph)
+    return {m: {t for t in ts if t in modules and t != m} for m, ts in graph.items()}
+
+
+def _layer(module: str) -> int:
+    """0: the core (models, loading, pure logic); 1: renderers; 2: the command line."""
+    short = module.removeprefix("ketacli.")
+    if short.startswith("cli") or short in ("__main__",):
+        return 2
+    if short.startswith("render"):
+        return 1
+    return 0
+
+
+def test_no_layer_imports_a_layer_above_it():
+    upward = [(m, t) for m, targets in _imports().items() for t in targets if _layer(t) > _layer(m)]
+    assert upward == []
+
+
+def test_the_import_graph_has_no_cycles():
+    graph = _imports()
+    visiting, done = set(), set()
+
+    def visit(module: str, path: list[str]) -> list[str] | None:
+        if module in done:
+            return None
+        if module in visiting:
+            return [*path, module]
+        visiting.add(module)
+        for target in sorted(graph[module]):
+            if target == "ketacli":  # the package itself only carries the version
+                continue
+            found = visit(target, [*path, module])
+            if found:
+                return found
+        visiting.discard(module)
+        done.add(module)
+        return None
+
+    cycles = [cycle for module in sorted(graph) if (cycle := visit(module, []))]
+    assert cycles == []
