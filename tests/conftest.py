@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import json
+import os
+import subprocess
 import sys
 import tomllib
 from dataclasses import dataclass
@@ -17,7 +19,10 @@ from typer.testing import CliRunner
 from ketacli.cli import run
 
 ROOT = Path(__file__).resolve().parents[1]
-CATALOGUE = ROOT / "providers.toml"
+# Tests of exact figures run on this frozen copy, never on the shipped providers.toml, so a catalogue update
+# (by hand or by a signed feed) edits no test; tests/test_guide_figures.py checks the shipped one.
+CATALOGUE = Path(__file__).resolve().parent / "fixtures" / "catalogue.toml"
+SHIPPED = ROOT / "providers.toml"
 FIXED_TODAY = "2025-07-01"
 _DOCUMENT = tomllib.loads(CATALOGUE.read_text(encoding="utf-8"))
 
@@ -36,7 +41,6 @@ class Outcome:
 def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No test reads a real home, cache, profile or the developer's own settings."""
     for name in (
-        "KETACLI_CATALOG",
         "KETACLI_FORMAT",
         "KETACLI_DEBUG",
         "FORCE_COLOR",
@@ -44,6 +48,7 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         "KETACLI_MAX_CATALOG_BYTES",
     ):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("KETACLI_CATALOG", str(CATALOGUE))
     monkeypatch.setenv("KETACLI_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("KETACLI_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("KETACLI_DATA_DIR", str(tmp_path / "data"))
@@ -79,3 +84,44 @@ def write_catalogue(path: Path, document: dict[str, Any]) -> Path:
 
 def provider(document: dict[str, Any], provider_id: str) -> dict[str, Any]:
     return next(p for p in document["providers"] if p["id"] == provider_id)
+
+
+def env_for(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """The environment of a real `ketacli` process: isolated like `isolated_env`, on the frozen catalogue."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KETACLI_")}
+    env.update(
+        {
+            "KETACLI_CATALOG": str(CATALOGUE),
+            "KETACLI_CACHE_DIR": str(tmp_path / "cache"),
+            "KETACLI_DATA_DIR": str(tmp_path / "data"),  # never the developer's own feed catalogue
+            "NO_COLOR": "1",
+            "KETACLI_TODAY": FIXED_TODAY,
+        },
+        **extra,
+    )
+    env.pop("COLUMNS", None)
+    return env
+
+
+def ketacli(tmp_path: Path, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+    """`python -m ketacli ARGS` as a real process."""
+    return subprocess.run(
+        [sys.executable, "-m", "ketacli", *args],
+        capture_output=True,
+        text=True,
+        env=env_for(tmp_path, **extra),
+        timeout=60,
+    )
+
+
+def assert_clean(result: Any, *, json_expected: bool) -> None:
+    """Success with parseable output, or exactly one error line and a non-zero code; never a traceback."""
+    assert "Traceback" not in result.stderr
+    assert "internal error" not in result.stderr, result.stderr
+    if result.code == 0:
+        if json_expected:
+            json.loads(result.stdout)
+        return
+    assert result.code in (1, 2), result
+    error_lines = [line for line in result.stderr.splitlines() if line.startswith("ketacli: error:")]
+    assert len(error_lines) == 1, result.stderr

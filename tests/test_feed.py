@@ -20,8 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import catalogue_document, provider, write_catalogue
-from ketacli.catalogue import builtin_catalogue_path
+from conftest import CATALOGUE, SHIPPED, catalogue_document, provider, write_catalogue
 
 UNCHANGED = "the active catalogue is unchanged"
 
@@ -31,12 +30,18 @@ class _Quiet(SimpleHTTPRequestHandler):
         pass
 
 
+@pytest.fixture(autouse=True)
+def no_catalogue_override(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests are about which catalogue is chosen: no KETACLI_CATALOG unless a test sets one."""
+    monkeypatch.delenv("KETACLI_CATALOG")
+
+
 @pytest.fixture
 def feed(tmp_path: Path, cli) -> Iterator[dict[str, object]]:
     """A published feed (the shipped catalogue as version 2), served over HTTP, trusted as `main`."""
     repo = tmp_path / "pub"
     assert cli("feed", "init", str(repo)).code == 0
-    assert cli("feed", "publish", str(repo), str(builtin_catalogue_path())).code == 0
+    assert cli("feed", "publish", str(repo), str(CATALOGUE)).code == 0
     server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(repo / "public")))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -138,9 +143,11 @@ def test_precedence_catalog_flag_then_env_then_feed_then_builtin(cli, feed, tmp_
     status = cli("catalog", "status", env={"KETACLI_CATALOG": str(own)}).stdout
     assert f"in use: {own} (from KETACLI_CATALOG)" in status
     builtin = cli("catalog", "status", "--json").json()["builtin_path"]
-    assert cli("--catalog", builtin, "compare", "--json").json()[0]["total"] == 500  # always reachable
+    assert Path(builtin) == SHIPPED
+    shipped = cli("--catalog", str(SHIPPED), "compare", "--json").json()  # always reachable
+    assert cli("--catalog", builtin, "compare", "--json").json() == shipped
     assert cli("feed", "remove", "main").code == 0
-    assert cli("compare", "--json").json()[0]["total"] == 500
+    assert cli("compare", "--json").json() == shipped  # the built-in one again
 
 
 def test_what_changed_for_you_follows_the_profile(cli, feed, tmp_path):

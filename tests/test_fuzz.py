@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import random
 
@@ -11,7 +10,7 @@ import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import catalogue_document
+from conftest import assert_clean, catalogue_document
 
 # KETACLI_FUZZ_EXAMPLES=2000 for a longer run by hand; CI keeps it short.
 FUZZ = settings(
@@ -19,19 +18,6 @@ FUZZ = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
-
-
-def assert_clean(result, *, json_expected: bool) -> None:
-    """Success with parseable output, or exactly one error line and a non-zero code; never a traceback."""
-    assert "Traceback" not in result.stderr
-    assert "internal error" not in result.stderr, result.stderr
-    if result.code == 0:
-        if json_expected:
-            json.loads(result.stdout)
-        return
-    assert result.code in (1, 2), result
-    error_lines = [line for line in result.stderr.splitlines() if line.startswith("ketacli: error:")]
-    assert len(error_lines) == 1, result.stderr
 
 
 junk = st.text(max_size=12) | st.sampled_from(["", "-1", "0", "1e9", "nan", "inf", "12", "TX", "new york", "--json"])

@@ -16,9 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import catalogue_document, provider, write_catalogue
-from test_fuzz import assert_clean
-from test_subprocess import env_for, ketacli
+from conftest import assert_clean, catalogue_document, env_for, ketacli, provider, write_catalogue
 
 # ------------------------------------------------------------------------------------------- the cache
 
@@ -160,13 +158,6 @@ def test_a_cache_directory_others_can_write_to_is_not_used(cli, tmp_path):
     os.chmod(shared, 0o777)
     assert cli("providers", env={"KETACLI_CACHE_DIR": str(shared)}).code == 0
     assert list(shared.iterdir()) == []
-
-
-def test_the_cache_comment_no_longer_claims_it_holds_only_validated_documents():
-    import ketacli.catalogue
-
-    assert "only ever holds documents that passed validation" not in ketacli.catalogue.__doc__
-    assert "never trusted blindly" in ketacli.catalogue.__doc__
 
 
 # ------------------------------------------------------------------------------------------- numbers

@@ -72,97 +72,53 @@ def test_over_size_limit_refused_before_reading(cli, tmp_path):
     assert_one_line_error(result, "over the 100-byte limit", "KETACLI_MAX_CATALOG_BYTES")
 
 
-def test_wrong_type_names_key_path(cli, tmp_path):
-    document = catalogue_document()
-    provider(document, "mindbloom")["plans"][0]["doses"] = "six"
-    assert_one_line_error(run_with(cli, write_catalogue(tmp_path / "c.toml", document)), "providers[2].plans[0].doses")
+def _set(provider_id: str, *path: object, value: object):
+    """A mutation: set one value in a provider, by its key path."""
+
+    def mutate(document: dict) -> None:
+        target = provider(document, provider_id)
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = value
+
+    return mutate
 
 
-def test_unknown_key_is_a_typo(cli, tmp_path):
-    document = catalogue_document()
-    provider(document, "innerwell")["plans"][1]["prize"] = 10
-    assert_one_line_error(
-        run_with(cli, write_catalogue(tmp_path / "c.toml", document)), "providers[0].plans[1].prize: unknown key"
-    )
-
-
-def test_bad_state_code(cli, tmp_path):
-    document = catalogue_document()
+def _append_state(document: dict) -> None:
     provider(document, "better-u")["availability"]["states_known"].append("XX")
-    assert_one_line_error(
-        run_with(cli, write_catalogue(tmp_path / "c.toml", document)),
-        "providers[1].availability.states_known[5]",
-        "'XX' is not a US state code",
-    )
 
 
-def test_negative_price(cli, tmp_path):
-    document = catalogue_document()
-    provider(document, "mindbloom")["plans"][2]["price"] = -1
-    assert_one_line_error(
-        run_with(cli, write_catalogue(tmp_path / "c.toml", document)),
-        "providers[2].plans[2].price: must not be negative",
-    )
-
-
-def test_fractional_cents_refused(cli, tmp_path):
-    document = catalogue_document()
-    provider(document, "joyous")["subscriptions"][0]["price"] = 129.001
-    assert_one_line_error(
-        run_with(cli, write_catalogue(tmp_path / "c.toml", document)),
-        "providers[3].subscriptions[0].price",
-        "two decimal places",
-    )
-
-
-def test_installments_that_do_not_add_up(cli, tmp_path):
-    document = catalogue_document()
-    provider(document, "innerwell")["plans"][0]["installments"]["amount"] = 365
-    assert_one_line_error(
-        run_with(cli, write_catalogue(tmp_path / "c.toml", document)),
-        "providers[0].plans[0]",
-        "3 × $365 = $1095, but price is $1098",
-    )
-
-
-def test_stated_per_dose_must_agree(cli, tmp_path):
-    document = catalogue_document()
-    provider(document, "better-u")["plans"][1]["per_dose_stated"] = 87
-    assert_one_line_error(
-        run_with(cli, write_catalogue(tmp_path / "c.toml", document)),
-        "providers[1].plans[1]",
-        "$792 ÷ 9 doses = $88.00",
-    )
-
-
-def test_control_characters_refused(cli, tmp_path):
-    document = catalogue_document()
-    provider(document, "joyous")["name"] = "Joyous\x1b[2J"
-    assert_one_line_error(
-        run_with(cli, write_catalogue(tmp_path / "c.toml", document)), "providers[3].name", "control character U+001B"
-    )
-
-
-def test_duplicate_ids(cli, tmp_path):
-    document = catalogue_document()
-    provider(document, "joyous")["id"] = "innerwell"
-    assert_one_line_error(run_with(cli, write_catalogue(tmp_path / "c.toml", document)), "duplicate", "'innerwell'")
-
-
-def test_bad_slug(cli, tmp_path):
-    document = catalogue_document()
-    provider(document, "joyous")["id"] = "Joyous Inc"
-    assert_one_line_error(run_with(cli, write_catalogue(tmp_path / "c.toml", document)), "providers[3].id", "slug")
-
-
-def test_complete_list_must_match_reported_count(cli, tmp_path):
-    document = catalogue_document()
+def _drop_montana(document: dict) -> None:
     provider(document, "innerwell")["availability"]["states_known"].remove("MT")
-    assert_one_line_error(
-        run_with(cli, write_catalogue(tmp_path / "c.toml", document)),
-        "providers[0].availability",
-        "24 states and states_reported is 25",
-    )
+
+
+BROKEN = [
+    # (what is broken, the mutation, fragments the one error line must hold)
+    ("wrong type", _set("mindbloom", "plans", 0, "doses", value="six"), ["providers[2].plans[0].doses"]),
+    ("a typo'd key", _set("innerwell", "plans", 1, "prize", value=10), ["providers[0].plans[1].prize: unknown key"]),
+    ("a bad state code", _append_state, ["providers[1].availability.states_known[5]", "'XX' is not a US state code"]),
+    ("a negative price", _set("mindbloom", "plans", 2, "price", value=-1),
+     ["providers[2].plans[2].price: must not be negative"]),
+    ("fractional cents", _set("joyous", "subscriptions", 0, "price", value=129.001),
+     ["providers[3].subscriptions[0].price", "two decimal places"]),
+    ("installments that do not add up", _set("innerwell", "plans", 0, "installments", "amount", value=365),
+     ["providers[0].plans[0]", "3 × $365 = $1095, but price is $1098"]),
+    ("a stated per-dose price that disagrees", _set("better-u", "plans", 1, "per_dose_stated", value=87),
+     ["providers[1].plans[1]", "$792 ÷ 9 doses = $88.00"]),
+    ("a control character", _set("joyous", "name", value="Joyous\x1b[2J"),
+     ["providers[3].name", "control character U+001B"]),
+    ("a duplicate id", _set("joyous", "id", value="innerwell"), ["duplicate", "'innerwell'"]),
+    ("an id that is not a slug", _set("joyous", "id", value="Joyous Inc"), ["providers[3].id", "slug"]),
+    ("a complete list that misses its count", _drop_montana,
+     ["providers[0].availability", "24 states and states_reported is 25"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("broken", "mutate", "fragments"), BROKEN, ids=[b[0] for b in BROKEN])
+def test_a_broken_catalogue_is_one_line_naming_the_key_path(cli, tmp_path, broken, mutate, fragments):
+    document = catalogue_document()
+    mutate(document)
+    assert_one_line_error(run_with(cli, write_catalogue(tmp_path / "c.toml", document)), *fragments)
 
 
 def test_validate_reports_every_problem(cli, tmp_path):

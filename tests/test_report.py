@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import catalogue_document, provider, write_catalogue
-from test_subprocess import env_for
+from conftest import catalogue_document, env_for, provider, write_catalogue
 
 FILTERS = ["--state", "TX", "--doses", "12", "--insurance", "aetna"]
 
