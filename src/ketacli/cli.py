@@ -63,6 +63,7 @@ from .cli_output import (
     output_format,
     output_started,
     parse_fields,
+    present,
     prices_as_of,
     print_sections,
     render_rows,
@@ -230,12 +231,13 @@ def show_cmd(
     entry = find_entry(catalogue, provider)
     warn_about_rules([entry], catalogue.rules)
     warn_if_stale([entry], max_age, catalogue.rules)
-    if as_json:
-        emit_json(entry)
-        return
-    from .render.reports import show_lines
 
-    print_sections(show_lines(entry, catalogue.data["safety"].get("crisis_line"), catalogue.rules, today()))
+    def people() -> None:
+        from .render.reports import show_lines
+
+        print_sections(show_lines(entry, catalogue.data["safety"].get("crisis_line"), catalogue.rules, today()))
+
+    present(as_json, data=lambda: entry, people=people)
 
 
 @app.command("refunds")
@@ -269,12 +271,13 @@ def refunds_cmd(
     documents = [provider_refunds(p, find_plan(p, plan) if plan else None) for p in entries]
     if not documents:
         note("the catalogue lists no providers")
-    if as_json:
-        emit_json(documents)
-        return
-    from .render.refunds import refund_sections
 
-    print_sections([section for document in documents for section in refund_sections(document)])
+    def people() -> None:
+        from .render.refunds import refund_sections
+
+        print_sections([section for document in documents for section in refund_sections(document)])
+
+    present(as_json, data=lambda: documents, people=people)
 
 
 # --------------------------------------------------------------------------------------------------- catalog
@@ -337,12 +340,13 @@ def catalog_stale(
 
     catalogue = load()
     rows = [age._asdict() for age in ages([*catalogue.providers, *catalogue.alternatives], today(), max_age)]
-    if as_json:
-        emit_json(rows)
-        return
-    from .render.catalog import STALE_COLUMNS
 
-    render_rows(rows, STALE_COLUMNS, "table")
+    def people() -> None:
+        from .render.catalog import STALE_COLUMNS
+
+        render_rows(rows, STALE_COLUMNS, "table")
+
+    present(as_json, data=lambda: rows, people=people)
 
 
 @catalog_app.command("diff")
@@ -358,16 +362,18 @@ def catalog_diff(
     before = load_catalogue(old, cache_dir=cache_dir, max_bytes=max_bytes)
     after = load_catalogue(new, cache_dir=cache_dir, max_bytes=max_bytes)
     changes = diff_catalogues(before.data, after.data)
-    if as_json:
-        emit_json([change._asdict() for change in changes])
-        return
-    if not changes:
-        note("no differences")
-        return
-    from .render.catalog import DIFF_COLUMNS
+    rows = [change._asdict() for change in changes]
 
-    render_rows([change._asdict() for change in changes], DIFF_COLUMNS, "table")
-    note(f"{len(changes)} change{'s' if len(changes) != 1 else ''}")
+    def people() -> None:
+        if not changes:
+            note("no differences")
+            return
+        from .render.catalog import DIFF_COLUMNS
+
+        render_rows(rows, DIFF_COLUMNS, "table")
+        note(f"{len(changes)} change{'s' if len(changes) != 1 else ''}")
+
+    present(as_json, data=lambda: rows, people=people)
 
 
 # Registered after the core commands so that `ketacli --help` lists compare and cost first.

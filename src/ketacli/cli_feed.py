@@ -17,7 +17,7 @@ from .catalogue import DEFAULT_MAX_BYTES, builtin_catalogue_path, parse_document
 from .cli_app import app, catalog_app
 from .cli_env import _cache_dir, _max_bytes, catalogue_choice, config_dir, data_dir, validate_file
 from .cli_options import JsonOption
-from .cli_output import emit, emit_json, note
+from .cli_output import emit, note, present
 from .errors import FeedError, UsageError
 
 if TYPE_CHECKING:
@@ -151,13 +151,14 @@ def feed_list(as_json: JsonOption = False) -> None:
         {**feed._asdict(), "active": choice.feed is not None and choice.feed.feed == feed.name}
         for feed in list_feeds(config_dir())
     ]
-    if as_json:
-        emit_json(rows)
-        return
-    if not rows:
-        note("no feed is trusted; add one with `ketacli feed add NAME URL --root root.json`")
-        return
-    emit("".join(f"{r['name']}  {r['url']}{'  (active)' if r['active'] else ''}\n" for r in rows))
+
+    def people() -> None:
+        if not rows:
+            note("no feed is trusted; add one with `ketacli feed add NAME URL --root root.json`")
+            return
+        emit("".join(f"{r['name']}  {r['url']}{'  (active)' if r['active'] else ''}\n" for r in rows))
+
+    present(as_json, data=lambda: rows, people=people)
 
 
 @feed_app.command("remove")
@@ -193,18 +194,15 @@ def update_cmd(
         if check:
             result = {"feed": feed.name, "available": fetched.version, "installed": current and current.version,
                       "newer": newer}  # fmt: skip
-            if as_json:
-                emit_json(result)
-            else:
-                emit(f"feed {feed.name}: version {fetched.version} " + ("is newer\n" if newer else "is installed\n"))
+            words = f"feed {feed.name}: version {fetched.version} " + ("is newer\n" if newer else "is installed\n")
+            present(as_json, data=lambda: result, people=lambda: emit(words))
             return
         if not newer and current is not None and current.sha256 == fetched.sha256:
             record_check(data_dir(), fetched, _now())
-            if as_json:
-                emit_json({"feed": feed.name, "version": fetched.version, "installed": False, "changes_for_you": [],
-                           "other_changes": 0})  # fmt: skip
-            else:
-                note(f"feed {feed.name}: version {fetched.version} is already active; nothing changed")
+            unchanged = {"feed": feed.name, "version": fetched.version, "installed": False, "changes_for_you": [],
+                         "other_changes": 0}  # fmt: skip
+            said = f"feed {feed.name}: version {fetched.version} is already active; nothing changed"
+            present(as_json, data=lambda: unchanged, people=lambda: note(said))
             return
         try:
             validate_document(parse_document(fetched.data, f"feed {feed.name}"), f"feed {feed.name}")
@@ -237,18 +235,16 @@ def _report_changes(old: LoadedCatalogue, new: LoadedCatalogue, feed: str, versi
     from .update_changes import changes_for_profile
 
     mine, others = changes_for_profile(old, new, read_profile())
-    if as_json:
-        emit_json({"feed": feed, "version": version, "installed": True, "changes_for_you": mine,
-                   "other_changes": others})  # fmt: skip
-        return
-    note(f"installed version {version} from feed {feed}")
-    lines = [f"- {change['what']}\n" for change in mine]
-    if lines:
-        emit("What changed for you:\n" + "".join(lines))
-    else:
-        emit("Nothing that your profile asks about changed.\n")
-    if others:
-        note(f"{others} other change{'s' if others != 1 else ''}: `ketacli catalog diff` shows every one")
+
+    def people() -> None:
+        note(f"installed version {version} from feed {feed}")
+        lines = [f"- {change['what']}\n" for change in mine]
+        emit("What changed for you:\n" + "".join(lines) if lines else "Nothing that your profile asks about changed.\n")
+        if others:
+            note(f"{others} other change{'s' if others != 1 else ''}: `ketacli catalog diff` shows every one")
+
+    data = {"feed": feed, "version": version, "installed": True, "changes_for_you": mine, "other_changes": others}
+    present(as_json, data=lambda: data, people=people)
 
 
 @catalog_app.command("status")
@@ -264,19 +260,20 @@ def catalog_status(as_json: JsonOption = False) -> None:
     }
     if choice.feed is not None:
         status["vouched_for"] = not choice.feed.expired(_now())
-    if as_json:
-        emit_json(status)
-        return
-    if choice.feed is not None:
-        feed = choice.feed
-        vouched = "yes" if status["vouched_for"] else "no, its signed metadata has expired: run `ketacli update`"
-        emit(
-            f"in use: feed {feed.feed}, version {feed.version}\n"
-            f"  file: {feed.catalogue}\n  signed: {feed.signed}\n  metadata expires: {feed.expires}\n"
-            f"  last verified: {feed.verified}\n  still vouched for: {vouched}\n"
-        )
-    elif choice.path is not None:
-        emit(f"in use: {choice.path} (from {choice.why})\n")
-    else:
-        emit(f"in use: the built-in catalogue ({builtin})\n")
-    emit(f"built-in catalogue, always usable with --catalog: {builtin}\n")
+
+    def people() -> None:
+        if choice.feed is not None:
+            feed = choice.feed
+            vouched = "yes" if status["vouched_for"] else "no, its signed metadata has expired: run `ketacli update`"
+            emit(
+                f"in use: feed {feed.feed}, version {feed.version}\n"
+                f"  file: {feed.catalogue}\n  signed: {feed.signed}\n  metadata expires: {feed.expires}\n"
+                f"  last verified: {feed.verified}\n  still vouched for: {vouched}\n"
+            )
+        elif choice.path is not None:
+            emit(f"in use: {choice.path} (from {choice.why})\n")
+        else:
+            emit(f"in use: the built-in catalogue ({builtin})\n")
+        emit(f"built-in catalogue, always usable with --catalog: {builtin}\n")
+
+    present(as_json, data=lambda: status, people=people)

@@ -6,8 +6,10 @@ handled here; control characters are escaped whatever the source of a string.
 
 import os
 import sys
+from collections.abc import Callable
+from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple, NoReturn
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, NoReturn, assert_never
 
 from .cli_clock import today
 from .errors import KetaError, UsageError
@@ -199,6 +201,26 @@ def note(message: str) -> None:
     sys.stderr.write(f"ketacli: {printable(message)}\n")
 
 
+class View(Enum):
+    """How a command that is not a ranking shows its answer: data for scripts, or text for people."""
+
+    PEOPLE = "people"
+    JSON = "json"
+
+
+def present(as_json: bool, *, data: Callable[[], Any], people: Callable[[], None]) -> None:
+    """The one place a command's `--json` is honoured: `data()` as JSON on stdout, or `people()` (which
+    renders its own text). Each command gives both, so no command branches on the format itself."""
+    view = View.JSON if as_json else View.PEOPLE
+    match view:
+        case View.JSON:
+            emit_json(data())
+        case View.PEOPLE:
+            people()
+        case _:  # pragma: no cover - every member is handled above
+            assert_never(view)
+
+
 def output_format(fmt: FormatName | None, as_json: bool) -> FormatName:
     if as_json:
         return "json"
@@ -247,7 +269,7 @@ def render_rows(
         console = data_console(Terminal.detect())
         print_rich(console, render_table(rows, columns, console.width, title=title, section_of=section_of))
     else:  # pragma: no cover - typer restricts the choice
-        _never(fmt)
+        assert_never(fmt)
 
 
 def show_alternatives(
@@ -269,11 +291,7 @@ def show_alternatives(
 
         emit("\n" * after_rows + alternatives_text(alternatives, state, confirmed, Terminal.detect().width or 10_000))
     else:  # pragma: no cover - typer restricts the choice
-        _never(fmt)
-
-
-def _never(value: NoReturn) -> NoReturn:
-    raise AssertionError(f"unhandled format {value!r}")
+        assert_never(fmt)
 
 
 def _pick(row: dict[str, Any], fields: list[str] | None) -> dict[str, Any]:

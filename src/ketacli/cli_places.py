@@ -1,6 +1,6 @@
 """Commands about places, coverage and standing facts: states, map, insurance, alternatives, safety, rules."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -8,7 +8,7 @@ from .cli_app import app
 from .cli_clock import today
 from .cli_env import load
 from .cli_options import JsonOption, _complete_carrier, _complete_provider, _complete_state, parse_state
-from .cli_output import Terminal, data_console, emit, emit_json, emit_wrapped, note, print_rich, print_sections
+from .cli_output import Terminal, data_console, emit, emit_wrapped, note, present, print_rich, print_sections
 
 
 @app.command("states")
@@ -26,24 +26,26 @@ def states_cmd(
     code = parse_state(state)
     if code is not None:
         detail = state_detail(providers, code)
-        if as_json:
-            emit_json(detail)
-            return
-        from .render.places import state_detail_text
 
-        emit(state_detail_text(detail, {p["id"]: p["name"] for p in providers}))
+        def one_state() -> None:
+            from .render.places import state_detail_text
+
+            emit(state_detail_text(detail, {p["id"]: p["name"] for p in providers}))
+
+        present(as_json, data=lambda: detail, people=one_state)
         return
     summaries = [provider_summary(p) for p in providers]
     rows = state_matrix(providers)
-    if as_json:
-        emit_json({"providers": summaries, "states": rows})
-        return
-    from .render.places import STATES_LEGEND, state_columns
-    from .render.table import render_table
 
-    console = data_console(Terminal.detect())
-    print_rich(console, render_table(rows, state_columns(summaries), console.width))
-    emit(STATES_LEGEND + "\n")
+    def matrix() -> None:
+        from .render.places import STATES_LEGEND, state_columns
+        from .render.table import render_table
+
+        console = data_console(Terminal.detect())
+        print_rich(console, render_table(rows, state_columns(summaries), console.width))
+        emit(STATES_LEGEND + "\n")
+
+    present(as_json, data=lambda: {"providers": summaries, "states": rows}, people=matrix)
 
 
 @app.command("map")
@@ -62,27 +64,28 @@ def map_cmd(
     catalogue = load()
     chosen = find_provider(catalogue, provider, why="it has no state list") if provider else None
     entries = state_matrix(catalogue.providers)
-    if as_json:
-        emit_json(
-            [
-                {
-                    **{k: e[k] for k in ("state", "name", "served", "not_served", "unknown")},
-                    "row": TILES[e["state"]][0],
-                    "column": TILES[e["state"]][1],
-                    "providers": e["providers"],
-                    **({"availability": e["providers"][chosen["id"]]} if chosen else {}),
-                }
-                for e in entries
-            ]
-        )
-        return
 
-    terminal = Terminal.detect()
-    console = data_console(terminal)
-    chosen_id = chosen["id"] if chosen else None
-    narrow = terminal.width is not None and terminal.width < WIDTH_NEEDED
-    drawn = render_list(entries, chosen_id, console.width) if narrow else render_map(entries, chosen_id)
-    print_rich(console, drawn.append(legend(chosen["name"] if chosen else None)))
+    def data() -> list[dict[str, Any]]:
+        return [
+            {
+                **{k: e[k] for k in ("state", "name", "served", "not_served", "unknown")},
+                "row": TILES[e["state"]][0],
+                "column": TILES[e["state"]][1],
+                "providers": e["providers"],
+                **({"availability": e["providers"][chosen["id"]]} if chosen else {}),
+            }
+            for e in entries
+        ]
+
+    def people() -> None:
+        terminal = Terminal.detect()
+        console = data_console(terminal)
+        chosen_id = chosen["id"] if chosen else None
+        narrow = terminal.width is not None and terminal.width < WIDTH_NEEDED
+        drawn = render_list(entries, chosen_id, console.width) if narrow else render_map(entries, chosen_id)
+        print_rich(console, drawn.append(legend(chosen["name"] if chosen else None)))
+
+    present(as_json, data=data, people=people)
 
 
 @app.command("insurance")
@@ -118,12 +121,13 @@ def insurance_cmd(
             note(f"left out {provider['name']}: not available in {code}")
     if not rows:
         note("no provider is available here" if catalogue.providers else "the catalogue lists no providers")
-    if as_json:
-        emit_json(rows)
-        return
-    from .render.places import insurance_text
 
-    emit_wrapped(insurance_text(rows, narrowed=bool(state or carrier)))
+    def people() -> None:
+        from .render.places import insurance_text
+
+        emit_wrapped(insurance_text(rows, narrowed=bool(state or carrier)))
+
+    present(as_json, data=lambda: rows, people=people)
 
 
 @app.command("alternatives")
@@ -132,12 +136,13 @@ def alternatives_cmd(as_json: JsonOption = False) -> None:
     alternatives = load().alternatives
     if not alternatives:
         note("the catalogue lists no alternatives")
-    if as_json:
-        emit_json(alternatives)
-        return
-    from .render.reports import show_lines
 
-    print_sections([section for alternative in alternatives for section in show_lines(alternative)])
+    def people() -> None:
+        from .render.reports import show_lines
+
+        print_sections([section for alternative in alternatives for section in show_lines(alternative)])
+
+    present(as_json, data=lambda: alternatives, people=people)
 
 
 @app.command("safety")
@@ -146,30 +151,32 @@ def safety_cmd(as_json: JsonOption = False) -> None:
     catalogue = load()
     safety = catalogue.data["safety"]
     drug_rules = [r for r in catalogue.rules if r["topic"] in DRUG_RULE_TOPICS]
-    if as_json:
+
+    def data() -> dict[str, Any]:
         from .render.places import minimum_ages_json
         from .render.rules import rule_json
 
-        emit_json(
-            {
-                **safety,
-                "minimum_ages": minimum_ages_json(catalogue.providers),
-                "rules": [rule_json(rule, today()) for rule in drug_rules],
-            }
-        )
-        return
-    from .render.places import minimum_age_lines, safety_sections
-    from .render.rules import rule_lines, source_line
+        return {
+            **safety,
+            "minimum_ages": minimum_ages_json(catalogue.providers),
+            "rules": [rule_json(rule, today()) for rule in drug_rules],
+        }
 
-    lines = [line for rule in drug_rules for line in rule_lines(rule, today(), sources=True)]
-    crisis = next((s for s in catalogue.data["sources"] if s["id"] == safety["crisis_line_source"]), None)
-    sections = safety_sections(
-        safety,
-        lines,
-        age_lines=minimum_age_lines(catalogue.providers),
-        crisis_source=source_line(crisis).removeprefix("Source: ") if crisis else None,
-    )
-    print_sections(sections, bullet="- ")
+    def people() -> None:
+        from .render.places import minimum_age_lines, safety_sections
+        from .render.rules import rule_lines, source_line
+
+        lines = [line for rule in drug_rules for line in rule_lines(rule, today(), sources=True)]
+        crisis = next((s for s in catalogue.data["sources"] if s["id"] == safety["crisis_line_source"]), None)
+        sections = safety_sections(
+            safety,
+            lines,
+            age_lines=minimum_age_lines(catalogue.providers),
+            crisis_source=source_line(crisis).removeprefix("Source: ") if crisis else None,
+        )
+        print_sections(sections, bullet="- ")
+
+    present(as_json, data=data, people=people)
 
 
 # The rules about the drug itself, shown with the safety information (the rest are in `ketacli rules`).
@@ -184,7 +191,8 @@ def rules_cmd(as_json: JsonOption = False) -> None:
 
     if not catalogue.rules:
         note("the catalogue lists no rules")
-    if as_json:
-        emit_json([rule_json(rule, today()) for rule in catalogue.rules])
-        return
-    print_sections(rules_sections(catalogue.rules, today()))
+    present(
+        as_json,
+        data=lambda: [rule_json(rule, today()) for rule in catalogue.rules],
+        people=lambda: print_sections(rules_sections(catalogue.rules, today())),
+    )

@@ -17,7 +17,7 @@ from .cli_options import (
     StateOption,
     parse_state,
 )
-from .cli_output import emit, emit_json, note
+from .cli_output import emit, note, present
 from .errors import KetaError, UsageError
 from .fileio import locked, write_atomic
 
@@ -79,15 +79,16 @@ def _check_carrier(insurance: str) -> None:
 def profile_show(as_json: JsonOption = False) -> None:
     """Print the saved profile."""
     profile = _read_profile()
-    if as_json:
-        emit_json(profile)
-        return
-    if not profile:
-        note(f"no profile saved ({profile_path()}); create one with `ketacli profile set`")
-        return
-    from .profile import render_profile
 
-    emit(render_profile(profile))
+    def people() -> None:
+        if not profile:
+            note(f"no profile saved ({profile_path()}); create one with `ketacli profile set`")
+            return
+        from .profile import render_profile
+
+        emit(render_profile(profile))
+
+    present(as_json, data=lambda: profile, people=people)
 
 
 @profile_app.command("clear")
