@@ -234,13 +234,13 @@ def test_safety(cli):
 
 
 def test_completion_of_states_providers_and_carriers():
-    from ketacli.cli_options import _complete_carrier, _complete_provider, _complete_state
+    from ketacli.cli.options import complete_carrier, complete_provider, complete_state
 
-    assert _complete_state("N") == ["NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND"]
-    assert _complete_state("n") == ["ne", "nv", "nh", "nj", "nm", "ny", "nc", "nd"]  # in the case typed
-    assert _complete_provider("b") == ["better-u"]
-    assert _complete_carrier("Cig") == ["Cigna/Evernorth Behavioral Health"]
-    assert _complete_carrier("cig") == ["cigna/evernorth behavioral health"]
+    assert complete_state("N") == ["NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND"]
+    assert complete_state("n") == ["ne", "nv", "nh", "nj", "nm", "ny", "nc", "nd"]  # in the case typed
+    assert complete_provider("b") == ["better-u"]
+    assert complete_carrier("Cig") == ["Cigna/Evernorth Behavioral Health"]
+    assert complete_carrier("cig") == ["cigna/evernorth behavioral health"]
 
 
 def test_insurance_with_a_state_uses_compares_availability(cli):

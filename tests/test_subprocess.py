@@ -113,11 +113,11 @@ def test_hot_path_skips_validation_when_cached(tmp_path):
 def test_interrupt_exit_code(tmp_path):
     code = (
         "import signal, sys\n"
-        "from ketacli import cli\n"
+        "from ketacli.cli import ranking\n"
         "def boom(*a, **k):\n"
         "    raise KeyboardInterrupt\n"
-        "cli.load = boom\n"
-        "sys.exit(cli.run(['providers']))\n"
+        "ranking.load = boom\n"
+        "from ketacli.cli import run\nsys.exit(run(['providers']))\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=env_for(tmp_path), timeout=60

@@ -11,12 +11,13 @@ from typing import Annotated, Any, Literal
 
 import typer
 
-from . import __version__
-from .cli_app import app
-from .cli_clock import today
-from .cli_env import load
-from .cli_options import compare_criteria
-from .cli_output import note, write_output
+from ketacli import __version__
+
+from .app import app
+from .clock import today
+from .environment import load
+from .options import compare_criteria
+from .output import note, write_output
 
 _NOT_FILTERS = {"fields", "show_excluded", "fmt", "as_json", "sort", "reverse", "limit"}
 
@@ -26,8 +27,8 @@ def report_cmd(output: str | None, fmt: str | None, **filters: Any) -> None:
 
     HTML by default (to stdout, or --output report.html); Markdown for --output report.md or --format markdown.
     """
-    from .render.report_doc import ReportFormat, render_report
-    from .report import build_report
+    from ketacli.render.report_doc import ReportFormat, render_report
+    from ketacli.report import build_report
 
     markdown_file = output is not None and Path(output).suffix.lower() in (".md", ".markdown")
     chosen: ReportFormat = "markdown" if fmt == "markdown" or (fmt is None and markdown_file) else "html"

@@ -13,15 +13,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from .catalogue import DEFAULT_MAX_BYTES, builtin_catalogue_path, parse_document, validate_document
-from .cli_app import app, catalog_app
-from .cli_env import _cache_dir, _max_bytes, catalogue_choice, config_dir, data_dir, validate_file
-from .cli_options import JsonOption
-from .cli_output import emit, note, present
-from .errors import FeedError, UsageError
+from ketacli.catalogue import DEFAULT_MAX_BYTES, builtin_catalogue_path, parse_document, validate_document
+from ketacli.errors import FeedError, UsageError
+
+from .app import app, catalog_app
+from .environment import cache_folder, catalogue_choice, config_dir, data_dir, size_limit, validate_file
+from .options import JsonOption
+from .output import emit, note, present
 
 if TYPE_CHECKING:
-    from .catalogue import LoadedCatalogue
+    from ketacli.catalogue import LoadedCatalogue
 
 feed_app = typer.Typer(
     help="Publish a signed catalogue feed, and choose the feeds you trust.", no_args_is_help=True, rich_markup_mode=None
@@ -71,7 +72,7 @@ def feed_init(
     checkout = _inside_checkout(folder)
     if checkout is not None and not in_checkout:
         raise UsageError(f"{folder} is inside the git checkout {checkout}: signing keys must never be committed")
-    from .feed_repo import init_repository
+    from ketacli.feed_repo import init_repository
 
     fingerprint = init_repository(folder, _now(), _expiries(timestamp, snapshot, targets, root))
     emit(f"root key fingerprint: {fingerprint}\n")
@@ -93,7 +94,7 @@ def feed_publish(
 ) -> None:
     """Validate CATALOGUE, then sign it as the feed's next version (nothing is written if it is invalid)."""
     raw, model = validate_file(catalogue)
-    from .feed_repo import publish
+    from ketacli.feed_repo import publish
 
     version = publish(folder, raw, _now(), _expiries(timestamp, snapshot, targets, root))
     emit(f"published version {version} ({len(model.providers)} providers)\n")
@@ -106,7 +107,7 @@ def feed_refresh(
     timestamp: TimestampDays = 7,
 ) -> None:
     """Re-sign the timestamp only, so clients know the feed is alive (run it from a scheduled job)."""
-    from .feed_repo import DEFAULT_EXPIRY_DAYS, refresh_timestamp
+    from ketacli.feed_repo import DEFAULT_EXPIRY_DAYS, refresh_timestamp
 
     version = refresh_timestamp(folder, _now(), {**DEFAULT_EXPIRY_DAYS, "timestamp": timestamp})
     emit(f"timestamp version {version}, valid for {timestamp} days\n")
@@ -115,7 +116,7 @@ def feed_refresh(
 @feed_app.command("rotate-root")
 def feed_rotate_root(folder: Annotated[Path, typer.Argument(help="The feed's folder.")]) -> None:
     """Replace the root key; the new root is signed by the old key and the new one, so clients follow it."""
-    from .feed_repo import rotate_root
+    from ketacli.feed_repo import rotate_root
 
     fingerprint = rotate_root(folder, _now())
     emit(f"new root key fingerprint: {fingerprint}\n")
@@ -128,13 +129,13 @@ def feed_add(
     root_file: Annotated[Path, typer.Option("--root", help="The feed's root.json, obtained out of band.")],
 ) -> None:
     """Trust a feed explicitly: prints the root key's fingerprint, to compare with the publisher's."""
-    from .fileio import ReadRefused, read_limited
+    from ketacli.fileio import ReadRefused, read_limited
 
     try:
         root_bytes = read_limited(root_file, 512 * 1024)
     except (OSError, ReadRefused) as exc:
         raise UsageError(f"--root {root_file}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
-    from .feed_client import add_feed
+    from ketacli.feed_client import add_feed
 
     fingerprint = add_feed(config_dir(), name, url, root_bytes, _now())
     emit(f"root key fingerprint: {fingerprint}\n")
@@ -144,7 +145,7 @@ def feed_add(
 @feed_app.command("list")
 def feed_list(as_json: JsonOption = False) -> None:
     """The feeds you trust, and which one the active catalogue came from."""
-    from .feed_client import list_feeds
+    from ketacli.feed_client import list_feeds
 
     choice = catalogue_choice()
     rows = [
@@ -164,7 +165,7 @@ def feed_list(as_json: JsonOption = False) -> None:
 @feed_app.command("remove")
 def feed_remove(name: Annotated[str, typer.Argument(help="The feed to forget.")]) -> None:
     """Stop trusting a feed; if its catalogue is active, the built-in catalogue is used again."""
-    from .feed_client import remove_feed
+    from ketacli.feed_client import remove_feed
 
     was_active = remove_feed(config_dir(), data_dir(), name)
     note(f"removed feed {name}" + ("; the built-in catalogue is active again" if was_active else ""))
@@ -179,14 +180,14 @@ def update_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Fetch the feed's latest signed catalogue, verify it with TUF, validate it, and make it active."""
-    from .feed_client import fetch, find_feed, install, lock, record_check
+    from ketacli.feed_client import fetch, find_feed, install, lock, record_check
 
     feed = find_feed(config_dir(), name)
     timeout = _timeout()
     with lock(data_dir()):
         before = catalogue_choice()
         fetched = fetch(
-            config_dir(), data_dir(), feed, max_bytes=_max_bytes(DEFAULT_MAX_BYTES), timeout=timeout, download=not check
+            config_dir(), data_dir(), feed, max_bytes=size_limit(DEFAULT_MAX_BYTES), timeout=timeout, download=not check
         )
         assert fetched is not None
         current = before.feed if before.feed is not None and before.feed.feed == feed.name else None
@@ -224,15 +225,16 @@ def _timeout() -> int:
 
 
 def _load(path: Path | None) -> LoadedCatalogue:
-    from .catalogue import load_catalogue
+    from ketacli.catalogue import load_catalogue
 
-    return load_catalogue(path, cache_dir=_cache_dir(), max_bytes=_max_bytes(DEFAULT_MAX_BYTES))
+    return load_catalogue(path, cache_dir=cache_folder(), max_bytes=size_limit(DEFAULT_MAX_BYTES))
 
 
 def _report_changes(old: LoadedCatalogue, new: LoadedCatalogue, feed: str, version: int, as_json: bool) -> None:
     """What changed that matters to the saved profile, then a count of everything else."""
-    from .cli_env import read_profile
-    from .update_changes import changes_for_profile
+    from ketacli.update_changes import changes_for_profile
+
+    from .environment import read_profile
 
     mine, others = changes_for_profile(old, new, read_profile())
 

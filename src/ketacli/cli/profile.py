@@ -2,10 +2,13 @@
 
 from typing import Any
 
-from .cli_app import profile_app
-from .cli_env import load, profile_path
-from .cli_env import read_profile as _read_profile
-from .cli_options import (
+from ketacli.errors import KetaError, UsageError
+from ketacli.fileio import locked, write_atomic
+
+from .app import profile_app
+from .environment import load, profile_path
+from .environment import read_profile as _read_profile
+from .options import (
     BudgetOption,
     DoseLevelOption,
     DosesOption,
@@ -17,9 +20,7 @@ from .cli_options import (
     StateOption,
     parse_state,
 )
-from .cli_output import emit, note, present
-from .errors import KetaError, UsageError
-from .fileio import locked, write_atomic
+from .output import emit, note, present
 
 
 @profile_app.command("set")
@@ -34,7 +35,7 @@ def profile_set(
     dose_level: DoseLevelOption = None,
 ) -> None:
     """Save defaults; values not given keep what the profile already has."""
-    from .profile import check_value, missing_state, render_profile
+    from ketacli.profile import check_value, missing_state, render_profile
 
     given: dict[str, Any] = {
         "state": parse_state(state), "insurance": insurance, "doses": doses, "budget": budget,
@@ -68,7 +69,7 @@ def profile_set(
 
 
 def _check_carrier(insurance: str) -> None:
-    from .query import check_carrier
+    from ketacli.query import check_carrier
 
     if not insurance.strip():
         raise UsageError("--insurance: give a carrier name, e.g. 'Aetna' (an empty name matches nothing)")
@@ -84,7 +85,7 @@ def profile_show(as_json: JsonOption = False) -> None:
         if not profile:
             note(f"no profile saved ({profile_path()}); create one with `ketacli profile set`")
             return
-        from .profile import render_profile
+        from ketacli.profile import render_profile
 
         emit(render_profile(profile))
 

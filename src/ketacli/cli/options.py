@@ -6,13 +6,14 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
-from .cli_env import load, with_profile
-from .cli_output import FormatName
-from .errors import KetaError, UsageError
-from .states import STATE_NAMES, resolve_state, suggest_states
+from ketacli.errors import KetaError, UsageError
+from ketacli.states import STATE_NAMES, resolve_state, suggest_states
+
+from .environment import load, with_profile
+from .output import FormatName
 
 if TYPE_CHECKING:
-    from .criteria import Criteria
+    from ketacli.criteria import Criteria
 
     pass
 
@@ -37,19 +38,19 @@ def _completions(incomplete: str, candidates: list[str]) -> list[str]:
     return [_shell_word(_as_typed(incomplete, c)) for c in candidates if c.lower().startswith(incomplete.lower())]
 
 
-def _complete_state(incomplete: str) -> list[str]:
+def complete_state(incomplete: str) -> list[str]:
     return _completions(incomplete, list(STATE_NAMES))
 
 
-def _complete_provider(incomplete: str) -> list[str]:
+def complete_provider(incomplete: str) -> list[str]:
     try:
         return _completions(incomplete, [p["id"] for p in load().providers])
     except KetaError:
         return []
 
 
-def _complete_carrier(incomplete: str) -> list[str]:
-    from .query import all_carriers
+def complete_carrier(incomplete: str) -> list[str]:
+    from ketacli.query import all_carriers
 
     try:
         return _completions(incomplete, all_carriers(load()))
@@ -104,7 +105,7 @@ StateOption = Annotated[
         "--state",
         "-s",
         help="Two-letter code or name, any case (TX, texas, 'new york').",
-        autocompletion=_complete_state,
+        autocompletion=complete_state,
         show_default=False,
     ),
 ]
@@ -116,7 +117,7 @@ InsuranceOption = Annotated[
         "--insurance",
         "-i",
         help="Insurance carrier (forgiving: 'aetna', 'uhc', 'bcbs'); needs --state.",
-        autocompletion=_complete_carrier,
+        autocompletion=complete_carrier,
         show_default=False,
     ),
 ]
@@ -173,12 +174,12 @@ ShowExcludedOption = Annotated[
 ]
 
 
-def _dose_level(value: str | None) -> Literal["standard", "very_low"] | None:
+def parse_dose_level(value: str | None) -> Literal["standard", "very_low"] | None:
     return None if value is None else "very_low" if value == "very-low" else "standard"
 
 
-def _check_doses(doses: int | None) -> None:
-    from .pricing import MAX_DOSES
+def check_doses(doses: int | None) -> None:
+    from ketacli.pricing import MAX_DOSES
 
     if doses is not None and not 1 <= doses <= MAX_DOSES:
         raise UsageError(f"--doses must be between 1 and {MAX_DOSES} (got {doses})")
@@ -196,15 +197,15 @@ NoProfileOption = Annotated[bool, typer.Option("--no-profile", help="Ignore the 
 def compare_criteria(**flags: Any) -> "Criteria":
     """The `Criteria` for compare's filters (shared with `report`): the profile fills unset values, and
     every value is parsed and checked here, before the catalogue is read."""
-    from .criteria import Criteria
-    from .query import resolve_delivery
+    from ketacli.criteria import Criteria
+    from ketacli.query import resolve_delivery
 
     profiled = with_profile(
         {key: flags[key] for key in ("state", "doses", "insurance", "budget", "monthly_budget", "returning",
                                      "pay_in_full", "dose_level")},
         use_profile=not flags["no_profile"],
     )  # fmt: skip
-    _check_doses(profiled["doses"])
+    check_doses(profiled["doses"])
     return Criteria(
         state=parse_state(profiled["state"]),
         doses=profiled["doses"],
@@ -221,7 +222,7 @@ def compare_criteria(**flags: Any) -> "Criteria":
         clinician_led=flags["clinician_led"],
         delivery=resolve_delivery(flags["delivery"]) if flags["delivery"] else None,
         in_clinic=flags["in_clinic"],
-        dose_level=_dose_level(profiled["dose_level"]),
+        dose_level=parse_dose_level(profiled["dose_level"]),
         confirmed_only=flags["confirmed_only"],
         in_network_only=flags["in_network_only"],
         sort=flags["sort"],

@@ -4,23 +4,23 @@ from typing import Annotated, Any
 
 import typer
 
-from .cli_app import app
-from .cli_clock import today
-from .cli_env import load
-from .cli_options import JsonOption, _complete_carrier, _complete_provider, _complete_state, parse_state
-from .cli_output import Terminal, data_console, emit, emit_wrapped, note, present, print_rich, print_sections
+from .app import app
+from .clock import today
+from .environment import load
+from .options import JsonOption, complete_carrier, complete_provider, complete_state, parse_state
+from .output import Terminal, data_console, emit, emit_wrapped, note, present, print_rich, print_sections
 
 
 @app.command("states")
 def states_cmd(
     state: Annotated[
         str | None,
-        typer.Argument(help="A state code or name: who serves it.", autocompletion=_complete_state, show_default=False),
+        typer.Argument(help="A state code or name: who serves it.", autocompletion=complete_state, show_default=False),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Which providers serve which states: served, not served, or unknown."""
-    from .places import provider_summary, state_detail, state_matrix
+    from ketacli.places import provider_summary, state_detail, state_matrix
 
     providers = load().providers
     code = parse_state(state)
@@ -28,7 +28,7 @@ def states_cmd(
         detail = state_detail(providers, code)
 
         def one_state() -> None:
-            from .render.places import state_detail_text
+            from ketacli.render.places import state_detail_text
 
             emit(state_detail_text(detail, {p["id"]: p["name"] for p in providers}))
 
@@ -38,8 +38,8 @@ def states_cmd(
     rows = state_matrix(providers)
 
     def matrix() -> None:
-        from .render.places import STATES_LEGEND, state_columns
-        from .render.table import render_table
+        from ketacli.render.places import STATES_LEGEND, state_columns
+        from ketacli.render.table import render_table
 
         console = data_console(Terminal.detect())
         print_rich(console, render_table(rows, state_columns(summaries), console.width))
@@ -52,14 +52,14 @@ def states_cmd(
 def map_cmd(
     provider: Annotated[
         str | None,
-        typer.Option("--provider", "-p", help="Map one provider.", autocompletion=_complete_provider),
+        typer.Option("--provider", "-p", help="Map one provider.", autocompletion=complete_provider),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """A tile map of the US: how many providers are confirmed in each state."""
-    from .places import state_matrix
-    from .query import find_provider
-    from .render.usmap import TILES, WIDTH_NEEDED, legend, render_list, render_map
+    from ketacli.places import state_matrix
+    from ketacli.query import find_provider
+    from ketacli.render.usmap import TILES, WIDTH_NEEDED, legend, render_list, render_map
 
     catalogue = load()
     chosen = find_provider(catalogue, provider, why="it has no state list") if provider else None
@@ -92,7 +92,7 @@ def map_cmd(
 def insurance_cmd(
     state: Annotated[
         str | None,
-        typer.Option("--state", "-s", help="Only this state.", autocompletion=_complete_state, show_default=False),
+        typer.Option("--state", "-s", help="Only this state.", autocompletion=complete_state, show_default=False),
     ] = None,
     carrier: Annotated[
         str | None,
@@ -101,14 +101,14 @@ def insurance_cmd(
             "-c",
             help="Only this carrier (forgiving: 'uhc', 'bcbs').",
             show_default=False,
-            autocompletion=_complete_carrier,
+            autocompletion=complete_carrier,
         ),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Which providers accept insurance, where and from whom; and what to do where they do not."""
-    from .places import insurance_rows
-    from .query import check_carrier
+    from ketacli.places import insurance_rows
+    from ketacli.query import check_carrier
 
     catalogue = load()
     if carrier and not check_carrier(catalogue, carrier):
@@ -123,7 +123,7 @@ def insurance_cmd(
         note("no provider is available here" if catalogue.providers else "the catalogue lists no providers")
 
     def people() -> None:
-        from .render.places import insurance_text
+        from ketacli.render.places import insurance_text
 
         emit_wrapped(insurance_text(rows, narrowed=bool(state or carrier)))
 
@@ -138,7 +138,7 @@ def alternatives_cmd(as_json: JsonOption = False) -> None:
         note("the catalogue lists no alternatives")
 
     def people() -> None:
-        from .render.reports import show_lines
+        from ketacli.render.reports import show_lines
 
         print_sections([section for alternative in alternatives for section in show_lines(alternative)])
 
@@ -153,8 +153,8 @@ def safety_cmd(as_json: JsonOption = False) -> None:
     drug_rules = [r for r in catalogue.rules if r["topic"] in DRUG_RULE_TOPICS]
 
     def data() -> dict[str, Any]:
-        from .render.places import minimum_ages_json
-        from .render.rules import rule_json
+        from ketacli.render.places import minimum_ages_json
+        from ketacli.render.rules import rule_json
 
         return {
             **safety,
@@ -163,8 +163,8 @@ def safety_cmd(as_json: JsonOption = False) -> None:
         }
 
     def people() -> None:
-        from .render.places import minimum_age_lines, safety_sections
-        from .render.rules import rule_lines, source_line
+        from ketacli.render.places import minimum_age_lines, safety_sections
+        from ketacli.render.rules import rule_lines, source_line
 
         lines = [line for rule in drug_rules for line in rule_lines(rule, today(), sources=True)]
         crisis = next((s for s in catalogue.data["sources"] if s["id"] == safety["crisis_line_source"]), None)
@@ -187,7 +187,7 @@ DRUG_RULE_TOPICS = ("controlled_substance_schedule", "compounded_drugs")
 def rules_cmd(as_json: JsonOption = False) -> None:
     """Dated rules (DEA telemedicine prescribing, Medicare, FDA) and where each stands today."""
     catalogue = load()
-    from .render.rules import rule_json, rules_sections
+    from ketacli.render.rules import rule_json, rules_sections
 
     if not catalogue.rules:
         note("the catalogue lists no rules")

@@ -10,16 +10,17 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import typer
 
-from .catalogue import DEFAULT_MAX_BYTES, load_catalogue
-from .cli_clock import today
-from .cli_output import note
-from .errors import CatalogueError, CatalogueTooLarge, ProfileError, UsageError
-from .fileio import ReadRefused, read_limited
+from ketacli.catalogue import DEFAULT_MAX_BYTES, load_catalogue
+from ketacli.errors import CatalogueError, CatalogueTooLarge, ProfileError, UsageError
+from ketacli.fileio import ReadRefused, read_limited
+
+from .clock import today
+from .output import note
 
 if TYPE_CHECKING:
-    from .active import ActiveFeed
-    from .catalogue import LoadedCatalogue
-    from .models import Catalogue
+    from ketacli.active import ActiveFeed
+    from ketacli.catalogue import LoadedCatalogue
+    from ketacli.models import Catalogue
 
 
 class Settings:
@@ -34,7 +35,7 @@ class Settings:
         self.cache_entries = []
 
 
-_settings = Settings()
+settings = Settings()
 
 
 class CatalogueChoice(NamedTuple):
@@ -46,11 +47,11 @@ class CatalogueChoice(NamedTuple):
 def catalogue_choice() -> CatalogueChoice:
     """Which catalogue this run uses: --catalog > KETACLI_CATALOG > the last verified feed catalogue >
     the built-in one."""
-    from .active import read_active
+    from ketacli.active import read_active
 
-    if _settings.catalog is not None:
-        from_env = os.environ.get("KETACLI_CATALOG") == str(_settings.catalog)
-        return CatalogueChoice(_settings.catalog, "KETACLI_CATALOG" if from_env else "--catalog", None)
+    if settings.catalog is not None:
+        from_env = os.environ.get("KETACLI_CATALOG") == str(settings.catalog)
+        return CatalogueChoice(settings.catalog, "KETACLI_CATALOG" if from_env else "--catalog", None)
     active = read_active(data_dir())
     if active is not None:
         return CatalogueChoice(active.catalogue, f"feed {active.feed}", active)
@@ -61,7 +62,7 @@ def load() -> "LoadedCatalogue":
     """The catalogue chosen by `catalogue_choice`, through the cache. A feed catalogue whose signed metadata
     has expired is still used, with one line saying since when it is no longer vouched for."""
     choice = catalogue_choice()
-    cache_dir, max_bytes = _cache_dir(), _max_bytes(DEFAULT_MAX_BYTES)
+    cache_dir, max_bytes = cache_folder(), size_limit(DEFAULT_MAX_BYTES)
     if choice.feed is not None:
         _warn_if_unvouched(choice.feed)
         try:
@@ -72,7 +73,7 @@ def load() -> "LoadedCatalogue":
     else:
         loaded = load_catalogue(choice.path, cache_dir=cache_dir, max_bytes=max_bytes)
     if loaded.cache_entry is not None:
-        _settings.cache_entries.append(loaded.cache_entry)
+        settings.cache_entries.append(loaded.cache_entry)
     _check_fixed_date(loaded)
     return loaded
 
@@ -80,9 +81,9 @@ def load() -> "LoadedCatalogue":
 def _warn_if_unvouched(feed: "ActiveFeed") -> None:
     import datetime as dt
 
-    if _settings.warned_unvouched or not feed.expired(dt.datetime.now(dt.UTC)):
+    if settings.warned_unvouched or not feed.expired(dt.datetime.now(dt.UTC)):
         return
-    _settings.warned_unvouched = True
+    settings.warned_unvouched = True
     note(
         f"warning: the catalogue from feed {feed.feed} is no longer vouched for: its signed metadata expired on "
         f"{feed.expires[:10]}, and it was last verified on {feed.verified[:10]}; run `ketacli update {feed.feed}`"
@@ -107,7 +108,7 @@ def _check_fixed_date(loaded: "LoadedCatalogue") -> None:
         raise UsageError(f"KETACLI_TODAY={fixed} is before the data's as_of date {newest}; use a later date")
 
 
-def _cache_dir() -> Path | None:
+def cache_folder() -> Path | None:
     if os.environ.get("KETACLI_NO_CACHE"):
         return None
     if os.environ.get("KETACLI_CACHE_DIR"):
@@ -116,7 +117,7 @@ def _cache_dir() -> Path | None:
     return Path(base) / "ketacli"
 
 
-def _max_bytes(default: int) -> int:
+def size_limit(default: int) -> int:
     value = os.environ.get("KETACLI_MAX_CATALOG_BYTES", "")
     if not value:
         return default
@@ -132,14 +133,14 @@ def config_dir() -> Path:
 
 
 def profile_path() -> Path:
-    from .profile import PROFILE_FILE
+    from ketacli.profile import PROFILE_FILE
 
     return config_dir() / PROFILE_FILE
 
 
 def read_profile() -> dict[str, Any]:
     """The saved profile, or {} when there is none; a broken one is an error naming file and key."""
-    from .profile import MAX_PROFILE_BYTES, parse_profile
+    from ketacli.profile import MAX_PROFILE_BYTES, parse_profile
 
     path = profile_path()
     unsafe = _unsafe_place(path)
@@ -193,12 +194,12 @@ def validate_file(target: Path) -> "tuple[bytes, Catalogue]":
     then one error saying how many. Returns the raw bytes and the model."""
     import sys
 
-    from .catalogue import parse_document, read_catalogue_bytes, validate_document
-    from .errors import KetaError
-    from .textsafe import printable
+    from ketacli.catalogue import parse_document, read_catalogue_bytes, validate_document
+    from ketacli.errors import KetaError
+    from ketacli.textsafe import printable
 
     try:
-        raw = read_catalogue_bytes(target, _max_bytes(DEFAULT_MAX_BYTES))
+        raw = read_catalogue_bytes(target, size_limit(DEFAULT_MAX_BYTES))
         return raw, validate_document(parse_document(raw, str(target)), str(target))
     except CatalogueTooLarge:
         raise  # "too large", not "invalid": it was never read

@@ -11,19 +11,20 @@ from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, NoReturn, assert_never
 
-from .cli_clock import today
-from .errors import KetaError, UsageError
-from .fileio import write_output_file
-from .freshness import stale_warning
-from .textsafe import printable
+from ketacli.errors import KetaError, UsageError
+from ketacli.fileio import write_output_file
+from ketacli.freshness import stale_warning
+from ketacli.textsafe import printable
+
+from .clock import today
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from rich.console import Console
 
-    from .document import AlternativeDoc, Entry, ProviderDoc, RuleDoc
-    from .query import Result
+    from ketacli.document import AlternativeDoc, Entry, ProviderDoc, RuleDoc
+    from ketacli.query import Result
 
 
 FormatName = Literal["table", "json", "csv", "markdown"]
@@ -139,7 +140,7 @@ def stdout_is_unicode() -> bool:
 def emit_json(data: Any) -> None:
     """JSON on stdout: indented on a terminal, one compact line when piped (both parse the same); all
     non-ASCII escaped when stdout cannot encode it (PYTHONIOENCODING=ascii), so it stays valid JSON."""
-    from .render.jsonfmt import to_json
+    from ketacli.render.jsonfmt import to_json
 
     _write(to_json(data, pretty=Terminal.detect().is_tty, ascii_only=not stdout_is_unicode()))
 
@@ -147,7 +148,7 @@ def emit_json(data: Any) -> None:
 def print_rich(console: "Console", renderable: Any, *, soft_wrap: bool = False) -> None:
     """console.print of one renderable, with emit()'s handling of closed pipes, failed writes and control
     characters (escaped in every text segment rich renders, whatever their source)."""
-    from .render.safe import Sanitized
+    from ketacli.render.safe import Sanitized
 
     _Stdout.started = True
     try:
@@ -254,17 +255,17 @@ def render_rows(
     if fmt == "json":
         emit_json([_pick(r, fields) for r in rows] + (json_extra or []))
     elif fmt == "csv":
-        from .render.csvfmt import to_csv
+        from ketacli.render.csvfmt import to_csv
 
         emit(to_csv(rows, fields or csv_fields or [c.key for c in columns]))
     elif fmt == "markdown":
-        from .render.markdown import to_markdown
+        from ketacli.render.markdown import to_markdown
 
         emit(to_markdown(rows, columns, title=title, section_of=section_of))
     elif fmt == "table":
         if not rows:
             return
-        from .render.table import render_table
+        from ketacli.render.table import render_table
 
         console = data_console(Terminal.detect())
         print_rich(console, render_table(rows, columns, console.width, title=title, section_of=section_of))
@@ -283,11 +284,11 @@ def show_alternatives(
         names = " and ".join(a["name"] for a in alternatives)
         note(f"fewer than two at-home providers are confirmed in {state}: `ketacli alternatives --json` gives {names}")
     elif fmt == "markdown":
-        from .render.alternatives import alternatives_markdown
+        from ketacli.render.alternatives import alternatives_markdown
 
         emit("\n" * after_rows + alternatives_markdown(alternatives, state, confirmed))
     elif fmt == "table":
-        from .render.alternatives import alternatives_text
+        from ketacli.render.alternatives import alternatives_text
 
         emit("\n" * after_rows + alternatives_text(alternatives, state, confirmed, Terminal.detect().width or 10_000))
     else:  # pragma: no cover - typer restricts the choice
@@ -340,7 +341,7 @@ def show_ranking(
     csv_fields: list[str] | None = None,
 ) -> None:
     """A ranking from `compare` or `cost`: notices and exclusions on stderr, rows in the chosen format."""
-    from .render.reports import dose_group, ranking_title
+    from ketacli.render.reports import dose_group, ranking_title
 
     for notice in result.notices:
         note(notice)
@@ -380,7 +381,7 @@ def prices_as_of(
 
 def warn_about_rules(entries: "Sequence[Entry]", rules: "Sequence[RuleDoc]") -> None:
     """One stderr line per rule these entries depend on that ends within 90 days or has passed its end date."""
-    from .rules import rule_warnings
+    from ketacli.rules import rule_warnings
 
     for line in rule_warnings(entries, rules, today()):
         note(f"warning: {line}")

@@ -3,7 +3,7 @@
 import os
 from typing import TYPE_CHECKING
 
-from .errors import UsageError
+from ketacli.errors import UsageError
 
 if TYPE_CHECKING:
     import datetime as dt

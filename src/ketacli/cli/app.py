@@ -5,10 +5,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from . import __version__
-from .cli_clock import today
-from .cli_env import _settings
-from .cli_output import emit
+from ketacli import __version__
+
+from .clock import today
+from .environment import settings
+from .output import emit
 
 if TYPE_CHECKING:
     pass
@@ -64,5 +65,5 @@ def root(
 ) -> None:
     """Compare US at-home ketamine therapy providers. Informational, not medical advice."""
     today()  # a bad KETACLI_TODAY is a usage error before anything is printed
-    _settings.catalog = catalog
-    _settings.debug = debug or _settings.debug
+    settings.catalog = catalog
+    settings.debug = debug or settings.debug

@@ -1,0 +1,204 @@
+"""The command line: a thin typer layer over the pure core and the renderers.
+
+The only modules that touch streams, exit codes and the environment are in this package: `__init__` (the
+entry point, where every error becomes one line and an `ExitStatus`), `output` (stdout and stderr:
+terminals, formats, closed pipes, failed writes), `environment` (environment variables, the catalogue in
+use, the profile file), `clock` (today's date), `options` (flags and shell completion), `app` (the typer
+apps and global options), and the commands: `ranking`, `entries`, `catalog`, `places`, `profile`, `report`
+and `feed`. Everything else is pure: data in, data or text out.
+
+Start-up matters (scripts call `ketacli compare --json` in loops), so only typer, the standard library
+and a few tiny first-party modules load at start-up. The lazy imports inside commands are the ones that
+cost: pydantic (the schema, ~100 ms), rich (tables, ~25 ms), Jinja2 (the report), TOML parsers, csv, TUF
+and cryptography; and query/pricing/render (~10 ms with fractions and decimal), which `--version`,
+`--help` and completion never need. ruff TID253 enforces the banned ones; tests/test_subprocess.py
+checks what loads.
+"""
+
+import errno
+import gc
+import os
+import sys
+from typing import Any, NoReturn
+
+import typer
+
+from ketacli.errors import CatalogueMissing, ExitStatus, KetaError, NeedsCarrier, NeedsState
+from ketacli.textsafe import printable
+
+# isort: off
+from . import ranking, entries, catalog, places, profile, report, feed  # the order of `ketacli --help`
+
+# isort: on
+from .app import app
+from .environment import settings
+from .output import OutputFailed, PipeClosed, emit, note, output_started, start_run
+
+__all__ = ["app", "main", "run"]
+
+# The commands register on `app` as their modules load (above), ranking first so that `ketacli --help`
+# lists compare and cost first; `report` takes every filter `compare` takes.
+_COMMAND_MODULES = (ranking, entries, catalog, places, profile, report, feed)
+report.register(ranking.compare_cmd)
+
+# --------------------------------------------------------------------------------------------------- entry point
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code; every error ends here as one line on stderr."""
+    # A run builds large acyclic data (the catalogue) and ends: the cycle collector would only rescan it,
+    # which costs over half the validation time of a 10,000-provider catalogue (see benchmarks/).
+    collecting = gc.isenabled()
+    gc.disable()
+    _degrade_unencodable_output()
+    try:
+        return _run(list(sys.argv[1:] if argv is None else argv))
+    except (PipeClosed, BrokenPipeError):  # also from the error and help paths below
+        return _silence_stdout(ExitStatus.OK)
+    except SystemExit:
+        # click turns a closed pipe during its own output (--help) into exit 1, after wrapping stdout.
+        if type(sys.stdout).__name__ == "PacifyFlushWrapper":
+            return _silence_stdout(ExitStatus.OK)
+        raise
+    except OutputFailed as exc:
+        _silence_stdout(ExitStatus.ERROR)
+        return _fail(str(exc), ExitStatus.ERROR)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+# What a stream that cannot encode a symbol prints instead: each its own fallback, so "✓" and "✗" never
+# both become "?", which already means "unknown" (the legends print through the same map, so they match).
+ASCII_FALLBACKS = {
+    "✓": "Y", "✗": "N", "—": "-", "–": "-", "→": "->", "×": "x", "…": "...", "’": "'", "‘": "'",
+    "“": '"', "”": '"', "•": "*", "≤": "<=", "≥": ">=", "\u00a0": " ",
+}  # fmt: skip
+
+
+def _ascii_fallback(error: UnicodeError) -> tuple[str, int]:
+    assert isinstance(error, UnicodeEncodeError)
+    text = error.object[error.start : error.end]
+    return "".join(ASCII_FALLBACKS.get(char, "?") for char in text), error.end
+
+
+def _degrade_unencodable_output() -> None:
+    """On a stream that cannot encode "—", "✓" or "×" (PYTHONIOENCODING=ascii or latin-1), print each
+    symbol's own ASCII fallback ("Y", "N", "-") rather than crash, or a "?" that would read as "unknown"."""
+    import codecs
+
+    codecs.register_error("ketacli-ascii", _ascii_fallback)
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+        if reconfigure is not None and not encoding.startswith("utf"):
+            try:
+                reconfigure(errors="ketacli-ascii")
+            except (ValueError, OSError):
+                pass
+
+
+def _run(args: list[str]) -> int:
+    from typer.main import get_command
+
+    settings.debug = "--debug" in args or os.environ.get("KETACLI_DEBUG", "") not in ("", "0")
+    settings.cache_entries.clear()
+    settings.warned_unvouched = False
+    start_run()
+    command = get_command(app)
+    try:
+        try:
+            result = command.main(args=args, prog_name="ketacli", standalone_mode=False)
+        except Exception as exc:
+            expected = (KetaError, PipeClosed, OutputFailed, BrokenPipeError, typer.Abort, typer.Exit)
+            if isinstance(exc, expected) or _is_usage_error(exc) or not settings.cache_entries or settings.debug:
+                raise
+            # A cache entry whose checksum matched but whose content the commands cannot use (written by
+            # hand or by another version): remove it, and if nothing was printed yet, run again from the
+            # catalogue itself, which rebuilds the entry. Never "internal error" until deleted by hand.
+            for entry in settings.cache_entries:
+                entry.unlink(missing_ok=True)
+            settings.cache_entries.clear()
+            if output_started():
+                raise KetaError(
+                    "the cached catalogue was unusable and has been removed; run the command again"
+                ) from exc
+            note("the cached catalogue was unusable; rebuilt it from the catalogue file")
+            result = command.main(args=args, prog_name="ketacli", standalone_mode=False)
+        return result if isinstance(result, int) else ExitStatus.OK
+    except KetaError as exc:
+        if settings.debug:
+            raise
+        return _fail(in_flag_words(exc), exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        return ExitStatus.INTERRUPTED
+    except (PipeClosed, BrokenPipeError, OutputFailed):
+        raise  # handled in run()
+    except Exception as exc:  # noqa: BLE001 - the one place that turns any error into a message
+        if _is_usage_error(exc):
+            return _usage_error(exc)
+        if isinstance(exc, OSError) and exc.errno in _WRITE_ERRORS:  # typer's own help text to a full disk
+            raise OutputFailed(exc) from None
+        if settings.debug:
+            raise
+        return _fail(
+            f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for a traceback)", ExitStatus.ERROR
+        )
+
+
+def in_flag_words(exc: KetaError) -> str:
+    """The core's errors name no flag; here, where the flags are known, they say which one to use."""
+    if isinstance(exc, NeedsState):
+        return "--insurance needs --state: accepted carriers differ from state to state"
+    if isinstance(exc, NeedsCarrier):
+        return "--in-network-only needs --insurance (and --state): in whose network?"
+    if isinstance(exc, CatalogueMissing):
+        return f"{exc}; check the path given to --catalog or KETACLI_CATALOG"
+    return str(exc)
+
+
+def _is_usage_error(exc: Exception) -> bool:
+    return hasattr(exc, "format_message") and hasattr(exc, "exit_code")
+
+
+def _usage_error(exc: Any) -> int:
+    if type(exc).__name__ == "NoArgsIsHelpError":  # plain `ketacli` or `ketacli catalog`: show the help
+        emit(exc.ctx.get_help() + "\n")
+        return ExitStatus.OK
+    hint = ""
+    ctx = getattr(exc, "ctx", None)
+    if ctx is not None:
+        hint = f" (see '{ctx.command_path} --help')"
+    return _fail(f"{exc.format_message()}{hint}", exc.exit_code if exc.exit_code else ExitStatus.USAGE)
+
+
+def _fail(message: str, code: int) -> int:
+    sys.stderr.write(f"ketacli: error: {printable(message)}\n")
+    return code
+
+
+_WRITE_ERRORS = {errno.ENOSPC, errno.EIO, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
+
+
+def _silence_stdout(code: int) -> int:
+    """stdout is gone (`| head`) or failing (a full disk): point it at /dev/null so that Python's final
+    flush at exit has nothing to complain about, and end with `code`."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return code
+
+
+def main() -> NoReturn:
+    code = run()
+    # A large catalogue is hundreds of MB of small objects, and freeing them one by one at exit took 1.3 s
+    # of an 8 s cold run on 10,000 providers (benchmarks/). The work is done and nothing is registered to
+    # run at exit: flush what people and pipes are owed, and leave without tearing the heap down.
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe or a full disk, already reported
+            pass
+    os._exit(code)

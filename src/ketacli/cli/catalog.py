@@ -1,0 +1,128 @@
+"""`catalog validate|schema|export|stale|diff`: catalogue files for maintainers."""
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+
+from ketacli.catalogue import (
+    DEFAULT_MAX_BYTES,
+    builtin_catalogue_path,
+    export_document,
+    load_catalogue,
+)
+from ketacli.freshness import DEFAULT_MAX_AGE_DAYS, ages
+
+from .app import catalog_app
+from .clock import today
+from .environment import cache_folder, load, settings, size_limit, validate_file
+from .options import (
+    JsonOption,
+    MaxAgeOption,
+)
+from .output import (
+    emit,
+    emit_json,
+    note,
+    present,
+    render_rows,
+    write_output,
+)
+
+# --------------------------------------------------------------------------------------------------- commands
+
+
+@catalog_app.command("validate")
+def catalog_validate(
+    path: Annotated[
+        Path | None,
+        typer.Argument(help="Catalogue file (default: the one in use).", show_default=False),
+    ] = None,
+) -> None:
+    """Validate a catalogue file and report every problem found; exit 0 when valid."""
+
+    target = path or settings.catalog or builtin_catalogue_path()
+    _, model = validate_file(target)
+    emit(f"{target}: valid ({len(model.providers)} providers, {len(model.alternatives)} alternatives)\n")
+
+
+@catalog_app.command("schema")
+def catalog_schema() -> None:
+    """Print the JSON Schema of the catalogue format (for editors and contributors)."""
+    from ketacli.models import Catalogue
+
+    emit_json(Catalogue.model_json_schema())
+
+
+@catalog_app.command("export")
+def catalog_export(
+    fmt: Annotated[Literal["toml", "json"], typer.Option("--format", "-f", help="toml or json.")] = "toml",
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write to this file (atomically) instead of stdout; - for stdout.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Write the catalogue in use as TOML or JSON (round-trip safe)."""
+    catalogue = load()
+    if fmt == "json":
+        from ketacli.render.jsonfmt import to_json
+
+        text = to_json(catalogue.data)
+    else:
+        import tomli_w
+
+        text = tomli_w.dumps(export_document(catalogue))
+    write_output(text, output)
+
+
+@catalog_app.command("stale")
+def catalog_stale(
+    max_age: MaxAgeOption = DEFAULT_MAX_AGE_DAYS,
+    as_json: JsonOption = False,
+) -> None:
+    """How old each entry's data is; stale ones are older than --max-age days. Always exits 0."""
+
+    catalogue = load()
+    rows = [age._asdict() for age in ages([*catalogue.providers, *catalogue.alternatives], today(), max_age)]
+
+    def people() -> None:
+        from ketacli.render.catalog import STALE_COLUMNS
+
+        render_rows(rows, STALE_COLUMNS, "table")
+
+    present(as_json, data=lambda: rows, people=people)
+
+
+@catalog_app.command("diff")
+def catalog_diff(
+    old: Annotated[Path, typer.Argument(help="The earlier catalogue file.")],
+    new: Annotated[Path, typer.Argument(help="The later catalogue file.")],
+    as_json: JsonOption = False,
+) -> None:
+    """What changed between two catalogue files: providers, prices, plans, states, carriers, policies."""
+    from ketacli.diff import diff_catalogues
+
+    cache_dir, max_bytes = cache_folder(), size_limit(DEFAULT_MAX_BYTES)
+    before = load_catalogue(old, cache_dir=cache_dir, max_bytes=max_bytes)
+    after = load_catalogue(new, cache_dir=cache_dir, max_bytes=max_bytes)
+    changes = diff_catalogues(before.data, after.data)
+    rows = [change._asdict() for change in changes]
+
+    def people() -> None:
+        if not changes:
+            note("no differences")
+            return
+        from ketacli.render.catalog import DIFF_COLUMNS
+
+        render_rows(rows, DIFF_COLUMNS, "table")
+        note(f"{len(changes)} change{'s' if len(changes) != 1 else ''}")
+
+    present(as_json, data=lambda: rows, people=people)
+
+
+# Registered after the core commands so that `ketacli --help` lists compare and cost first.

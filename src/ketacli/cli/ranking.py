@@ -1,0 +1,177 @@
+"""`compare`, `cost` and `providers`: the rankings, in every format."""
+
+from typing import Annotated, Literal
+
+import typer
+
+from ketacli.freshness import DEFAULT_MAX_AGE_DAYS
+
+from .app import app
+from .clock import today
+from .environment import load, with_profile
+from .options import (
+    BudgetOption,
+    ConfirmedOnlyOption,
+    DoseLevelOption,
+    DosesOption,
+    FormatOption,
+    InNetworkOnlyOption,
+    InsuranceOption,
+    JsonOption,
+    MaxAgeOption,
+    MonthlyBudgetOption,
+    NoProfileOption,
+    PayInFullOption,
+    ReturningOption,
+    ShowExcludedOption,
+    StateOption,
+    check_doses,
+    compare_criteria,
+    parse_dose_level,
+    parse_state,
+)
+from .output import (
+    emit,
+    note,
+    output_format,
+    parse_fields,
+    prices_as_of,
+    render_rows,
+    show_alternatives,
+    show_ranking,
+    warn_about_rules,
+)
+
+# --------------------------------------------------------------------------------------------------- commands
+
+
+@app.command("compare")
+def compare_cmd(
+    state: StateOption = None,
+    doses: DosesOption = None,
+    budget: BudgetOption = None,
+    monthly_budget: MonthlyBudgetOption = None,
+    insurance: InsuranceOption = None,
+    returning: ReturningOption = None,
+    pay_in_full: PayInFullOption = None,
+    hsa_fsa: Annotated[bool, typer.Option("--hsa-fsa", help="Accepts HSA/FSA payments.")] = False,
+    financing: Annotated[bool, typer.Option("--financing", help="Offers financing.")] = False,
+    free_consult: Annotated[bool, typer.Option("--free-consult", help="Free consultation.")] = False,
+    no_sitter: Annotated[bool, typer.Option("--no-sitter", help="No sitter required.")] = False,
+    id_verified: Annotated[bool, typer.Option("--id-verified", help="Requires ID verification.")] = False,
+    clinician_led: Annotated[
+        bool, typer.Option("--clinician-led", help="Integration with a licensed clinician.")
+    ] = False,
+    delivery: Annotated[
+        str | None, typer.Option("--delivery", help="tablet, troche, injection or infusion.", show_default=False)
+    ] = None,
+    in_clinic: Annotated[
+        bool, typer.Option("--in-clinic", help="In-person ketamine sessions (in --state if given).")
+    ] = False,
+    dose_level: DoseLevelOption = None,
+    confirmed_only: ConfirmedOnlyOption = False,
+    in_network_only: InNetworkOnlyOption = False,
+    sort: Annotated[
+        Literal["total", "per-dose", "states", "name"], typer.Option("--sort", help="Ranking order.")
+    ] = "total",
+    reverse: Annotated[bool, typer.Option("--reverse", help="Reverse the order.")] = False,
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=1, help="Show at most N rows.", show_default=False)
+    ] = None,
+    fields: Annotated[
+        str | None, typer.Option("--fields", help="Comma-separated keys for JSON and CSV.", show_default=False)
+    ] = None,
+    show_excluded: ShowExcludedOption = False,
+    fmt: FormatOption = None,
+    as_json: JsonOption = False,
+    max_age: MaxAgeOption = DEFAULT_MAX_AGE_DAYS,
+    no_profile: NoProfileOption = False,
+) -> None:
+    """Filter, rank and explain: one row per provider that passes every filter."""
+    from ketacli.fields import COMPARE_FIELDS
+    from ketacli.query import compare, needs_alternatives
+    from ketacli.render.reports import COMPARE_COLUMNS
+
+    fmt = output_format(fmt, as_json)
+    chosen_fields = parse_fields(fields, COMPARE_FIELDS)
+    criteria = compare_criteria(
+        state=state, doses=doses, budget=budget, monthly_budget=monthly_budget, insurance=insurance,
+        returning=returning, pay_in_full=pay_in_full, hsa_fsa=hsa_fsa, financing=financing,
+        free_consult=free_consult, no_sitter=no_sitter, id_verified=id_verified, clinician_led=clinician_led,
+        delivery=delivery, in_clinic=in_clinic, dose_level=dose_level, confirmed_only=confirmed_only,
+        in_network_only=in_network_only, sort=sort, reverse=reverse, limit=limit, no_profile=no_profile,
+    )  # fmt: skip
+    catalogue = load()
+    result = compare(catalogue, criteria, today())
+    show_ranking(result, criteria, COMPARE_COLUMNS, fmt, show_excluded, fields=chosen_fields, csv_fields=COMPARE_FIELDS)
+    if not result.rows:
+        note("no providers matched")
+    if needs_alternatives(result) and criteria.state and result.confirmed is not None:
+        show_alternatives(catalogue.alternatives, criteria.state, result.confirmed, fmt, after_rows=bool(result.rows))
+    prices_as_of(result.rows, catalogue.providers, max_age, catalogue.rules)
+
+
+@app.command("cost")
+def cost_cmd(
+    doses: DosesOption = None,
+    state: StateOption = None,
+    insurance: InsuranceOption = None,
+    returning: ReturningOption = None,
+    pay_in_full: PayInFullOption = None,
+    dose_level: DoseLevelOption = None,
+    confirmed_only: ConfirmedOnlyOption = False,
+    in_network_only: InNetworkOnlyOption = False,
+    schedule: Annotated[bool, typer.Option("--schedule", help="Show installment schedules where defined.")] = False,
+    show_excluded: ShowExcludedOption = False,
+    fmt: FormatOption = None,
+    as_json: JsonOption = False,
+    max_age: MaxAgeOption = DEFAULT_MAX_AGE_DAYS,
+    no_profile: NoProfileOption = False,
+) -> None:
+    """The cheapest way to get at least N doses at each provider, with what to buy."""
+    from ketacli.criteria import Criteria
+    from ketacli.fields import COST_FIELDS
+    from ketacli.query import cost
+    from ketacli.render.reports import COST_COLUMNS
+
+    fmt = output_format(fmt, as_json)
+    flags = with_profile(
+        {"doses": doses, "state": state, "insurance": insurance, "returning": returning,
+         "pay_in_full": pay_in_full, "dose_level": dose_level},
+        use_profile=not no_profile,
+    )  # fmt: skip
+    doses = 12 if flags["doses"] is None else flags["doses"]
+    check_doses(doses)
+    criteria = Criteria(
+        state=parse_state(flags["state"]),
+        doses=doses,
+        returning=bool(flags["returning"]),
+        pay_in_full=bool(flags["pay_in_full"]),
+        insurance=flags["insurance"],
+        dose_level=parse_dose_level(flags["dose_level"]),
+        confirmed_only=confirmed_only,
+        in_network_only=in_network_only,
+    )
+    catalogue = load()
+    result = cost(catalogue, criteria, today())
+    show_ranking(result, criteria, COST_COLUMNS, fmt, show_excluded, csv_fields=COST_FIELDS)
+    if schedule and fmt == "table":
+        from ketacli.render.reports import schedule_text
+
+        emit(schedule_text(result.rows))
+    if not result.rows:
+        note("no provider can be priced with these options")
+    prices_as_of(result.rows, catalogue.providers, max_age, catalogue.rules)
+
+
+@app.command("providers")
+def providers_cmd(fmt: FormatOption = None, as_json: JsonOption = False) -> None:
+    """List the providers: id, name, best for, states served, price range, dose level."""
+    from ketacli.render.reports import PROVIDER_COLUMNS, provider_rows
+
+    fmt = output_format(fmt, as_json)
+    catalogue = load()
+    if not catalogue.providers:
+        note("the catalogue lists no providers")
+    render_rows(provider_rows(catalogue.providers), PROVIDER_COLUMNS, fmt)
+    warn_about_rules(catalogue.providers, catalogue.rules)
