@@ -194,38 +194,32 @@ MaxAgeOption = Annotated[
 NoProfileOption = Annotated[bool, typer.Option("--no-profile", help="Ignore the saved profile.")]
 
 
-def compare_criteria(**flags: Any) -> "Criteria":
-    """The `Criteria` for compare's filters (shared with `report`): the profile fills unset values, and
-    every value is parsed and checked here, before the catalogue is read."""
+# The values a saved profile can fill in (`profile set`), in the order `profile show` lists them.
+PROFILED = ("state", "doses", "insurance", "budget", "monthly_budget", "returning", "pay_in_full", "dose_level")
+
+
+def build_criteria(
+    *, no_profile: bool, default_doses: int | None = None, profiled: tuple[str, ...] = PROFILED, **given: Any
+) -> "Criteria":
+    """The one way a `Criteria` is made from flags (`compare`, `cost`, `report`): the profile fills the
+    `profiled` values left unset, then `default_doses` applies, and every value is parsed and checked
+    here, before the catalogue is read. Flags a command does not have keep `Criteria`'s defaults."""
     from ketacli.criteria import Criteria
     from ketacli.query import resolve_delivery
 
-    profiled = with_profile(
-        {key: flags[key] for key in ("state", "doses", "insurance", "budget", "monthly_budget", "returning",
-                                     "pay_in_full", "dose_level")},
-        use_profile=not flags["no_profile"],
-    )  # fmt: skip
-    check_doses(profiled["doses"])
-    return Criteria(
-        state=parse_state(profiled["state"]),
-        doses=profiled["doses"],
-        returning=bool(profiled["returning"]),
-        pay_in_full=bool(profiled["pay_in_full"]),
-        insurance=profiled["insurance"],
-        budget=parse_usd(profiled["budget"], "--budget"),
-        monthly_budget=parse_usd(profiled["monthly_budget"], "--monthly-budget"),
-        hsa_fsa=flags["hsa_fsa"],
-        financing=flags["financing"],
-        free_consult=flags["free_consult"],
-        no_sitter=flags["no_sitter"],
-        id_verified=flags["id_verified"],
-        clinician_led=flags["clinician_led"],
-        delivery=resolve_delivery(flags["delivery"]) if flags["delivery"] else None,
-        in_clinic=flags["in_clinic"],
-        dose_level=parse_dose_level(profiled["dose_level"]),
-        confirmed_only=flags["confirmed_only"],
-        in_network_only=flags["in_network_only"],
-        sort=flags["sort"],
-        reverse=flags["reverse"],
-        limit=flags["limit"],
-    )
+    filled = with_profile({key: given.get(key) for key in profiled}, use_profile=not no_profile)
+    values = {**given, **{key: value for key, value in filled.items() if value is not None}}
+    if values.get("doses") is None:
+        values["doses"] = default_doses
+    check_doses(values["doses"])
+    plain = {key: value for key, value in values.items() if key in Criteria._fields and value is not None}
+    return Criteria(**{
+        **plain,
+        "state": parse_state(values.get("state")),
+        "returning": bool(values.get("returning")),
+        "pay_in_full": bool(values.get("pay_in_full")),
+        "budget": parse_usd(values.get("budget"), "--budget"),
+        "monthly_budget": parse_usd(values.get("monthly_budget"), "--monthly-budget"),
+        "delivery": resolve_delivery(values["delivery"]) if values.get("delivery") else None,
+        "dose_level": parse_dose_level(values.get("dose_level")),
+    })  # fmt: skip

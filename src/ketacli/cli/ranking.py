@@ -8,7 +8,7 @@ from ketacli.freshness import DEFAULT_MAX_AGE_DAYS
 
 from .app import app
 from .clock import today
-from .environment import load, with_profile
+from .environment import load
 from .options import (
     BudgetOption,
     ConfirmedOnlyOption,
@@ -25,10 +25,7 @@ from .options import (
     ReturningOption,
     ShowExcludedOption,
     StateOption,
-    check_doses,
-    compare_criteria,
-    parse_dose_level,
-    parse_state,
+    build_criteria,
 )
 from .output import (
     emit,
@@ -94,7 +91,7 @@ def compare_cmd(
 
     fmt = output_format(fmt, as_json)
     chosen_fields = parse_fields(fields, COMPARE_FIELDS)
-    criteria = compare_criteria(
+    criteria = build_criteria(
         state=state, doses=doses, budget=budget, monthly_budget=monthly_budget, insurance=insurance,
         returning=returning, pay_in_full=pay_in_full, hsa_fsa=hsa_fsa, financing=financing,
         free_consult=free_consult, no_sitter=no_sitter, id_verified=id_verified, clinician_led=clinician_led,
@@ -129,29 +126,18 @@ def cost_cmd(
     no_profile: NoProfileOption = False,
 ) -> None:
     """The cheapest way to get at least N doses at each provider, with what to buy."""
-    from ketacli.criteria import Criteria
     from ketacli.fields import COST_FIELDS
     from ketacli.query import cost
     from ketacli.render.reports import COST_COLUMNS
 
     fmt = output_format(fmt, as_json)
-    flags = with_profile(
-        {"doses": doses, "state": state, "insurance": insurance, "returning": returning,
-         "pay_in_full": pay_in_full, "dose_level": dose_level},
-        use_profile=not no_profile,
+    # cost's own flags; a saved budget is compare's business, so only these come from the profile.
+    criteria = build_criteria(
+        no_profile=no_profile, default_doses=12,
+        profiled=("doses", "state", "insurance", "returning", "pay_in_full", "dose_level"),
+        doses=doses, state=state, insurance=insurance, returning=returning, pay_in_full=pay_in_full,
+        dose_level=dose_level, confirmed_only=confirmed_only, in_network_only=in_network_only,
     )  # fmt: skip
-    doses = 12 if flags["doses"] is None else flags["doses"]
-    check_doses(doses)
-    criteria = Criteria(
-        state=parse_state(flags["state"]),
-        doses=doses,
-        returning=bool(flags["returning"]),
-        pay_in_full=bool(flags["pay_in_full"]),
-        insurance=flags["insurance"],
-        dose_level=parse_dose_level(flags["dose_level"]),
-        confirmed_only=confirmed_only,
-        in_network_only=in_network_only,
-    )
     catalogue = load()
     result = cost(catalogue, criteria, today())
     show_ranking(result, criteria, COST_COLUMNS, fmt, show_excluded, csv_fields=COST_FIELDS)

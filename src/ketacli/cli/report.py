@@ -16,7 +16,7 @@ from ketacli import __version__
 from .app import app
 from .clock import today
 from .environment import load
-from .options import compare_criteria
+from .options import build_criteria
 from .output import note, write_output
 
 _NOT_FILTERS = {"fields", "show_excluded", "fmt", "as_json", "sort", "reverse", "limit"}
@@ -33,7 +33,7 @@ def report_cmd(output: str | None, fmt: str | None, **filters: Any) -> None:
     markdown_file = output is not None and Path(output).suffix.lower() in (".md", ".markdown")
     chosen: ReportFormat = "markdown" if fmt == "markdown" or (fmt is None and markdown_file) else "html"
     max_age = filters.pop("max_age")
-    criteria = compare_criteria(**filters, sort="total", reverse=False, limit=None)
+    criteria = build_criteria(**filters, sort="total", reverse=False, limit=None)
     catalogue = load()
     document = build_report(catalogue, criteria, today=today(), max_age=max_age)
     for line in document["rule_warnings"]:  # the same words as the report's banners, for the providers it shows
