@@ -4,7 +4,7 @@ Run: python benchmarks/bench_scale.py [--sizes 1000 10000]
 For each size, in one run: the time the standard library's tomllib takes just to parse the file (the
 yardstick), the compiled tomli that ketacli uses, and then end to end, as users run it (a subprocess):
 `compare --doses 12 --json` cold (no cache: read, parse, validate, query) and warm (from the cache), and
-`cost --doses 12` / `cost --doses 1000` warm, with peak memory. Goals (issue #13): cold ≤ 0.75 × tomllib,
+`cost --doses 12` / `cost --doses 1000` warm, and `report --doses 12` warm, with peak memory. Goals (issue #13): cold ≤ 0.75 × tomllib,
 warm < 2 s, cost 1000 ≤ 1.3 × cost 12.
 """
 
@@ -35,7 +35,7 @@ def parse_seconds(module_name: str, text: str) -> float:
         gc.enable()
 
 
-def end_to_end(path: Path, cache: str | None, *args: str) -> tuple[float, float]:
+def end_to_end(path: Path, cache: str | None, *args: str, as_json: bool = True) -> tuple[float, float]:
     """Wall seconds and peak RSS (MB) of one `ketacli` process."""
     env = {**os.environ, "KETACLI_MAX_CATALOG_BYTES": str(1 << 30), "KETACLI_TODAY": "2025-07-01"}
     env.pop("KETACLI_NO_CACHE", None)
@@ -49,7 +49,7 @@ def end_to_end(path: Path, cache: str | None, *args: str) -> tuple[float, float]
         "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)\n"
         "print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)\n"
     )
-    command = [sys.executable, "-m", "ketacli", "--catalog", str(path), *args, "--json"]
+    command = [sys.executable, "-m", "ketacli", "--catalog", str(path), *args, *(["--json"] if as_json else [])]
     out = subprocess.run([sys.executable, "-c", probe, *command], env=env, capture_output=True, text=True, check=True)
     seconds, megabytes = out.stdout.split()
     return float(seconds), float(megabytes)
@@ -60,7 +60,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     args = parser.parse_args()
     print(f"{'providers':>9} {'MB':>6} {'tomllib':>8} {'tomli':>7} {'cold':>7} {'cold/tomllib':>12} {'warm':>6}"
-          f" {'cost 12':>8} {'cost 1000':>9} {'1000/12':>7} {'peak RSS':>9}")  # fmt: skip
+          f" {'cost 12':>8} {'cost 1000':>9} {'1000/12':>7} {'report':>7} {'rep/cmp':>7} {'peak RSS':>9}")  # fmt: skip
     with tempfile.TemporaryDirectory() as work:
         for size in args.sizes:
             path = write_synthetic(Path(work) / f"synthetic-{size}.toml", size)
@@ -72,9 +72,12 @@ def main() -> None:
             warm_s, warm_mb = end_to_end(path, cache, "compare", "--doses", "12")
             cost12_s, _ = end_to_end(path, cache, "cost", "--doses", "12")
             cost1000_s, _ = end_to_end(path, cache, "cost", "--doses", "1000")
+            # The report: the same ranking plus its prose, curve and sections; linear in providers (issue #21).
+            report_s, _ = end_to_end(path, cache, "report", "--doses", "12", "--format", "markdown", as_json=False)
             print(f"{size:>9} {len(text.encode()) / 1e6:6.1f} {stdlib_s:7.2f}s {tomli_s:6.2f}s {cold_s:6.2f}s"
                   f" {cold_s / stdlib_s:11.2f}x {warm_s:5.2f}s {cost12_s:7.2f}s {cost1000_s:8.2f}s"
-                  f" {cost1000_s / cost12_s:6.2f}x {max(cold_mb, warm_mb):7.0f}MB")  # fmt: skip
+                  f" {cost1000_s / cost12_s:6.2f}x {report_s:6.2f}s {report_s / warm_s:6.2f}x"
+                  f" {max(cold_mb, warm_mb):7.0f}MB")  # fmt: skip
 
 
 if __name__ == "__main__":
