@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+import tomllib
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -126,6 +127,9 @@ def test_update_installs_the_verified_catalogue_and_status_says_so(cli, feed, tm
     status = cli("catalog", "status", "--json").json()
     assert (status["source"], status["feed"]["feed"], status["feed"]["version"]) == ("feed", "main", 2)
     assert status["vouched_for"] is True and status["builtin_path"].endswith("providers.toml")
+    shipped = tomllib.loads(SHIPPED.read_text(encoding="utf-8"))
+    newest = max(str(entry["as_of"]) for entry in shipped["providers"] + shipped["alternatives"])
+    assert status["builtin_as_of"] == newest  # the built-in catalogue's own date
     assert oct((tmp_path / "data" / "active").stat().st_mode & 0o777) == "0o700"
 
     again = cli("update")

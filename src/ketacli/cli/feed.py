@@ -230,6 +230,11 @@ def _load(path: Path | None) -> LoadedCatalogue:
     return load_catalogue(path, cache_dir=cache_folder(), max_bytes=size_limit(DEFAULT_MAX_BYTES))
 
 
+def _data_date(catalogue: LoadedCatalogue) -> str | None:
+    """A catalogue's date: the newest `as_of` of its entries."""
+    return max((entry["as_of"] for entry in [*catalogue.providers, *catalogue.alternatives]), default=None)
+
+
 def _report_changes(old: LoadedCatalogue, new: LoadedCatalogue, feed: str, version: int, as_json: bool) -> None:
     """What changed that matters to the saved profile, then a count of everything else."""
     from ketacli.update_changes import changes_for_profile
@@ -258,6 +263,7 @@ def catalog_status(as_json: JsonOption = False) -> None:
         "source": "feed" if choice.feed else "built-in" if choice.path is None else choice.why,
         "path": str(choice.path or builtin),
         "builtin_path": str(builtin),
+        "builtin_as_of": _data_date(_load(None)),
         "feed": None if choice.feed is None else choice.feed.to_json(),
     }
     if choice.feed is not None:
@@ -276,6 +282,6 @@ def catalog_status(as_json: JsonOption = False) -> None:
             emit(f"in use: {choice.path} (from {choice.why})\n")
         else:
             emit(f"in use: the built-in catalogue ({builtin})\n")
-        emit(f"built-in catalogue, always usable with --catalog: {builtin}\n")
+        emit(f"built-in catalogue (data as of {status['builtin_as_of']}), always usable with --catalog: {builtin}\n")
 
     present(as_json, data=lambda: status, people=people)
