@@ -284,3 +284,21 @@ def test_on_a_phone_the_ranking_shows_provider_doses_total_and_dose_level(cli, t
         assert measures["right"][column] <= 375, (column, measures["right"])
     assert measures["tick"] >= 10  # the chart's tick labels: about 7 px before
     assert "On a narrow screen the table scrolls sideways" in dom
+
+
+def test_the_curve_shows_the_first_eight_ranked_providers(cli, tmp_path):
+    """A chart of a thousand lines, or a table a thousand columns wide, tells nobody anything."""
+    import copy
+
+    document = catalogue_document()
+    extra = []
+    for index in range(8):
+        clone = copy.deepcopy(provider(document, "better-u"))
+        clone["id"], clone["name"] = f"clone-{index}", f"Clone {index}"
+        extra.append(clone)
+    document["providers"] += extra
+    path = write_catalogue(tmp_path / "twelve.toml", document)
+    text = cli("--catalog", str(path), "report", "--doses", "6", "--format", "markdown").stdout
+    assert "at the first 8 of the 12 ranked providers" in text
+    header = next(line for line in text.splitlines() if line.startswith("| N |"))
+    assert header.count("|") == 8 + 2  # N and eight providers

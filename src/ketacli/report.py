@@ -32,6 +32,11 @@ def curve_limit(criteria: Criteria) -> int:
     return min(2 * criteria.doses, MAX_DOSES) if criteria.doses else CURVE_DOSES_WITHOUT_N
 
 
+# A chart stays readable with a handful of lines (the chart has eight colours and dash patterns), and a
+# table of N × providers stays a table: the curve shows the first providers in the ranking.
+CURVE_PROVIDERS = 8
+
+
 def cost_curve(criteria: Criteria, evaluations: list[Evaluation]) -> list[dict[str, Any]]:
     """Total cost of at least N doses for N = 1..limit, per ranked provider, from the pricing engine itself,
     priced exactly as the ranking priced it (returning, insured, pay in full). None where N cannot be bought."""
@@ -164,7 +169,8 @@ def build_report(catalogue: LoadedCatalogue, criteria: Criteria, *, today: dt.da
         "curve": {
             "asked": criteria.doses,
             "limit": curve_limit(criteria),
-            "lines": cost_curve(criteria, result.evaluations),
+            "lines": cost_curve(criteria, result.evaluations[:CURVE_PROVIDERS]),
+            "ranked": len(result.evaluations),
         },
         "providers": [
             {
