@@ -16,8 +16,9 @@ def commands() -> list[str]:
 
     root = get_command(app)
     names = []
-    for name, command in root.commands.items():
-        sub = getattr(command, "commands", None)
+    context = root.make_context("ketacli", ["--help"], resilient_parsing=True)
+    for name in root.list_commands(context):  # the lazily built `feed` and `update` included
+        sub = getattr(root.get_command(context, name), "commands", None)
         names += [f"{name} {child}" for child in sub] if sub else [name]
     return names
 

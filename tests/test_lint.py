@@ -64,7 +64,8 @@ def _imports() -> dict[str, set[str]]:
             if target.startswith("ketacli"):
                 graph[name].add(target)
     modules = set(graph)
-    return {m: {t for t in ts if t in modules and t != m} for m, ts in graph.items()}
+    # A module's own parent packages are always imported before it: `from . import sibling` is no edge back.
+    return {m: {t for t in ts if t in modules and t != m and not m.startswith(t + ".")} for m, ts in graph.items()}
 
 
 def _layer(module: str) -> int:

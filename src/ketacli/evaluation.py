@@ -8,8 +8,7 @@ concern has its own function; `evaluate` only puts them together. Output rows ar
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from .criteria import DELIVERY_KINDS, Availability, Criteria, InsuranceAsk, availability, insurance_status
 from .money import format_usd, per_dose_cents, to_cents
@@ -31,9 +30,10 @@ if TYPE_CHECKING:
 VERY_LOW_NOTE = "very-low dose (psycholytic): not the same treatment as a standard dose"
 
 
-@dataclass(frozen=True)
-class Evaluation:
-    """A provider, evaluated for one question. Money in cents; `reasons` empty when it passes every filter."""
+class Evaluation(NamedTuple):
+    """A provider, evaluated for one question. Money in cents; `reasons` empty when it passes every filter.
+    (A NamedTuple rather than a frozen dataclass: as typed and as immutable, without importing dataclasses
+    on every run.)"""
 
     provider: ProviderDoc
     criteria: Criteria
@@ -49,7 +49,7 @@ class Evaluation:
     prescribing_rule_until: str | None
     notes: tuple[str, ...]
     reasons: tuple[str, ...]
-    rank: int | None = field(default=None, compare=False)
+    rank: int | None = None  # set when ranked
 
     @property
     def per_dose_rank(self) -> int | None:

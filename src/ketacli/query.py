@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .carriers import compact, matching_carriers, suggest_carrier
@@ -197,7 +196,7 @@ def rank(catalogue: LoadedCatalogue, criteria: Criteria, today: dt.date | None, 
     confirmed = sum(e.availability == "served" for e in passed) if criteria.state else None
     if criteria.limit is not None:
         passed = passed[: criteria.limit]
-    ranked = [replace(e, rank=position) for position, e in enumerate(passed, start=1)]
+    ranked = [e._replace(rank=position) for position, e in enumerate(passed, start=1)]
     return Result([row(e, command) for e in ranked], excluded, notices, ask, confirmed, ranked)
 
 

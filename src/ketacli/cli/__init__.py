@@ -27,7 +27,7 @@ from ketacli.errors import CatalogueMissing, ExitStatus, KetaError, NeedsCarrier
 from ketacli.textsafe import printable
 
 # isort: off
-from . import ranking, entries, catalog, places, profile, report, feed  # the order of `ketacli --help`
+from . import ranking, entries, catalog, places, profile, report  # the order of `ketacli --help`
 
 # isort: on
 from .app import app
@@ -38,7 +38,7 @@ __all__ = ["app", "main", "run"]
 
 # The commands register on `app` as their modules load (above), ranking first so that `ketacli --help`
 # lists compare and cost first; `report` takes every filter `compare` takes.
-_COMMAND_MODULES = (ranking, entries, catalog, places, profile, report, feed)
+_COMMAND_MODULES = (ranking, entries, catalog, places, profile, report)  # `feed`: see app.py
 report.register(ranking.compare_cmd)
 
 # --------------------------------------------------------------------------------------------------- entry point

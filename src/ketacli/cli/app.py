@@ -1,9 +1,10 @@
 """The typer apps and the root callback (global options). Commands register on `app` from their modules."""
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from ketacli import __version__
 
@@ -11,11 +12,31 @@ from .clock import today
 from .environment import settings
 from .output import emit
 
-if TYPE_CHECKING:
-    pass
+# Commands built only when a run names them (or lists them, for help and completion): `feed` and `update`
+# carry nine commands' worth of options, and building every command's options costs every run start-up time.
+_LAZY_COMMANDS = {"update": "update_app", "feed": "feed_app"}
+
+
+class _Root(TyperGroup):
+    """The root group: the usual commands, and `feed` and `update` from `cli.feed`, built on demand."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [*super().list_commands(ctx), *(name for name in _LAZY_COMMANDS if name not in self.commands)]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name in _LAZY_COMMANDS and cmd_name not in self.commands:
+            from typer.main import get_command
+
+            from . import feed
+
+            command = get_command(getattr(feed, _LAZY_COMMANDS[cmd_name]))
+            command.name = cmd_name
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
 
 
 app = typer.Typer(
+    cls=_Root,
     name="ketacli",
     help="Compare US at-home ketamine therapy providers: availability, real costs, insurance, safety. "
     "Informational, not medical advice.",

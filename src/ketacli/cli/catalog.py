@@ -1,7 +1,7 @@
 """`catalog validate|schema|export|stale|diff`: catalogue files for maintainers."""
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import typer
 
@@ -15,7 +15,7 @@ from ketacli.freshness import DEFAULT_MAX_AGE_DAYS, ages
 
 from .app import catalog_app
 from .clock import today
-from .environment import cache_folder, load, settings, size_limit, validate_file
+from .environment import cache_folder, catalogue_choice, load, settings, size_limit, validate_file
 from .options import (
     JsonOption,
     MaxAgeOption,
@@ -126,3 +126,39 @@ def catalog_diff(
 
 
 # Registered after the core commands so that `ketacli --help` lists compare and cost first.
+
+
+@catalog_app.command("status")
+def catalog_status(as_json: JsonOption = False) -> None:
+    """Which catalogue is in use and why: --catalog, KETACLI_CATALOG, a feed, or the built-in one."""
+    import datetime as dt
+
+    choice = catalogue_choice()
+    builtin = builtin_catalogue_path()
+    built_in = load_catalogue(None, cache_dir=cache_folder(), max_bytes=size_limit(DEFAULT_MAX_BYTES))
+    status: dict[str, Any] = {
+        "source": "feed" if choice.feed else "built-in" if choice.path is None else choice.why,
+        "path": str(choice.path or builtin),
+        "builtin_path": str(builtin),
+        "builtin_as_of": max((e["as_of"] for e in [*built_in.providers, *built_in.alternatives]), default=None),
+        "feed": None if choice.feed is None else choice.feed.to_json(),
+    }
+    if choice.feed is not None:
+        status["vouched_for"] = not choice.feed.expired(dt.datetime.now(dt.UTC))
+
+    def people() -> None:
+        if choice.feed is not None:
+            feed = choice.feed
+            vouched = "yes" if status["vouched_for"] else "no, its signed metadata has expired: run `ketacli update`"
+            emit(
+                f"in use: feed {feed.feed}, version {feed.version}\n"
+                f"  file: {feed.catalogue}\n  signed: {feed.signed}\n  metadata expires: {feed.expires}\n"
+                f"  last verified: {feed.verified}\n  still vouched for: {vouched}\n"
+            )
+        elif choice.path is not None:
+            emit(f"in use: {choice.path} (from {choice.why})\n")
+        else:
+            emit(f"in use: the built-in catalogue ({builtin})\n")
+        emit(f"built-in catalogue (data as of {status['builtin_as_of']}), always usable with --catalog: {builtin}\n")
+
+    present(as_json, data=lambda: status, people=people)

@@ -13,10 +13,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ketacli.catalogue import DEFAULT_MAX_BYTES, builtin_catalogue_path, parse_document, validate_document
+from ketacli.catalogue import DEFAULT_MAX_BYTES, parse_document, validate_document
 from ketacli.errors import FeedError, UsageError
 
-from .app import app, catalog_app
 from .environment import cache_folder, catalogue_choice, config_dir, data_dir, size_limit, validate_file
 from .options import JsonOption
 from .output import emit, note, present
@@ -24,10 +23,11 @@ from .output import emit, note, present
 if TYPE_CHECKING:
     from ketacli.catalogue import LoadedCatalogue
 
+# Not registered on `app` at import: the root group (app.py) builds `feed` and `update` only when asked.
 feed_app = typer.Typer(
     help="Publish a signed catalogue feed, and choose the feeds you trust.", no_args_is_help=True, rich_markup_mode=None
 )
-app.add_typer(feed_app, name="feed")
+update_app = typer.Typer(rich_markup_mode=None)
 
 FEED_TIMEOUT_SECONDS = 20
 
@@ -171,7 +171,7 @@ def feed_remove(name: Annotated[str, typer.Argument(help="The feed to forget.")]
     note(f"removed feed {name}" + ("; the built-in catalogue is active again" if was_active else ""))
 
 
-@app.command("update")
+@update_app.command("update")
 def update_cmd(
     name: Annotated[str | None, typer.Argument(help="The feed (default: the only one trusted).")] = None,
     check: Annotated[
@@ -230,11 +230,6 @@ def _load(path: Path | None) -> LoadedCatalogue:
     return load_catalogue(path, cache_dir=cache_folder(), max_bytes=size_limit(DEFAULT_MAX_BYTES))
 
 
-def _data_date(catalogue: LoadedCatalogue) -> str | None:
-    """A catalogue's date: the newest `as_of` of its entries."""
-    return max((entry["as_of"] for entry in [*catalogue.providers, *catalogue.alternatives]), default=None)
-
-
 def _report_changes(old: LoadedCatalogue, new: LoadedCatalogue, feed: str, version: int, as_json: bool) -> None:
     """What changed that matters to the saved profile, then a count of everything else."""
     from ketacli.update_changes import changes_for_profile
@@ -252,36 +247,3 @@ def _report_changes(old: LoadedCatalogue, new: LoadedCatalogue, feed: str, versi
 
     data = {"feed": feed, "version": version, "installed": True, "changes_for_you": mine, "other_changes": others}
     present(as_json, data=lambda: data, people=people)
-
-
-@catalog_app.command("status")
-def catalog_status(as_json: JsonOption = False) -> None:
-    """Which catalogue is in use and why: --catalog, KETACLI_CATALOG, a feed, or the built-in one."""
-    choice = catalogue_choice()
-    builtin = builtin_catalogue_path()
-    status: dict[str, Any] = {
-        "source": "feed" if choice.feed else "built-in" if choice.path is None else choice.why,
-        "path": str(choice.path or builtin),
-        "builtin_path": str(builtin),
-        "builtin_as_of": _data_date(_load(None)),
-        "feed": None if choice.feed is None else choice.feed.to_json(),
-    }
-    if choice.feed is not None:
-        status["vouched_for"] = not choice.feed.expired(_now())
-
-    def people() -> None:
-        if choice.feed is not None:
-            feed = choice.feed
-            vouched = "yes" if status["vouched_for"] else "no, its signed metadata has expired: run `ketacli update`"
-            emit(
-                f"in use: feed {feed.feed}, version {feed.version}\n"
-                f"  file: {feed.catalogue}\n  signed: {feed.signed}\n  metadata expires: {feed.expires}\n"
-                f"  last verified: {feed.verified}\n  still vouched for: {vouched}\n"
-            )
-        elif choice.path is not None:
-            emit(f"in use: {choice.path} (from {choice.why})\n")
-        else:
-            emit(f"in use: the built-in catalogue ({builtin})\n")
-        emit(f"built-in catalogue (data as of {status['builtin_as_of']}), always usable with --catalog: {builtin}\n")
-
-    present(as_json, data=lambda: status, people=people)
