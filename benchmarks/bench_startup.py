@@ -24,14 +24,18 @@ COMMANDS = {
 }
 
 
-def median_seconds(command: list[str], runs: int, env: dict[str, str]) -> float:
-    subprocess.run(command, env=env, capture_output=True, check=True)  # warm-up: disk cache, catalogue cache
-    times = []
+def median_seconds(commands: dict[str, list[str]], runs: int, env: dict[str, str]) -> dict[str, float]:
+    """The median wall time of each command, the commands taken in turn (round-robin), so a machine that
+    speeds up or slows down during the run moves every command alike, not the ones measured last."""
+    for command in commands.values():
+        subprocess.run(command, env=env, capture_output=True, check=True)  # warm-up: disk, catalogue cache
+    times: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(command, env=env, capture_output=True, check=True)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for name, command in commands.items():
+            start = time.perf_counter()
+            subprocess.run(command, env=env, capture_output=True, check=True)
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def main() -> None:
@@ -42,7 +46,7 @@ def main() -> None:
         # Measure what users get: bytecode caching on (some shells here set PYTHONDONTWRITEBYTECODE).
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
         env["KETACLI_CACHE_DIR"] = cache
-        results = {name: median_seconds(cmd, args.runs, env) for name, cmd in COMMANDS.items()}
+        results = median_seconds(COMMANDS, args.runs, env)
     floor = results['python -c "import typer" (floor)']
     print(f"{'command':<40} {'median':>9} {'ratio':>6}")
     for name, seconds in results.items():
