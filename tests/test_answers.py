@@ -316,3 +316,14 @@ def test_the_report_adds_the_alternatives_group(cli):
     assert "### In-person ketamine infusion clinics" in wyoming
     texas = cli("report", "--state", "TX", "--format", "markdown").stdout
     assert "Alternatives to at-home treatment" not in texas
+
+
+def test_every_table_column_reads_a_field_of_the_registry():
+    """Tables are views of the one list of output fields: a column names a field its command carries
+    (or is one of the table-only summaries built from several fields)."""
+    from ketacli.fields import COMPARE_FIELDS, COST_FIELDS
+    from ketacli.render.reports import COMPARE_COLUMNS, COST_COLUMNS
+
+    summaries = {"markers"}  # "Notes": surplus, continuation, returning price, rule dates, in words
+    for columns, fields in ((COST_COLUMNS, COST_FIELDS), (COMPARE_COLUMNS, COMPARE_FIELDS)):
+        assert [c.key for c in columns if c.key not in fields and c.key not in summaries] == []
