@@ -31,7 +31,7 @@ from . import ranking, entries, catalog, places, profile, report  # the order of
 
 # isort: on
 from .app import app
-from .environment import settings
+from .environment import RunContext
 from .output import OutputFailed, PipeClosed, emit, note, output_started, start_run
 
 __all__ = ["app", "main", "run"]
@@ -101,33 +101,31 @@ def _degrade_unencodable_output() -> None:
 def _run(args: list[str]) -> int:
     from typer.main import get_command
 
-    settings.debug = "--debug" in args or os.environ.get("KETACLI_DEBUG", "") not in ("", "0")
-    settings.cache_entries.clear()
-    settings.warned_unvouched = False
+    run = RunContext(debug="--debug" in args or os.environ.get("KETACLI_DEBUG", "") not in ("", "0"))
     start_run()
     command = get_command(app)
     try:
         try:
-            result = command.main(args=args, prog_name="ketacli", standalone_mode=False)
+            result = command.main(args=args, prog_name="ketacli", standalone_mode=False, obj=run)
         except Exception as exc:
             expected = (KetaError, PipeClosed, OutputFailed, BrokenPipeError, typer.Abort, typer.Exit)
-            if isinstance(exc, expected) or _is_usage_error(exc) or not settings.cache_entries or settings.debug:
+            if isinstance(exc, expected) or _is_usage_error(exc) or not run.cache_entries or run.debug:
                 raise
             # A cache entry whose checksum matched but whose content the commands cannot use (written by
             # hand or by another version): remove it, and if nothing was printed yet, run again from the
             # catalogue itself, which rebuilds the entry. Never "internal error" until deleted by hand.
-            for entry in settings.cache_entries:
+            for entry in run.cache_entries:
                 entry.unlink(missing_ok=True)
-            settings.cache_entries.clear()
+            run = RunContext(debug=run.debug)  # the second attempt starts afresh
             if output_started():
                 raise KetaError(
                     "the cached catalogue was unusable and has been removed; run the command again"
                 ) from exc
             note("the cached catalogue was unusable; rebuilt it from the catalogue file")
-            result = command.main(args=args, prog_name="ketacli", standalone_mode=False)
+            result = command.main(args=args, prog_name="ketacli", standalone_mode=False, obj=run)
         return result if isinstance(result, int) else ExitStatus.OK
     except KetaError as exc:
-        if settings.debug:
+        if run.debug:
             raise
         return _fail(in_flag_words(exc), exc.exit_code)
     except (typer.Abort, KeyboardInterrupt):
@@ -139,7 +137,7 @@ def _run(args: list[str]) -> int:
             return _usage_error(exc)
         if isinstance(exc, OSError) and exc.errno in _WRITE_ERRORS:  # typer's own help text to a full disk
             raise OutputFailed(exc) from None
-        if settings.debug:
+        if run.debug:
             raise
         return _fail(
             f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for a traceback)", ExitStatus.ERROR

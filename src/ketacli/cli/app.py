@@ -9,7 +9,7 @@ from typer.core import TyperGroup
 from ketacli import __version__
 
 from .clock import today
-from .environment import settings
+from .environment import RunContext
 from .output import emit
 
 # Commands built only when a run names them (or lists them, for help and completion): `feed` and `update`
@@ -70,6 +70,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def root(
+    ctx: typer.Context,
     catalog: Annotated[
         Path | None,
         typer.Option(
@@ -86,5 +87,6 @@ def root(
 ) -> None:
     """Compare US at-home ketamine therapy providers. Informational, not medical advice."""
     today()  # a bad KETACLI_TODAY is a usage error before anything is printed
-    settings.catalog = catalog
-    settings.debug = debug or settings.debug
+    run = ctx.ensure_object(RunContext)  # made by cli.run; a bare RunContext when typer is driven directly
+    run.catalog = catalog
+    run.debug = debug or run.debug

@@ -15,7 +15,7 @@ from ketacli.freshness import DEFAULT_MAX_AGE_DAYS, ages
 
 from .app import catalog_app
 from .clock import today
-from .environment import cache_folder, catalogue_choice, load, settings, size_limit, validate_file
+from .environment import cache_folder, catalogue_choice, load, size_limit, validate_file
 from .options import (
     JsonOption,
     MaxAgeOption,
@@ -34,6 +34,7 @@ from .output import (
 
 @catalog_app.command("validate")
 def catalog_validate(
+    ctx: typer.Context,
     path: Annotated[
         Path | None,
         typer.Argument(help="Catalogue file (default: the one in use).", show_default=False),
@@ -41,7 +42,7 @@ def catalog_validate(
 ) -> None:
     """Validate a catalogue file and report every problem found; exit 0 when valid."""
 
-    target = path or settings.catalog or builtin_catalogue_path()
+    target = path or ctx.obj.catalog or builtin_catalogue_path()
     _, model = validate_file(target)
     emit(f"{target}: valid ({len(model.providers)} providers, {len(model.alternatives)} alternatives)\n")
 
@@ -56,6 +57,7 @@ def catalog_schema() -> None:
 
 @catalog_app.command("export")
 def catalog_export(
+    ctx: typer.Context,
     fmt: Annotated[Literal["toml", "json"], typer.Option("--format", "-f", help="toml or json.")] = "toml",
     output: Annotated[
         str | None,
@@ -64,11 +66,12 @@ def catalog_export(
             "-o",
             help="Write to this file (atomically) instead of stdout; - for stdout.",
             show_default=False,
+            metavar="<path>",
         ),
     ] = None,
 ) -> None:
     """Write the catalogue in use as TOML or JSON (round-trip safe)."""
-    catalogue = load()
+    catalogue = load(ctx.obj)
     if fmt == "json":
         from ketacli.render.jsonfmt import to_json
 
@@ -82,12 +85,13 @@ def catalog_export(
 
 @catalog_app.command("stale")
 def catalog_stale(
+    ctx: typer.Context,
     max_age: MaxAgeOption = DEFAULT_MAX_AGE_DAYS,
     as_json: JsonOption = False,
 ) -> None:
     """How old each entry's data is; stale ones are older than --max-age days. Always exits 0."""
 
-    catalogue = load()
+    catalogue = load(ctx.obj)
     rows = [age._asdict() for age in ages([*catalogue.providers, *catalogue.alternatives], today(), max_age)]
 
     def people() -> None:
@@ -129,11 +133,11 @@ def catalog_diff(
 
 
 @catalog_app.command("status")
-def catalog_status(as_json: JsonOption = False) -> None:
+def catalog_status(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Which catalogue is in use and why: --catalog, KETACLI_CATALOG, a feed, or the built-in one."""
     import datetime as dt
 
-    choice = catalogue_choice()
+    choice = catalogue_choice(ctx.obj)
     builtin = builtin_catalogue_path()
     built_in = load_catalogue(None, cache_dir=cache_folder(), max_bytes=size_limit(DEFAULT_MAX_BYTES))
     status: dict[str, Any] = {

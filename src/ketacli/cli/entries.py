@@ -28,6 +28,7 @@ from .output import (
 
 @app.command("show")
 def show_cmd(
+    ctx: typer.Context,
     provider: Annotated[
         str, typer.Argument(help="Provider id or name, any case ('better u').", autocompletion=complete_provider)
     ],
@@ -37,7 +38,7 @@ def show_cmd(
     """Everything the catalogue knows about one provider or alternative, with sources and dates."""
     from ketacli.query import find_entry
 
-    catalogue = load()
+    catalogue = load(ctx.obj)
     entry = find_entry(catalogue, provider)
     warn_about_rules([entry], catalogue.rules)
     warn_if_stale([entry], max_age, catalogue.rules)
@@ -52,6 +53,7 @@ def show_cmd(
 
 @app.command("refunds")
 def refunds_cmd(
+    ctx: typer.Context,
     provider: Annotated[
         str | None,
         typer.Argument(
@@ -69,7 +71,7 @@ def refunds_cmd(
     from ketacli.query import find_plan, find_provider
     from ketacli.refunds import provider_refunds
 
-    catalogue = load()
+    catalogue = load(ctx.obj)
     if plan is not None and provider is None:
         raise UsageError(
             "--plan needs a PROVIDER: plan ids are per provider (e.g. `ketacli refunds mindbloom --plan 6`)"

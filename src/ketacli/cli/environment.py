@@ -23,19 +23,22 @@ if TYPE_CHECKING:
     from ketacli.models import Catalogue
 
 
-class Settings:
-    """What the global options chose for this run."""
+class RunContext:
+    """One run's choices and what it learned on the way: made once by `cli.run`, handed to typer as the
+    context object, and passed down to every command as `ctx.obj` (as httpie passes its Environment).
+    Nothing about a run lives in module-level state, so runs in one process never see each other's."""
 
-    catalog: Path | None = None
-    debug: bool = False
-    warned_unvouched: bool = False  # the feed-expiry line is said once per run
-    cache_entries: list[Path]  # cache files this run read its catalogue from (cli.py heals a bad one)
+    def __init__(self, *, debug: bool = False, catalog: Path | None = None) -> None:
+        self.catalog = catalog  # --catalog or KETACLI_CATALOG (the root callback sets it)
+        self.debug = debug
+        self.warned_unvouched = False  # the feed-expiry line is said once per run
+        self.cache_entries: list[Path] = []  # cache files this run read its catalogue from (cli.run heals)
 
-    def __init__(self) -> None:
-        self.cache_entries = []
-
-
-settings = Settings()
+    @classmethod
+    def from_environment(cls) -> "RunContext":
+        """For shell completion, which runs before any option is parsed: the environment's catalogue."""
+        value = os.environ.get("KETACLI_CATALOG")
+        return cls(catalog=Path(value) if value else None)
 
 
 class CatalogueChoice(NamedTuple):
@@ -44,27 +47,27 @@ class CatalogueChoice(NamedTuple):
     feed: "ActiveFeed | None"
 
 
-def catalogue_choice() -> CatalogueChoice:
+def catalogue_choice(run: RunContext) -> CatalogueChoice:
     """Which catalogue this run uses: --catalog > KETACLI_CATALOG > the last verified feed catalogue >
     the built-in one."""
     from ketacli.active import read_active
 
-    if settings.catalog is not None:
-        from_env = os.environ.get("KETACLI_CATALOG") == str(settings.catalog)
-        return CatalogueChoice(settings.catalog, "KETACLI_CATALOG" if from_env else "--catalog", None)
+    if run.catalog is not None:
+        from_env = os.environ.get("KETACLI_CATALOG") == str(run.catalog)
+        return CatalogueChoice(run.catalog, "KETACLI_CATALOG" if from_env else "--catalog", None)
     active = read_active(data_dir())
     if active is not None:
         return CatalogueChoice(active.catalogue, f"feed {active.feed}", active)
     return CatalogueChoice(None, "built-in", None)
 
 
-def load() -> "LoadedCatalogue":
+def load(run: RunContext) -> "LoadedCatalogue":
     """The catalogue chosen by `catalogue_choice`, through the cache. A feed catalogue whose signed metadata
     has expired is still used, with one line saying since when it is no longer vouched for."""
-    choice = catalogue_choice()
+    choice = catalogue_choice(run)
     cache_dir, max_bytes = cache_folder(), size_limit(DEFAULT_MAX_BYTES)
     if choice.feed is not None:
-        _warn_if_unvouched(choice.feed)
+        _warn_if_unvouched(run, choice.feed)
         try:
             loaded = load_catalogue(choice.path, cache_dir=cache_dir, max_bytes=max_bytes)
         except CatalogueError as exc:  # e.g. a catalogue this version of ketacli no longer accepts
@@ -73,17 +76,17 @@ def load() -> "LoadedCatalogue":
     else:
         loaded = load_catalogue(choice.path, cache_dir=cache_dir, max_bytes=max_bytes)
     if loaded.cache_entry is not None:
-        settings.cache_entries.append(loaded.cache_entry)
+        run.cache_entries.append(loaded.cache_entry)
     _check_fixed_date(loaded)
     return loaded
 
 
-def _warn_if_unvouched(feed: "ActiveFeed") -> None:
+def _warn_if_unvouched(run: RunContext, feed: "ActiveFeed") -> None:
     import datetime as dt
 
-    if settings.warned_unvouched or not feed.expired(dt.datetime.now(dt.UTC)):
+    if run.warned_unvouched or not feed.expired(dt.datetime.now(dt.UTC)):
         return
-    settings.warned_unvouched = True
+    run.warned_unvouched = True
     note(
         f"warning: the catalogue from feed {feed.feed} is no longer vouched for: its signed metadata expired on "
         f"{feed.expires[:10]}, and it was last verified on {feed.verified[:10]}; run `ketacli update {feed.feed}`"

@@ -143,11 +143,11 @@ def feed_add(
 
 
 @feed_app.command("list")
-def feed_list(as_json: JsonOption = False) -> None:
+def feed_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """The feeds you trust, and which one the active catalogue came from."""
     from ketacli.feed_client import list_feeds
 
-    choice = catalogue_choice()
+    choice = catalogue_choice(ctx.obj)
     rows = [
         {**feed._asdict(), "active": choice.feed is not None and choice.feed.feed == feed.name}
         for feed in list_feeds(config_dir())
@@ -173,6 +173,7 @@ def feed_remove(name: Annotated[str, typer.Argument(help="The feed to forget.")]
 
 @update_app.command("update")
 def update_cmd(
+    ctx: typer.Context,
     name: Annotated[str | None, typer.Argument(help="The feed (default: the only one trusted).")] = None,
     check: Annotated[
         bool, typer.Option("--check", help="Say whether a newer version exists; install nothing.")
@@ -185,7 +186,7 @@ def update_cmd(
     feed = find_feed(config_dir(), name)
     timeout = _timeout()
     with lock(data_dir()):
-        before = catalogue_choice()
+        before = catalogue_choice(ctx.obj)
         fetched = fetch(
             config_dir(), data_dir(), feed, max_bytes=size_limit(DEFAULT_MAX_BYTES), timeout=timeout, download=not check
         )

@@ -9,7 +9,7 @@ import typer
 from ketacli.errors import KetaError, UsageError
 from ketacli.states import STATE_NAMES, resolve_state, suggest_states
 
-from .environment import load, with_profile
+from .environment import RunContext, load, with_profile
 from .output import FormatName
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ def complete_state(incomplete: str) -> list[str]:
 
 def complete_provider(incomplete: str) -> list[str]:
     try:
-        return _completions(incomplete, [p["id"] for p in load().providers])
+        return _completions(incomplete, [p["id"] for p in load(RunContext.from_environment()).providers])
     except KetaError:
         return []
 
@@ -53,7 +53,7 @@ def complete_carrier(incomplete: str) -> list[str]:
     from ketacli.query import all_carriers
 
     try:
-        return _completions(incomplete, all_carriers(load()))
+        return _completions(incomplete, all_carriers(load(RunContext.from_environment())))
     except KetaError:
         return []
 

@@ -13,6 +13,7 @@ from .output import Terminal, data_console, emit, emit_wrapped, note, present, p
 
 @app.command("states")
 def states_cmd(
+    ctx: typer.Context,
     state: Annotated[
         str | None,
         typer.Argument(help="A state code or name: who serves it.", autocompletion=complete_state, show_default=False),
@@ -22,7 +23,7 @@ def states_cmd(
     """Which providers serve which states: served, not served, or unknown."""
     from ketacli.places import provider_summary, state_detail, state_matrix
 
-    providers = load().providers
+    providers = load(ctx.obj).providers
     code = parse_state(state)
     if code is not None:
         detail = state_detail(providers, code)
@@ -50,6 +51,7 @@ def states_cmd(
 
 @app.command("map")
 def map_cmd(
+    ctx: typer.Context,
     provider: Annotated[
         str | None,
         typer.Option("--provider", "-p", help="Map one provider.", autocompletion=complete_provider),
@@ -61,7 +63,7 @@ def map_cmd(
     from ketacli.query import find_provider
     from ketacli.render.usmap import TILES, WIDTH_NEEDED, legend, render_list, render_map
 
-    catalogue = load()
+    catalogue = load(ctx.obj)
     chosen = find_provider(catalogue, provider, why="it has no state list") if provider else None
     entries = state_matrix(catalogue.providers)
 
@@ -90,6 +92,7 @@ def map_cmd(
 
 @app.command("insurance")
 def insurance_cmd(
+    ctx: typer.Context,
     state: Annotated[
         str | None,
         typer.Option("--state", "-s", help="Only this state.", autocompletion=complete_state, show_default=False),
@@ -110,7 +113,7 @@ def insurance_cmd(
     from ketacli.places import insurance_rows
     from ketacli.query import check_carrier
 
-    catalogue = load()
+    catalogue = load(ctx.obj)
     if carrier and not check_carrier(catalogue, carrier):
         note(f"no provider in the catalogue lists {carrier!r}")
     code = parse_state(state)
@@ -131,9 +134,9 @@ def insurance_cmd(
 
 
 @app.command("alternatives")
-def alternatives_cmd(as_json: JsonOption = False) -> None:
+def alternatives_cmd(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Spravato and in-person infusion clinics: cost, coverage, and who they suit."""
-    alternatives = load().alternatives
+    alternatives = load(ctx.obj).alternatives
     if not alternatives:
         note("the catalogue lists no alternatives")
 
@@ -146,9 +149,9 @@ def alternatives_cmd(as_json: JsonOption = False) -> None:
 
 
 @app.command("safety")
-def safety_cmd(as_json: JsonOption = False) -> None:
+def safety_cmd(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Who should look elsewhere, side effects, exclusion criteria. Informational, not medical advice."""
-    catalogue = load()
+    catalogue = load(ctx.obj)
     safety = catalogue.data["safety"]
     drug_rules = [r for r in catalogue.rules if r["topic"] in DRUG_RULE_TOPICS]
 
@@ -184,9 +187,9 @@ DRUG_RULE_TOPICS = ("controlled_substance_schedule", "compounded_drugs")
 
 
 @app.command("rules")
-def rules_cmd(as_json: JsonOption = False) -> None:
+def rules_cmd(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Dated rules (DEA telemedicine prescribing, Medicare, FDA) and where each stands today."""
-    catalogue = load()
+    catalogue = load(ctx.obj)
     from ketacli.render.rules import rule_json, rules_sections
 
     if not catalogue.rules:

@@ -2,11 +2,13 @@
 
 from typing import Any
 
+import typer
+
 from ketacli.errors import KetaError, UsageError
 from ketacli.fileio import locked, write_atomic
 
 from .app import profile_app
-from .environment import load, profile_path
+from .environment import RunContext, load, profile_path
 from .environment import read_profile as _read_profile
 from .options import (
     BudgetOption,
@@ -25,6 +27,7 @@ from .output import emit, note, present
 
 @profile_app.command("set")
 def profile_set(
+    ctx: typer.Context,
     state: StateOption = None,
     insurance: InsuranceOption = None,
     doses: DosesOption = None,
@@ -52,7 +55,7 @@ def profile_set(
     if not updates:
         raise UsageError("give at least one value to save, e.g. `ketacli profile set --state TX --doses 12`")
     if "insurance" in updates:  # a typo saved now would make every later run fail: refuse it before saving
-        _check_carrier(updates["insurance"])
+        _check_carrier(ctx.obj, updates["insurance"])
     path = profile_path()
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # private, as read_profile expects
@@ -68,12 +71,12 @@ def profile_set(
     note(f"saved {path}")
 
 
-def _check_carrier(insurance: str) -> None:
+def _check_carrier(run: RunContext, insurance: str) -> None:
     from ketacli.query import check_carrier
 
     if not insurance.strip():
         raise UsageError("--insurance: give a carrier name, e.g. 'Aetna' (an empty name matches nothing)")
-    check_carrier(load(), insurance)  # a near miss of a listed carrier: "did you mean Aetna?", exit 2
+    check_carrier(load(run), insurance)  # a near miss of a listed carrier: "did you mean Aetna?", exit 2
 
 
 @profile_app.command("show")

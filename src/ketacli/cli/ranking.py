@@ -44,6 +44,7 @@ from .output import (
 
 @app.command("compare")
 def compare_cmd(
+    ctx: typer.Context,
     state: StateOption = None,
     doses: DosesOption = None,
     budget: BudgetOption = None,
@@ -98,7 +99,7 @@ def compare_cmd(
         delivery=delivery, in_clinic=in_clinic, dose_level=dose_level, confirmed_only=confirmed_only,
         in_network_only=in_network_only, sort=sort, reverse=reverse, limit=limit, no_profile=no_profile,
     )  # fmt: skip
-    catalogue = load()
+    catalogue = load(ctx.obj)
     result = compare(catalogue, criteria, today())
     show_ranking(result, criteria, COMPARE_COLUMNS, fmt, show_excluded, fields=chosen_fields, csv_fields=COMPARE_FIELDS)
     if not result.rows:
@@ -110,6 +111,7 @@ def compare_cmd(
 
 @app.command("cost")
 def cost_cmd(
+    ctx: typer.Context,
     doses: DosesOption = None,
     state: StateOption = None,
     insurance: InsuranceOption = None,
@@ -138,7 +140,7 @@ def cost_cmd(
         doses=doses, state=state, insurance=insurance, returning=returning, pay_in_full=pay_in_full,
         dose_level=dose_level, confirmed_only=confirmed_only, in_network_only=in_network_only,
     )  # fmt: skip
-    catalogue = load()
+    catalogue = load(ctx.obj)
     result = cost(catalogue, criteria, today())
     show_ranking(result, criteria, COST_COLUMNS, fmt, show_excluded, csv_fields=COST_FIELDS)
     if schedule and fmt == "table":
@@ -151,12 +153,12 @@ def cost_cmd(
 
 
 @app.command("providers")
-def providers_cmd(fmt: FormatOption = None, as_json: JsonOption = False) -> None:
+def providers_cmd(ctx: typer.Context, fmt: FormatOption = None, as_json: JsonOption = False) -> None:
     """List the providers: id, name, best for, states served, price range, dose level."""
     from ketacli.render.reports import PROVIDER_COLUMNS, provider_rows
 
     fmt = output_format(fmt, as_json)
-    catalogue = load()
+    catalogue = load(ctx.obj)
     if not catalogue.providers:
         note("the catalogue lists no providers")
     render_rows(provider_rows(catalogue.providers), PROVIDER_COLUMNS, fmt)

@@ -1,6 +1,6 @@
 """`ketacli report`: a decision report to keep, share, or bring to your own clinician.
 
-Takes exactly compare's filters (cli.py registers it with compare's signature, so the two cannot drift), ranks
+Takes exactly compare's filters (cli/__init__.py registers it with compare's signature, so the two cannot drift), ranks
 with the same code, and writes one self-contained HTML page (default) or a Markdown file.
 """
 
@@ -19,10 +19,11 @@ from .environment import load
 from .options import build_criteria
 from .output import note, write_output
 
-_NOT_FILTERS = {"fields", "show_excluded", "fmt", "as_json", "sort", "reverse", "limit"}
+_NOT_FILTERS = {"ctx", "fields", "show_excluded", "fmt", "as_json", "sort", "reverse", "limit"}
+_CONTEXT = inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context)
 
 
-def report_cmd(output: str | None, fmt: str | None, **filters: Any) -> None:
+def report_cmd(ctx: typer.Context, output: str | None, fmt: str | None, **filters: Any) -> None:
     """A report to keep: the question, the ranking, a cost curve, refunds, money back, questions to ask, safety.
 
     HTML by default (to stdout, or --output report.html); Markdown for --output report.md or --format markdown.
@@ -34,7 +35,7 @@ def report_cmd(output: str | None, fmt: str | None, **filters: Any) -> None:
     chosen: ReportFormat = "markdown" if fmt == "markdown" or (fmt is None and markdown_file) else "html"
     max_age = filters.pop("max_age")
     criteria = build_criteria(**filters, sort="total", reverse=False, limit=None)
-    catalogue = load()
+    catalogue = load(ctx.obj)
     document = build_report(catalogue, criteria, today=today(), max_age=max_age)
     for line in document["rule_warnings"]:  # the same words as the report's banners, for the providers it shows
         note(f"warning: {line}")
@@ -51,7 +52,11 @@ _OUTPUT = inspect.Parameter(
     annotation=Annotated[
         str | None,
         typer.Option(
-            "--output", "-o", help="Write to this file (.html, or .md for Markdown); - for stdout.", show_default=False
+            "--output",
+            "-o",
+            help="Write to this file (.html, or .md for Markdown); - for stdout.",
+            show_default=False,
+            metavar="<path>",
         ),
     ],
 )
@@ -75,5 +80,5 @@ def register(compare_cmd: Callable[..., None]) -> None:
         for name, parameter in inspect.signature(compare_cmd).parameters.items()
         if name not in _NOT_FILTERS
     ]
-    report_cmd.__signature__ = inspect.Signature([_OUTPUT, _FORMAT, *filters])  # type: ignore[attr-defined]
+    report_cmd.__signature__ = inspect.Signature([_CONTEXT, _OUTPUT, _FORMAT, *filters])  # type: ignore[attr-defined]
     app.command("report")(report_cmd)
