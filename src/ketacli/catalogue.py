@@ -42,7 +42,7 @@ class LoadedCatalogue(NamedTuple):
 
     path: str
     data: CatalogueDoc
-    cache_entry: Path | None = None  # the cache file it was read from, if it was (see cli.py: self-healing)
+    cache_entry: Path | None = None  # the cache file it was read from, if it was (see ketacli.cli: self-healing)
 
     @property
     def providers(self) -> list[ProviderDoc]:
