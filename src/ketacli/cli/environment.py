@@ -1,6 +1,6 @@
 """What the environment and the global options choose: the catalogue in use (and its cache), the profile.
 
-Reads environment variables and files; never writes to a stream except through cli_output.
+Reads environment variables and files; never writes to a stream except through `output`.
 """
 
 import os
