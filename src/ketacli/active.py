@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from .fileio import ReadRefused, read_limited
+from .fileio import ReadRefused, not_ours_alone, read_limited
 
 STATE_FILE = "state.json"
 _MAX_STATE_BYTES = 64 * 1024
@@ -70,10 +70,9 @@ def _private(folder: Path) -> bool:
     import os
 
     try:
-        info = os.stat(folder)
+        return not_ours_alone(os.stat(folder)) is None
     except OSError:
         return False
-    return info.st_uid == os.geteuid() and not info.st_mode & 0o022
 
 
 def write_active(data_dir: Path, state: ActiveFeed) -> None:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 import zlib
 from collections.abc import Mapping
 from pathlib import Path
@@ -255,14 +254,13 @@ def _looks_like_document(document: Any) -> bool:
 
 def _private_dir(cache_dir: Path) -> bool:
     """Create the cache directory private (0700); use it only when no other user can write to it."""
+    from .fileio import not_ours_alone
+
     try:
         cache_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        info = os.stat(cache_dir)
+        return not_ours_alone(os.stat(cache_dir)) is None
     except OSError:
         return False
-    if hasattr(os, "getuid") and info.st_uid != os.getuid():
-        return False
-    return not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
 
 def _checksum(body: bytes) -> str:

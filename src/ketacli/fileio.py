@@ -8,6 +8,7 @@ import os
 import stat
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Literal
 
 STALE_TEMP_SECONDS = 3600  # a temporary file this old was left by a killed run
 
@@ -90,6 +91,16 @@ def _umask() -> int:
     current = os.umask(0)
     os.umask(current)
     return current
+
+
+def not_ours_alone(info: os.stat_result) -> Literal["another_owner", "others_can_write"] | None:
+    """Why a file or folder with this `stat` could hold what another user wrote, or None when it is ours
+    and only we can write to it: the test the cache, the profile and the active feed catalogue all pass."""
+    if hasattr(os, "geteuid") and info.st_uid != os.geteuid():
+        return "another_owner"
+    if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        return "others_can_write"
+    return None
 
 
 class ReadRefused(ValueError):

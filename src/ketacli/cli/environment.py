@@ -12,7 +12,7 @@ import typer
 
 from ketacli.catalogue import DEFAULT_MAX_BYTES, load_catalogue
 from ketacli.errors import CatalogueError, CatalogueTooLarge, ProfileError, UsageError
-from ketacli.fileio import ReadRefused, read_limited
+from ketacli.fileio import ReadRefused, not_ours_alone, read_limited
 
 from .clock import today
 from .output import note
@@ -95,10 +95,7 @@ def _warn_if_unvouched(run: RunContext, feed: "ActiveFeed") -> None:
 
 def data_dir() -> Path:
     """Where verified feed catalogues and feed metadata live: KETACLI_DATA_DIR, or $XDG_DATA_HOME/ketacli."""
-    if os.environ.get("KETACLI_DATA_DIR"):
-        return Path(os.environ["KETACLI_DATA_DIR"])
-    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
-    return Path(base) / "ketacli"
+    return _folder("KETACLI_DATA_DIR", "XDG_DATA_HOME", ".local/share")
 
 
 def _check_fixed_date(loaded: "LoadedCatalogue") -> None:
@@ -111,13 +108,17 @@ def _check_fixed_date(loaded: "LoadedCatalogue") -> None:
         raise UsageError(f"KETACLI_TODAY={fixed} is before the data's as_of date {newest}; use a later date")
 
 
+def _folder(own: str, xdg: str, under_home: str) -> Path:
+    """ketacli's own variable, else the XDG base directory's `ketacli` folder, else ~/`under_home`/ketacli."""
+    if os.environ.get(own):
+        return Path(os.environ[own])
+    return Path(os.environ.get(xdg) or Path.home() / under_home) / "ketacli"
+
+
 def cache_folder() -> Path | None:
     if os.environ.get("KETACLI_NO_CACHE"):
         return None
-    if os.environ.get("KETACLI_CACHE_DIR"):
-        return Path(os.environ["KETACLI_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "ketacli"
+    return _folder("KETACLI_CACHE_DIR", "XDG_CACHE_HOME", ".cache")
 
 
 def size_limit(default: int) -> int:
@@ -171,9 +172,10 @@ def _unsafe_place(path: Path) -> str | None:
             continue  # missing: nothing to trust or distrust yet
         if place is path and not stat.S_ISREG(info.st_mode):
             continue  # a device or FIFO: read_limited refuses it, with its own message
-        if hasattr(os, "geteuid") and info.st_uid != os.geteuid():
+        reason = not_ours_alone(info)
+        if reason == "another_owner":
             return f"{what} belongs to another user"
-        if info.st_mode & 0o022:
+        if reason == "others_can_write":
             return f"other users can write to {what}"
     return None
 
