@@ -9,7 +9,6 @@ active catalogue untouched. Imported only by `feed` and `update`.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import re
@@ -47,6 +46,7 @@ class Fetched(NamedTuple):
     expires: str
     sha256: str
     data: bytes
+    path: Path | None  # the verified download in the feed's target folder (None with download=False)
 
 
 def check_name(name: str) -> str:
@@ -183,9 +183,9 @@ def _refused_connection(exc: BaseException) -> bool:
 
 def fetch(
     config_dir: Path, data_dir: Path, feed: Feed, *, max_bytes: int, timeout: int, download: bool = True
-) -> Fetched | None:
-    """Refresh the feed's metadata and (with `download`) fetch and verify its catalogue. None with
-    `download=False`: only the metadata was checked (see `latest_version`)."""
+) -> Fetched:
+    """Refresh the feed's metadata and (with `download`) fetch and verify its catalogue. With
+    `download=False` only the metadata is checked, and the result carries no data (`update --check`)."""
     try:
         updater = _updater(config_dir, data_dir, feed, timeout)
         updater.refresh()
@@ -203,14 +203,14 @@ def fetch(
         )
     version, expires = _trusted(data_dir, feed)
     signed = str(info.custom.get("signed", "unknown")) if isinstance(info.custom, dict) else "unknown"
+    sha256 = info.hashes.get("sha256", "")  # the signed hash, which TUF checks the download against
     if not download:
-        return Fetched(feed, version, signed, expires, info.hashes.get("sha256", ""), b"")
+        return Fetched(feed, version, signed, expires, sha256, b"", None)
     try:
         path = updater.find_cached_target(info) or updater.download_target(info)
     except (tuf_errors.RepositoryError, tuf_errors.DownloadError) as exc:
         raise _refused(feed, exc) from None
-    data = Path(path).read_bytes()
-    return Fetched(feed, version, signed, expires, hashlib.sha256(data).hexdigest(), data)
+    return Fetched(feed, version, signed, expires, sha256, Path(path).read_bytes(), Path(path))
 
 
 def _trusted(data_dir: Path, feed: Feed) -> tuple[int, str]:
