@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import typer
 
 from ketacli.catalogue import DEFAULT_MAX_BYTES, load_catalogue
-from ketacli.errors import CatalogueError, CatalogueTooLarge, ProfileError, UsageError
+from ketacli.errors import CatalogueError, CatalogueMissing, ProfileError, UsageError
 from ketacli.fileio import ReadRefused, not_ours_alone, read_limited
 
 from .clock import today
@@ -203,11 +203,12 @@ def validate_file(target: Path) -> "tuple[bytes, Catalogue]":
     from ketacli.errors import KetaError
     from ketacli.textsafe import printable
 
-    try:
+    try:  # missing, unreadable or too large: said as such, never "invalid"
         raw = read_catalogue_bytes(target, size_limit(DEFAULT_MAX_BYTES))
+    except CatalogueMissing:
+        raise CatalogueError(f"{target}: no such file; check the path") from None
+    try:
         return raw, validate_document(parse_document(raw, str(target)), str(target))
-    except CatalogueTooLarge:
-        raise  # "too large", not "invalid": it was never read
     except CatalogueError as exc:
         for problem in exc.problems or [str(exc)]:
             sys.stderr.write(f"{printable(problem)}\n")

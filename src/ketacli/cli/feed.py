@@ -183,8 +183,8 @@ def update_cmd(
     """Fetch the feed's latest signed catalogue, verify it with TUF, validate it, and make it active."""
     from ketacli.feed_client import fetch, find_feed, install, lock, record_check
 
+    timeout = _timeout()  # a bad setting is a usage error before anything else
     feed = find_feed(config_dir(), name)
-    timeout = _timeout()
     with lock(data_dir()):
         before = catalogue_choice(ctx.obj)
         fetched = fetch(
