@@ -194,7 +194,7 @@ MaxAgeOption = Annotated[
 NoProfileOption = Annotated[bool, typer.Option("--no-profile", help="Ignore the saved profile.")]
 
 
-# The values a saved profile can fill in (`profile set`), in the order `profile show` lists them.
+# The values a saved profile can fill in (what `profile set` saves).
 PROFILED = ("state", "doses", "insurance", "budget", "monthly_budget", "returning", "pay_in_full", "dose_level")
 
 
