@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ketacli.freshness import ages, stale_warning
+from ketacli.freshness import ages, stale_warning, undated_sources
 
 ENTRY = {"id": "innerwell", "name": "Innerwell", "as_of": "2025-06-13", "depends_on_rules": [], "sources": []}
 
@@ -24,7 +24,7 @@ def test_ages_pure():
 
 def test_warning_names_providers_and_dates():
     other = entry("X", "2026-01-01", undated=2)
-    assert stale_warning([ENTRY, other], dt.date(2026, 11, 27), 300) == (
+    assert stale_warning([ENTRY, other], dt.date(2026, 11, 27), 300, [], undated_sources([ENTRY, other])) == (
         "warning: prices and plans for Innerwell are from 2025-06-13 (532 days old) and may have changed; "
         "prices and plans for X are from 2026-01-01 (330 days old) and may have changed; "
         "2 of their source pages are undated, so how old those facts are is unknown. "
@@ -35,7 +35,7 @@ def test_warning_names_providers_and_dates():
 def test_old_rules_come_first():
     rule = {"id": "r", "checked": "2025-01-01"}
     dependent = {**entry("X", "2026-01-01"), "depends_on_rules": ["r"]}
-    warning = stale_warning([dependent], dt.date(2026, 11, 27), 300, [rule])
+    warning = stale_warning([dependent], dt.date(2026, 11, 27), 300, [rule], {})
     assert warning.startswith(
         "warning: the prescribing rules were last checked on 2025-01-01 (695 days ago): one may have ended, "
         "been extended or been replaced since; prices and plans for X"
@@ -44,13 +44,16 @@ def test_old_rules_come_first():
 
 
 def test_compare_warns_when_old(cli):
-    result = cli("compare", "--state", "TX", "--json", env={"KETACLI_TODAY": "2026-11-27"})
-    assert result.code == 0
-    assert result.stderr.splitlines()[-1] == (
-        "ketacli: warning: prices and plans for Innerwell, Better U, Mindbloom, Joyous are from 2025-06-13 "
-        "(532 days old) and may have changed; 18 of their source pages are undated, so how old those facts are "
-        "is unknown. Check with the provider before you buy"
-    )
+    """Counted from the sources when the catalogue is validated, and from the query document's counts when
+    it comes from the cache (a ranking never loads the sources themselves)."""
+    for run in ("validated", "cached"):
+        result = cli("compare", "--state", "TX", "--json", env={"KETACLI_TODAY": "2026-11-27"})
+        assert result.code == 0
+        assert result.stderr.splitlines()[-1] == (
+            "ketacli: warning: prices and plans for Innerwell, Better U, Mindbloom, Joyous are from 2025-06-13 "
+            "(532 days old) and may have changed; 18 of their source pages are undated, so how old those facts "
+            "are is unknown. Check with the provider before you buy"
+        ), run
 
 
 def test_max_age_zero_silences_and_custom_age(cli):
@@ -85,5 +88,5 @@ def test_bad_clock_override(cli):
 
 def test_warning_stays_short_for_many_providers():
     many = [entry(f"P{i}", "2025-06-13") for i in range(1200)]
-    warning = stale_warning(many, dt.date(2026, 11, 27), 365)
+    warning = stale_warning(many, dt.date(2026, 11, 27), 365, [], {})
     assert warning.startswith("warning: prices and plans for P0, P1, P2, P3, P4 and 1,195 more are from 2025-06-13")

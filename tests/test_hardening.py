@@ -21,8 +21,9 @@ from conftest import assert_clean, catalogue_document, env_for, ketacli, provide
 # ------------------------------------------------------------------------------------------- the cache
 
 
-def cache_entry(cache_dir: Path) -> Path:
-    [entry] = cache_dir.glob("catalogue-*.json")
+def cache_entry(cache_dir: Path, part: str = "query") -> Path:
+    """The one cache entry of a part: "query" (what `compare` and `cost` read) or "full" (every other command)."""
+    [entry] = cache_dir.glob("catalogue-*.query.json" if part == "query" else "catalogue-*[!y].json")
     return entry
 
 
@@ -38,8 +39,14 @@ def forge(entry: Path, document: object, *, fix_checksum: bool) -> None:
 
 @pytest.fixture
 def warm_cache(cli, tmp_path) -> Path:
+    """The query entry, after a run that wrote both entries."""
     assert cli("providers", "--json").code == 0
     return cache_entry(tmp_path / "cache")
+
+
+@pytest.fixture
+def full_entry(warm_cache) -> Path:
+    return cache_entry(warm_cache.parent, "full")
 
 
 def mindbloom_price(cli) -> object:
@@ -75,11 +82,12 @@ def test_an_entry_of_the_wrong_shape_is_ignored_even_with_a_valid_checksum(cli, 
     ],
 )
 @pytest.mark.parametrize("command", [["compare", "--json"], ["cost", "-n", "6"], ["show", "mindbloom"]])
-def test_an_entry_of_the_right_shape_but_wrong_structure_heals_itself(cli, warm_cache, spoil, command):
+def test_an_entry_of_the_right_shape_but_wrong_structure_heals_itself(cli, warm_cache, full_entry, spoil, command):
     """Checksum right, structure wrong: once "internal error: TypeError" on every run until deleted by hand."""
-    document = json.loads(warm_cache.read_bytes().partition(b"\n")[2])
+    entry = full_entry if command[0] == "show" else warm_cache  # the entry the command reads
+    document = json.loads(entry.read_bytes().partition(b"\n")[2])
     spoil(document)
-    forge(warm_cache, document, fix_checksum=True)
+    forge(entry, document, fix_checksum=True)
     first = cli(*command)
     assert first.code == 0, first.stderr
     assert "internal error" not in first.stderr
@@ -129,13 +137,16 @@ def test_an_oversize_entry_is_ignored_unread(cli, warm_cache):
     assert mindbloom_price(cli) == 1254
 
 
-def test_renderers_never_emit_control_characters_whatever_the_source(cli, warm_cache):
-    """Defence in depth: a forged entry with a matching checksum and hostile text still prints no escapes."""
-    document = json.loads(warm_cache.read_bytes().partition(b"\n")[2])
+def test_renderers_never_emit_control_characters_whatever_the_source(cli, warm_cache, full_entry):
+    """Defence in depth: forged entries with matching checksums and hostile text still print no escapes."""
+    from ketacli.catalogue import query_document
+
+    document = json.loads(full_entry.read_bytes().partition(b"\n")[2])
     hostile = "Mind\x1b[5mbloom\x9b31m \u202eevil\x07"
     provider(document, "mindbloom")["name"] = hostile
     provider(document, "mindbloom")["plans"][0]["name"] = hostile
-    forge(warm_cache, document, fix_checksum=True)
+    forge(full_entry, document, fix_checksum=True)
+    forge(warm_cache, query_document(document), fix_checksum=True)
     for args in (["providers"], ["compare"], ["cost", "-n", "6"], ["show", "mindbloom"], ["compare", "--json"],
                  ["cost", "--format", "csv"], ["cost", "--format", "markdown"], ["refunds", "mindbloom"]):  # fmt: skip
         result = cli(*args, env={"COLUMNS": "200"})
@@ -572,3 +583,41 @@ def test_stale_temporary_files_from_killed_runs_are_swept(cli, tmp_path):
     os.utime(stale, (two_hours_ago, two_hours_ago))
     assert cli("report", "--output", str(target)).code == 0
     assert target.exists() and not stale.exists() and fresh.exists()
+
+
+def test_an_edit_of_the_same_size_in_the_same_second_is_validated_afresh(cli, tmp_path):
+    """The key is the content's checksum, not size and time: a same-size edit whose mtime is put back (as in
+    the same second on a coarse file system) is still seen, by the query entry and the full one alike."""
+    path = write_catalogue(tmp_path / "mine.toml", catalogue_document())
+    assert mindbloom_name_in(cli, path) == "Mindbloom"
+    before = path.stat()
+    text = path.read_text(encoding="utf-8")
+    assert text.count('name = "Mindbloom"') == 1
+    path.write_text(text.replace('name = "Mindbloom"', 'name = "MindBloom"'), encoding="utf-8")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert path.stat().st_size == before.st_size and path.stat().st_mtime_ns == before.st_mtime_ns
+    assert mindbloom_name_in(cli, path) == "MindBloom"
+    assert cli("--catalog", str(path), "show", "mindbloom", "--json").json()["name"] == "MindBloom"
+
+
+def mindbloom_name_in(cli, path: Path) -> object:
+    rows = cli("--catalog", str(path), "cost", "-n", "6", "--json").json()
+    return next(r["name"] for r in rows if r["id"] == "mindbloom")
+
+
+def test_a_ranking_reads_the_query_entry_without_the_prose(cli, tmp_path, monkeypatch):
+    cli("providers", "--json")
+    query = json.loads(cache_entry(tmp_path / "cache").read_bytes().partition(b"\n")[2])
+    full = json.loads(cache_entry(tmp_path / "cache", "full").read_bytes().partition(b"\n")[2])
+    assert [p["id"] for p in query["providers"]] == [p["id"] for p in full["providers"]]
+    assert "sources" not in query["providers"][0] and "pros" not in query["providers"][0]
+    assert query["providers"][0]["refunds"] == full["providers"][0]["refunds"]  # money at risk needs the ladders
+    # Nothing but the query entry is read by `compare`: with the full entry gone, it is still served warm.
+    cache_entry(tmp_path / "cache", "full").unlink()
+    import ketacli.catalogue as catalogue
+
+    validations = []
+    real = catalogue.validate_document
+    monkeypatch.setattr(catalogue, "validate_document", lambda *a: validations.append(1) or real(*a))
+    assert cli("compare", "--state", "TX", "--json").code == 0
+    assert validations == []

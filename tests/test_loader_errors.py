@@ -158,7 +158,7 @@ def test_debug_shows_the_traceback(cli, tmp_path):
 
 def test_cache_gives_the_same_answers_and_survives_corruption(cli, tmp_path):
     first = cli("compare", "--state", "TX", "--doses", "12", "--json")
-    (entry,) = (tmp_path / "cache").glob("catalogue-*.json")
+    (entry,) = (tmp_path / "cache").glob("catalogue-*.query.json")  # what `compare` reads
     second = cli("compare", "--state", "TX", "--doses", "12", "--json")
     assert second.stdout == first.stdout
     entry.write_text('{"truncated": ')

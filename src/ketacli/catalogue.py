@@ -15,19 +15,20 @@ whom the directory's permissions keep out.)
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, cast
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, cast
 
 from . import __version__
 from .errors import CatalogueError, CatalogueMissing, CatalogueTooLarge
-from .fileio import ReadRefused, decode_text, read_limited
+from .fileio import ReadRefused, decode_text, iter_limited, read_limited
 
 if TYPE_CHECKING:
-    from .document import AlternativeDoc, CatalogueDoc, ProviderDoc, RuleDoc
+    from .document import AlternativeDoc, CatalogueDoc, ProviderDoc, QueryDoc, RankedProviderDoc, RuleDoc
     from .models import Catalogue
 
 
@@ -56,6 +57,30 @@ class LoadedCatalogue(NamedTuple):
         return self.data["rules"]
 
 
+class LoadedQuery(NamedTuple):
+    """A validated catalogue's query document (providers without their prose), and where it came from."""
+
+    path: str
+    data: QueryDoc
+    cache_entry: Path | None = None
+
+    @property
+    def undated_sources(self) -> dict[str, int]:
+        return self.data["undated_sources"]
+
+    @property
+    def providers(self) -> list[RankedProviderDoc]:
+        return self.data["providers"]
+
+    @property
+    def alternatives(self) -> list[AlternativeDoc]:
+        return self.data["alternatives"]
+
+    @property
+    def rules(self) -> list[RuleDoc]:
+        return self.data["rules"]
+
+
 def builtin_catalogue_path() -> Path:
     """The providers.toml shipped in the wheel, or the repository's own in a source checkout."""
     packaged = Path(__file__).with_name("providers.toml")  # where the wheel puts it (pyproject.toml)
@@ -66,8 +91,25 @@ def builtin_catalogue_path() -> Path:
 
 def read_catalogue_bytes(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     """Read a catalogue file through the guarded reader: a regular file, at most max_bytes."""
-    try:
+    with _read_errors(path):
         return read_limited(path, max_bytes)
+
+
+def catalogue_checksum(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
+    """The checksum of a catalogue file's bytes (`_checksum`), read a chunk at a time: one pass over the file,
+    and no copy of a 100 MB catalogue held just to look its document up in the cache."""
+    size, crc, adler = 0, 0, 1
+    with _read_errors(path):
+        for chunk in iter_limited(path, max_bytes):
+            size, crc, adler = size + len(chunk), zlib.crc32(chunk, crc), zlib.adler32(chunk, adler)
+    return f"{size:x}-{crc:08x}-{adler:08x}"
+
+
+@contextlib.contextmanager
+def _read_errors(path: Path) -> Iterator[None]:
+    """A catalogue that cannot be read, as one `CatalogueError` naming the file and what to do."""
+    try:
+        yield
     except ReadRefused as exc:
         if "limit" in str(exc):
             raise CatalogueTooLarge(f"{path}: too large: {exc} (raise it with KETACLI_MAX_CATALOG_BYTES)") from None
@@ -206,6 +248,9 @@ def schema_fingerprint() -> str:
     return f"{__version__}:{','.join(stamps)}"
 
 
+Part = Literal["full", "query"]
+
+
 def load_catalogue(
     path: Path | None = None,
     *,
@@ -213,19 +258,46 @@ def load_catalogue(
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> LoadedCatalogue:
     """Load and validate a catalogue (the built-in one when path is None), using the cache if given."""
+    shown, data, entry = _load(path, cache_dir, max_bytes, "full")
+    return LoadedCatalogue(shown, cast("CatalogueDoc", data), entry)
+
+
+def load_query(
+    path: Path | None = None,
+    *,
+    cache_dir: Path | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> LoadedQuery:
+    """`load_catalogue`, but only the query document: what a ranking reads (a third of a warm run's bytes)."""
+    shown, data, entry = _load(path, cache_dir, max_bytes, "query")
+    return LoadedQuery(shown, cast("QueryDoc", data), entry)
+
+
+def _load(path: Path | None, cache_dir: Path | None, max_bytes: int, part: Part) -> tuple[str, Any, Path | None]:
     source = path if path is not None else builtin_catalogue_path()
     shown = str(source)
-    raw = read_catalogue_bytes(source, max_bytes)
-    key = _cache_key(raw)
     if cache_dir is not None:
-        cached = _read_cache(cache_dir, key, _cache_limit(len(raw)))
+        checksum = catalogue_checksum(source, max_bytes)
+        key = _cache_key(checksum)
+        cached = _read_cache(cache_dir, key, part, _cache_limit(int(checksum.split("-")[0], 16)))
         if cached is not None:
-            return LoadedCatalogue(shown, cached, _entry_path(cache_dir, key))
+            return shown, cached, _entry_path(cache_dir, key, part)
+    raw = read_catalogue_bytes(source, max_bytes)
     model = validate_document(parse_document(raw, shown), shown)
     data = cast("CatalogueDoc", model.model_dump(mode="json"))  # the one place the typed document is made
     if cache_dir is not None:
-        _write_cache(cache_dir, key, data)
-    return LoadedCatalogue(shown, data)
+        # Keyed by the bytes validated, not those checksummed above: the file may have changed in between.
+        _write_cache(cache_dir, _cache_key(_checksum(raw)), data)
+    return shown, data if part == "full" else query_document(data), None
+
+
+def query_document(data: CatalogueDoc) -> QueryDoc:
+    """The document a ranking reads: each provider without its prose (document.RankedProviderDoc)."""
+    from .document import RANKED_KEYS
+    from .freshness import undated_sources
+
+    providers = [cast("RankedProviderDoc", {k: v for k, v in p.items() if k in RANKED_KEYS}) for p in data["providers"]]
+    return {**data, "providers": providers, "undated_sources": undated_sources(data["providers"])}
 
 
 def _cache_limit(catalogue_bytes: int) -> int:
@@ -233,9 +305,9 @@ def _cache_limit(catalogue_bytes: int) -> int:
     return 4 * catalogue_bytes + (1 << 20)
 
 
-def _cache_key(raw: bytes) -> str:
-    stamp = zlib.crc32(schema_fingerprint().encode())
-    return f"{len(raw):x}-{zlib.crc32(raw):08x}-{zlib.adler32(raw):08x}-{stamp:08x}"
+def _cache_key(checksum: str) -> str:
+    """The catalogue's checksum and the schema's fingerprint: either changing makes a new entry."""
+    return f"{checksum}-{zlib.crc32(schema_fingerprint().encode()):08x}"
 
 
 _REQUIRED = {"schema_version": int, "title": str, "disclaimer": str, "sources": list, "safety": dict,
@@ -263,15 +335,15 @@ def _private_dir(cache_dir: Path) -> bool:
         return False
 
 
-def _checksum(body: bytes) -> str:
+def _checksum(body: bytes | memoryview) -> str:
     return f"{len(body):x}-{zlib.crc32(body):08x}-{zlib.adler32(body):08x}"
 
 
-def _entry_path(cache_dir: Path, key: str) -> Path:
-    return cache_dir / f"catalogue-{key}.json"
+def _entry_path(cache_dir: Path, key: str, part: Part) -> Path:
+    return cache_dir / (f"catalogue-{key}.json" if part == "full" else f"catalogue-{key}.query.json")
 
 
-def _read_cache(cache_dir: Path, key: str, limit: int) -> CatalogueDoc | None:
+def _read_cache(cache_dir: Path, key: str, part: Part, limit: int) -> Any:
     """The cached document for `key`, or None: a missing, oversize, edited, truncated or foreign entry is
     ignored (and rebuilt by the caller), never an error. The cache is derived data: nothing in it is
     trusted until its checksum, its key and its shape agree."""
@@ -280,31 +352,38 @@ def _read_cache(cache_dir: Path, key: str, limit: int) -> CatalogueDoc | None:
     if not _private_dir(cache_dir):
         return None
     try:
-        raw = read_limited(_entry_path(cache_dir, key), limit, follow_symlinks=False)
-        header_line, _, body = raw.partition(b"\n")
-        header = json.loads(header_line)
-        if not isinstance(header, dict) or header.get("cache_key") != key or header.get("checksum") != _checksum(body):
+        raw = read_limited(_entry_path(cache_dir, key, part), limit, follow_symlinks=False)
+        start = raw.find(b"\n") + 1
+        header = json.loads(raw[:start])
+        body = memoryview(raw)[start:]  # views, not copies: an entry can be 100 MB
+        expected = {"cache_key": key, "part": part, "checksum": _checksum(body)}
+        if not isinstance(header, dict) or any(header.get(name) != value for name, value in expected.items()):
             return None
-        document = json.loads(body)
+        text = str(body, "ascii")  # json.dumps wrote it ASCII-only
+        del body, raw  # parse without the bytes still held
+        document = json.loads(text)
     except (OSError, ValueError, RecursionError):
         return None
-    return cast("CatalogueDoc", document) if _looks_like_document(document) else None
+    return document if _looks_like_document(document) else None
 
 
 def _write_cache(cache_dir: Path, key: str, data: CatalogueDoc) -> None:
-    """Best effort: a cache that cannot be written only costs speed, never correctness."""
+    """Best effort: a cache that cannot be written only costs speed, never correctness. Two entries per
+    catalogue: the whole document, and the query document that `compare` and `cost` read."""
     from .fileio import sweep_stale_temps, write_atomic
 
     if not _private_dir(cache_dir):
         return
     try:
-        body = json.dumps(data, separators=(",", ":")).encode()
-        header = json.dumps({"cache_key": key, "checksum": _checksum(body)}).encode()
-        # A symlink planted as an entry is replaced by the new file, never written through.
-        write_atomic(_entry_path(cache_dir, key), header + b"\n" + body, mode=0o600, follow_symlinks=False)
+        parts: tuple[tuple[Part, Any], ...] = (("full", data), ("query", query_document(data)))
+        for part, document in parts:
+            body = json.dumps(document, separators=(",", ":")).encode()
+            header = json.dumps({"cache_key": key, "part": part, "checksum": _checksum(body)}).encode()
+            # A symlink planted as an entry is replaced by the new file, never written through.
+            write_atomic(_entry_path(cache_dir, key, part), header + b"\n" + body, mode=0o600, follow_symlinks=False)
         sweep_stale_temps(cache_dir, ".catalogue-")
         entries = sorted(cache_dir.glob("catalogue-*.json"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
-        for stale in entries[_CACHE_KEEP:]:
+        for stale in entries[2 * _CACHE_KEEP :]:
             stale.unlink(missing_ok=True)
     except OSError:
         pass

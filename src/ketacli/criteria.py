@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
 if TYPE_CHECKING:
-    from .document import ProviderDoc
+    from .document import RankedProviderDoc
 
 Availability = Literal["served", "not_served", "unknown"]
 SortKey = Literal["total", "per-dose", "states", "name"]
@@ -55,7 +55,7 @@ class InsuranceAsk(NamedTuple):
     shown: str  # the name to show: the listed carrier's name where the query names exactly one, else the query
 
 
-def availability(provider: ProviderDoc, state: str) -> Availability:
+def availability(provider: RankedProviderDoc, state: str) -> Availability:
     """Three-valued: only a complete list can say 'not served'."""
     info = provider["availability"]
     if state in info["states_known"]:
@@ -63,7 +63,7 @@ def availability(provider: ProviderDoc, state: str) -> Availability:
     return "not_served" if info["list_complete"] else "unknown"
 
 
-def insurance_status(provider: ProviderDoc, state: str, ask: InsuranceAsk) -> bool:
+def insurance_status(provider: RankedProviderDoc, state: str, ask: InsuranceAsk) -> bool:
     """Whether this provider takes the asked carrier in the state."""
     insurance = provider["insurance"]
     return bool(insurance["accepted"] and ask.carrier in insurance["carriers_by_state"].get(state, []))

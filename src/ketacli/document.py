@@ -215,13 +215,14 @@ class RuleDoc(TypedDict):
     sources: list[SourceDoc]
 
 
-class ProviderDoc(TypedDict):
+class RankedProviderDoc(TypedDict):
+    """The part of a provider that a ranking reads (`compare`, `cost`): prices, availability, insurance,
+    care, refund ladders. The cache keeps it apart from the prose (`ProviderDoc`'s other keys), so a
+    ranking never loads summaries, pros, cons, notes and sources (catalogue.py, `load_query`)."""
+
     id: str
     name: str
     as_of: str
-    summary: str
-    best_for: list[str]
-    category_wins: list[str]
     dose_level: DoseLevel
     delivery: list[str]
     plans: list[PlanDoc]
@@ -234,19 +235,30 @@ class ProviderDoc(TypedDict):
     evaluation: EvaluationDoc | None
     availability: AvailabilityDoc
     care: CareDoc
+    refunds: list[RefundPolicyDoc]
+    reimbursement_ranges: list[ReimbursementDoc]
+    depends_on_rules: list[str]
+
+
+class ProviderDoc(RankedProviderDoc):
+    """A whole provider: what a ranking reads, and the prose that `show`, `refunds` and `report` add."""
+
+    summary: str
+    best_for: list[str]
+    category_wins: list[str]
     starter_kit: StarterKitDoc
     add_ons: list[str]
     add_on_prices: list[AddOnDoc]
     refund_if_ineligible: IneligibleRefundDoc
-    refunds: list[RefundPolicyDoc]
-    reimbursement_ranges: list[ReimbursementDoc]
     support: list[str]
     pros: list[str]
     cons: list[str]
     inconsistencies: list[str]
     notes: list[NoteDoc]
-    depends_on_rules: list[str]
     sources: list[SourceDoc]
+
+
+RANKED_KEYS = RankedProviderDoc.__required_keys__  # what the query document keeps of each provider
 
 
 class AlternativeDoc(TypedDict):
@@ -286,15 +298,26 @@ class SafetyDoc(TypedDict):
     source: str
 
 
-class CatalogueDoc(TypedDict):
+class _CatalogueParts(TypedDict):
     schema_version: int
     title: str
     disclaimer: str
     sources: list[SourceDoc]
     safety: SafetyDoc
-    providers: list[ProviderDoc]
     alternatives: list[AlternativeDoc]
     rules: list[RuleDoc]
 
 
-Entry = ProviderDoc | AlternativeDoc  # what `show` and the freshness checks take
+class CatalogueDoc(_CatalogueParts):
+    providers: list[ProviderDoc]
+
+
+class QueryDoc(_CatalogueParts):
+    """The query document: the whole catalogue but each provider's prose (what `compare` and `cost` load)."""
+
+    providers: list[RankedProviderDoc]
+    undated_sources: dict[str, int]  # provider id → how many of its sources are undated (the staleness warning)
+
+
+Entry = ProviderDoc | AlternativeDoc  # what `show` takes
+Dated = RankedProviderDoc | AlternativeDoc  # what the freshness and rule checks take: dates, names, rules

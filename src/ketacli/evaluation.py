@@ -8,7 +8,7 @@ concern has its own function; `evaluate` only puts them together. Output rows ar
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Generic, NamedTuple, TypeVar
 
 from .criteria import DELIVERY_KINDS, Availability, Criteria, InsuranceAsk, availability, insurance_status
 from .money import format_usd, per_dose_cents, to_cents
@@ -25,17 +25,20 @@ from .rules import prescribing_rule, runs_past
 if TYPE_CHECKING:
     import datetime as dt
 
-    from .document import ProviderDoc, RuleDoc
+    from .document import RankedProviderDoc, RuleDoc
+
+# The provider type an evaluation carries: the query document's (`compare`, `cost`) or the whole one (`report`).
+P = TypeVar("P", bound="RankedProviderDoc")
 
 VERY_LOW_NOTE = "very-low dose (psycholytic): not the same treatment as a standard dose"
 
 
-class Evaluation(NamedTuple):
+class Evaluation(NamedTuple, Generic[P]):
     """A provider, evaluated for one question. Money in cents; `reasons` empty when it passes every filter.
     (A NamedTuple rather than a frozen dataclass: as typed and as immutable, without importing dataclasses
     on every run.)"""
 
-    provider: ProviderDoc
+    provider: P
     criteria: Criteria
     availability: Availability | None  # None: no state asked
     insurance: str | None  # "accepted" / "not_accepted"; None: no carrier asked
@@ -60,12 +63,12 @@ class Evaluation(NamedTuple):
 
 
 def evaluate(
-    provider: ProviderDoc,
+    provider: P,
     criteria: Criteria,
     ask: InsuranceAsk | None,
     rules: dict[str, RuleDoc],
     today: dt.date | None = None,
-) -> Evaluation:
+) -> Evaluation[P]:
     """Every fact the rankings, rows and reasons need about one provider, worked out once."""
     served = availability(provider, criteria.state) if criteria.state else None
     insured = bool(ask and criteria.state and insurance_status(provider, criteria.state, ask))
@@ -114,13 +117,15 @@ def _availability_reasons(served: Availability | None, criteria: Criteria) -> li
     return []
 
 
-def _insurance_reasons(provider: ProviderDoc, criteria: Criteria, ask: InsuranceAsk | None, insured: bool) -> list[str]:
+def _insurance_reasons(
+    provider: RankedProviderDoc, criteria: Criteria, ask: InsuranceAsk | None, insured: bool
+) -> list[str]:
     if ask is not None and not insured and criteria.in_network_only:
         return [f"does not take {ask.shown} in {criteria.state}: {insurance_alternatives(provider)}"]
     return []
 
 
-def _dose_level_reasons(provider: ProviderDoc, criteria: Criteria) -> list[str]:
+def _dose_level_reasons(provider: RankedProviderDoc, criteria: Criteria) -> list[str]:
     if criteria.dose_level and provider["dose_level"] != criteria.dose_level:
         return [f"dose level is {_dose_level_words(provider)}"]
     return []
@@ -138,7 +143,7 @@ def _purchase(options: OptionSet, criteria: Criteria) -> tuple[Purchase | None, 
 
 
 def _budget_reasons(
-    provider: ProviderDoc, criteria: Criteria, purchase: Purchase | None, monthly: int | None
+    provider: RankedProviderDoc, criteria: Criteria, purchase: Purchase | None, monthly: int | None
 ) -> list[str]:
     """Judged on the purchase the row shows, not on another plan that happens to have a smaller installment."""
     if purchase is None:
@@ -159,7 +164,7 @@ def _budget_reasons(
 
 
 def _notes(
-    provider: ProviderDoc,
+    provider: RankedProviderDoc,
     criteria: Criteria,
     ask: InsuranceAsk | None,
     served: Availability | None,
@@ -178,7 +183,7 @@ def _notes(
 
 
 def purchase_notes(
-    provider: ProviderDoc, purchase: Purchase, criteria: Criteria, ask: InsuranceAsk | None
+    provider: RankedProviderDoc, purchase: Purchase, criteria: Criteria, ask: InsuranceAsk | None
 ) -> list[str]:
     notes = []
     if provider["dose_level"] == "very_low":
@@ -221,7 +226,7 @@ def _unpriceable_reason(criteria: Criteria) -> str:
     return f"no combination of its options gives {criteria.doses} doses"
 
 
-def _dose_level_words(provider: ProviderDoc) -> str:
+def _dose_level_words(provider: RankedProviderDoc) -> str:
     return "very-low (psycholytic)" if provider["dose_level"] == "very_low" else "standard"
 
 
@@ -231,7 +236,7 @@ def _first_plan(purchase: Purchase) -> tuple[str, str]:
     return first.key, "insured" if first.basis == "insured" else "self_pay"
 
 
-def first_shipment_loss(provider: ProviderDoc, purchase: Purchase | None, returning: bool) -> list[Charge] | None:
+def first_shipment_loss(provider: RankedProviderDoc, purchase: Purchase | None, returning: bool) -> list[Charge] | None:
     """What stopping after the first medicine shipment costs for this row's first plan; None: unknown."""
     if purchase is None:
         return None
@@ -239,7 +244,7 @@ def first_shipment_loss(provider: ProviderDoc, purchase: Purchase | None, return
     return lost_after_first_shipment(provider, plan_id, payment, returning=returning)
 
 
-def ineligible_for(provider: ProviderDoc, purchase: Purchase | None, returning: bool) -> IneligibleAnswer:
+def ineligible_for(provider: RankedProviderDoc, purchase: Purchase | None, returning: bool) -> IneligibleAnswer:
     """The "if found ineligible" answer for this row's own first purchase and way of paying."""
     if purchase is None:
         return "unknown"
@@ -278,7 +283,7 @@ def rule_notes(purchase: Purchase, rule: RuleDoc, today: dt.date) -> list[str]:
     ]
 
 
-def _policy_reasons(provider: ProviderDoc, criteria: Criteria) -> list[str]:
+def _policy_reasons(provider: RankedProviderDoc, criteria: Criteria) -> list[str]:
     reasons = []
     insurance, care = provider["insurance"], provider["care"]
     if criteria.hsa_fsa and insurance["hsa_fsa"] != "yes":
@@ -313,7 +318,7 @@ def _integration_words(integration: str) -> str:
     )
 
 
-def _offers_delivery(provider: ProviderDoc, kind: str, state: str | None) -> bool:
+def _offers_delivery(provider: RankedProviderDoc, kind: str, state: str | None) -> bool:
     methods = set(provider["delivery"])
     for clinic in provider["availability"]["in_clinic"]:
         if state is None or clinic["state"] == state:
@@ -321,7 +326,7 @@ def _offers_delivery(provider: ProviderDoc, kind: str, state: str | None) -> boo
     return bool(methods & set(DELIVERY_KINDS[kind]))
 
 
-def _in_clinic_reason(provider: ProviderDoc, state: str | None) -> str | None:
+def _in_clinic_reason(provider: RankedProviderDoc, state: str | None) -> str | None:
     clinics = [c for c in provider["availability"]["in_clinic"] if state is None or c["state"] == state]
     where = f" in {state}" if state else ""
     if not clinics:
@@ -331,7 +336,7 @@ def _in_clinic_reason(provider: ProviderDoc, state: str | None) -> str | None:
     return None
 
 
-def purchase_monthly_payment(provider: ProviderDoc, purchase: Purchase) -> int | None:
+def purchase_monthly_payment(provider: RankedProviderDoc, purchase: Purchase) -> int | None:
     """The smallest monthly amount for the first thing this purchase buys: its installment (at the price basis
     the row uses), the plan's financing minimum, the provider's financing minimum, or a subscription's price."""
     first = purchase.items[0].option
@@ -349,7 +354,7 @@ def purchase_monthly_payment(provider: ProviderDoc, purchase: Purchase) -> int |
     return min(amounts) if amounts else None
 
 
-def insurance_alternatives(provider: ProviderDoc) -> str:
+def insurance_alternatives(provider: RankedProviderDoc) -> str:
     """What someone can do when a provider does not take their insurance, in a few words."""
     insurance = provider["insurance"]
     parts = []

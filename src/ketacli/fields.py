@@ -20,7 +20,7 @@ COMPARE: frozenset[Command] = frozenset({"compare"})
 
 class OutputField(NamedTuple):
     key: str
-    read: Callable[[Evaluation], Any]  # the JSON value (dollars as numbers, None for unknown)
+    read: Callable[[Evaluation[Any]], Any]  # the JSON value (dollars as numbers, None for unknown)
     commands: frozenset[Command] = BOTH
 
 
@@ -28,18 +28,18 @@ def _money(cents: int | None) -> int | float | None:
     return None if cents is None else cents_to_json(cents)
 
 
-def _bought(read: Callable[[Purchase], Any]) -> Callable[[Evaluation], Any]:
+def _bought(read: Callable[[Purchase], Any]) -> Callable[[Evaluation[Any]], Any]:
     """A field of the purchase, or None where no purchase could be priced."""
     return lambda e: None if e.purchase is None else read(e.purchase)
 
 
-def _net(e: Evaluation) -> int | float | None:
+def _net(e: Evaluation[Any]) -> int | float | None:
     if e.purchase is None or e.money_back is None:
         return None
     return cents_to_json(max(e.purchase.total - e.money_back, 0))
 
 
-def _price_range(e: Evaluation) -> list[int | float] | None:
+def _price_range(e: Evaluation[Any]) -> list[int | float] | None:
     prices = e.option_prices
     return [cents_to_json(min(prices)), cents_to_json(max(prices))] if prices else None
 
@@ -96,7 +96,7 @@ COMPARE_FIELDS = [f.key for f in FIELDS if "compare" in f.commands]
 ROW_FIELDS = COST_FIELDS  # the row contract shared by `cost` and `compare` (README, "The row contract")
 
 
-def row(evaluation: Evaluation, command: Command) -> dict[str, Any]:
+def row(evaluation: Evaluation[Any], command: Command) -> dict[str, Any]:
     """The JSON-ready row a command shows for one evaluation, in the registry's order."""
     return {f.key: f.read(evaluation) for f in FIELDS if command in f.commands}
 

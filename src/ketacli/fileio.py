@@ -112,7 +112,16 @@ def read_limited(path: Path, max_bytes: int, *, follow_symlinks: bool = True) ->
 
     Opened non-blocking, so a FIFO cannot hang the run; checked with fstat on the open descriptor, so
     what is read is what was checked (a symlink to /dev/zero is refused, never read). OSError propagates.
+    Read in one piece where the file does not grow, so a large file is never held twice.
     """
+    return b"".join(iter_limited(path, max_bytes, follow_symlinks=follow_symlinks, chunk_size=None))
+
+
+def iter_limited(
+    path: Path, max_bytes: int, *, follow_symlinks: bool = True, chunk_size: int | None = 1 << 20
+) -> Iterator[bytes]:
+    """`read_limited` a chunk at a time, for a reader that need never hold the whole file (the catalogue's
+    checksum); the same checks, made before the first chunk is yielded. `chunk_size` None: the file's size."""
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     if not follow_symlinks:
         flags |= getattr(os, "O_NOFOLLOW", 0)  # a link is ELOOP, never its target
@@ -123,16 +132,17 @@ def read_limited(path: Path, max_bytes: int, *, follow_symlinks: bool = True) ->
             raise ReadRefused("not a regular file")
         if info.st_size > max_bytes:
             raise ReadRefused(f"file is {info.st_size:,} bytes, over the {max_bytes:,}-byte limit")
-        chunks, size = [], 0
+        # One read for a regular file that does not grow; at least 64 KiB at a time for one that reports
+        # size 0 (/proc files), so a limit is never reached a byte at a time.
+        size, step = 0, chunk_size or max(info.st_size + 1, 1 << 16)
         while size <= max_bytes:
-            chunk = os.read(fd, min(1 << 20, max_bytes + 1 - size))
+            chunk = os.read(fd, min(step, max_bytes + 1 - size))
             if not chunk:
                 break
-            chunks.append(chunk)
             size += len(chunk)
-        if size > max_bytes:  # the file grew while it was read
-            raise ReadRefused(f"file is over the {max_bytes:,}-byte limit")
-        return b"".join(chunks)
+            if size > max_bytes:  # the file grew while it was read
+                raise ReadRefused(f"file is over the {max_bytes:,}-byte limit")
+            yield chunk
     finally:
         os.close(fd)
 

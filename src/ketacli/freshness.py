@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
-    from .document import Entry, RuleDoc
+    from .document import Dated, Entry, RuleDoc
 
 
 DEFAULT_MAX_AGE_DAYS = 365
@@ -21,7 +21,7 @@ class Age(NamedTuple):
     stale: bool
 
 
-def ages(entries: Sequence[Entry], today: dt.date, max_age: int) -> list[Age]:
+def ages(entries: Sequence[Dated], today: dt.date, max_age: int) -> list[Age]:
     """Each entry's age in days on `today`; stale when older than max_age (max_age 0: never stale)."""
     result = []
     for entry in entries:
@@ -30,10 +30,23 @@ def ages(entries: Sequence[Entry], today: dt.date, max_age: int) -> list[Age]:
     return result
 
 
-def stale_warning(entries: Sequence[Entry], today: dt.date, max_age: int, rules: Sequence[RuleDoc] = ()) -> str | None:
+def undated_sources(entries: Sequence[Entry]) -> dict[str, int]:
+    """How many of each entry's source pages are undated (a ranking's query document carries these counts
+    instead of the sources themselves)."""
+    return {e["id"]: sum(1 for s in e["sources"] if s["date"] == "undated") for e in entries}
+
+
+def stale_warning(
+    entries: Sequence[Dated],
+    today: dt.date,
+    max_age: int,
+    rules: Sequence[RuleDoc],
+    undated: Mapping[str, int],
+) -> str | None:
     """One line saying what is old and why it matters, most time-sensitive first: the rules these entries depend
     on, then their prices and plans, then their undated pages; None when nothing is older than max_age.
-    Worded for a person (no flag names): the report's banner uses the same words."""
+    Worded for a person (no flag names): the report's banner uses the same words. `undated`: each entry's
+    count of undated sources (`undated_sources`)."""
     by_date: dict[str, list[Age]] = {}
     for age in ages(entries, today, max_age):
         if age.stale:
@@ -55,9 +68,9 @@ def stale_warning(entries: Sequence[Entry], today: dt.date, max_age: int, rules:
             f"prices and plans for {_names(group)} are from {as_of} ({group[0].days} days old) and may have changed"
         )
     stale_ids = {age.id for group in by_date.values() for age in group}
-    undated = sum(1 for e in entries if e["id"] in stale_ids for s in e["sources"] if s["date"] == "undated")
-    if undated:
-        parts.append(f"{undated} of their source pages are undated, so how old those facts are is unknown")
+    undated_pages = sum(undated.get(entry_id, 0) for entry_id in stale_ids)
+    if undated_pages:
+        parts.append(f"{undated_pages} of their source pages are undated, so how old those facts are is unknown")
     return f"warning: {'; '.join(parts)}. Check with the provider before you buy"
 
 

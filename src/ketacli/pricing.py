@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Literal, NamedTuple
 from .money import per_dose_cents, to_cents
 
 if TYPE_CHECKING:
-    from .document import InstallmentsDoc, PlanDoc, ProviderDoc
+    from .document import InstallmentsDoc, PlanDoc, RankedProviderDoc
 
 
 MAX_DOSES = 1000  # the most doses a person may ask for, and the most one plan may hold (models.py)
@@ -118,7 +118,7 @@ class OptionSet(NamedTuple):
 
 
 def purchase_options(
-    provider: ProviderDoc, *, returning: bool = False, insured: bool = False, pay_in_full: bool = False
+    provider: RankedProviderDoc, *, returning: bool = False, insured: bool = False, pay_in_full: bool = False
 ) -> OptionSet:
     """The options and prices that apply to one client at one provider (a validated provider dict)."""
     stated_saving = provider["pay_in_full_saving"]

@@ -9,22 +9,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, Protocol, TypeVar
 
 from .carriers import compact, matching_carriers, suggest_carrier
 from .criteria import DELIVERY_KINDS, Criteria, InsuranceAsk, SortKey
 from .errors import NeedsCarrier, NeedsState, UsageError
-from .evaluation import Evaluation, evaluate
+from .evaluation import Evaluation, P, evaluate
 from .fields import Command, row
 from .rules import rules_by_id
 
 if TYPE_CHECKING:
     import datetime as dt
+    from collections.abc import Sequence
 
     from typing_extensions import TypeIs
 
     from .catalogue import LoadedCatalogue
-    from .document import Entry, ProviderDoc
+    from .document import Entry, ProviderDoc, RankedProviderDoc, RuleDoc
 
 
 _DELIVERY_ALIASES = {
@@ -91,17 +92,30 @@ def find_plan(provider: ProviderDoc, name: str) -> str:
     raise UsageError(f"{provider['name']} has no plan {name!r}; its plans: {valid}")
 
 
-def all_carriers(catalogue: LoadedCatalogue) -> list[str]:
+P_co = TypeVar("P_co", bound="RankedProviderDoc", covariant=True)
+
+
+class Rankable(Protocol[P_co]):
+    """What a ranking reads: a whole catalogue (`LoadedCatalogue`) or its query document (`LoadedQuery`)."""
+
+    @property
+    def providers(self) -> Sequence[P_co]: ...
+
+    @property
+    def rules(self) -> Sequence[RuleDoc]: ...
+
+
+def all_carriers(catalogue: Rankable[RankedProviderDoc]) -> list[str]:
     names = {c for p in catalogue.providers for cs in p["insurance"]["carriers_by_state"].values() for c in cs}
     return sorted(names)
 
 
-def carriers_in_state(catalogue: LoadedCatalogue, state: str) -> list[str]:
+def carriers_in_state(catalogue: Rankable[RankedProviderDoc], state: str) -> list[str]:
     names = {c for p in catalogue.providers for c in p["insurance"]["carriers_by_state"].get(state, [])}
     return sorted(names)
 
 
-def check_carrier(catalogue: LoadedCatalogue, query: str) -> list[str]:
+def check_carrier(catalogue: Rankable[RankedProviderDoc], query: str) -> list[str]:
     """Listed carriers a query names; a near miss of a listed carrier is a usage error ('did you mean')."""
     known = all_carriers(catalogue)
     matched = matching_carriers(query, known)
@@ -113,7 +127,7 @@ def check_carrier(catalogue: LoadedCatalogue, query: str) -> list[str]:
 
 
 def resolve_insurance(
-    catalogue: LoadedCatalogue, query: str | None, state: str | None
+    catalogue: Rankable[RankedProviderDoc], query: str | None, state: str | None
 ) -> tuple[InsuranceAsk | None, list[str]]:
     """The carrier `query` names in `state`, and notices for people (stderr).
 
@@ -137,22 +151,22 @@ def resolve_insurance(
     return InsuranceAsk(query, None, shown), [f"{where}: every provider is priced at self-pay"]
 
 
-class Excluded(NamedTuple):
-    provider: ProviderDoc
+class Excluded(NamedTuple, Generic[P]):
+    provider: P
     reasons: list[str]
 
 
-class Result(NamedTuple):
+class Result(NamedTuple, Generic[P]):
     """A ranking: the evaluations that passed, in rank order, and their rows (the command's output fields)."""
 
     rows: list[dict[str, Any]]
-    excluded: list[Excluded]
+    excluded: list[Excluded[P]]
     notices: list[str]  # for people (stderr): e.g. that no provider lists the carrier asked about
     insurance: InsuranceAsk | None = None  # the carrier asked about, as resolved
     # With a state: how many rows (before --limit) the sources confirm serve it. Below two, the alternatives
     # (Spravato, infusion clinics) are worth showing beside the ranking.
     confirmed: int | None = None
-    evaluations: list[Evaluation] = []  # noqa: RUF012 - a NamedTuple default, never mutated
+    evaluations: list[Evaluation[P]] = []  # noqa: RUF012 - a NamedTuple default, never mutated
 
 
 # Dose levels rank as separate groups, standard first: a very-low daily dose is a different treatment, and
@@ -164,27 +178,27 @@ DOSE_GROUPS: dict[str, str] = {
 _GROUP_ORDER = {level: index for index, level in enumerate(DOSE_GROUPS)}
 
 
-def cost(catalogue: LoadedCatalogue, criteria: Criteria, today: dt.date | None = None) -> Result:
+def cost(catalogue: Rankable[P], criteria: Criteria, today: dt.date | None = None) -> Result[P]:
     """The cheapest way to at least `criteria.doses` doses at each provider: `compare`'s path, cost's fields."""
     assert criteria.doses is not None
     return rank(catalogue, criteria, today, command="cost")
 
 
-def compare(catalogue: LoadedCatalogue, criteria: Criteria, today: dt.date | None = None) -> Result:
+def compare(catalogue: Rankable[P], criteria: Criteria, today: dt.date | None = None) -> Result[P]:
     """Filter, price and rank providers; every provider a filter removes is returned with its reasons."""
     return rank(catalogue, criteria, today, command="compare")
 
 
-def rank(catalogue: LoadedCatalogue, criteria: Criteria, today: dt.date | None, *, command: Command) -> Result:
+def rank(catalogue: Rankable[P], criteria: Criteria, today: dt.date | None, *, command: Command) -> Result[P]:
     """The one path for `compare` and `cost`: availability in the state, the insurance carrier, the price
     basis and the dose-level groups are decided in `evaluate` and nowhere else. With `today`, a purchase
     whose payments run past the end of the prescribing rule it depends on says so in its notes."""
     if criteria.in_network_only and criteria.insurance is None:
         raise NeedsCarrier
-    rules = rules_by_id(catalogue.data.get("rules", []))
+    rules = rules_by_id(catalogue.rules)
     ask, notices = resolve_insurance(catalogue, criteria.insurance, criteria.state)
-    passed: list[Evaluation] = []
-    excluded: list[Excluded] = []
+    passed: list[Evaluation[P]] = []
+    excluded: list[Excluded[P]] = []
     for provider in catalogue.providers:
         evaluation = evaluate(provider, criteria, ask, rules, today)
         if evaluation.reasons:
@@ -200,16 +214,16 @@ def rank(catalogue: LoadedCatalogue, criteria: Criteria, today: dt.date | None, 
     return Result([row(e, command) for e in ranked], excluded, notices, ask, confirmed, ranked)
 
 
-def needs_alternatives(result: Result) -> bool:
+def needs_alternatives(result: Result[Any]) -> bool:
     """Fewer than two at-home providers confirmed in the state asked about: show the alternatives too."""
     return result.confirmed is not None and result.confirmed < 2
 
 
-def _sort_key(sort: SortKey) -> Callable[[Evaluation], Any]:
+def _sort_key(sort: SortKey) -> Callable[[Evaluation[Any]], Any]:
     missing = 10**15
 
-    def name(e: Evaluation) -> str:
-        return e.provider["name"].lower()
+    def name(e: Evaluation[Any]) -> str:
+        return str(e.provider["name"]).lower()
 
     if sort == "per-dose":
         return lambda e: (e.per_dose_rank if e.per_dose_rank is not None else missing, name(e))

@@ -13,7 +13,7 @@ from .money import cents_to_json, format_usd, to_cents
 from .pricing import Purchase
 
 if TYPE_CHECKING:
-    from .document import Dollars, PlanDoc, ProviderDoc, RefundPolicyDoc, SubscriptionDoc
+    from .document import Dollars, PlanDoc, ProviderDoc, RankedProviderDoc, RefundPolicyDoc, SubscriptionDoc
 
 
 _PAYMENTS = {"self_pay": "self-pay", "insured": "with insurance", "any": "any payment"}
@@ -48,7 +48,7 @@ class WayOfPaying(NamedTuple):
         return f"the price ({format_usd(self.total)}), paid when the source does not say"
 
 
-def ways_of_paying(provider: ProviderDoc, plan: PlanDoc, payment: str) -> list[WayOfPaying]:
+def ways_of_paying(provider: RankedProviderDoc, plan: PlanDoc, payment: str) -> list[WayOfPaying]:
     """Pay in full (where a source gives the up-front price) and installments (where it gives them)."""
     insured = payment == "insured"
     price = plan["insured_price"] if insured else plan["price"]
@@ -143,7 +143,7 @@ def _ladder(provider: ProviderDoc, ladder: RefundPolicyDoc, ways: list[WayOfPayi
 
 
 def current_ladder(
-    provider: ProviderDoc, plan_id: str, payment: str, *, returning: bool = False
+    provider: RankedProviderDoc, plan_id: str, payment: str, *, returning: bool = False
 ) -> RefundPolicyDoc | None:
     """The current ladder that covers this plan, way of paying and client (new or returning), or None."""
     clients = "returning" if returning else "new"
@@ -162,7 +162,7 @@ IneligibleAnswer = Literal["nothing_paid", "full", "unknown"]
 
 
 def if_found_ineligible(
-    provider: ProviderDoc, plan_id: str | None, payment: str, *, returning: bool = False
+    provider: RankedProviderDoc, plan_id: str | None, payment: str, *, returning: bool = False
 ) -> IneligibleAnswer:
     """What a person loses if a clinician finds them ineligible, for this purchase and way of paying only.
 
@@ -196,7 +196,7 @@ def lost_if_ineligible(answer: IneligibleAnswer) -> int | None:
 
 
 def lost_after_first_shipment(
-    provider: ProviderDoc, plan_id: str | None, payment: str, *, returning: bool = False
+    provider: RankedProviderDoc, plan_id: str | None, payment: str, *, returning: bool = False
 ) -> list[Charge] | None:
     """What the policy covering this plan, payment and client keeps if you stop after the first medicine
     shipment: one charge per condition the policy states, capped at the plan's price. None: unknown (no
@@ -280,7 +280,7 @@ def payment_words(payment: str) -> str:
     return _PAYMENTS[payment]
 
 
-def reimbursement_up_to(provider: ProviderDoc, purchase: Purchase) -> int | None:
+def reimbursement_up_to(provider: RankedProviderDoc, purchase: Purchase) -> int | None:
     """The most an out-of-network claim may return for this purchase, in cents, where a source states it.
 
     Only for a single new-client plan whose figure the source gives: the figure is never scaled, summed or

@@ -10,7 +10,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from .criteria import Criteria, availability
-from .freshness import stale_warning
+from .freshness import stale_warning, undated_sources
 from .pricing import MAX_DOSES, cheapest, purchase_options
 from .query import DOSE_GROUPS, Result, compare, needs_alternatives
 from .refunds import current_ladder, provider_refunds
@@ -37,7 +37,7 @@ def curve_limit(criteria: Criteria) -> int:
 CURVE_PROVIDERS = 8
 
 
-def cost_curve(criteria: Criteria, evaluations: list[Evaluation]) -> list[dict[str, Any]]:
+def cost_curve(criteria: Criteria, evaluations: list[Evaluation[ProviderDoc]]) -> list[dict[str, Any]]:
     """Total cost of at least N doses for N = 1..limit, per ranked provider, from the pricing engine itself,
     priced exactly as the ranking priced it (returning, insured, pay in full). None where N cannot be bought."""
     limit = curve_limit(criteria)
@@ -127,7 +127,7 @@ def questions(provider: ProviderDoc, row: dict[str, Any], criteria: Criteria) ->
     return asked
 
 
-def _alternatives(catalogue: LoadedCatalogue, criteria: Criteria, result: Result) -> dict[str, Any] | None:
+def _alternatives(catalogue: LoadedCatalogue, criteria: Criteria, result: Result[ProviderDoc]) -> dict[str, Any] | None:
     """Spravato and infusion clinics, when fewer than two at-home providers are confirmed in the state."""
     if not (needs_alternatives(result) and criteria.state and result.confirmed is not None):
         return None
@@ -154,7 +154,7 @@ def build_report(catalogue: LoadedCatalogue, criteria: Criteria, *, today: dt.da
             for rule in catalogue.rules
             if rule["id"] in needed or rule["topic"] == "compounded_drugs"
         ],
-        "stale_warning": stale_warning(shown, today, max_age, catalogue.rules),
+        "stale_warning": stale_warning(shown, today, max_age, catalogue.rules, undated_sources(shown)),
         "alternatives": _alternatives(catalogue, criteria, result),
         "notices": result.notices,
         "groups": [

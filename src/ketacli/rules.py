@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
 if TYPE_CHECKING:
-    from .document import Entry, RuleDoc
+    from .document import Dated, RuleDoc
 
 # A rule that ends within this many days is said out loud wherever a provider that depends on it is shown.
 WARN_WITHIN_DAYS = 90
@@ -55,7 +55,7 @@ def rules_by_id(rules: Iterable[RuleDoc]) -> dict[str, RuleDoc]:
     return {rule["id"]: rule for rule in rules}
 
 
-def prescribing_rule(entry: Entry, rules: dict[str, RuleDoc]) -> RuleDoc | None:
+def prescribing_rule(entry: Dated, rules: dict[str, RuleDoc]) -> RuleDoc | None:
     """The telemedicine prescribing rule an entry depends on (the one with the latest end, if several)."""
     found = [
         rules[i] for i in entry["depends_on_rules"] if i in rules and rules[i]["topic"] == "telemedicine_prescribing"
@@ -86,7 +86,7 @@ def status_words(today_: RuleToday) -> str:
     return f"in force through {rule['ends']}" if rule["ends"] else "in force"
 
 
-def rule_warnings(entries: Sequence[Entry], rules: Sequence[RuleDoc], today: dt.date) -> list[str]:
+def rule_warnings(entries: Sequence[Dated], rules: Sequence[RuleDoc], today: dt.date) -> list[str]:
     """One line per rule that a shown entry depends on and that ends within WARN_WITHIN_DAYS or has passed its
     end date; nothing otherwise. Worded for a person; the CLI prefixes 'warning: '."""
     by_id = rules_by_id(rules)

@@ -6,11 +6,11 @@ Reads environment variables and files; never writes to a stream except through `
 import os
 import stat
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 import typer
 
-from ketacli.catalogue import DEFAULT_MAX_BYTES, load_catalogue
+from ketacli.catalogue import DEFAULT_MAX_BYTES, load_catalogue, load_query
 from ketacli.errors import CatalogueError, CatalogueMissing, ProfileError, UsageError
 from ketacli.fileio import ReadRefused, not_ours_alone, read_limited
 
@@ -18,8 +18,10 @@ from .clock import today
 from .output import note
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ketacli.active import ActiveFeed
-    from ketacli.catalogue import LoadedCatalogue
+    from ketacli.catalogue import LoadedCatalogue, LoadedQuery
     from ketacli.models import Catalogue
 
 
@@ -64,17 +66,29 @@ def catalogue_choice(run: RunContext) -> CatalogueChoice:
 def load(run: RunContext) -> "LoadedCatalogue":
     """The catalogue chosen by `catalogue_choice`, through the cache. A feed catalogue whose signed metadata
     has expired is still used, with one line saying since when it is no longer vouched for."""
+    return _load(run, load_catalogue)
+
+
+def load_ranking(run: RunContext) -> "LoadedQuery":
+    """`load`, but only what a ranking reads (`compare`, `cost`): the catalogue's query document."""
+    return _load(run, load_query)
+
+
+Loaded = TypeVar("Loaded", "LoadedCatalogue", "LoadedQuery")
+
+
+def _load(run: RunContext, loader: "Callable[..., Loaded]") -> Loaded:
     choice = catalogue_choice(run)
     cache_dir, max_bytes = cache_folder(), size_limit(DEFAULT_MAX_BYTES)
     if choice.feed is not None:
         _warn_if_unvouched(run, choice.feed)
         try:
-            loaded = load_catalogue(choice.path, cache_dir=cache_dir, max_bytes=max_bytes)
+            loaded = loader(choice.path, cache_dir=cache_dir, max_bytes=max_bytes)
         except CatalogueError as exc:  # e.g. a catalogue this version of ketacli no longer accepts
             note(f"the catalogue from feed {choice.feed.feed} cannot be used ({exc}); using the built-in one")
-            loaded = load_catalogue(None, cache_dir=cache_dir, max_bytes=max_bytes)
+            loaded = loader(None, cache_dir=cache_dir, max_bytes=max_bytes)
     else:
-        loaded = load_catalogue(choice.path, cache_dir=cache_dir, max_bytes=max_bytes)
+        loaded = loader(choice.path, cache_dir=cache_dir, max_bytes=max_bytes)
     if loaded.cache_entry is not None:
         run.cache_entries.append(loaded.cache_entry)
     _check_fixed_date(loaded)
@@ -98,12 +112,13 @@ def data_dir() -> Path:
     return _folder("KETACLI_DATA_DIR", "XDG_DATA_HOME", ".local/share")
 
 
-def _check_fixed_date(loaded: "LoadedCatalogue") -> None:
+def _check_fixed_date(loaded: "LoadedCatalogue | LoadedQuery") -> None:
     """KETACLI_TODAY before the data's own date would make every age negative: refuse it before any output."""
     if not os.environ.get("KETACLI_TODAY"):
         return
     fixed = today().isoformat()
-    newest = max((entry["as_of"] for entry in loaded.providers + loaded.alternatives), default=fixed)
+    dates = [entry["as_of"] for entry in loaded.providers] + [entry["as_of"] for entry in loaded.alternatives]
+    newest = max(dates, default=fixed)
     if fixed < newest:
         raise UsageError(f"KETACLI_TODAY={fixed} is before the data's as_of date {newest}; use a later date")
 

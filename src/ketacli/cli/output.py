@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple, NoReturn, assert_nev
 
 from ketacli.errors import KetaError, UsageError
 from ketacli.fileio import write_output_file
-from ketacli.freshness import stale_warning
+from ketacli.freshness import stale_warning, undated_sources
 from ketacli.textsafe import printable
 
 from .clock import today
@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 
     from rich.console import Console
 
-    from ketacli.document import AlternativeDoc, Entry, ProviderDoc, RuleDoc
+    from ketacli.catalogue import LoadedQuery
+    from ketacli.document import AlternativeDoc, Dated, Entry, RuleDoc
     from ketacli.query import Result
 
 
@@ -311,7 +312,7 @@ def parse_fields(value: str | None, valid: list[str]) -> list[str] | None:
     return fields
 
 
-def report_excluded(result: "Result", fmt: FormatName, show: bool) -> list[dict[str, Any]]:
+def report_excluded(result: "Result[Any]", fmt: FormatName, show: bool) -> list[dict[str, Any]]:
     """Providers the filters left out: with --explain, their reasons (JSON rows, or stderr lines under a
     table); without it, only a count on stderr. Returns the JSON rows to append."""
     if not result.excluded:
@@ -331,7 +332,7 @@ def report_excluded(result: "Result", fmt: FormatName, show: bool) -> list[dict[
 
 
 def show_ranking(
-    result: "Result",
+    result: "Result[Any]",
     criteria: Any,
     columns: list[Any],
     fmt: FormatName,
@@ -357,16 +358,14 @@ def show_ranking(
         )
 
 
-def prices_as_of(
-    rows: list[dict[str, Any]], providers: list["ProviderDoc"], max_age: int, rules: "Sequence[RuleDoc]" = ()
-) -> None:
+def prices_as_of(rows: list[dict[str, Any]], catalogue: "LoadedQuery", max_age: int) -> None:
     """The stderr lines on dates for the providers shown: rules that end soon (or have passed their end), then
     one line on the data's age: a warning when older than max_age, else its date."""
 
     shown_ids = {r["id"] for r in rows}
-    shown = [p for p in providers if p["id"] in shown_ids]
-    warn_about_rules(shown, rules)
-    warning = stale_warning(shown, today(), max_age, rules)
+    shown = [p for p in catalogue.providers if p["id"] in shown_ids]
+    warn_about_rules(shown, catalogue.rules)
+    warning = stale_warning(shown, today(), max_age, catalogue.rules, catalogue.undated_sources)
     if warning:
         note(warning)
         return
@@ -379,7 +378,7 @@ def prices_as_of(
         )
 
 
-def warn_about_rules(entries: "Sequence[Entry]", rules: "Sequence[RuleDoc]") -> None:
+def warn_about_rules(entries: "Sequence[Dated]", rules: "Sequence[RuleDoc]") -> None:
     """One stderr line per rule these entries depend on that ends within 90 days or has passed its end date."""
     from ketacli.rules import rule_warnings
 
@@ -389,6 +388,6 @@ def warn_about_rules(entries: "Sequence[Entry]", rules: "Sequence[RuleDoc]") -> 
 
 def warn_if_stale(entries: "Sequence[Entry]", max_age: int, rules: "Sequence[RuleDoc]" = ()) -> None:
 
-    warning = stale_warning(entries, today(), max_age, rules)
+    warning = stale_warning(entries, today(), max_age, rules, undated_sources(entries))
     if warning:
         note(warning)

@@ -8,7 +8,7 @@ from ketacli.freshness import DEFAULT_MAX_AGE_DAYS
 
 from .app import app
 from .clock import today
-from .environment import load
+from .environment import load, load_ranking
 from .options import (
     BudgetOption,
     ConfirmedOnlyOption,
@@ -99,14 +99,14 @@ def compare_cmd(
         delivery=delivery, in_clinic=in_clinic, dose_level=dose_level, confirmed_only=confirmed_only,
         in_network_only=in_network_only, sort=sort, reverse=reverse, limit=limit, no_profile=no_profile,
     )  # fmt: skip
-    catalogue = load(ctx.obj)
+    catalogue = load_ranking(ctx.obj)
     result = compare(catalogue, criteria, today())
     show_ranking(result, criteria, COMPARE_COLUMNS, fmt, show_excluded, fields=chosen_fields, csv_fields=COMPARE_FIELDS)
     if not result.rows:
         note("no providers matched")
     if needs_alternatives(result) and criteria.state and result.confirmed is not None:
         show_alternatives(catalogue.alternatives, criteria.state, result.confirmed, fmt, after_rows=bool(result.rows))
-    prices_as_of(result.rows, catalogue.providers, max_age, catalogue.rules)
+    prices_as_of(result.rows, catalogue, max_age)
 
 
 @app.command("cost")
@@ -140,7 +140,7 @@ def cost_cmd(
         doses=doses, state=state, insurance=insurance, returning=returning, pay_in_full=pay_in_full,
         dose_level=dose_level, confirmed_only=confirmed_only, in_network_only=in_network_only,
     )  # fmt: skip
-    catalogue = load(ctx.obj)
+    catalogue = load_ranking(ctx.obj)
     result = cost(catalogue, criteria, today())
     show_ranking(result, criteria, COST_COLUMNS, fmt, show_excluded, csv_fields=COST_FIELDS)
     if schedule and fmt == "table":
@@ -149,7 +149,7 @@ def cost_cmd(
         emit(schedule_text(result.rows))
     if not result.rows:
         note("no provider can be priced with these options")
-    prices_as_of(result.rows, catalogue.providers, max_age, catalogue.rules)
+    prices_as_of(result.rows, catalogue, max_age)
 
 
 @app.command("providers")
