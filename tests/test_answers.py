@@ -134,7 +134,7 @@ def test_hidden_columns_are_named_in_one_footer(cli):
     out = cli("compare", "--state", "TX", env={"COLUMNS": "60"}).stdout
     footer = out.split("Hidden to fit 60 columns: ", 1)[1].replace("\n", " ")
     assert footer.startswith(
-        "Cheapest way, Per dose, Insurance claim, Money at risk, HSA/FSA, Financing, Sitter, ID check, "
+        "What to buy, Per dose, Money at risk, Insurance claim, HSA/FSA, Financing, Sitter, ID check, "
         "Integration, Delivery."
     )
     assert "--format markdown, --json, or a wider terminal." in footer
@@ -318,12 +318,28 @@ def test_the_report_adds_the_alternatives_group(cli):
     assert "Alternatives to at-home treatment" not in texas
 
 
-def test_every_table_column_reads_a_field_of_the_registry():
-    """Tables are views of the one list of output fields: a column names a field its command carries
-    (or is one of the table-only summaries built from several fields)."""
-    from ketacli.fields import COMPARE_FIELDS, COST_FIELDS
-    from ketacli.render.reports import COMPARE_COLUMNS, COST_COLUMNS
+def test_every_column_is_declared_once_in_the_field_registry():
+    """Tables, Markdown and the report's ranking are views of the one list of output fields: each column is a
+    field its view's rows carry, in one column order, with the header and priority declared there, and each
+    has words (and nothing else has)."""
+    from ketacli.fields import COLUMN_ORDER, COMPARE_FIELDS, COST_FIELDS, FIELDS, columns
+    from ketacli.render.reports import CELLS, ranking_columns
 
-    summaries = {"markers"}  # "Notes": surplus, continuation, returning price, rule dates, in words
-    for columns, fields in ((COST_COLUMNS, COST_FIELDS), (COMPARE_COLUMNS, COMPARE_FIELDS)):
-        assert [c.key for c in columns if c.key not in fields and c.key not in summaries] == []
+    displayed = [f.key for f in FIELDS if f.display]
+    assert sorted(CELLS) == sorted(displayed) == sorted(COLUMN_ORDER)
+    for view, carried in (("cost", COST_FIELDS), ("compare", COMPARE_FIELDS), ("report", COMPARE_FIELDS)):
+        keys = [key for key, _ in columns(view)]
+        assert set(keys) <= set(carried), view
+        assert keys == [key for key in COLUMN_ORDER if key in keys], view
+        headers = [shown.header for _, shown in columns(view)]
+        assert len(set(headers)) == len(headers), view
+    table = {c.key: c for c in ranking_columns("compare")}
+    assert (table["purchase"].header, table["purchase"].priority, table["purchase"].footnote) == (
+        "What to buy",
+        2,
+        True,
+    )
+    assert [k for k, c in table.items() if c.priority == 0] == [
+        "rank", "name", "doses", "total", "dose_level", "availability", "insurance",
+    ]  # fmt: skip
+    assert "delivery" in table and "delivery" not in dict(columns("report"))  # a table's column, not the report's

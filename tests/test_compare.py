@@ -312,11 +312,13 @@ def test_markdown(cli):
     lines = cli("compare", "--state", "ID", "--format", "markdown").stdout.splitlines()
     assert lines[0] == "**Cheapest way to start: Idaho**"
     assert lines[2] == "**Standard-dose programs**"
-    assert lines[4].startswith("| # | Provider | In state | Cheapest way | Doses | Total |")
-    assert lines[6].startswith("| 1 | Better U | unconfirmed | 5-session Introduction | 5 | $500 | $100.00 |")
+    assert lines[4].startswith("| # | Provider | Doses | Total | Dose level | In state | What to buy | Per dose |")
+    assert lines[6].startswith(
+        "| 1 | Better U | 5 | $500 | standard | unconfirmed | 5-session Introduction | $100.00 |"
+    )
     assert lines[10] == "**Very-low-dose (psycholytic) programs: a different treatment**"
-    assert lines[14].startswith("| 4 | Joyous | unconfirmed | Monthly plan (30 daily troches) | 30 | $129 | $4.30 |")
-    assert lines[14].endswith("| very low |")
+    assert lines[14].startswith("| 4 | Joyous | 30 | $129 | very low | unconfirmed | Monthly plan (30 daily troches) |")
+    assert lines[14].endswith("| troche |")
     assert lines[15:17] == [
         "",
         "**Alternatives to at-home treatment (only one at-home provider is confirmed in Idaho)**",

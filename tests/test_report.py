@@ -27,12 +27,15 @@ def report(cli, *args: str) -> str:
 # ------------------------------------------------------------------------------------------- same answers
 
 
-def markdown_rows(text: str) -> list[list[str]]:
-    """The ranking table rows of the Markdown report: [rank, provider, ..., total, per dose, payment, ...]."""
+def markdown_rows(text: str) -> list[dict[str, str]]:
+    """The ranking table rows of the Markdown report, each cell under its header."""
     ranking = text.split("## Cheapest way", 1)[1].split("\n## ", 1)[0]
+    lines = ranking.splitlines()
+    header = next(line for line in lines if line.startswith("| # |"))
+    names = [cell.strip() for cell in header.strip("|").split(" | ")]
     return [
-        [cell.strip() for cell in line.strip("|").split(" | ")]
-        for line in ranking.splitlines()
+        dict(zip(names, (cell.strip() for cell in line.strip("|").split(" | ")), strict=True))
+        for line in lines
         if re.match(r"^\| \d+ \|", line)
     ]
 
@@ -42,12 +45,12 @@ def test_the_reports_numbers_are_compares(cli):
     compared = cli("compare", *FILTERS, "--json").json()
     from ketacli.money import format_usd, to_cents
 
-    assert [(r[0], r[1], r[3], r[4], r[5], r[6]) for r in rows] == [
+    assert [(r["#"], r["Provider"], r["What to buy"], r["Doses"], r["Total"], r["Per dose"]) for r in rows] == [
         (str(c["rank"]), c["name"], c["purchase"], str(c["doses"]), format_usd(to_cents(c["total"])),
          format_usd(to_cents(c["per_dose"]), always_cents=True))
         for c in compared
     ]  # fmt: skip
-    assert [r[8] for r in rows] == [
+    assert [r["Insurance"] for r in rows] == [
         "self-pay (out of network)", "insured (in network)", "self-pay (out of network)",
         "self-pay (out of network)",
     ]  # fmt: skip
@@ -55,13 +58,16 @@ def test_the_reports_numbers_are_compares(cli):
 
 def test_money_at_risk_sits_next_to_what_to_buy(cli):
     """Insured Innerwell is covered by no policy found: unknown, not the self-pay ladder's figures."""
-    rows = markdown_rows(report(cli, *FILTERS, "--format", "markdown"))
-    assert {r[1]: r[7] for r in rows} == {
+    text = report(cli, *FILTERS, "--format", "markdown")
+    rows = markdown_rows(text)
+    assert {r["Provider"]: r["Money at risk"] for r in rows} == {
         "Better U": "found ineligible: nothing paid yet (free evaluation); stop after 1st shipment: unknown",
         "Innerwell": "found ineligible: unknown; stop after 1st shipment: unknown",
         "Mindbloom": "found ineligible: full refund; stop after 1st shipment: unknown",
         "Joyous": "found ineligible: nothing paid yet (free evaluation); stop after 1st shipment: unknown",
     }
+    header = next(line for line in text.splitlines() if line.startswith("| # |"))
+    assert "| What to buy | Per dose | Money at risk |" in header
     six = report(cli, "--doses", "6", "--format", "markdown")
     assert "**If you stop after the first medicine shipment:** $627." in six
 

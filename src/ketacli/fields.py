@@ -1,6 +1,8 @@
-"""The one list of output fields: each row key, how it is read from an `Evaluation`, and which commands carry
-it. JSON and CSV rows, `--fields` and the README's row contract all come from `FIELDS` (a test checks the
-README against it); tables choose their columns from these keys (render/reports.py).
+"""The one list of output fields: each row key, how it is read from an `Evaluation`, which commands carry
+it, and, for a field shown as a column, its header, which views show it and how essential it is on a narrow
+terminal. JSON and CSV rows, `--fields`, the README's row contract (a test checks it), the table and
+Markdown columns of `cost` and `compare` and the report's ranking table all come from `FIELDS` (columns in
+`COLUMN_ORDER`); render/reports.py gives each column's cell its words.
 """
 
 from __future__ import annotations
@@ -17,11 +19,28 @@ Command = Literal["cost", "compare"]
 BOTH: frozenset[Command] = frozenset({"cost", "compare"})
 COMPARE: frozenset[Command] = frozenset({"compare"})
 
+View = Literal["cost", "compare", "report"]  # where a field can be a column: two tables, and the report's
+EVERY_VIEW: frozenset[View] = frozenset({"cost", "compare", "report"})
+TABLES: frozenset[View] = frozenset({"cost", "compare"})
+
+
+class Display(NamedTuple):
+    """How a field is shown as a column. Priority 0 is essential: never hidden on a narrow terminal (it
+    qualifies a figure); higher numbers are hidden first. A `footnote` column, when hidden, is listed under
+    the table row by row, so what it says is never lost."""
+
+    header: str
+    priority: int = 0
+    views: frozenset[View] = EVERY_VIEW
+    justify: Literal["left", "right"] = "left"
+    footnote: bool = False
+
 
 class OutputField(NamedTuple):
     key: str
     read: Callable[[Evaluation[Any]], Any]  # the JSON value (dollars as numbers, None for unknown)
     commands: frozenset[Command] = BOTH
+    display: Display | None = None  # None: in JSON and CSV only
 
 
 def _money(cents: int | None) -> int | float | None:
@@ -45,28 +64,35 @@ def _price_range(e: Evaluation[Any]) -> list[int | float] | None:
 
 
 FIELDS: list[OutputField] = [
-    OutputField("rank", lambda e: e.rank),
+    OutputField("rank", lambda e: e.rank, display=Display("#", justify="right")),
     OutputField("id", lambda e: e.provider["id"]),
-    OutputField("name", lambda e: e.provider["name"]),
-    OutputField("availability", lambda e: e.availability),
+    OutputField("name", lambda e: e.provider["name"], display=Display("Provider")),
+    OutputField("availability", lambda e: e.availability, display=Display("In state")),
     OutputField("doses_requested", lambda e: e.criteria.doses),
-    OutputField("doses", _bought(lambda p: p.doses_covered)),
+    OutputField("doses", _bought(lambda p: p.doses_covered), display=Display("Doses", justify="right")),
     OutputField("surplus", lambda e: e.purchase.surplus if e.purchase and e.criteria.doses is not None else None),
-    OutputField("total", _bought(lambda p: cents_to_json(p.total))),
-    OutputField("per_dose", _bought(lambda p: cents_to_json(p.per_dose))),
-    OutputField("purchase", _bought(lambda p: p.describe())),
+    OutputField("total", _bought(lambda p: cents_to_json(p.total)), display=Display("Total", justify="right")),
+    OutputField(
+        "per_dose", _bought(lambda p: cents_to_json(p.per_dose)), display=Display("Per dose", 1, justify="right")
+    ),
+    OutputField("purchase", _bought(lambda p: p.describe()), display=Display("What to buy", 2, footnote=True)),
     OutputField("items", lambda e: purchase_items(e.purchase) if e.purchase else []),
-    OutputField("insurance", lambda e: e.insurance),
+    # Essential: insured or self-pay qualifies the total. Empty (so not shown) when no carrier was asked about.
+    OutputField("insurance", lambda e: e.insurance, display=Display("Insurance")),
     OutputField("insured_price", lambda e: bool(e.purchase and "insured" in e.purchase.bases)),
     OutputField("returning_price", lambda e: bool(e.purchase and "returning" in e.purchase.bases)),
-    OutputField("dose_level", lambda e: e.provider["dose_level"]),
-    OutputField("refund_if_ineligible", lambda e: e.refund_if_ineligible),
+    OutputField("dose_level", lambda e: e.provider["dose_level"], display=Display("Dose level")),
+    # One column says all three money-at-risk fields: what an ineligible person and an early stop lose.
+    OutputField(
+        "refund_if_ineligible", lambda e: e.refund_if_ineligible, display=Display("Money at risk", 5, footnote=True)
+    ),
     OutputField("lose_if_ineligible", lambda e: _money(lost_if_ineligible(e.refund_if_ineligible))),
     OutputField("lose_if_stopped_after_first_shipment", lambda e: _charges_json(e.first_shipment_loss)),
-    OutputField("reimbursement_up_to", lambda e: _money(e.money_back)),
+    OutputField("reimbursement_up_to", lambda e: _money(e.money_back), display=Display("Insurance claim", 3, TABLES)),
     OutputField("net_best_case", _net),
     OutputField("prescribing_rule_until", lambda e: e.prescribing_rule_until),
-    OutputField("notes", lambda e: list(e.notes)),
+    # The table's Notes are the markers (returning price, extra doses, ...); the report lists the notes in full.
+    OutputField("notes", lambda e: list(e.notes), display=Display("Notes", 4, TABLES, footnote=True)),
     OutputField("as_of", lambda e: e.provider["as_of"]),
     OutputField("states_served", lambda e: e.provider["availability"]["states_reported"], COMPARE),
     OutputField("states_list_complete", lambda e: e.provider["availability"]["list_complete"], COMPARE),
@@ -76,14 +102,14 @@ FIELDS: list[OutputField] = [
         lambda e: None if e.ask is None else [e.ask.carrier] if e.insurance == "accepted" else [],
         COMPARE,
     ),
-    OutputField("hsa_fsa", lambda e: e.provider["insurance"]["hsa_fsa"], COMPARE),
-    OutputField("financing", lambda e: e.provider["financing"]["available"], COMPARE),
+    OutputField("hsa_fsa", lambda e: e.provider["insurance"]["hsa_fsa"], COMPARE, Display("HSA/FSA", 6)),
+    OutputField("financing", lambda e: e.provider["financing"]["available"], COMPARE, Display("Financing", 8)),
     OutputField("lowest_monthly_payment", lambda e: _money(e.monthly), COMPARE),
     OutputField("consultation", lambda e: e.provider["consultation"]["cost"], COMPARE),
-    OutputField("sitter_required", lambda e: e.provider["care"]["sitter_required"], COMPARE),
-    OutputField("id_verification", lambda e: e.provider["care"]["id_verification"], COMPARE),
-    OutputField("integration", lambda e: e.provider["care"]["integration"], COMPARE),
-    OutputField("delivery", lambda e: e.provider["delivery"], COMPARE),
+    OutputField("sitter_required", lambda e: e.provider["care"]["sitter_required"], COMPARE, Display("Sitter", 7)),
+    OutputField("id_verification", lambda e: e.provider["care"]["id_verification"], COMPARE, Display("ID check", 9)),
+    OutputField("integration", lambda e: e.provider["care"]["integration"], COMPARE, Display("Integration", 5)),
+    OutputField("delivery", lambda e: e.provider["delivery"], COMPARE, Display("Delivery", 10, TABLES)),
     OutputField(
         "in_clinic",
         lambda e: [c["state"] for c in e.provider["availability"]["in_clinic"] if c["ketamine_sessions"]],
@@ -94,6 +120,23 @@ FIELDS: list[OutputField] = [
 COST_FIELDS = [f.key for f in FIELDS if "cost" in f.commands]
 COMPARE_FIELDS = [f.key for f in FIELDS if "compare" in f.commands]
 ROW_FIELDS = COST_FIELDS  # the row contract shared by `cost` and `compare` (README, "The row contract")
+
+
+# The order of the columns in every view. Not the JSON order (scripts read CSV columns by position): the
+# figures a person compares first (on a phone, the report's table shows these before it scrolls sideways).
+COLUMN_ORDER = (
+    "rank", "name", "doses", "total", "dose_level", "availability", "purchase", "per_dose", "refund_if_ineligible",
+    "insurance", "reimbursement_up_to", "hsa_fsa", "financing", "sitter_required", "id_verification",
+    "integration", "delivery", "notes",
+)  # fmt: skip
+
+
+def columns(view: View) -> list[tuple[str, Display]]:
+    """The columns a view shows, as (field key, column), in COLUMN_ORDER. The report shows every field
+    `compare` carries that has a column for it (its rows are `compare`'s)."""
+    carried: Command = "cost" if view == "cost" else "compare"
+    shown = {f.key: f.display for f in FIELDS if f.display and view in f.display.views and carried in f.commands}
+    return [(key, shown[key]) for key in COLUMN_ORDER if key in shown]
 
 
 def row(evaluation: Evaluation[Any], command: Command) -> dict[str, Any]:

@@ -7,8 +7,9 @@ imported here only, so no other command pays for it at start-up.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from ketacli.criteria import Criteria
 from ketacli.money import format_usd, to_cents
@@ -16,8 +17,6 @@ from ketacli.refunds import payment_words
 from ketacli.render.words import (
     INSURANCE_IN_FULL,
     address_words,
-    at_risk_words,
-    availability_words,
     charge_words,
     if_ineligible_words,
     settlement_words,
@@ -26,13 +25,12 @@ from ketacli.render.words import (
 from ketacli.states import STATE_NAMES
 from ketacli.textsafe import CONTROL_CHARS
 
-from . import label
 from .alternatives import alternative_facts, alternatives_heading
 from .chart import geometry
 from .markdown import escape_text
 from .places import minimum_age_lines
 from .refunds import join_conditions
-from .reports import question_words, ranking_title
+from .reports import CELLS, question_words, ranking_title
 
 ReportFormat = Literal["html", "markdown"]
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -57,6 +55,39 @@ def _charged(stage: dict[str, Any], outcome: dict[str, Any]) -> str:
     return text + (f" ({'; '.join(ways)})" if ways else "")
 
 
+# The report has room to spell out the price basis (and says "self-pay" when no carrier was asked about); the
+# carrier is named in the question and the title, so not repeated per row.
+_REPORT_CELLS: dict[str, Callable[[dict[str, Any]], str]] = {
+    "insurance": lambda row: INSURANCE_IN_FULL[row["insurance"]]
+}
+
+
+class RankingTable(NamedTuple):
+    """The report's ranking table: the columns the field registry gives the report, and each cell's words."""
+
+    columns: list[dict[str, Any]]  # key, header, numeric
+
+    @staticmethod
+    def cell(key: str, row: dict[str, Any]) -> str:
+        return _REPORT_CELLS.get(key, CELLS[key])(row)
+
+
+def ranking_table(state_name: str | None) -> RankingTable:
+    from ketacli.fields import columns
+
+    return RankingTable(
+        [
+            {
+                "key": key,
+                # The state's name in the header: "In Texas", as the question was asked.
+                "header": f"In {state_name or 'your state'}" if key == "availability" else shown.header,
+                "numeric": shown.justify == "right",
+            }
+            for key, shown in columns("report")
+        ]
+    )
+
+
 def render_report(document: dict[str, Any], criteria: Criteria, fmt: ReportFormat, *, version: str) -> str:
     import jinja2
     import markupsafe
@@ -77,20 +108,10 @@ def render_report(document: dict[str, Any], criteria: Criteria, fmt: ReportForma
         keep_trailing_newline=True,
     )
     carrier = document["carrier"]
-
-    def payment(row: dict[str, Any]) -> str:
-        # The carrier is named in the question and the title; repeating it per row only widens the table.
-        return INSURANCE_IN_FULL[row["insurance"]]
-
     env.filters.update(
         usd=_usd,
-        usd_cents=lambda dollars: _usd(dollars, always_cents=True),
         usd_from_cents=lambda cents: "—" if cents is None else format_usd(cents),
-        availability=availability_words,
-        words=label,
-        payment=payment,
         ineligible=if_ineligible_words,
-        at_risk=at_risk_words,
         address=address_words,
         shipment_loss=shipment_loss_words,
         payment_words=payment_words,
@@ -107,6 +128,7 @@ def render_report(document: dict[str, Any], criteria: Criteria, fmt: ReportForma
         "question": question_words(criteria, carrier=carrier) or "every provider, with no filters",
         "title": ranking_title(criteria, carrier),
         "state_name": STATE_NAMES.get(criteria.state or ""),
+        "ranking": ranking_table(STATE_NAMES.get(criteria.state or "")),
         "data_as_of": ", ".join(document["data_as_of"]) or "—",
         "notes": [(row["name"], note) for row in document["rows"] for note in row["notes"]],
         "chart": geometry(document["curve"]),

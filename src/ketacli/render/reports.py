@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     from ketacli.document import AlternativeDoc, Entry, InstallmentsDoc, PlanIncludesDoc, ProviderDoc, RuleDoc
+    from ketacli.fields import View
 
 
 def _price_range(provider: ProviderDoc) -> str:
@@ -87,43 +88,38 @@ def at_risk(row: dict[str, Any]) -> str:
     return at_risk_words(row)
 
 
-# Priority 0: never dropped on a narrow terminal (what qualifies a figure); higher numbers are dropped first.
-COST_COLUMNS = [
-    Column("rank", "#", lambda r: str(r["rank"]), justify="right"),
-    Column("name", "Provider", lambda r: r["name"]),
-    Column("availability", "In state", _availability),
-    Column("insurance", "Insurance", lambda r: INSURANCE[r["insurance"]]),
-    Column("purchase", "What to buy", lambda r: r["purchase"], priority=2, footnote=True),
-    Column("doses", "Doses", lambda r: str(r["doses"]), justify="right"),
-    Column("total", "Total", lambda r: usd(r["total"]), justify="right"),
-    Column("per_dose", "Per dose", lambda r: usd_cents(r["per_dose"]), justify="right", priority=1),
-    Column("dose_level", "Dose level", lambda r: DOSE_LEVEL[r["dose_level"]]),
-    Column("reimbursement_up_to", "Insurance claim", money_back, priority=4),
-    Column("refund_if_ineligible", "Money at risk", at_risk, priority=5, footnote=True),
-    Column("markers", "Notes", _markers, priority=3, footnote=True),
-]
+# The words of each column a ranking shows, by field key (fields.py declares the columns themselves).
+CELLS: dict[str, Callable[[dict[str, Any]], str]] = {
+    "rank": lambda r: str(r["rank"]),
+    "name": lambda r: r["name"],
+    "availability": _availability,
+    "doses": lambda r: plain(r["doses"]),
+    "total": lambda r: usd(r["total"]),
+    "per_dose": lambda r: usd_cents(r["per_dose"]),
+    "purchase": lambda r: plain(r["purchase"]),
+    "insurance": lambda r: INSURANCE[r["insurance"]],
+    "dose_level": lambda r: DOSE_LEVEL[r["dose_level"]],
+    "refund_if_ineligible": at_risk,
+    "reimbursement_up_to": money_back,
+    "notes": _markers,
+    "hsa_fsa": lambda r: label(r["hsa_fsa"]),
+    "financing": lambda r: plain(r["financing"]),
+    "sitter_required": lambda r: label(r["sitter_required"]),
+    "id_verification": lambda r: label(r["id_verification"]),
+    "integration": lambda r: label(r["integration"]),
+    "delivery": lambda r: ", ".join(label(d) for d in r["delivery"]),
+}
 
-COMPARE_COLUMNS = [
-    Column("rank", "#", lambda r: str(r["rank"]), justify="right"),
-    Column("name", "Provider", lambda r: r["name"]),
-    Column("availability", "In state", _availability),
-    Column("purchase", "Cheapest way", lambda r: plain(r["purchase"]), priority=3, footnote=True),
-    Column("doses", "Doses", lambda r: plain(r["doses"]), justify="right"),
-    Column("total", "Total", lambda r: usd(r["total"]), justify="right"),
-    Column("per_dose", "Per dose", lambda r: usd_cents(r["per_dose"]), justify="right", priority=2),
-    # Essential when a carrier was asked about (insured or self-pay qualifies the total); empty, so dropped, otherwise.
-    Column("insurance", "Insurance", lambda r: INSURANCE[r["insurance"]]),
-    Column("reimbursement_up_to", "Insurance claim", money_back, priority=4),
-    Column("refund_if_ineligible", "Money at risk", at_risk, priority=5, footnote=True),
-    Column("hsa_fsa", "HSA/FSA", lambda r: label(r["hsa_fsa"]), priority=6),
-    Column("financing", "Financing", lambda r: plain(r["financing"]), priority=8),
-    Column("sitter_required", "Sitter", lambda r: label(r["sitter_required"]), priority=7),
-    Column("id_verification", "ID check", lambda r: label(r["id_verification"]), priority=9),
-    Column("integration", "Integration", lambda r: label(r["integration"]), priority=5),
-    Column("delivery", "Delivery", lambda r: ", ".join(label(d) for d in r["delivery"]), priority=10),
-    Column("dose_level", "Dose level", lambda r: DOSE_LEVEL[r["dose_level"]]),
-    Column("markers", "Notes", _markers, priority=4, footnote=True),
-]
+
+def ranking_columns(view: View) -> list[Column]:
+    """A ranking's columns, from the one list of fields: header, narrow-terminal priority and order there.
+    (Imported here, not at the top: `providers` and `show` use this module without ranking anything.)"""
+    from ketacli.fields import columns
+
+    return [
+        Column(key, shown.header, CELLS[key], shown.priority, shown.justify, footnote=shown.footnote)
+        for key, shown in columns(view)
+    ]
 
 
 def schedule_text(rows: list[dict[str, Any]]) -> str:
