@@ -97,7 +97,8 @@ def render_report(document: dict[str, Any], criteria: Criteria, fmt: ReportForma
             return ""
         if not isinstance(value, str) or isinstance(value, markupsafe.Markup):  # numbers; escaped macro output
             return value
-        value = CONTROL_CHARS.sub("\ufffd", value)
+        if not (value.isascii() and value.isprintable()):  # the common case needs no regex (10k providers)
+            value = CONTROL_CHARS.sub("\ufffd", value)
         return escape_text(value) if fmt == "markdown" else value
 
     env = jinja2.Environment(
