@@ -3,8 +3,10 @@
 The validated document is the catalogue as plain JSON-compatible data (`Catalogue.model_dump(mode="json")`):
 money as numbers of dollars, dates as ISO strings. Everything downstream (query, pricing, renderers)
 reads that document, so a run whose catalogue is unchanged can take it from a cache and never import
-pydantic or parse TOML. The cache key is a checksum of the file's bytes plus the schema's own fingerprint,
-so an edited catalogue or a changed schema is always validated afresh. The cache is derived data and is
+pydantic or parse TOML. The cache key is a checksum of the file's bytes (one streamed pass) plus the
+schema's own fingerprint, so an edited catalogue or a changed schema is always validated afresh. Each
+catalogue has two entries: the whole document, and the query document a ranking reads (`load_query`: each
+provider without its prose), so `compare` and `cost` parse about 60% of the bytes. The cache is derived data and is
 never trusted blindly: each entry carries a checksum of its own bytes, checked on read with its key, its
 size and its shape; an entry that fails any check is ignored and rebuilt. The directory is private (0700)
 and not used when another user can write to it; renderers escape control characters whatever the source
@@ -34,7 +36,7 @@ if TYPE_CHECKING:
 
 # Stops absurd inputs, not big real ones: a realistic 10,000-provider catalogue is about 96 MB.
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024
-_CACHE_KEEP = 8
+_CACHE_KEEP = 8  # catalogues whose entries are kept (two files each)
 
 
 class LoadedCatalogue(NamedTuple):
@@ -95,14 +97,14 @@ def read_catalogue_bytes(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> byte
         return read_limited(path, max_bytes)
 
 
-def catalogue_checksum(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
-    """The checksum of a catalogue file's bytes (`_checksum`), read a chunk at a time: one pass over the file,
-    and no copy of a 100 MB catalogue held just to look its document up in the cache."""
+def catalogue_checksum(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[int, str]:
+    """The size and checksum (`_checksum`) of a catalogue file's bytes, read a chunk at a time: one pass over
+    the file, and no copy of a 100 MB catalogue held just to look its document up in the cache."""
     size, crc, adler = 0, 0, 1
     with _read_errors(path):
         for chunk in iter_limited(path, max_bytes):
             size, crc, adler = size + len(chunk), zlib.crc32(chunk, crc), zlib.adler32(chunk, adler)
-    return f"{size:x}-{crc:08x}-{adler:08x}"
+    return size, f"{size:x}-{crc:08x}-{adler:08x}"
 
 
 @contextlib.contextmanager
@@ -268,27 +270,33 @@ def load_query(
     cache_dir: Path | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> LoadedQuery:
-    """`load_catalogue`, but only the query document: what a ranking reads (a third of a warm run's bytes)."""
+    """`load_catalogue`, but only the query document: what a ranking reads, without the prose."""
     shown, data, entry = _load(path, cache_dir, max_bytes, "query")
     return LoadedQuery(shown, cast("QueryDoc", data), entry)
 
 
-def _load(path: Path | None, cache_dir: Path | None, max_bytes: int, part: Part) -> tuple[str, Any, Path | None]:
+def _load(
+    path: Path | None, cache_dir: Path | None, max_bytes: int, part: Part
+) -> tuple[str, dict[str, Any], Path | None]:
+    """The document (`part`) of a catalogue, where it came from, and the cache entry it was read from."""
     source = path if path is not None else builtin_catalogue_path()
     shown = str(source)
     if cache_dir is not None:
-        checksum = catalogue_checksum(source, max_bytes)
+        size, checksum = catalogue_checksum(source, max_bytes)
         key = _cache_key(checksum)
-        cached = _read_cache(cache_dir, key, part, _cache_limit(int(checksum.split("-")[0], 16)))
+        cached = _read_cache(cache_dir, key, part, _cache_limit(size))
         if cached is not None:
             return shown, cached, _entry_path(cache_dir, key, part)
     raw = read_catalogue_bytes(source, max_bytes)
     model = validate_document(parse_document(raw, shown), shown)
     data = cast("CatalogueDoc", model.model_dump(mode="json"))  # the one place the typed document is made
+    documents: dict[Part, Any] = {"full": data}
+    if part == "query" or cache_dir is not None:
+        documents["query"] = query_document(data)
     if cache_dir is not None:
         # Keyed by the bytes validated, not those checksummed above: the file may have changed in between.
-        _write_cache(cache_dir, _cache_key(_checksum(raw)), data)
-    return shown, data if part == "full" else query_document(data), None
+        _write_cache(cache_dir, _cache_key(_checksum(raw)), documents)
+    return shown, documents[part], None
 
 
 def query_document(data: CatalogueDoc) -> QueryDoc:
@@ -343,7 +351,7 @@ def _entry_path(cache_dir: Path, key: str, part: Part) -> Path:
     return cache_dir / (f"catalogue-{key}.json" if part == "full" else f"catalogue-{key}.query.json")
 
 
-def _read_cache(cache_dir: Path, key: str, part: Part, limit: int) -> Any:
+def _read_cache(cache_dir: Path, key: str, part: Part, limit: int) -> dict[str, Any] | None:
     """The cached document for `key`, or None: a missing, oversize, edited, truncated or foreign entry is
     ignored (and rebuilt by the caller), never an error. The cache is derived data: nothing in it is
     trusted until its checksum, its key and its shape agree."""
@@ -364,19 +372,18 @@ def _read_cache(cache_dir: Path, key: str, part: Part, limit: int) -> Any:
         document = json.loads(text)
     except (OSError, ValueError, RecursionError):
         return None
-    return document if _looks_like_document(document) else None
+    return cast("dict[str, Any]", document) if _looks_like_document(document) else None
 
 
-def _write_cache(cache_dir: Path, key: str, data: CatalogueDoc) -> None:
-    """Best effort: a cache that cannot be written only costs speed, never correctness. Two entries per
-    catalogue: the whole document, and the query document that `compare` and `cost` read."""
+def _write_cache(cache_dir: Path, key: str, documents: dict[Part, Any]) -> None:
+    """Best effort: a cache that cannot be written only costs speed, never correctness. One entry per part:
+    the whole document, and the query document that `compare` and `cost` read."""
     from .fileio import sweep_stale_temps, write_atomic
 
     if not _private_dir(cache_dir):
         return
     try:
-        parts: tuple[tuple[Part, Any], ...] = (("full", data), ("query", query_document(data)))
-        for part, document in parts:
+        for part, document in documents.items():
             body = json.dumps(document, separators=(",", ":")).encode()
             header = json.dumps({"cache_key": key, "part": part, "checksum": _checksum(body)}).encode()
             # A symlink planted as an entry is replaced by the new file, never written through.

@@ -4,7 +4,8 @@ Everything downstream of validation (query, pricing, refunds, report, places, di
 reads this plain JSON-ready data, often straight from the cache without importing pydantic. These types
 cost nothing at run time (a TypedDict is a dict) and let the type checker catch a misspelt key. They
 mirror models.py field for field; every key is present (absent optional values are None), and money is
-a JSON number of dollars. tests/test_document.py checks that the two agree.
+a JSON number of dollars. tests/test_document.py checks that the two agree. A ranking reads the query
+document (`QueryDoc`): the same, but each provider is only its `RankedProviderDoc` part.
 """
 
 from __future__ import annotations
