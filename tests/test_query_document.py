@@ -1,0 +1,71 @@
+"""The query document (#17 §7): a ranking on it says exactly what a ranking on the whole document says."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import CATALOGUE
+from ketacli.catalogue import LoadedCatalogue, LoadedQuery, load_catalogue, query_document
+from ketacli.criteria import Criteria
+from ketacli.document import RANKED_KEYS
+from ketacli.errors import KetaError
+from ketacli.query import compare, cost
+
+WHOLE = load_catalogue(CATALOGUE)
+QUERY = LoadedQuery(WHOLE.path, query_document(WHOLE.data))
+TODAY = dt.date(2025, 7, 1)
+
+criteria = st.builds(
+    Criteria,
+    state=st.sampled_from([None, "TX", "CA", "NY", "WY", "ID", "MT"]),
+    doses=st.one_of(st.none(), st.integers(1, 60)),
+    returning=st.booleans(),
+    pay_in_full=st.booleans(),
+    insurance=st.sampled_from([None, "aetna", "cigna", "humana"]),
+    budget=st.one_of(st.none(), st.integers(0, 400_000)),
+    monthly_budget=st.one_of(st.none(), st.integers(0, 60_000)),
+    hsa_fsa=st.booleans(),
+    financing=st.booleans(),
+    free_consult=st.booleans(),
+    no_sitter=st.booleans(),
+    id_verified=st.booleans(),
+    clinician_led=st.booleans(),
+    delivery=st.sampled_from([None, "tablet", "troche", "injection", "infusion"]),
+    in_clinic=st.booleans(),
+    dose_level=st.sampled_from([None, "standard", "very_low"]),
+    confirmed_only=st.booleans(),
+    in_network_only=st.booleans(),
+    sort=st.sampled_from(["total", "per-dose", "states", "name"]),
+    reverse=st.booleans(),
+    limit=st.one_of(st.none(), st.integers(1, 5)),
+)
+
+
+def answers(catalogue: LoadedCatalogue | LoadedQuery, asked: Criteria) -> tuple[object, ...]:
+    """Everything a ranking says: rows, who was left out and why, notices, how many are confirmed; or the
+    error it raises (a carrier without a state, in-network-only without a carrier)."""
+    try:
+        results = [compare(catalogue, asked, TODAY)]
+        if asked.doses is not None:
+            results.append(cost(catalogue, asked, TODAY))
+    except KetaError as exc:
+        return (type(exc).__name__, str(exc))
+    return tuple((r.rows, [(e.provider["id"], e.reasons) for e in r.excluded], r.notices, r.confirmed) for r in results)
+
+
+@settings(max_examples=150, deadline=None)
+@given(criteria)
+def test_a_ranking_on_the_query_document_says_what_the_whole_document_says(asked):
+    assert answers(QUERY, asked) == answers(WHOLE, asked)
+
+
+def test_the_query_document_keeps_what_ranking_reads_and_drops_the_prose():
+    [provider] = [p for p in QUERY.providers if p["id"] == "innerwell"]
+    assert set(provider) == set(RANKED_KEYS)
+    assert {"sources", "pros", "cons", "summary", "notes"}.isdisjoint(provider)
+    whole = next(p for p in WHOLE.providers if p["id"] == "innerwell")
+    assert list(provider) == [key for key in whole if key in RANKED_KEYS]  # the whole document's key order
+    assert QUERY.undated_sources["innerwell"] == sum(1 for s in whole["sources"] if s["date"] == "undated")
