@@ -128,7 +128,6 @@ def render_report(document: dict[str, Any], criteria: Criteria, fmt: ReportForma
         "version": version,
         "question": question_words(criteria, carrier=carrier) or "every provider, with no filters",
         "title": ranking_title(criteria, carrier),
-        "state_name": STATE_NAMES.get(criteria.state or ""),
         "ranking": ranking_table(STATE_NAMES.get(criteria.state or "")),
         "data_as_of": ", ".join(document["data_as_of"]) or "—",
         "notes": [(row["name"], note) for row in document["rows"] for note in row["notes"]],

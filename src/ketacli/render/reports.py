@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from ketacli.criteria import Criteria
 from ketacli.money import format_usd, to_cents
 from ketacli.query import DOSE_GROUPS, is_provider
-from ketacli.render.words import DOSE_LEVEL, INSURANCE, address_words, availability_words
+from ketacli.render.words import DOSE_LEVEL, INSURANCE, address_words, at_risk_words, availability_words
 from ketacli.states import STATE_NAMES
 
 from . import Column, label, plain, usd, usd_cents
@@ -82,12 +82,6 @@ def money_back(row: dict[str, Any]) -> str:
     return f"up to {usd(row['reimbursement_up_to'])} back; {usd(row['net_best_case'])}–{usd(row['total'])} net"
 
 
-def at_risk(row: dict[str, Any]) -> str:
-    from ketacli.render.words import at_risk_words
-
-    return at_risk_words(row)
-
-
 # The words of each column a ranking shows, by field key (fields.py declares the columns themselves).
 CELLS: dict[str, Callable[[dict[str, Any]], str]] = {
     "rank": lambda r: str(r["rank"]),
@@ -99,7 +93,7 @@ CELLS: dict[str, Callable[[dict[str, Any]], str]] = {
     "purchase": lambda r: plain(r["purchase"]),
     "insurance": lambda r: INSURANCE[r["insurance"]],
     "dose_level": lambda r: DOSE_LEVEL[r["dose_level"]],
-    "refund_if_ineligible": at_risk,
+    "refund_if_ineligible": at_risk_words,
     "reimbursement_up_to": money_back,
     "notes": _markers,
     "hsa_fsa": lambda r: label(r["hsa_fsa"]),
