@@ -27,19 +27,28 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synthetic import write_synthetic  # noqa: E402
 
 
-def parse_seconds(module_name: str, text: str) -> float:
+def parse_seconds(module_name: str, text: str, runs: int = 3) -> float:
+    """The median time `module.loads` takes to parse the file, with the collector off."""
     module = __import__(module_name)
+    times = []
     gc.disable()
     try:
-        start = time.perf_counter()
-        module.loads(text)
-        return time.perf_counter() - start
+        for _ in range(runs):
+            start = time.perf_counter()
+            module.loads(text)
+            times.append(time.perf_counter() - start)
     finally:
         gc.enable()
+    return sorted(times)[runs // 2]
 
 
-def end_to_end(path: Path, cache: str | None, *args: str, as_json: bool = True) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one `ketacli` process."""
+def end_to_end(path: Path, cache: str | None, *args: str, as_json: bool = True, runs: int = 1) -> tuple[float, float]:
+    """Wall seconds (the median of `runs` processes: this machine is noisy) and peak RSS (MB) of `ketacli`."""
+    results = sorted(_one_run(path, cache, *args, as_json=as_json) for _ in range(runs))
+    return results[len(results) // 2]
+
+
+def _one_run(path: Path, cache: str | None, *args: str, as_json: bool) -> tuple[float, float]:
     env = {**os.environ, "KETACLI_MAX_CATALOG_BYTES": str(1 << 30), "KETACLI_TODAY": "2025-07-01"}
     env.pop("KETACLI_NO_CACHE", None)
     if cache is None:
@@ -58,18 +67,21 @@ def end_to_end(path: Path, cache: str | None, *args: str, as_json: bool = True) 
     return float(seconds), float(megabytes)
 
 
-def full_document_loads_seconds(cache: str) -> float:
+def full_document_loads_seconds(cache: str, runs: int = 5) -> float:
     """The yardstick for a warm run (#17): json.loads of the whole validated document, as the cache holds it,
-    with the collector off as in ketacli's own runs."""
+    with the collector off as in ketacli's own runs (the median of `runs`)."""
     [entry] = Path(cache).glob("catalogue-*[!y].json")  # the full entry, not the .query.json one
     body = entry.read_bytes().partition(b"\n")[2]
+    times = []
     gc.disable()
     try:
-        start = time.perf_counter()
-        json.loads(body)
-        return time.perf_counter() - start
+        for _ in range(runs):
+            start = time.perf_counter()
+            json.loads(body)
+            times.append(time.perf_counter() - start)
     finally:
         gc.enable()
+    return sorted(times)[runs // 2]
 
 
 def main() -> None:
@@ -86,14 +98,16 @@ def main() -> None:
             stdlib_s, tomli_s = parse_seconds("tomllib", text), parse_seconds("tomli", text)
             del text
             cache = str(Path(work) / f"cache-{size}")
-            cold_s, cold_mb = end_to_end(path, None, "compare", "--doses", "12")
+            cold_s, cold_mb = end_to_end(path, None, "compare", "--doses", "12", runs=3)
             end_to_end(path, cache, "compare", "--doses", "12")  # fills the cache
             loads_s = full_document_loads_seconds(cache)
-            warm_s, warm_mb = end_to_end(path, cache, "compare", "--doses", "12")
-            cost12_s, _ = end_to_end(path, cache, "cost", "--doses", "12")
-            cost1000_s, _ = end_to_end(path, cache, "cost", "--doses", "1000")
+            warm_s, warm_mb = end_to_end(path, cache, "compare", "--doses", "12", runs=5)
+            cost12_s, _ = end_to_end(path, cache, "cost", "--doses", "12", runs=5)
+            cost1000_s, _ = end_to_end(path, cache, "cost", "--doses", "1000", runs=5)
             # The report: the same ranking plus its prose, curve and sections; linear in providers (issue #21).
-            report_s, _ = end_to_end(path, cache, "report", "--doses", "12", "--format", "markdown", as_json=False)
+            report_s, _ = end_to_end(
+                path, cache, "report", "--doses", "12", "--format", "markdown", as_json=False, runs=3
+            )
             print(f"{size:>9} {path.stat().st_size / 1e6:6.1f} {stdlib_s:7.2f}s {tomli_s:6.2f}s {cold_s:6.2f}s"
                   f" {cold_s / stdlib_s:11.2f}x {cold_mb:7.0f}MB {loads_s:5.2f}s {warm_s:5.2f}s {warm_s / loads_s:9.2f}x"
                   f" {warm_mb:7.0f}MB {cost12_s:7.2f}s {cost1000_s:8.2f}s {cost1000_s / cost12_s:6.2f}x"
