@@ -241,6 +241,19 @@ def test_insured_repeats_say_they_were_priced_at_the_insured_price(cli):
     assert "no returning-client price listed: repeat plans priced at the insured price" in row["notes"]
 
 
+def test_a_table_says_what_the_notes_say_about_its_figures(cli):
+    """A repeat priced at another price for want of a returning price, and a pay-in-full saving left off an
+    insured price, qualify the total: the table's Notes say so, not only the JSON's notes."""
+    repeat = cli("cost", "-n", "16", "-s", "TX", "-i", "aetna", "--format", "markdown").stdout
+    assert "| no returning price listed: the insured price used |" in repeat
+    returning = cli("cost", "-n", "12", "-s", "TX", "--returning", "--format", "markdown").stdout
+    innerwell = next(line for line in returning.splitlines() if "| Innerwell |" in line)
+    assert "no returning price listed: the list price used" in innerwell
+    insured = cli("cost", "-n", "8", "-s", "TX", "-i", "aetna", "--pay-in-full", "--format", "markdown").stdout
+    innerwell = next(line for line in insured.splitlines() if "| Innerwell |" in line)
+    assert innerwell.endswith("| pay-in-full saving not applied (insured) |")
+
+
 def test_insured_or_self_pay_is_never_hidden(cli):
     for width in ("60", "80"):
         out = cli("cost", "-n", "8", "-s", "TX", "-i", "aetna", env={"COLUMNS": width}).stdout

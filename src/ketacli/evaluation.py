@@ -31,6 +31,10 @@ if TYPE_CHECKING:
 P = TypeVar("P", bound="RankedProviderDoc")
 
 VERY_LOW_NOTE = "very-low dose (psycholytic): not the same treatment as a standard dose"
+# How two notes begin: tables show each as a marker (render/reports.py), so a figure they qualify never
+# stands alone on a terminal.
+NO_RETURNING_PRICE = "no returning-client price listed"
+SAVING_NOT_APPLIED = "not applied to the insured price"
 
 
 class Evaluation(NamedTuple, Generic[P]):
@@ -197,7 +201,7 @@ def purchase_notes(
         notes.append(f"pay-in-full saving of {format_usd(to_cents(saving))} per plan applied")
     elif criteria.pay_in_full and "insured" in purchase.bases and saving is not None:
         notes.append(
-            f"pay-in-full saving of {format_usd(to_cents(saving))} not applied to the insured price: the guide "
+            f"pay-in-full saving of {format_usd(to_cents(saving))} {SAVING_NOT_APPLIED}: the guide "
             "does not limit it to self-pay, so whether it applies is not known (ketacli's inference)"
         )
     repeats = {item.option.basis for item in purchase.items if item.option.returning_price_unknown}
@@ -207,7 +211,7 @@ def purchase_notes(
             else "the pay-in-full price" if "pay_in_full" in repeats
             else "the list price"
         )  # fmt: skip
-        notes.append(f"no returning-client price listed: repeat plans priced at {basis}")
+        notes.append(f"{NO_RETURNING_PRICE}: repeat plans priced at {basis}")
     sessions = sum(item.quantity for item in purchase.items if item.option.kind == "continuation")
     continuation = provider["continuation"]
     if sessions and continuation is not None:

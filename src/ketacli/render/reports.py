@@ -56,9 +56,17 @@ PROVIDER_COLUMNS = [
 
 
 def _markers(row: dict[str, Any]) -> str:
+    """The Notes column: each note that qualifies the row's figures, in a few words."""
+    from ketacli.evaluation import NO_RETURNING_PRICE, SAVING_NOT_APPLIED
+
     marks = []
     if row["returning_price"]:
         marks.append("returning price")
+    for note in row["notes"]:
+        if note.startswith(NO_RETURNING_PRICE):  # "...: repeat plans priced at the list price"
+            marks.append(f"no returning price listed: {note.rpartition(' priced at ')[2]} used")
+    if any(SAVING_NOT_APPLIED in note for note in row["notes"]):
+        marks.append("pay-in-full saving not applied (insured)")
     if any(item["kind"] == "continuation" for item in row["items"]):
         marks.append("continuation applied for")
     if row["surplus"]:
