@@ -66,14 +66,25 @@ def test_cost_and_compare_agree_everywhere(cli, state):
 # ------------------------------------------------------------------------------------------- one row contract
 
 
-def readme_contract() -> tuple[list[str], list[str]]:
+def readme_contract_section() -> str:
     from pathlib import Path
 
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    section = readme.split("### The row contract", 1)[1].split("\n## ", 1)[0]
+    return readme.split("### The row contract", 1)[1].split("\n## ", 1)[0]
+
+
+def readme_contract() -> tuple[list[str], list[str]]:
+    section = readme_contract_section()
     shared = section.split("Both commands:", 1)[1].split("`compare` adds:", 1)[0]
     extra = section.split("`compare` adds:", 1)[1].strip().split("\n\n", 1)[0]
     return re.findall(r"^\| `(\w+)`", shared, re.M), re.findall(r"^\| `(\w+)`", extra, re.M)
+
+
+def test_readme_gives_each_key_the_registrys_type():
+    from ketacli.fields import FIELDS
+
+    documented = dict(re.findall(r"^\| `(\w+)` \| ([^|]+?) \|", readme_contract_section(), re.M))
+    assert documented == {f.key: f.type.words for f in FIELDS}
 
 
 def test_readme_documents_the_real_row_keys(cli):

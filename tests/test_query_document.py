@@ -12,6 +12,7 @@ from ketacli.catalogue import LoadedCatalogue, LoadedQuery, load_catalogue, quer
 from ketacli.criteria import Criteria
 from ketacli.document import RANKED_KEYS
 from ketacli.errors import KetaError
+from ketacli.fields import FIELDS
 from ketacli.query import compare, cost
 
 WHOLE = load_catalogue(CATALOGUE)
@@ -60,6 +61,21 @@ def answers(catalogue: LoadedCatalogue | LoadedQuery, asked: Criteria) -> tuple[
 @given(criteria)
 def test_a_ranking_on_the_query_document_says_what_the_whole_document_says(asked):
     assert answers(QUERY, asked) == answers(WHOLE, asked)
+
+
+@settings(max_examples=150, deadline=None)
+@given(criteria)
+def test_every_value_in_a_row_has_its_fields_declared_type(asked):
+    """The registry's types are the README's; here they are held to what the rows really carry."""
+    declared = {f.key: f.type for f in FIELDS}
+    try:
+        results = [compare(QUERY, asked, TODAY), *([cost(QUERY, asked, TODAY)] if asked.doses else [])]
+    except KetaError:
+        return
+    for result in results:
+        for row in result.rows:
+            wrong = {key: value for key, value in row.items() if not declared[key].holds(value)}
+            assert wrong == {}, (row["id"], wrong)
 
 
 def test_the_query_document_keeps_what_ranking_reads_and_drops_the_prose():

@@ -1,5 +1,5 @@
-"""The one list of output fields: each row key, how it is read from an `Evaluation`, which commands carry
-it, and, for a field shown as a column, its header, which views show it and how essential it is on a narrow
+"""The one list of output fields: each row key, its JSON type, how it is read from an `Evaluation`, which
+commands carry it, and, for a field shown as a column, its header, which views show it and how essential it is on a narrow
 terminal. JSON and CSV rows, `--fields`, the README's row contract (a test checks it), the table and
 Markdown columns of `cost` and `compare` and the report's ranking table all come from `FIELDS` (columns in
 `COLUMN_ORDER`); render/reports.py gives each column's cell its words.
@@ -36,8 +36,30 @@ class Display(NamedTuple):
     footnote: bool = False
 
 
+class JsonType(NamedTuple):
+    """A field's JSON type: in the README's words, and the Python types its values may have."""
+
+    words: str
+    types: tuple[type, ...]
+
+    def holds(self, value: object) -> bool:
+        return type(value) in self.types  # exact: a bool is not an integer here
+
+    def or_null(self) -> JsonType:
+        return JsonType(f"{self.words} or null", (*self.types, type(None)))
+
+
+INTEGER = JsonType("integer", (int,))
+NUMBER = JsonType("number", (int, float))  # dollars: whole dollars as integers, cents as decimals
+STRING = JsonType("string", (str,))
+BOOLEAN = JsonType("boolean", (bool,))
+LIST = JsonType("list", (list,))
+BOOLEAN_OR_UNKNOWN = JsonType('boolean or "unknown"', (bool, str))
+
+
 class OutputField(NamedTuple):
     key: str
+    type: JsonType
     read: Callable[[Evaluation[Any]], Any]  # the JSON value (dollars as numbers, None for unknown)
     commands: frozenset[Command] = BOTH
     display: Display | None = None  # None: in JSON and CSV only
@@ -64,54 +86,79 @@ def _price_range(e: Evaluation[Any]) -> list[int | float] | None:
 
 
 FIELDS: list[OutputField] = [
-    OutputField("rank", lambda e: e.rank, display=Display("#", justify="right")),
-    OutputField("id", lambda e: e.provider["id"]),
-    OutputField("name", lambda e: e.provider["name"], display=Display("Provider")),
-    OutputField("availability", lambda e: e.availability, display=Display("In state")),
-    OutputField("doses_requested", lambda e: e.criteria.doses),
-    OutputField("doses", _bought(lambda p: p.doses_covered), display=Display("Doses", justify="right")),
-    OutputField("surplus", lambda e: e.purchase.surplus if e.purchase and e.criteria.doses is not None else None),
-    OutputField("total", _bought(lambda p: cents_to_json(p.total)), display=Display("Total", justify="right")),
+    OutputField("rank", INTEGER, lambda e: e.rank, display=Display("#", justify="right")),
+    OutputField("id", STRING, lambda e: e.provider["id"]),
+    OutputField("name", STRING, lambda e: e.provider["name"], display=Display("Provider")),
+    OutputField("availability", STRING.or_null(), lambda e: e.availability, display=Display("In state")),
+    OutputField("doses_requested", INTEGER.or_null(), lambda e: e.criteria.doses),
+    OutputField("doses", INTEGER, _bought(lambda p: p.doses_covered), display=Display("Doses", justify="right")),
     OutputField(
-        "per_dose", _bought(lambda p: cents_to_json(p.per_dose)), display=Display("Per dose", 1, justify="right")
+        "surplus",
+        INTEGER.or_null(),
+        lambda e: e.purchase.surplus if e.purchase and e.criteria.doses is not None else None,
     ),
-    OutputField("purchase", _bought(lambda p: p.describe()), display=Display("What to buy", 2, footnote=True)),
-    OutputField("items", lambda e: purchase_items(e.purchase) if e.purchase else []),
+    OutputField("total", NUMBER, _bought(lambda p: cents_to_json(p.total)), display=Display("Total", justify="right")),
+    OutputField(
+        "per_dose",
+        NUMBER,
+        _bought(lambda p: cents_to_json(p.per_dose)),
+        display=Display("Per dose", 1, justify="right"),
+    ),
+    OutputField("purchase", STRING, _bought(lambda p: p.describe()), display=Display("What to buy", 2, footnote=True)),
+    OutputField("items", LIST, lambda e: purchase_items(e.purchase) if e.purchase else []),
     # Essential: insured or self-pay qualifies the total. Empty (so not shown) when no carrier was asked about.
-    OutputField("insurance", lambda e: e.insurance, display=Display("Insurance")),
-    OutputField("insured_price", lambda e: bool(e.purchase and "insured" in e.purchase.bases)),
-    OutputField("returning_price", lambda e: bool(e.purchase and "returning" in e.purchase.bases)),
-    OutputField("dose_level", lambda e: e.provider["dose_level"], display=Display("Dose level")),
+    OutputField("insurance", STRING.or_null(), lambda e: e.insurance, display=Display("Insurance")),
+    OutputField("insured_price", BOOLEAN, lambda e: bool(e.purchase and "insured" in e.purchase.bases)),
+    OutputField("returning_price", BOOLEAN, lambda e: bool(e.purchase and "returning" in e.purchase.bases)),
+    OutputField("dose_level", STRING, lambda e: e.provider["dose_level"], display=Display("Dose level")),
     # One column says all three money-at-risk fields: what an ineligible person and an early stop lose.
     OutputField(
-        "refund_if_ineligible", lambda e: e.refund_if_ineligible, display=Display("Money at risk", 5, footnote=True)
+        "refund_if_ineligible",
+        STRING,
+        lambda e: e.refund_if_ineligible,
+        display=Display("Money at risk", 5, footnote=True),
     ),
-    OutputField("lose_if_ineligible", lambda e: _money(lost_if_ineligible(e.refund_if_ineligible))),
-    OutputField("lose_if_stopped_after_first_shipment", lambda e: _charges_json(e.first_shipment_loss)),
-    OutputField("reimbursement_up_to", lambda e: _money(e.money_back), display=Display("Insurance claim", 3, TABLES)),
-    OutputField("net_best_case", _net),
-    OutputField("prescribing_rule_until", lambda e: e.prescribing_rule_until),
+    OutputField("lose_if_ineligible", NUMBER.or_null(), lambda e: _money(lost_if_ineligible(e.refund_if_ineligible))),
+    OutputField("lose_if_stopped_after_first_shipment", LIST.or_null(), lambda e: _charges_json(e.first_shipment_loss)),
+    OutputField(
+        "reimbursement_up_to",
+        NUMBER.or_null(),
+        lambda e: _money(e.money_back),
+        display=Display("Insurance claim", 3, TABLES),
+    ),
+    OutputField("net_best_case", NUMBER.or_null(), _net),
+    OutputField("prescribing_rule_until", STRING.or_null(), lambda e: e.prescribing_rule_until),
     # The table's Notes are the markers (returning price, extra doses, ...); the report lists the notes in full.
-    OutputField("notes", lambda e: list(e.notes), display=Display("Notes", 4, TABLES, footnote=True)),
-    OutputField("as_of", lambda e: e.provider["as_of"]),
-    OutputField("states_served", lambda e: e.provider["availability"]["states_reported"], COMPARE),
-    OutputField("states_list_complete", lambda e: e.provider["availability"]["list_complete"], COMPARE),
-    OutputField("per_dose_range", _price_range, COMPARE),
+    OutputField("notes", LIST, lambda e: list(e.notes), display=Display("Notes", 4, TABLES, footnote=True)),
+    OutputField("as_of", STRING, lambda e: e.provider["as_of"]),
+    OutputField("states_served", INTEGER, lambda e: e.provider["availability"]["states_reported"], COMPARE),
+    OutputField("states_list_complete", BOOLEAN, lambda e: e.provider["availability"]["list_complete"], COMPARE),
+    OutputField("per_dose_range", LIST.or_null(), _price_range, COMPARE),
     OutputField(
         "accepted_carriers",
+        LIST.or_null(),
         lambda e: None if e.ask is None else [e.ask.carrier] if e.insurance == "accepted" else [],
         COMPARE,
     ),
-    OutputField("hsa_fsa", lambda e: e.provider["insurance"]["hsa_fsa"], COMPARE, Display("HSA/FSA", 6)),
-    OutputField("financing", lambda e: e.provider["financing"]["available"], COMPARE, Display("Financing", 8)),
-    OutputField("lowest_monthly_payment", lambda e: _money(e.monthly), COMPARE),
-    OutputField("consultation", lambda e: e.provider["consultation"]["cost"], COMPARE),
-    OutputField("sitter_required", lambda e: e.provider["care"]["sitter_required"], COMPARE, Display("Sitter", 7)),
-    OutputField("id_verification", lambda e: e.provider["care"]["id_verification"], COMPARE, Display("ID check", 9)),
-    OutputField("integration", lambda e: e.provider["care"]["integration"], COMPARE, Display("Integration", 5)),
-    OutputField("delivery", lambda e: e.provider["delivery"], COMPARE, Display("Delivery", 10, TABLES)),
+    OutputField("hsa_fsa", STRING, lambda e: e.provider["insurance"]["hsa_fsa"], COMPARE, Display("HSA/FSA", 6)),
+    OutputField("financing", BOOLEAN, lambda e: e.provider["financing"]["available"], COMPARE, Display("Financing", 8)),
+    OutputField("lowest_monthly_payment", NUMBER.or_null(), lambda e: _money(e.monthly), COMPARE),
+    OutputField("consultation", STRING, lambda e: e.provider["consultation"]["cost"], COMPARE),
+    OutputField(
+        "sitter_required",
+        BOOLEAN_OR_UNKNOWN,
+        lambda e: e.provider["care"]["sitter_required"],
+        COMPARE,
+        Display("Sitter", 7),
+    ),
+    OutputField(
+        "id_verification", STRING, lambda e: e.provider["care"]["id_verification"], COMPARE, Display("ID check", 9)
+    ),
+    OutputField("integration", STRING, lambda e: e.provider["care"]["integration"], COMPARE, Display("Integration", 5)),
+    OutputField("delivery", LIST, lambda e: e.provider["delivery"], COMPARE, Display("Delivery", 10, TABLES)),
     OutputField(
         "in_clinic",
+        LIST,
         lambda e: [c["state"] for c in e.provider["availability"]["in_clinic"] if c["ketamine_sessions"]],
         COMPARE,
     ),
