@@ -145,7 +145,7 @@ def test_insurance_in_texas_keeps_self_pay_options(cli):
     assert rows[1]["notes"] == ["insured price with Aetna in TX"]
     assert rows[0]["notes"] == ["self-pay: does not take Aetna in TX; HSA/FSA accepted, may be reimbursed"]
     assert rows[2]["notes"] == [
-        "self-pay: does not take Aetna in TX; HSA/FSA may be possible, superbill for reimbursement",
+        'self-pay: does not take Aetna in TX; HSA/FSA payment only "may be possible", superbill for reimbursement',
         "up to $650 back from an out-of-network insurance claim, depending on your plan (not a promise): "
         "$604–$1,254 net",
     ]
@@ -164,7 +164,7 @@ def test_in_network_only(cli):
     assert reasons(cli, "--state", "TX", "--insurance", "Aetna", "--in-network-only") == {
         "joyous": ["does not take Aetna in TX: HSA/FSA accepted"],
         "better-u": ["does not take Aetna in TX: HSA/FSA accepted, may be reimbursed"],
-        "mindbloom": ["does not take Aetna in TX: HSA/FSA may be possible, superbill for reimbursement"],
+        "mindbloom": ['does not take Aetna in TX: HSA/FSA payment only "may be possible", superbill for reimbursement'],
     }
 
 

@@ -151,7 +151,7 @@ def test_insurance_by_state(cli):
     }
     assert rows["better-u"]["accepts_insurance"] is False
     assert rows["better-u"]["instead"] == "HSA/FSA accepted, may be reimbursed"
-    assert rows["mindbloom"]["instead"] == "HSA/FSA may be possible, superbill for reimbursement"
+    assert rows["mindbloom"]["instead"] == 'HSA/FSA payment only "may be possible", superbill for reimbursement'
 
 
 @pytest.mark.parametrize(

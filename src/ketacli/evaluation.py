@@ -291,11 +291,7 @@ def _policy_reasons(provider: RankedProviderDoc, criteria: Criteria) -> list[str
     reasons = []
     insurance, care = provider["insurance"], provider["care"]
     if criteria.hsa_fsa and insurance["hsa_fsa"] != "yes":
-        reasons.append(
-            {"may_be_possible": 'HSA/FSA payment only "may be possible"', "no": "no HSA/FSA"}.get(
-                insurance["hsa_fsa"], "HSA/FSA acceptance unknown"
-            )
-        )
+        reasons.append(hsa_fsa_words(insurance["hsa_fsa"]))
     if criteria.financing and not provider["financing"]["available"]:
         reasons.append("no financing")
     if criteria.free_consult and provider["consultation"]["cost"] != "free":
@@ -358,14 +354,20 @@ def purchase_monthly_payment(provider: RankedProviderDoc, purchase: Purchase) ->
     return min(amounts) if amounts else None
 
 
+def hsa_fsa_words(value: str) -> str:
+    """Whether HSA/FSA money pays for it, in the few words a reason or a note uses."""
+    return {
+        "yes": "HSA/FSA accepted",
+        "may_be_possible": 'HSA/FSA payment only "may be possible"',
+        "no": "no HSA/FSA",
+    }.get(value, "HSA/FSA acceptance unknown")
+
+
 def insurance_alternatives(provider: RankedProviderDoc) -> str:
     """What someone can do when a provider does not take their insurance, in a few words."""
     insurance = provider["insurance"]
     parts = []
-    hsa = {"yes": "HSA/FSA accepted", "may_be_possible": "HSA/FSA may be possible", "no": "no HSA/FSA"}.get(
-        insurance["hsa_fsa"], "HSA/FSA unknown"
-    )
-    parts.append(hsa)
+    parts.append(hsa_fsa_words(insurance["hsa_fsa"]))
     if insurance["superbill"] is True:
         parts.append("superbill for reimbursement")
     elif insurance.get("reimbursement"):
