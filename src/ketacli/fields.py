@@ -164,8 +164,9 @@ FIELDS: list[OutputField] = [
     ),
 ]
 
-COST_FIELDS = [f.key for f in FIELDS if "cost" in f.commands]
-COMPARE_FIELDS = [f.key for f in FIELDS if "compare" in f.commands]
+_CARRIED: dict[Command, list[OutputField]] = {c: [f for f in FIELDS if c in f.commands] for c in ("cost", "compare")}
+COST_FIELDS = [f.key for f in _CARRIED["cost"]]
+COMPARE_FIELDS = [f.key for f in _CARRIED["compare"]]
 ROW_FIELDS = COST_FIELDS  # the row contract shared by `cost` and `compare` (README, "The row contract")
 
 
@@ -188,7 +189,7 @@ def columns(view: View) -> list[tuple[str, Display]]:
 
 def row(evaluation: Evaluation[Any], command: Command) -> dict[str, Any]:
     """The JSON-ready row a command shows for one evaluation, in the registry's order."""
-    return {f.key: f.read(evaluation) for f in FIELDS if command in f.commands}
+    return {f.key: f.read(evaluation) for f in _CARRIED[command]}
 
 
 def purchase_items(purchase: Purchase) -> list[dict[str, Any]]:
