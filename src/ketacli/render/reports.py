@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ketacli.criteria import Criteria
+from ketacli.evaluation import NO_RETURNING_PRICE, SAVING_NOT_APPLIED
 from ketacli.money import format_usd, to_cents
 from ketacli.query import DOSE_GROUPS, is_provider
 from ketacli.render.words import DOSE_LEVEL, INSURANCE, address_words, at_risk_words, availability_words
@@ -57,8 +58,6 @@ PROVIDER_COLUMNS = [
 
 def _markers(row: dict[str, Any]) -> str:
     """The Notes column: each note that qualifies the row's figures, in a few words."""
-    from ketacli.evaluation import NO_RETURNING_PRICE, SAVING_NOT_APPLIED
-
     marks = []
     if row["returning_price"]:
         marks.append("returning price")
@@ -71,7 +70,7 @@ def _markers(row: dict[str, Any]) -> str:
         marks.append("continuation applied for")
     if row["surplus"]:
         marks.append(f"{row['surplus']} extra doses")
-    rule_notes = [note for note in row["notes"] if "telemedicine prescribing rule" in note]  # query.rule_notes
+    rule_notes = [note for note in row["notes"] if "telemedicine prescribing rule" in note]  # evaluation.rule_notes
     if any(note.startswith("paid by") for note in rule_notes):
         marks.append(f"payments run past {row['prescribing_rule_until']}, when the DEA telemedicine rule ends")
     elif rule_notes:
