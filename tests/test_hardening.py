@@ -96,6 +96,16 @@ def test_an_entry_of_the_right_shape_but_wrong_structure_heals_itself(cli, warm_
     assert second.code == 0 and "unusable" not in second.stderr  # the entry was rebuilt
 
 
+def test_a_query_entry_without_its_undated_counts_is_ignored_before_any_output(cli, warm_cache):
+    """The staleness line is written after the rows: a query entry that could not give it would fail then."""
+    document = json.loads(warm_cache.read_bytes().partition(b"\n")[2])
+    del document["undated_sources"]
+    forge(warm_cache, document, fix_checksum=True)
+    result = cli("compare", "--json", env={"KETACLI_TODAY": "2026-11-27"})
+    assert result.code == 0 and len(result.json()) == 4, result.stderr
+    assert "18 of their source pages are undated" in result.stderr and "unusable" not in result.stderr
+
+
 def test_the_heal_says_so_once(cli, warm_cache):
     document = json.loads(warm_cache.read_bytes().partition(b"\n")[2])
     provider(document, "mindbloom")["plans"] = 1

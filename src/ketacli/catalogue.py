@@ -322,11 +322,12 @@ _REQUIRED = {"schema_version": int, "title": str, "disclaimer": str, "sources": 
              "providers": list, "alternatives": list}  # fmt: skip
 
 
-def _looks_like_document(document: Any) -> bool:
+def _looks_like_document(document: Any, part: Part) -> bool:
     """The shape every command relies on; an entry of any other shape is ignored, never trusted."""
     if not isinstance(document, dict):
         return False
-    if any(not isinstance(document.get(key), kind) for key, kind in _REQUIRED.items()):
+    required = {**_REQUIRED, "undated_sources": dict} if part == "query" else _REQUIRED
+    if any(not isinstance(document.get(key), kind) for key, kind in required.items()):
         return False
     entries = document["providers"] + document["alternatives"]
     return all(isinstance(e, dict) and isinstance(e.get("id"), str) and isinstance(e.get("name"), str) for e in entries)
@@ -372,7 +373,7 @@ def _read_cache(cache_dir: Path, key: str, part: Part, limit: int) -> dict[str, 
         document = json.loads(text)
     except (OSError, ValueError, RecursionError):
         return None
-    return cast("dict[str, Any]", document) if _looks_like_document(document) else None
+    return cast("dict[str, Any]", document) if _looks_like_document(document, part) else None
 
 
 def _write_cache(cache_dir: Path, key: str, documents: dict[Part, Any]) -> None:
