@@ -124,3 +124,27 @@ def test_interrupt_exit_code(tmp_path):
     )
     assert result.returncode == 130
     assert "Traceback" not in result.stderr
+
+
+def test_a_long_stderr_line_wraps_between_words_on_a_terminal_only(monkeypatch, capsys):
+    """On a terminal the rule warning no longer breaks mid-word at 60 columns; piped, it stays one line."""
+    import io
+
+    from ketacli.cli.output import note
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    message = "warning: " + " ".join(["telemedicine"] * 12)
+    terminal = Tty()
+    monkeypatch.setattr("sys.stderr", terminal)
+    monkeypatch.setenv("COLUMNS", "40")
+    note(message)
+    lines = terminal.getvalue().splitlines()
+    assert len(lines) > 1 and all(len(line) <= 40 for line in lines)
+    assert " ".join(line.strip() for line in lines) == f"ketacli: {message}"
+    piped = io.StringIO()
+    monkeypatch.setattr("sys.stderr", piped)
+    note(message)
+    assert piped.getvalue() == f"ketacli: {message}\n"

@@ -45,9 +45,12 @@ class Terminal(NamedTuple):
         columns = os.environ.get("COLUMNS", "")
         width: int | None = int(columns) if columns.isdigit() and int(columns) > 0 else None
         if width is None and is_tty:
-            import shutil
+            try:  # this stream's own terminal: stdout may be redirected while stderr is not
+                width = os.get_terminal_size(stream.fileno()).columns
+            except (AttributeError, ValueError, OSError):
+                import shutil
 
-            width = shutil.get_terminal_size().columns
+                width = shutil.get_terminal_size().columns
         no_color = bool(os.environ.get("NO_COLOR"))
         force = bool(os.environ.get("FORCE_COLOR"))
         return cls(is_tty=is_tty, width=width, color=(is_tty or force) and not no_color)
@@ -199,8 +202,17 @@ def print_sections(sections: list[tuple[str, list[str]]], bullet: str = "") -> N
 
 
 def note(message: str) -> None:
-    """A line for people on stderr (never parsed as markup)."""
-    sys.stderr.write(f"ketacli: {printable(message)}\n")
+    """A line for people on stderr (never parsed as markup). On a terminal it is wrapped between words to the
+    terminal's width, so a long warning is not cut mid-word; to a file or a pipe it stays one line, for grep."""
+    text = f"ketacli: {printable(message)}"
+    terminal = Terminal.detect(sys.stderr)
+    if terminal.is_tty and terminal.width and len(text) > terminal.width:
+        import textwrap
+
+        text = textwrap.fill(
+            text, terminal.width, subsequent_indent="  ", break_long_words=False, break_on_hyphens=False
+        )
+    sys.stderr.write(text + "\n")
 
 
 class View(Enum):
