@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -27,19 +28,24 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synthetic import write_synthetic  # noqa: E402
 
 
-def parse_seconds(module_name: str, text: str, runs: int = 3) -> float:
-    """The median time `module.loads` takes to parse the file, with the collector off."""
-    module = __import__(module_name)
+def median_seconds(work: Callable[[], object], runs: int = 3) -> float:
+    """The median wall time of `work()` over `runs` calls, with the collector off as in ketacli's own runs."""
     times = []
     gc.disable()
     try:
         for _ in range(runs):
             start = time.perf_counter()
-            module.loads(text)
+            work()
             times.append(time.perf_counter() - start)
     finally:
         gc.enable()
     return sorted(times)[runs // 2]
+
+
+def parse_seconds(module_name: str, text: str) -> float:
+    """How long `module.loads` takes to parse the file."""
+    module = __import__(module_name)
+    return median_seconds(lambda: module.loads(text))
 
 
 def end_to_end(path: Path, cache: str | None, *args: str, as_json: bool = True, runs: int = 1) -> tuple[float, float]:
@@ -67,21 +73,11 @@ def _one_run(path: Path, cache: str | None, *args: str, as_json: bool) -> tuple[
     return float(seconds), float(megabytes)
 
 
-def full_document_loads_seconds(cache: str, runs: int = 5) -> float:
-    """The yardstick for a warm run (#17): json.loads of the whole validated document, as the cache holds it,
-    with the collector off as in ketacli's own runs (the median of `runs`)."""
+def full_document_loads_seconds(cache: str) -> float:
+    """The yardstick for a warm run (#17): json.loads of the whole validated document, as the cache holds it."""
     [entry] = Path(cache).glob("catalogue-*[!y].json")  # the full entry, not the .query.json one
     body = entry.read_bytes().partition(b"\n")[2]
-    times = []
-    gc.disable()
-    try:
-        for _ in range(runs):
-            start = time.perf_counter()
-            json.loads(body)
-            times.append(time.perf_counter() - start)
-    finally:
-        gc.enable()
-    return sorted(times)[runs // 2]
+    return median_seconds(lambda: json.loads(body), runs=5)
 
 
 def main() -> None:
