@@ -314,7 +314,7 @@ class CatalogueDoc(_CatalogueParts):
 
 
 class QueryDoc(_CatalogueParts):
-    """The query document: the whole catalogue but each provider's prose (what `compare` and `cost` load)."""
+    """The query document: the whole catalogue without each provider's prose (what `compare` and `cost` load)."""
 
     providers: list[RankedProviderDoc]
     undated_sources: dict[str, int]  # provider id → how many of its sources are undated (the staleness warning)

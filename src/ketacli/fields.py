@@ -1,8 +1,8 @@
 """The one list of output fields: each row key, its JSON type, how it is read from an `Evaluation`, which
-commands carry it, and, for a field shown as a column, its header, which views show it and how essential it is on a narrow
-terminal. JSON and CSV rows, `--fields`, the README's row contract (a test checks it), the table and
-Markdown columns of `cost` and `compare` and the report's ranking table all come from `FIELDS` (columns in
-`COLUMN_ORDER`); render/reports.py gives each column's cell its words.
+commands carry it, and, for a field shown as a column, its header, which views show it and how essential
+it is on a narrow terminal. JSON and CSV rows, `--fields`, the README's row contract (a test checks it),
+the table and Markdown columns of `cost` and `compare` and the report's ranking table all come from
+`FIELDS` (columns in `COLUMN_ORDER`); render/reports.py gives each column's cell its words.
 """
 
 from __future__ import annotations
@@ -167,7 +167,6 @@ FIELDS: list[OutputField] = [
 _CARRIED: dict[Command, list[OutputField]] = {c: [f for f in FIELDS if c in f.commands] for c in ("cost", "compare")}
 COST_FIELDS = [f.key for f in _CARRIED["cost"]]
 COMPARE_FIELDS = [f.key for f in _CARRIED["compare"]]
-ROW_FIELDS = COST_FIELDS  # the row contract shared by `cost` and `compare` (README, "The row contract")
 
 
 # The order of the columns in every view. Not the JSON order (scripts read CSV columns by position): the
