@@ -173,6 +173,29 @@ def test_the_cache_directory_is_private(cli, tmp_path):
     assert stat.S_IMODE(os.stat(cache_entry(tmp_path / "cache")).st_mode) == 0o600
 
 
+def test_private_files_are_0600_whatever_stood_there_before(cli, tmp_path):
+    """A FIFO, a world-readable file or a device node where a cache entry or the profile goes is never read
+    from or written into, and what replaces it is private: before, a replaced file kept its old mode (0644)."""
+    assert cli("providers").code == 0
+    query, full = cache_entry(tmp_path / "cache"), cache_entry(tmp_path / "cache", "full")
+    query.unlink()
+    os.mkfifo(query)
+    full.write_text("{}")
+    os.chmod(full, 0o644)
+    result = cli("compare", "--state", "TX", "--json")
+    assert result.code == 0 and len(result.json()) == 4
+    assert cli("show", "innerwell", "--json").code == 0
+    for entry in (query, full):
+        info = os.stat(entry)
+        assert stat.S_ISREG(info.st_mode) and stat.S_IMODE(info.st_mode) == 0o600, entry.name
+    profile = tmp_path / "config" / "profile.toml"
+    profile.parent.mkdir()
+    profile.write_text('state = "TX"\n')
+    os.chmod(profile, 0o644)
+    assert cli("profile", "set", "--doses", "12").code == 0
+    assert stat.S_IMODE(os.stat(profile).st_mode) == 0o600
+
+
 def test_a_cache_directory_others_can_write_to_is_not_used(cli, tmp_path):
     shared = tmp_path / "shared"
     shared.mkdir()

@@ -59,21 +59,17 @@ def write_atomic(path: Path, content: str | bytes, *, mode: int | None = None, f
     """Write to a temporary file in the same directory, fsync it, then rename it over `path`.
 
     A symlink is written through (its target is replaced, the link stays), unless `follow_symlinks` is
-    False: then the link itself is replaced by the new file and its target is never touched. An existing
-    file keeps its permissions; a new one gets `mode`, or the usual 0666 less the umask (mkstemp alone
-    would give 0600).
+    False: then the link itself is replaced by the new file and its target is never touched. With `mode`
+    (private files: the cache, the profile, feed state), the file always gets it, whatever was there
+    before; without, an existing file keeps its permissions and a new one gets the usual 0666 less the
+    umask (mkstemp alone would give 0600).
     """
     import tempfile  # only writes need it (it imports shutil and random): not on every catalogue read
 
     data = content.encode("utf-8") if isinstance(content, str) else content
     path = Path(os.path.realpath(path)) if follow_symlinks else Path(os.path.abspath(path))
     sweep_stale_temps(path.parent, f".{path.name}.")
-    try:
-        keep = stat.S_IMODE(os.stat(path, follow_symlinks=follow_symlinks).st_mode)
-        if not follow_symlinks and stat.S_ISLNK(os.lstat(path).st_mode):
-            keep = mode if mode is not None else 0o666 & ~_umask()
-    except FileNotFoundError:
-        keep = mode if mode is not None else 0o666 & ~_umask()
+    keep = mode if mode is not None else _existing_mode(path, follow_symlinks)
     fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         os.chmod(temp_name, keep)
@@ -85,6 +81,16 @@ def write_atomic(path: Path, content: str | bytes, *, mode: int | None = None, f
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise
+
+
+def _existing_mode(path: Path, follow_symlinks: bool) -> int:
+    """The permissions of the file being replaced, or 0666 less the umask for a new file (or a link that
+    is itself replaced)."""
+    try:
+        info = os.stat(path, follow_symlinks=follow_symlinks)
+    except FileNotFoundError:
+        return 0o666 & ~_umask()
+    return 0o666 & ~_umask() if stat.S_ISLNK(info.st_mode) else stat.S_IMODE(info.st_mode)
 
 
 def _umask() -> int:
