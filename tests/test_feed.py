@@ -66,6 +66,15 @@ def _publish(cli, repo: Path, tmp_path: Path, mutate) -> None:
     assert result.code == 0, result.stderr
 
 
+def publisher(repo: Path, now: dt.datetime | None = None):
+    """The publisher API on a feed made by `feed init`, at `now` (default: the real time)."""
+    from ketacli.feed.keys import no_passphrase
+    from ketacli.feed.layout import DEFAULT_EXPIRY_DAYS, open_layout
+    from ketacli.feed.repo import Publisher
+
+    return Publisher(open_layout(repo), now or dt.datetime.now(dt.UTC), no_passphrase, DEFAULT_EXPIRY_DAYS)
+
+
 def _better_u_at(price: int):
     def mutate(document: dict) -> None:
         plan = provider(document, "better-u")["plans"][0]
@@ -82,12 +91,13 @@ def test_init_writes_private_keys_and_prints_the_fingerprint(cli, tmp_path):
     result = cli("feed", "init", str(tmp_path / "pub"))
     assert result.code == 0
     assert result.stdout.startswith("root key fingerprint: ") and len(result.stdout.split(": ")[1].strip()) == 64
-    assert "keep them offline" in result.stderr
-    keys = tmp_path / "pub" / "keys"
-    assert oct(keys.stat().st_mode & 0o777) == "0o700"
-    assert sorted(p.name for p in keys.iterdir()) == ["root.pem", "snapshot.pem", "targets.pem", "timestamp.pem"]
-    assert {oct(p.stat().st_mode & 0o777) for p in keys.iterdir()} == {"0o600"}
-    assert not any((tmp_path / "pub" / "public").rglob("*.pem"))  # the served tree holds no key
+    assert "keep it offline" in result.stderr
+    keys = tmp_path / "pub-keys"  # beside the feed folder, never under it: serving pub/ exposes no key
+    assert {oct(p.stat().st_mode & 0o777) for p in (keys, keys / "root", keys / "online")} == {"0o700"}
+    assert [p.name for p in (keys / "root").iterdir()] == ["root.pem"]
+    assert sorted(p.name for p in (keys / "online").iterdir()) == ["snapshot.pem", "targets.pem", "timestamp.pem"]
+    assert {oct(p.stat().st_mode & 0o777) for p in keys.rglob("*.pem")} == {"0o600"}
+    assert not any((tmp_path / "pub").rglob("*.pem"))  # nothing under the feed folder is a key
     again = cli("feed", "init", str(tmp_path / "pub"))
     assert again.code == 1 and "already holds a feed" in again.stderr
 
@@ -230,10 +240,10 @@ def test_a_rollback_is_refused(cli, feed, tmp_path):
 
 
 def test_a_frozen_feed_is_refused_and_then_every_command_says_so(cli, feed, tmp_path):
-    from ketacli.feed_repo import DEFAULT_EXPIRY_DAYS, refresh_timestamp
+    from ketacli.feed.repo import refresh
 
     def spoil() -> None:  # re-signed, but dated so that it expired yesterday: a feed frozen in time
-        refresh_timestamp(feed["repo"], dt.datetime.now(dt.UTC) - dt.timedelta(days=8), DEFAULT_EXPIRY_DAYS)
+        refresh(publisher(feed["repo"], dt.datetime.now(dt.UTC) - dt.timedelta(days=8)))
 
     stderr, before = _installed_then(cli, feed, tmp_path, spoil)
     assert "expired (a frozen or stale feed)" in stderr
@@ -251,7 +261,7 @@ def test_a_root_rotation_needs_the_old_roots_signature(cli, feed, tmp_path):
     from tuf.api.metadata import Metadata
 
     assert cli("update").code == 0
-    rotated = cli("feed", "rotate-root", str(feed["repo"]))  # signed by the old key and the new one
+    rotated = cli("feed", "rotate-key", "root", str(feed["repo"]))  # signed by the old key and the new one
     assert rotated.code == 0 and rotated.stdout.startswith("new root key fingerprint: ")
     _publish(cli, feed["repo"], tmp_path, _better_u_at(550))
     assert cli("update").code == 0 and _state(tmp_path)["version"] == 3
@@ -281,9 +291,9 @@ def test_a_catalogue_over_the_size_limit_is_refused(cli, feed, tmp_path):
 
 
 def test_a_signed_but_invalid_catalogue_is_refused(cli, feed, tmp_path):
-    from ketacli.feed_repo import publish
+    from ketacli.feed.repo import publish
 
-    publish(feed["repo"], b"schema_version = 1\n", dt.datetime.now(dt.UTC))  # bypassing `feed publish`
+    publish(publisher(feed["repo"]), b"schema_version = 1\n")  # bypassing `feed publish`
     result = cli("update")
     assert result.code == 1 and "refused a signed but invalid catalogue" in result.stderr
     assert cli("catalog", "status", "--json").json()["source"] == "built-in"
@@ -335,28 +345,37 @@ def test_add_list_remove(cli, feed, tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (["feed", "add", "Bad Name", "http://127.0.0.1:1", "--root", "x"], "use 1-40 lowercase letters"),
-        (["feed", "add", "ok", "ftp://example", "--root", "ROOT"], "use an http:// or https:// address"),
-        (["feed", "add", "ok", "http://127.0.0.1:1", "--root", "NOT_ROOT"], "not a valid, self-signed TUF root"),
-        (["update", "nosuch"], "no feed named 'nosuch'"),
-        (["update"], "no feed is trusted"),
+    ("args", "code", "message"),
+    [  # what the user typed wrong is 2; a file, folder or server problem is 1 (the README's table)
+        (["feed", "add", "Bad Name", "http://127.0.0.1:1", "--root", "x"], 2, "use 1-40 lowercase letters"),
+        (["feed", "add", "ok\n", "http://127.0.0.1:1", "--root", "x"], 2, "use 1-40 lowercase letters"),
+        (["feed", "add", "ok", "ftp://example", "--root", "ROOT"], 2, "use an http:// or https:// address"),
+        (["feed", "add", "ok", "http://", "--root", "ROOT"], 2, "names no host"),
+        (["feed", "add", "ok", "http://host:99999/", "--root", "ROOT"], 2, "port must be a number"),
+        (["feed", "add", "ok", "https://me:pw@host/", "--root", "ROOT"], 2, "without credentials"),
+        (["feed", "add", "ok", "http://127.0.0.1:1", "--root", "NOT_ROOT"], 1, "not a valid, self-signed TUF root"),
+        (["feed", "add", "ok", "http://127.0.0.1:1", "--root", "MISSING"], 1, "cannot read"),
+        (["update", "nosuch"], 2, "no feed named 'nosuch'"),
+        (["update", "../x"], 2, "use 1-40 lowercase letters"),
+        (["feed", "remove", "../x"], 2, "use 1-40 lowercase letters"),
+        (["update"], 1, "no feed is trusted"),
+        (["feed", "rotate-key", "admin", "PUB"], 2, "use one of root, targets"),
     ],
 )
-def test_bad_trust_input_is_one_line(cli, tmp_path, args, message):
+def test_bad_trust_input_is_one_line(cli, tmp_path, args, code, message):
     repo = tmp_path / "pub"
     cli("feed", "init", str(repo))
     (tmp_path / "not-root.json").write_text("{}")
     args = [
-        str(repo / "public/metadata/1.root.json") if a == "ROOT" else str(tmp_path / "not-root.json")
-        if a == "NOT_ROOT" else a
+        {"ROOT": str(repo / "public/metadata/1.root.json"), "x": str(repo / "public/metadata/1.root.json"),
+         "NOT_ROOT": str(tmp_path / "not-root.json"), "MISSING": str(tmp_path / "nope.json"),
+         "PUB": str(repo)}.get(a, a)
         for a in args
     ]  # fmt: skip
-    if args[-1] == "x":
-        args[-1] = str(repo / "public/metadata/1.root.json")
     result = cli(*args)
-    assert result.code in (1, 2) and message in result.stderr and result.stderr.count("\n") == 1
+    assert (result.code, result.stderr.count("\n")) == (code, 1), result.stderr
+    assert message in result.stderr
+    assert "me:pw" not in result.stderr  # a password is never echoed
 
 
 # ------------------------------------------------------------------------------------------- processes

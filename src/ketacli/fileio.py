@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Literal
 
@@ -161,15 +161,28 @@ def decode_text(raw: bytes) -> str:
 @contextlib.contextmanager
 def locked(path: Path) -> Iterator[None]:
     """Hold an exclusive lock (a `.lock` file beside `path`) around a read-modify-write of `path`, so that
-    concurrent writers take turns instead of losing each other's updates. A no-op where flock is missing."""
+    concurrent writers take turns instead of losing each other's updates."""
+    with exclusive_lock(path.with_name(path.name + ".lock")):
+        yield
+
+
+@contextlib.contextmanager
+def exclusive_lock(lock_file: Path, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+    """Hold an exclusive flock on `lock_file` (created, never followed through a link). When another
+    process holds it, `on_wait` is called once (to say so) before waiting. A no-op where flock is missing."""
     try:
         import fcntl
     except ImportError:  # pragma: no cover - Windows
         yield
         return
-    fd = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    fd = os.open(lock_file, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if on_wait is not None:
+                on_wait()
+            fcntl.flock(fd, fcntl.LOCK_EX)
         yield
     finally:
         os.close(fd)  # closing releases the lock

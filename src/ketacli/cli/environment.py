@@ -20,8 +20,8 @@ from .output import note
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from ketacli.active import ActiveFeed
     from ketacli.catalogue import LoadedCatalogue, LoadedQuery
+    from ketacli.feed.active import ActiveFeed
     from ketacli.models import Catalogue
 
 
@@ -34,6 +34,7 @@ class RunContext:
         self.catalog = catalog  # --catalog or KETACLI_CATALOG (the root callback sets it)
         self.debug = debug
         self.warned_unvouched = False  # the feed-expiry line is said once per run
+        self.warned_damaged_state = False  # and so is a damaged feed state
         self.cache_entries: list[Path] = []  # cache files this run read its catalogue from (cli.run heals)
 
     @classmethod
@@ -52,12 +53,18 @@ class CatalogueChoice(NamedTuple):
 def catalogue_choice(run: RunContext) -> CatalogueChoice:
     """Which catalogue this run uses: --catalog > KETACLI_CATALOG > the last verified feed catalogue >
     the built-in one."""
-    from ketacli.active import read_active
+    from ketacli.feed.active import DamagedState, read_active
 
     if run.catalog is not None:
         from_env = os.environ.get("KETACLI_CATALOG") == str(run.catalog)
         return CatalogueChoice(run.catalog, "KETACLI_CATALOG" if from_env else "--catalog", None)
-    active = read_active(data_dir())
+    try:
+        active = read_active(data_dir())
+    except DamagedState as exc:
+        if not run.warned_damaged_state:
+            run.warned_damaged_state = True
+            note(f"warning: {exc}; using the built-in catalogue until `ketacli update` installs the feed's again")
+        active = None
     if active is not None:
         return CatalogueChoice(active.catalogue, f"feed {active.feed}", active)
     return CatalogueChoice(None, "built-in", None)

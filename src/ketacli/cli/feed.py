@@ -1,13 +1,14 @@
 """`ketacli feed ...` (publish and trust signed feeds), `ketacli update` and `ketacli catalog status`.
 
-TUF and cryptography are imported inside the commands that need them (feed_repo, feed_client), so every
-other command starts as fast as before.
+TUF and cryptography are imported inside the commands that need them (`ketacli.feed.repo`, `.client`),
+so every other command, `feed list` included, starts as fast as before.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -15,6 +16,7 @@ import typer
 
 from ketacli.catalogue import DEFAULT_MAX_BYTES
 from ketacli.errors import CatalogueError, FeedError, UsageError
+from ketacli.feed.layout import DEFAULT_EXPIRY_DAYS as EXPIRY_DEFAULTS
 
 from .environment import cache_folder, catalogue_choice, config_dir, data_dir, size_limit, validate_file
 from .options import JsonOption
@@ -22,6 +24,7 @@ from .output import emit, note, present
 
 if TYPE_CHECKING:
     from ketacli.catalogue import LoadedCatalogue
+    from ketacli.feed.repo import Publisher
 
 # Not registered on `app` at import: the root group (app.py) builds `feed` and `update` only when asked.
 feed_app = typer.Typer(
@@ -29,19 +32,79 @@ feed_app = typer.Typer(
 )
 update_app = typer.Typer(rich_markup_mode=None)
 
-FEED_TIMEOUT_SECONDS = 20
+FEED_TIMEOUT_SECONDS = 60
 
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _days(role: str, default: int) -> Any:
+def _days(role: str) -> Any:
     return typer.Option(f"--{role}-days", min=1, max=3650, help=f"Days until the {role} metadata expires.")
 
 
-def _expiries(timestamp: int, snapshot: int, targets: int, root: int) -> dict[str, int]:
-    return {"timestamp": timestamp, "snapshot": snapshot, "targets": targets, "root": root}
+TimestampDays = Annotated[int, _days("timestamp")]
+SnapshotDays = Annotated[int, _days("snapshot")]
+TargetsDays = Annotated[int, _days("targets")]
+RootDays = Annotated[int, _days("root")]
+FeedFolder = Annotated[Path, typer.Argument(help="The feed's folder (from `feed init`).", show_default=False)]
+KeysOption = Annotated[
+    Path | None, typer.Option("--keys", help="The folder of the feed's keys (default: the one `feed init` made).")
+]
+RootKeysOption = Annotated[
+    Path | None, typer.Option("--root-keys", help="The folder holding root.pem, where it is kept offline.")
+]
+
+
+def _publisher(folder: Path, keys: Path | None, root_keys: Path | None, days: dict[str, int]) -> Publisher:
+    from ketacli.feed.layout import open_layout
+    from ketacli.feed.repo import Publisher
+
+    if not str(folder):
+        raise UsageError("the feed's folder is empty; name a folder")
+    return Publisher(open_layout(folder, keys, root_keys), _now(), _passphrase_source(), days)
+
+
+def _passphrase_source() -> Any:
+    """Key passphrases from KETACLI_FEED_ROOT_PASSPHRASE / KETACLI_FEED_ONLINE_PASSPHRASE, else asked on the
+    terminal (once per kind of key), else None."""
+    from ketacli.feed.keys import PASSPHRASE_VARIABLES
+
+    asked: dict[str, bytes | None] = {}
+
+    def passphrase(kind: str, path: Path) -> bytes | None:
+        if kind not in asked:
+            value = os.environ.get(PASSPHRASE_VARIABLES[kind])
+            if value:
+                asked[kind] = value.encode("utf-8")
+            elif sys.stdin is not None and sys.stdin.isatty():
+                import getpass
+
+                asked[kind] = getpass.getpass(f"passphrase for the {kind} key {path}: ").encode("utf-8") or None
+            else:
+                asked[kind] = None
+        return asked[kind]
+
+    return passphrase
+
+
+def _new_passphrase(kind: str) -> bytes:
+    """A passphrase for a new key: from its environment variable, else typed twice on the terminal."""
+    from ketacli.feed.keys import PASSPHRASE_VARIABLES
+
+    variable = PASSPHRASE_VARIABLES[kind]
+    if os.environ.get(variable):
+        return os.environ[variable].encode("utf-8")
+    if sys.stdin is None or not sys.stdin.isatty():
+        raise UsageError(f"--encrypt-{kind} needs a passphrase: set {variable} or run in a terminal")
+    import getpass
+
+    first = getpass.getpass(f"new passphrase for the {kind} key: ")
+    if not first:
+        raise UsageError(f"an empty passphrase does not protect the {kind} key")
+    if getpass.getpass("the same passphrase again: ") != first:
+        raise UsageError("the two passphrases differ; nothing was created")
+    return first.encode("utf-8")
 
 
 def _inside_checkout(folder: Path) -> Path | None:
@@ -51,75 +114,141 @@ def _inside_checkout(folder: Path) -> Path | None:
     return None
 
 
-TimestampDays = Annotated[int, _days("timestamp", 7)]
-SnapshotDays = Annotated[int, _days("snapshot", 30)]
-TargetsDays = Annotated[int, _days("targets", 90)]
-RootDays = Annotated[int, _days("root", 365)]
-
-
 @feed_app.command("init")
 def feed_init(
     folder: Annotated[Path, typer.Argument(help="An empty folder for the feed (created if missing).")],
+    keys: Annotated[
+        Path | None, typer.Option("--keys", help="Where the keys go (default: FOLDER-keys beside FOLDER).")
+    ] = None,
+    root_keys: Annotated[
+        Path | None, typer.Option("--root-keys", help="Where the root key goes (default: KEYS/root).")
+    ] = None,
+    encrypt_root: Annotated[
+        bool, typer.Option("--encrypt-root", help="Encrypt the root key (KETACLI_FEED_ROOT_PASSPHRASE or asked).")
+    ] = False,
+    encrypt_online: Annotated[
+        bool,
+        typer.Option("--encrypt-online", help="Encrypt the online keys (KETACLI_FEED_ONLINE_PASSPHRASE or asked)."),
+    ] = False,
     in_checkout: Annotated[
         bool, typer.Option("--in-checkout", help="Allow a folder inside a git checkout (keys could be committed).")
     ] = False,
-    timestamp: TimestampDays = 7,
-    snapshot: SnapshotDays = 30,
-    targets: TargetsDays = 90,
-    root: RootDays = 365,
+    timestamp: TimestampDays = EXPIRY_DEFAULTS["timestamp"],
+    snapshot: SnapshotDays = EXPIRY_DEFAULTS["snapshot"],
+    targets: TargetsDays = EXPIRY_DEFAULTS["targets"],
+    root: RootDays = EXPIRY_DEFAULTS["root"],
 ) -> None:
-    """Create a TUF repository and its Ed25519 signing keys (in FOLDER/keys, private)."""
-    checkout = _inside_checkout(folder)
-    if checkout is not None and not in_checkout:
-        raise UsageError(f"{folder} is inside the git checkout {checkout}: signing keys must never be committed")
-    from ketacli.feed_repo import init_repository
+    """Create a TUF repository and its Ed25519 keys: the root key apart from the online keys, and neither
+    under FOLDER (which may be served)."""
+    from ketacli.feed.layout import new_layout
 
-    fingerprint = init_repository(folder, _now(), _expiries(timestamp, snapshot, targets, root))
+    if not str(folder) or str(folder) == ".":
+        raise UsageError("name a new folder for the feed (not the current one)")
+    layout = new_layout(folder, keys, root_keys)
+    for place in (folder, layout.keys, layout.root_keys):
+        checkout = _inside_checkout(place)
+        if checkout is not None and not in_checkout:
+            raise UsageError(f"{place} is inside the git checkout {checkout}: signing keys must never be committed")
+    passphrases = {
+        "root": _new_passphrase("root") if encrypt_root else None,
+        "online": _new_passphrase("online") if encrypt_online else None,
+    }
+    from ketacli.feed.repo import Publisher, init_repository
+
+    days = {"timestamp": timestamp, "snapshot": snapshot, "targets": targets, "root": root}
+    fingerprint = init_repository(Publisher(layout, _now(), _passphrase_source(), days), passphrases)
     emit(f"root key fingerprint: {fingerprint}\n")
     note(
-        f"created a feed in {folder}: serve {folder / 'public'}; users trust it with its "
-        f"{folder / 'public' / 'metadata' / '1.root.json'}. The signing keys are in {folder / 'keys'}: keep them "
-        "offline and backed up, and give users the fingerprint through a channel other than the feed"
+        f"created a feed in {folder}: serve {layout.public}; users trust it with "
+        f"{layout.metadata / '1.root.json'}. The root key is in {layout.root_keys} (keep it offline, backed up); "
+        f"the online keys, for publish and refresh, are in {layout.keys / 'online'}. Give users the fingerprint "
+        "through a channel other than the feed"
     )
 
 
 @feed_app.command("publish")
 def feed_publish(
-    folder: Annotated[Path, typer.Argument(help="The feed's folder (from `feed init`).")],
+    folder: FeedFolder,
     catalogue: Annotated[Path, typer.Argument(help="The catalogue file to publish.")],
-    timestamp: TimestampDays = 7,
-    snapshot: SnapshotDays = 30,
-    targets: TargetsDays = 90,
-    root: RootDays = 365,
+    keys: KeysOption = None,
+    timestamp: TimestampDays = EXPIRY_DEFAULTS["timestamp"],
+    snapshot: SnapshotDays = EXPIRY_DEFAULTS["snapshot"],
+    targets: TargetsDays = EXPIRY_DEFAULTS["targets"],
 ) -> None:
     """Validate CATALOGUE, then sign it as the feed's next version (nothing is written if it is invalid)."""
     raw, model = validate_file(catalogue)
-    from ketacli.feed_repo import publish
+    from ketacli.feed.repo import publish
 
-    version = publish(folder, raw, _now(), _expiries(timestamp, snapshot, targets, root))
+    days = {**EXPIRY_DEFAULTS, "timestamp": timestamp, "snapshot": snapshot, "targets": targets}
+    version = publish(_publisher(folder, keys, None, days), raw)
     emit(f"published version {version} ({len(model.providers)} providers)\n")
-    note(f"serve {folder / 'public'} over HTTPS (never the keys/ folder beside it)")
+    note(f"serve {folder / 'public'} (never the keys)")
 
 
 @feed_app.command("refresh")
 def feed_refresh(
-    folder: Annotated[Path, typer.Argument(help="The feed's folder.")],
-    timestamp: TimestampDays = 7,
+    folder: FeedFolder,
+    keys: KeysOption = None,
+    root_keys: RootKeysOption = None,
+    timestamp: TimestampDays = EXPIRY_DEFAULTS["timestamp"],
+    snapshot: SnapshotDays = EXPIRY_DEFAULTS["snapshot"],
+    targets: TargetsDays = EXPIRY_DEFAULTS["targets"],
+    root: RootDays = EXPIRY_DEFAULTS["root"],
 ) -> None:
-    """Re-sign the timestamp only, so clients know the feed is alive (run it from a scheduled job)."""
-    from ketacli.feed_repo import DEFAULT_EXPIRY_DAYS, refresh_timestamp
+    """Renew what is about to expire: the timestamp always, the snapshot and targets within a third of their
+    period, the root within 60 days if its key is at hand (else a warning). Run it daily from a scheduled job."""
+    from ketacli.feed.repo import refresh
 
-    version = refresh_timestamp(folder, _now(), {**DEFAULT_EXPIRY_DAYS, "timestamp": timestamp})
-    emit(f"timestamp version {version}, valid for {timestamp} days\n")
+    days = {"timestamp": timestamp, "snapshot": snapshot, "targets": targets, "root": root}
+    result = refresh(_publisher(folder, keys, root_keys, days))
+    emit("".join(f"{role} version {version}, valid until {expires.date()}\n" for role, version, expires in result.renewed))
+    if result.root_warning:
+        note(f"warning: {result.root_warning}")
 
 
-@feed_app.command("rotate-root")
-def feed_rotate_root(folder: Annotated[Path, typer.Argument(help="The feed's folder.")]) -> None:
-    """Replace the root key; the new root is signed by the old key and the new one, so clients follow it."""
-    from ketacli.feed_repo import rotate_root
+@feed_app.command("rotate-key")
+def feed_rotate_key(
+    role: Annotated[str, typer.Argument(help="root, targets, snapshot or timestamp.")],
+    folder: FeedFolder,
+    keys: KeysOption = None,
+    root_keys: RootKeysOption = None,
+) -> None:
+    """Replace one role's key. The new key is saved before anything is published, and a rerun after a crash
+    finishes the same rotation. The root signs the change (and a new root key signs too)."""
+    from ketacli.feed.layout import ROLES
 
-    fingerprint = rotate_root(folder, _now())
-    emit(f"new root key fingerprint: {fingerprint}\n")
+    if role not in ROLES:
+        raise UsageError(f"role {role!r}: use one of {', '.join(ROLES)}")
+    from ketacli.feed.repo import rotate_key
+
+    fingerprint = rotate_key(_publisher(folder, keys, root_keys, dict(EXPIRY_DEFAULTS)), role)
+    emit(f"new {role} key fingerprint: {fingerprint}\n")
+    if role == "root":
+        note("publish the new root fingerprint out of band too; clients that trust the old root follow the rotation")
+
+
+@feed_app.command("status")
+def feed_status(folder: FeedFolder, keys: KeysOption = None, as_json: JsonOption = False) -> None:
+    """Each role's version, expiry, days left and key fingerprint, and what to run next."""
+    from ketacli.feed.layout import open_layout
+    from ketacli.feed.repo import status
+
+    rows, steps = status(open_layout(folder, keys), _now())
+
+    def data() -> dict[str, Any]:
+        roles = [{"role": r.role, "version": r.version, "expires": r.expires.isoformat(), "days_left": r.days_left,
+                  "fingerprints": r.fingerprints, "key_file": str(r.key_file), "key_present": r.key_present}
+                 for r in rows]  # fmt: skip
+        return {"feed": str(folder), "roles": roles, "next": steps}
+
+    def people() -> None:
+        lines = [f"{'role':<10} {'version':>7}  {'expires':<10}  {'days left':>9}  key"]
+        for r in rows:
+            key = ", ".join(f"{fp[:16]}…" for fp in r.fingerprints) + ("" if r.key_present else " (key not here)")
+            lines.append(f"{r.role:<10} {r.version:>7}  {r.expires.date()!s:<10}  {r.days_left:>9}  {key}")
+        emit("\n".join(lines) + "\n" + "".join(f"next: {step}\n" for step in steps))
+
+    present(as_json, data=data, people=people)
 
 
 @feed_app.command("add")
@@ -128,28 +257,36 @@ def feed_add(
     url: Annotated[str, typer.Argument(help="The feed's address (the folder `feed publish` wrote, served).")],
     root_file: Annotated[Path, typer.Option("--root", help="The feed's root.json, obtained out of band.")],
 ) -> None:
-    """Trust a feed explicitly: prints the root key's fingerprint, to compare with the publisher's."""
+    """Trust a feed explicitly: prints the root key's fingerprint (computed from the key) to compare with the
+    publisher's."""
+    from ketacli.feed.registry import MAX_ROOT_BYTES, check_name, check_url
     from ketacli.fileio import ReadRefused, read_limited
 
+    check_name(name)
+    address = check_url(url)
+    if not str(root_file):
+        raise UsageError("--root is empty; name the feed's root.json")
     try:
-        root_bytes = read_limited(root_file, 512 * 1024)
+        root_bytes = read_limited(root_file, MAX_ROOT_BYTES)
     except (OSError, ReadRefused) as exc:
-        raise UsageError(f"--root {root_file}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
-    from ketacli.feed_client import add_feed
+        raise FeedError(f"--root {root_file}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+    from ketacli.feed.client import add_feed
 
-    fingerprint = add_feed(config_dir(), name, url, root_bytes, _now())
+    fingerprint = add_feed(config_dir(), name, address, root_bytes, f"--root {root_file}", _now())
     emit(f"root key fingerprint: {fingerprint}\n")
-    note(f"trusting feed {name} at {url}: compare the fingerprint with the publisher's; then `ketacli update {name}`")
+    if address.startswith("http://"):
+        note("warning: a plain http:// address: TUF guards what you get, not who sees what you fetch; prefer https")
+    note(f"trusting feed {name} at {address}: compare the fingerprint with the publisher's; then `ketacli update {name}`")
 
 
 @feed_app.command("list")
 def feed_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """The feeds you trust, and which one the active catalogue came from."""
-    from ketacli.feed_client import list_feeds
+    from ketacli.feed.registry import list_feeds
 
     choice = catalogue_choice(ctx.obj)
     rows = [
-        {**feed._asdict(), "active": choice.feed is not None and choice.feed.feed == feed.name}
+        {**feed.to_json(), "active": choice.feed is not None and choice.feed.feed == feed.name}
         for feed in list_feeds(config_dir())
     ]
 
@@ -165,9 +302,11 @@ def feed_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
 @feed_app.command("remove")
 def feed_remove(name: Annotated[str, typer.Argument(help="The feed to forget.")]) -> None:
     """Stop trusting a feed; if its catalogue is active, the built-in catalogue is used again."""
-    from ketacli.feed_client import remove_feed
+    from ketacli.feed.client import remove_feed
+    from ketacli.feed.registry import find_feed
 
-    was_active = remove_feed(config_dir(), data_dir(), name)
+    feed = find_feed(config_dir(), name)
+    was_active = remove_feed(config_dir(), data_dir(), feed)
     note(f"removed feed {name}" + ("; the built-in catalogue is active again" if was_active else ""))
 
 
@@ -181,29 +320,36 @@ def update_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Fetch the feed's latest signed catalogue, verify it with TUF, validate it, and make it active."""
-    from ketacli.feed_client import fetch, find_feed, install, lock, record_check
+    from ketacli.feed.client import fetch, install, record_check, update_lock
+    from ketacli.feed.registry import find_feed
 
     timeout = _timeout()  # a bad setting is a usage error before anything else
     feed = find_feed(config_dir(), name)
-    with lock(data_dir()):
+    waiting = f"waiting for another `ketacli update` to finish (lock {data_dir() / 'update.lock'})"
+    with update_lock(data_dir(), on_wait=lambda: note(waiting)):
         before = catalogue_choice(ctx.obj)
         fetched = fetch(
             config_dir(), data_dir(), feed, max_bytes=size_limit(DEFAULT_MAX_BYTES), timeout=timeout, download=not check
         )
+        for host in sorted(fetched.redirected_to):
+            note(f"feed {feed.name}: the server redirected to another host, {host}")
         current = before.feed if before.feed is not None and before.feed.feed == feed.name else None
         newer = current is None or fetched.version > current.version
+        same = current is not None and current.sha256 == fetched.sha256
+        if same:
+            record_check(data_dir(), fetched, _now())  # a good check renews "still vouched for"
         if check:
             result = {"feed": feed.name, "available": fetched.version, "installed": current and current.version,
                       "newer": newer}  # fmt: skip
             words = f"feed {feed.name}: version {fetched.version} " + ("is newer\n" if newer else "is installed\n")
             present(as_json, data=lambda: result, people=lambda: emit(words))
             return
-        if not newer and current is not None and current.sha256 == fetched.sha256:
-            record_check(data_dir(), fetched, _now())
+        if not newer and same:
             unchanged = {"feed": feed.name, "version": fetched.version, "installed": False, "changes_for_you": [],
                          "other_changes": 0}  # fmt: skip
             said = f"feed {feed.name}: version {fetched.version} is already active; nothing changed"
             present(as_json, data=lambda: unchanged, people=lambda: note(said))
+            _say_override(before)
             return
         assert fetched.path is not None
         try:  # validated (and cached) once; the installed copy has the same bytes, so it loads from the cache
@@ -211,9 +357,15 @@ def update_cmd(
         except CatalogueError as exc:
             raise FeedError(f"feed {feed.name}: refused a signed but invalid catalogue: {exc}; the active "
                             "catalogue is unchanged") from None  # fmt: skip
-        old = _load(before.path)
+        old = _load(before.feed.catalogue if before.feed is not None else None)  # what was in use, overrides aside
         state = install(data_dir(), fetched, _now())
     _report_changes(old, new, feed.name, state.version, as_json)
+    _say_override(before)
+
+
+def _say_override(before: Any) -> None:
+    if before.path is not None and before.feed is None:
+        note(f"{before.why} is set, so commands use {before.path}, not the feed's catalogue, until it is unset")
 
 
 def _timeout() -> int:
@@ -221,7 +373,10 @@ def _timeout() -> int:
     if not value:
         return FEED_TIMEOUT_SECONDS
     if not value.isdigit() or int(value) < 1:
-        raise UsageError(f"KETACLI_FEED_TIMEOUT must be a whole number of seconds, not {value!r}")
+        raise UsageError(
+            f"KETACLI_FEED_TIMEOUT must be a whole number of seconds, at least 1 (the most a whole update may "
+            f"take), not {value[:40]!r}"
+        )
     return int(value)
 
 
@@ -233,7 +388,7 @@ def _load(path: Path | None) -> LoadedCatalogue:
 
 def _report_changes(old: LoadedCatalogue, new: LoadedCatalogue, feed: str, version: int, as_json: bool) -> None:
     """What changed that matters to the saved profile, then a count of everything else."""
-    from ketacli.update_changes import changes_for_profile
+    from ketacli.feed.changes import changes_for_profile
 
     from .environment import read_profile
 
@@ -248,3 +403,4 @@ def _report_changes(old: LoadedCatalogue, new: LoadedCatalogue, feed: str, versi
 
     data = {"feed": feed, "version": version, "installed": True, "changes_for_you": mine, "other_changes": others}
     present(as_json, data=lambda: data, people=people)
+

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from .fileio import ReadRefused, not_ours_alone, read_limited
+from ketacli.fileio import ReadRefused, not_ours_alone, read_limited
 
 STATE_FILE = "state.json"
 _MAX_STATE_BYTES = 64 * 1024
@@ -40,14 +41,28 @@ def active_dir(data_dir: Path) -> Path:
     return data_dir / "active"
 
 
+class DamagedState(Exception):
+    """`state.json` exists but cannot be read or trusted: said to the user, never silently ignored."""
+
+    def __init__(self, path: Path, why: str) -> None:
+        super().__init__(f"{path}: {why}")
+        self.path = path
+
+
 def read_active(data_dir: Path) -> ActiveFeed | None:
-    """The installed feed catalogue, or None (none installed, or a state file that cannot be trusted, in
-    which case the built-in catalogue is used, as if no feed had been installed)."""
+    """The installed feed catalogue, or None when none is installed. A state file that exists but cannot be
+    used raises DamagedState: the caller says so and uses the built-in catalogue until `update` repairs it."""
     path = active_dir(data_dir) / STATE_FILE
-    if not _private(active_dir(data_dir)):
-        return None
     try:
-        raw = json.loads(read_limited(path, _MAX_STATE_BYTES))
+        os.stat(path, follow_symlinks=False)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        raise DamagedState(path, f"cannot be read ({exc.strerror or exc})") from None
+    if not _private(active_dir(data_dir)):
+        raise DamagedState(active_dir(data_dir), "belongs to another user or others can write to it")
+    try:
+        raw = json.loads(read_limited(path, _MAX_STATE_BYTES, follow_symlinks=False))
         state = ActiveFeed(
             feed=str(raw["feed"]),
             catalogue=active_dir(data_dir) / Path(str(raw["catalogue"])).name,  # only ever a file beside it
@@ -58,17 +73,15 @@ def read_active(data_dir: Path) -> ActiveFeed | None:
             sha256=str(raw["sha256"]),
         )
         dt.datetime.fromisoformat(state.expires)
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    except (OSError, ReadRefused, ValueError, KeyError, TypeError):
-        return None
-    return state if state.catalogue.is_file() else None
+    except (OSError, ReadRefused, ValueError, KeyError, TypeError) as exc:
+        raise DamagedState(path, f"damaged ({getattr(exc, 'strerror', None) or exc})") from None
+    if not state.catalogue.is_file():
+        raise DamagedState(state.catalogue, "the active catalogue it names is missing")
+    return state
 
 
 def _private(folder: Path) -> bool:
     """Ours and writable by us alone, as the cache must be: otherwise another user could swap the catalogue."""
-    import os
-
     try:
         return not_ours_alone(os.stat(folder)) is None
     except OSError:
@@ -76,10 +89,11 @@ def _private(folder: Path) -> bool:
 
 
 def write_active(data_dir: Path, state: ActiveFeed) -> None:
-    from .fileio import write_atomic
+    from ketacli.fileio import write_atomic
 
     body = {**state.to_json(), "catalogue": state.catalogue.name}
-    write_atomic(active_dir(data_dir) / STATE_FILE, json.dumps(body, indent=2) + "\n", mode=0o600)
+    write_atomic(active_dir(data_dir) / STATE_FILE, json.dumps(body, indent=2) + "\n", mode=0o600,
+                 follow_symlinks=False)  # fmt: skip
 
 
 def clear_active(data_dir: Path) -> None:

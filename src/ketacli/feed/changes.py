@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .criteria import Criteria
-from .diff import diff_catalogues
-from .money import format_usd, to_cents
-from .query import compare
+from ketacli.criteria import Criteria
+from ketacli.diff import diff_catalogues
+from ketacli.money import format_usd, to_cents
+from ketacli.query import compare
 
 if TYPE_CHECKING:
-    from .catalogue import LoadedCatalogue
+    from ketacli.catalogue import LoadedCatalogue
 
 # Row fields compared per provider, with how to say a change in words.
 _WATCHED = {

@@ -1,0 +1,176 @@
+"""Keys: a fingerprint computed from the key itself, key ids checked against their keys, and key files.
+
+python-tuf looks keys up by the key id a root *declares*; it does not check that the id is the hash of the
+key. So a root signed by an attacker's key that declares the publisher's key id verifies as "self-signed"
+and would show the publisher's id. Two defences live here: `fingerprint` is computed from the public key
+material, never read from the metadata, and `check_key_ids` refuses any root whose ids are not the TUF
+hash of their keys.
+
+The fingerprint is the SHA-256 of the key's DER SubjectPublicKeyInfo, which a publisher can print with
+common tools: `openssl pkey -in KEY.pem -pubout -outform DER | sha256sum`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ketacli.errors import FeedError
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from securesystemslib.signer import CryptoSigner, Key
+    from tuf.api.metadata import Root
+
+# Asked for the passphrase of a key of one kind ("root" or "online") at a path; returns None when none can
+# be had (no terminal, no environment variable). The CLI supplies it: only the CLI reads the environment.
+Passphrase = Callable[[str, Path], bytes | None]
+KeyKind = str  # "root" (kept offline) or "online" (targets, snapshot, timestamp: used by publish and refresh)
+PASSPHRASE_VARIABLES = {"root": "KETACLI_FEED_ROOT_PASSPHRASE", "online": "KETACLI_FEED_ONLINE_PASSPHRASE"}
+
+
+def no_passphrase(kind: KeyKind, path: Path) -> bytes | None:
+    return None
+
+
+def fingerprint(key: Key) -> str:
+    """SHA-256 (hex) of the key's DER SubjectPublicKeyInfo, computed from the key material."""
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    return hashlib.sha256(_public_key(key).public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)).hexdigest()
+
+
+def _public_key(key: Key) -> Any:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+    public = key.keyval.get("public")
+    try:
+        if not isinstance(public, str):
+            raise ValueError("no public key")
+        if key.keytype == "ed25519":
+            return Ed25519PublicKey.from_public_bytes(bytes.fromhex(public))
+        return load_pem_public_key(public.encode("ascii"))
+    except (ValueError, TypeError, UnicodeError):
+        raise FeedError(f"key {key.keyid[:16]}: its public key cannot be read ({key.keytype})") from None
+
+
+def key_id(key: Key) -> str:
+    """The TUF key id a key must have: SHA-256 of the canonical JSON of its type, scheme and value."""
+    from securesystemslib.formats import encode_canonical
+
+    canonical = encode_canonical({"keytype": key.keytype, "scheme": key.scheme, "keyval": key.keyval})
+    assert isinstance(canonical, str)  # encode_canonical returns the text when given no output function
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def check_key_ids(root: Root, where: str) -> None:
+    """Refuse a root that names any key by an id that is not that key's own hash."""
+    for declared, key in root.keys.items():
+        actual = key_id(key)
+        if declared != actual:
+            raise FeedError(
+                f"{where}: refused: it names a key by the id {declared[:16]}…, but that key's own id is "
+                f"{actual[:16]}… (a root can only be trusted when each key id is computed from its key)"
+            )
+
+
+def role_fingerprints(root: Root, role: str) -> list[str]:
+    """The fingerprints of the keys `root` trusts for `role`, in the root's order."""
+    return [fingerprint(root.keys[keyid]) for keyid in root.roles[role].keyids]
+
+
+# ------------------------------------------------------------------------------------------- key files
+
+
+def new_key() -> Ed25519PrivateKey:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    return Ed25519PrivateKey.generate()
+
+
+def signer_of(private: Ed25519PrivateKey) -> CryptoSigner:
+    from securesystemslib.signer import CryptoSigner
+
+    return CryptoSigner(private)
+
+
+def write_key(path: Path, private: Ed25519PrivateKey, passphrase: bytes | None) -> None:
+    """A new private key file, owner-only, fsynced with its folder; never overwrites a key."""
+    from cryptography.hazmat.primitives.serialization import (
+        BestAvailableEncryption,
+        Encoding,
+        NoEncryption,
+        PrivateFormat,
+    )
+
+    encryption = BestAvailableEncryption(passphrase) if passphrase else NoEncryption()
+    data = private.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, encryption)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    sync_folder(path.parent)
+
+
+def sync_folder(folder: Path) -> None:
+    """Make a rename or a new file in `folder` survive a power cut."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def check_private(path: Path) -> None:
+    """A key file or key folder that others can read or write is refused, with the fix."""
+    try:
+        info = os.stat(path, follow_symlinks=False)
+    except FileNotFoundError:
+        return
+    if stat.S_ISLNK(info.st_mode):
+        raise FeedError(f"{path}: is a symbolic link; keep the key itself there, readable by you alone")
+    if info.st_mode & 0o077:
+        fix = "chmod 700" if stat.S_ISDIR(info.st_mode) else "chmod 600"
+        raise FeedError(
+            f"{path}: other users can read or change it (mode {stat.S_IMODE(info.st_mode):o}); "
+            f"run `{fix} {path}` and keep keys readable by you alone"
+        )
+
+
+def load_signer(path: Path, kind: KeyKind, passphrase: Passphrase, *, hint: str) -> CryptoSigner:
+    """The signer in a PEM key file. An encrypted key asks `passphrase`; `hint` says where a missing key
+    may be (e.g. "the root key is kept offline: pass --root-keys")."""
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+    from securesystemslib.signer import CryptoSigner
+
+    check_private(path.parent)
+    check_private(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise FeedError(f"{path}: no such key; {hint}") from None
+    except OSError as exc:
+        raise FeedError(f"{path}: cannot read the key: {exc.strerror or exc}") from None
+    try:
+        private = load_pem_private_key(data, password=None)
+    except TypeError:  # encrypted: "Password was not given but private key is encrypted"
+        secret = passphrase(kind, path)
+        if secret is None:
+            raise FeedError(
+                f"{path}: the key is encrypted; set {PASSPHRASE_VARIABLES[kind]} or run in a terminal to be asked"
+            ) from None
+        try:
+            private = load_pem_private_key(data, password=secret)
+        except (ValueError, TypeError):
+            raise FeedError(f"{path}: wrong passphrase for this key") from None
+    except ValueError:
+        raise FeedError(f"{path}: not a PEM private key") from None
+    return CryptoSigner(private)
+
