@@ -201,7 +201,11 @@ def feed_refresh(
 
     days = {"timestamp": timestamp, "snapshot": snapshot, "targets": targets, "root": root}
     result = refresh(_publisher(folder, keys, root_keys, days))
-    emit("".join(f"{role} version {version}, valid until {expires.date()}\n" for role, version, expires in result.renewed))
+    emit(
+        "".join(
+            f"{role} version {version}, valid until {expires.date()}\n" for role, version, expires in result.renewed
+        )
+    )
     if result.root_warning:
         note(f"warning: {result.root_warning}")
 
@@ -276,7 +280,9 @@ def feed_add(
     emit(f"root key fingerprint: {fingerprint}\n")
     if address.startswith("http://"):
         note("warning: a plain http:// address: TUF guards what you get, not who sees what you fetch; prefer https")
-    note(f"trusting feed {name} at {address}: compare the fingerprint with the publisher's; then `ketacli update {name}`")
+    note(
+        f"trusting feed {name} at {address}: compare the fingerprint with the publisher's; then `ketacli update {name}`"
+    )
 
 
 @feed_app.command("list")
@@ -403,4 +409,3 @@ def _report_changes(old: LoadedCatalogue, new: LoadedCatalogue, feed: str, versi
 
     data = {"feed": feed, "version": version, "installed": True, "changes_for_you": mine, "other_changes": others}
     present(as_json, data=lambda: data, people=people)
-

@@ -67,7 +67,9 @@ def check_root(root_bytes: bytes, where: str, now: dt.datetime) -> Metadata[Root
         raise FeedError(f"{where}: not a valid, self-signed TUF root ({exc or type(exc).__name__})") from None
     check_key_ids(root.signed, where)
     if root.signed.is_expired(now):
-        raise FeedError(f"{where}: this root expired on {root.signed.expires.date()}; ask the publisher for a current one")
+        raise FeedError(
+            f"{where}: this root expired on {root.signed.expires.date()}; ask the publisher for a current one"
+        )
     return root
 
 
@@ -83,7 +85,9 @@ def remove_feed(config_dir: Path, data_dir: Path, feed: Feed) -> bool:
     """Forget a feed and its downloaded metadata; if its catalogue is active, the built-in one is used again.
     Takes the update lock, so it never races an update. Returns whether its catalogue was active."""
     with update_lock(data_dir):
-        shutil.rmtree(feeds_dir(config_dir) / feed.name)  # the folder's own name, checked: never a path read from a file
+        shutil.rmtree(
+            feeds_dir(config_dir) / feed.name
+        )  # the folder's own name, checked: never a path read from a file
         shutil.rmtree(data_dir / "feeds" / feed.name, ignore_errors=True)
         try:
             active = read_active(data_dir)
@@ -345,7 +349,9 @@ def install(data_dir: Path, fetched: Fetched, now: dt.datetime) -> ActiveFeed:
         raise FeedError(f"{folder}: cannot write there ({exc.strerror or exc}); {UNCHANGED}") from None
     with contextlib.suppress(OSError):
         for entry in os.scandir(folder):  # earlier versions, and what a killed install left
-            stale = (entry.name.startswith("catalogue.") and entry.name != catalogue.name) or entry.name.endswith(".tmp")
+            stale = (entry.name.startswith("catalogue.") and entry.name != catalogue.name) or entry.name.endswith(
+                ".tmp"
+            )
             if stale and entry.is_file(follow_symlinks=False):
                 os.unlink(entry.path)
     return state
@@ -360,7 +366,9 @@ def record_check(data_dir: Path, fetched: Fetched, now: dt.datetime) -> bool:
     if active is None or active.feed != fetched.feed.name or active.sha256 != fetched.sha256:
         return False
     try:
-        write_active(data_dir, active._replace(expires=fetched.expires, verified=now.replace(microsecond=0).isoformat()))
+        write_active(
+            data_dir, active._replace(expires=fetched.expires, verified=now.replace(microsecond=0).isoformat())
+        )
     except OSError as exc:
         raise FeedError(f"{active_dir(data_dir)}: cannot write there ({exc.strerror or exc})") from None
     return True

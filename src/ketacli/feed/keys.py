@@ -173,4 +173,3 @@ def load_signer(path: Path, kind: KeyKind, passphrase: Passphrase, *, hint: str)
     except ValueError:
         raise FeedError(f"{path}: not a PEM private key") from None
     return CryptoSigner(private)
-

@@ -79,7 +79,9 @@ def new_layout(repo: Path, keys: Path | None, root_keys: Path | None) -> Layout:
     root_keys = (root_keys or keys / "root").absolute()
     for folder, option in ((keys, "--keys"), (root_keys, "--root-keys")):
         if folder.resolve().is_relative_to(repo.resolve()):
-            raise FeedError(f"{option} {folder}: keys must never live under the feed folder {repo}, which may be served")
+            raise FeedError(
+                f"{option} {folder}: keys must never live under the feed folder {repo}, which may be served"
+            )
     return Layout(repo, keys, root_keys)
 
 
@@ -101,7 +103,9 @@ def open_layout(repo: Path, keys: Path | None = None, root_keys: Path | None = N
             recorded = {k: v for k, v in loaded.items() if isinstance(v, str)}
     except FileNotFoundError:
         if not (repo / "public" / "metadata").is_dir():
-            raise FeedError(f"{repo}: not a feed folder (no public/metadata); make one with `ketacli feed init`") from None
+            raise FeedError(
+                f"{repo}: not a feed folder (no public/metadata); make one with `ketacli feed init`"
+            ) from None
     except (OSError, ValueError) as exc:
         raise FeedError(f"{settings}: cannot read: {exc}") from None
     keys = keys or Path(recorded.get("keys") or default_keys(repo))

@@ -148,7 +148,9 @@ def pinned_root(feed: Feed) -> bytes:
     except FileNotFoundError:
         raise FeedError(f"{path}: the feed's pinned root is missing; {again}") from None
     except (OSError, ReadRefused) as exc:
-        raise FeedError(f"{path}: cannot read the feed's pinned root: {getattr(exc, 'strerror', None) or exc}; {again}") from None
+        raise FeedError(
+            f"{path}: cannot read the feed's pinned root: {getattr(exc, 'strerror', None) or exc}; {again}"
+        ) from None
     actual = hashlib.sha256(data).hexdigest()
     if feed.root_sha256 is None:
         _write_record(feed._replace(root_sha256=actual))

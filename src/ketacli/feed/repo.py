@@ -328,8 +328,13 @@ def rotate_key(pub: Publisher, role: str) -> str:
 
 
 def _pending_signer(pub: Publisher, role: str, root: Root) -> CryptoSigner:
-    """The rotation's new key: the one saved by an interrupted run, or a new one, saved and journalled."""
+    """The rotation's new key: the one saved by an interrupted run, or a new one. The journal is written
+    (and synced) first, so from the first step every other publisher command waits for this rotation."""
     layout = pub.layout
+    if read_journal(layout) is None:
+        journal = {"role": role, "from_root_version": root.version, "started": pub.now.isoformat()}
+        write_atomic(layout.journal, json.dumps(journal, indent=2) + "\n")
+        sync_folder(layout.repo)
     pending = layout.pending_key_path(role)
     if pending.exists():
         return load_signer(pending, _kind(role), pub.passphrase, hint="")
@@ -342,9 +347,6 @@ def _pending_signer(pub: Publisher, role: str, root: Root) -> CryptoSigner:
         raise FeedError(f"{current}: the key is encrypted; the new key needs the passphrase too")
     key = new_key()
     write_key(pending, key, secret)
-    journal = {"role": role, "new_key": fingerprint(signer_of(key).public_key), "from_root": root.version}
-    write_atomic(layout.journal, json.dumps(journal, indent=2) + "\n")
-    sync_folder(layout.repo)
     return signer_of(key)
 
 
@@ -391,7 +393,9 @@ def _next_steps(layout: Layout, rows: list[RoleStatus], now: dt.datetime) -> lis
     steps = []
     journal = read_journal(layout)
     if journal is not None:
-        steps.append(f"finish the interrupted key rotation: ketacli feed rotate-key {journal.get('role')} {layout.repo}")
+        steps.append(
+            f"finish the interrupted key rotation: ketacli feed rotate-key {journal.get('role')} {layout.repo}"
+        )
     expired = [row.role for row in rows if row.expires <= now]
     if expired:
         steps.append(f"expired: {', '.join(expired)}; clients refuse the feed until you run: "
