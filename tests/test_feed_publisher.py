@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from feedkit import new_feed, publisher, serve
 
 from conftest import CATALOGUE, catalogue_document, provider, write_catalogue
+from feedkit import new_feed, publisher, serve
 
 NOW = dt.datetime.now(dt.UTC)
 

@@ -10,9 +10,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from feedkit import new_feed, serve
 
 from conftest import CATALOGUE
+from feedkit import new_feed, serve
 
 UNCHANGED = "the active catalogue is unchanged"
 

@@ -85,9 +85,8 @@ def remove_feed(config_dir: Path, data_dir: Path, feed: Feed) -> bool:
     """Forget a feed and its downloaded metadata; if its catalogue is active, the built-in one is used again.
     Takes the update lock, so it never races an update. Returns whether its catalogue was active."""
     with update_lock(data_dir):
-        shutil.rmtree(
-            feeds_dir(config_dir) / feed.name
-        )  # the folder's own name, checked: never a path read from a file
+        # The folder's own name, checked by find_feed: never a name or path read from inside a file.
+        shutil.rmtree(feeds_dir(config_dir) / feed.name)
         shutil.rmtree(data_dir / "feeds" / feed.name, ignore_errors=True)
         try:
             active = read_active(data_dir)
@@ -349,10 +348,8 @@ def install(data_dir: Path, fetched: Fetched, now: dt.datetime) -> ActiveFeed:
         raise FeedError(f"{folder}: cannot write there ({exc.strerror or exc}); {UNCHANGED}") from None
     with contextlib.suppress(OSError):
         for entry in os.scandir(folder):  # earlier versions, and what a killed install left
-            stale = (entry.name.startswith("catalogue.") and entry.name != catalogue.name) or entry.name.endswith(
-                ".tmp"
-            )
-            if stale and entry.is_file(follow_symlinks=False):
+            superseded = entry.name.startswith("catalogue.") and entry.name != catalogue.name
+            if (superseded or entry.name.endswith(".tmp")) and entry.is_file(follow_symlinks=False):
                 os.unlink(entry.path)
     return state
 
