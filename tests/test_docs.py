@@ -94,3 +94,37 @@ def test_readme_shows_the_groups_and_the_narrow_views():
     commands = [command for command, _ in console_examples()]
     assert "COLUMNS=60 ketacli compare --state TX" in commands
     assert any(command.startswith("COLUMNS=40 ") for command in commands)
+
+
+RUNBOOK = Path(__file__).resolve().parents[1] / "docs" / "feed-runbook.md"
+
+
+def test_the_feed_runbook_runs_as_written(tmp_path):
+    """Every `sh` block of docs/feed-runbook.md, in order, as one bash script, with the real `ketacli`; and
+    OpenSSL's fingerprint of the root key is the one `feed init` printed."""
+    import os
+    import shutil
+    import socket
+    import subprocess
+    import sys
+
+    from conftest import CATALOGUE
+
+    script = "\n".join(block.split("```", 1)[0] for block in RUNBOOK.read_text().split("```sh\n")[1:])
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    shutil.copy(CATALOGUE, tmp_path / "providers.toml")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KETACLI_", "XDG_"))}
+    env.update(PATH=f"{Path(sys.executable).parent}:{env['PATH']}", HOME=str(tmp_path / "home"), PORT=str(port),
+               OFFLINE=str(tmp_path / "usb"), KETACLI_FEED_ROOT_PASSPHRASE="correct horse battery staple")  # fmt: skip
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", "trap 'kill $(jobs -p) 2>/dev/null' EXIT\n" + script],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    printed = lines[0].removeprefix("root key fingerprint: ")
+    assert lines[1] == f"{printed}  -"  # sha256sum of OpenSSL's DER public key
+    assert "installed version 2 from feed main" in result.stderr
+    assert "new root key fingerprint: " in result.stdout and "removed feed main" in result.stderr

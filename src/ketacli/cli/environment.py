@@ -53,21 +53,27 @@ class CatalogueChoice(NamedTuple):
 def catalogue_choice(run: RunContext) -> CatalogueChoice:
     """Which catalogue this run uses: --catalog > KETACLI_CATALOG > the last verified feed catalogue >
     the built-in one."""
-    from ketacli.feed.active import DamagedState, read_active
-
     if run.catalog is not None:
         from_env = os.environ.get("KETACLI_CATALOG") == str(run.catalog)
         return CatalogueChoice(run.catalog, "KETACLI_CATALOG" if from_env else "--catalog", None)
+    active = installed_feed(run)
+    if active is not None:
+        return CatalogueChoice(active.catalogue, f"feed {active.feed}", active)
+    return CatalogueChoice(None, "built-in", None)
+
+
+def installed_feed(run: RunContext) -> "ActiveFeed | None":
+    """The feed catalogue `update` installed, whether or not an override hides it; a damaged state file is
+    said once per run and counts as none."""
+    from ketacli.feed.active import DamagedState, read_active
+
     try:
-        active = read_active(data_dir())
+        return read_active(data_dir())
     except DamagedState as exc:
         if not run.warned_damaged_state:
             run.warned_damaged_state = True
             note(f"warning: {exc}; using the built-in catalogue until `ketacli update` installs the feed's again")
-        active = None
-    if active is not None:
-        return CatalogueChoice(active.catalogue, f"feed {active.feed}", active)
-    return CatalogueChoice(None, "built-in", None)
+        return None
 
 
 def load(run: RunContext) -> "LoadedCatalogue":

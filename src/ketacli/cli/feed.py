@@ -18,7 +18,15 @@ from ketacli.catalogue import DEFAULT_MAX_BYTES
 from ketacli.errors import CatalogueError, FeedError, UsageError
 from ketacli.feed.layout import DEFAULT_EXPIRY_DAYS as EXPIRY_DEFAULTS
 
-from .environment import cache_folder, catalogue_choice, config_dir, data_dir, size_limit, validate_file
+from .environment import (
+    cache_folder,
+    catalogue_choice,
+    config_dir,
+    data_dir,
+    installed_feed,
+    size_limit,
+    validate_file,
+)
 from .options import JsonOption
 from .output import emit, note, present
 
@@ -339,7 +347,8 @@ def update_cmd(
         )
         for host in sorted(fetched.redirected_to):
             note(f"feed {feed.name}: the server redirected to another host, {host}")
-        current = before.feed if before.feed is not None and before.feed.feed == feed.name else None
+        installed = installed_feed(ctx.obj)
+        current = installed if installed is not None and installed.feed == feed.name else None
         newer = current is None or fetched.version > current.version
         same = current is not None and current.sha256 == fetched.sha256
         if same:
@@ -363,14 +372,14 @@ def update_cmd(
         except CatalogueError as exc:
             raise FeedError(f"feed {feed.name}: refused a signed but invalid catalogue: {exc}; the active "
                             "catalogue is unchanged") from None  # fmt: skip
-        old = _load(before.feed.catalogue if before.feed is not None else None)  # what was in use, overrides aside
+        old = _load(installed.catalogue if installed is not None else None)  # what was in use, overrides aside
         state = install(data_dir(), fetched, _now())
     _report_changes(old, new, feed.name, state.version, as_json)
     _say_override(before)
 
 
 def _say_override(before: Any) -> None:
-    if before.path is not None and before.feed is None:
+    if before.feed is None and before.path is not None:
         note(f"{before.why} is set, so commands use {before.path}, not the feed's catalogue, until it is unset")
 
 

@@ -339,10 +339,11 @@ def _pending_signer(pub: Publisher, role: str, root: Root) -> CryptoSigner:
     if pending.exists():
         return load_signer(pending, _kind(role), pub.passphrase, hint="")
     current = layout.key_path(role)
-    if not current.exists():
-        raise FeedError(f"{current}: no such key; restore it from your backup before rotating (docs/feed-runbook.md)")
-    encrypted = b"ENCRYPTED" in current.read_bytes()[:64]
-    secret = pub.passphrase(_kind(role), pending) if encrypted else None
+    if role == "root" and not current.exists():  # only a root key can name its successor
+        raise FeedError(f"{current}: no such key; pass --root-keys with the folder that holds it")
+    # The new key is protected as the old one was; a lost online key is replaced as if it had been.
+    encrypted = current.exists() and b"ENCRYPTED" in current.read_bytes()[:64]
+    secret = pub.passphrase(_kind(role), pending) if encrypted or not current.exists() else None
     if encrypted and secret is None:
         raise FeedError(f"{current}: the key is encrypted; the new key needs the passphrase too")
     key = new_key()
