@@ -57,6 +57,13 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("COLUMNS", "200")
 
 
+@pytest.fixture(scope="session")
+def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One validated-catalogue cache for tests that load the same catalogues many times (the feed tests): the
+    cache is keyed by the file's checksum, so sharing it is safe and each catalogue is validated once."""
+    return tmp_path_factory.mktemp("shared-cache")
+
+
 @pytest.fixture
 def cli():
     """Run `ketacli ARGS...` through the real entry point; stdout, stderr and exit code kept apart."""

@@ -36,7 +36,7 @@ def serve(folder: Path, misbehaviours: dict[str, Misbehaviour] | None = None) ->
     handler = type("Handler", (_Handler,), {"misbehaviours": dict(misbehaviours or {})})
     server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(folder)))
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"

@@ -5,36 +5,30 @@ catalogue as it was."""
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 import os
 import shutil
 import socket
 import subprocess
 import sys
-import threading
 import time
 import tomllib
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from conftest import CATALOGUE, SHIPPED, catalogue_document, provider, write_catalogue
+from feedkit import publisher, serve
 
 UNCHANGED = "the active catalogue is unchanged"
 
 
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the stdlib's name
-        pass
-
-
 @pytest.fixture(autouse=True)
-def no_catalogue_override(monkeypatch: pytest.MonkeyPatch) -> None:
+def no_catalogue_override(monkeypatch: pytest.MonkeyPatch, shared_cache: Path) -> None:
     """These tests are about which catalogue is chosen: no KETACLI_CATALOG unless a test sets one."""
     monkeypatch.delenv("KETACLI_CATALOG")
+    monkeypatch.setenv("KETACLI_CACHE_DIR", str(shared_cache))
 
 
 @pytest.fixture
@@ -43,15 +37,10 @@ def feed(tmp_path: Path, cli) -> Iterator[dict[str, object]]:
     repo = tmp_path / "pub"
     assert cli("feed", "init", str(repo)).code == 0
     assert cli("feed", "publish", str(repo), str(CATALOGUE)).code == 0
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(repo / "public")))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{server.server_port}"
-    added = cli("feed", "add", "main", url, "--root", str(repo / "public" / "metadata" / "1.root.json"))
-    assert added.code == 0, added.stderr
-    yield {"repo": repo, "url": url, "public": repo / "public"}
-    server.shutdown()
-    server.server_close()
+    with serve(repo / "public") as url:
+        added = cli("feed", "add", "main", url, "--root", str(repo / "public" / "metadata" / "1.root.json"))
+        assert added.code == 0, added.stderr
+        yield {"repo": repo, "url": url, "public": repo / "public"}
 
 
 def _state(tmp_path: Path) -> dict[str, object]:
@@ -64,15 +53,6 @@ def _publish(cli, repo: Path, tmp_path: Path, mutate) -> None:
     path = write_catalogue(tmp_path / "next.toml", document)
     result = cli("feed", "publish", str(repo), str(path))
     assert result.code == 0, result.stderr
-
-
-def publisher(repo: Path, now: dt.datetime | None = None):
-    """The publisher API on a feed made by `feed init`, at `now` (default: the real time)."""
-    from ketacli.feed.keys import no_passphrase
-    from ketacli.feed.layout import DEFAULT_EXPIRY_DAYS, open_layout
-    from ketacli.feed.repo import Publisher
-
-    return Publisher(open_layout(repo), now or dt.datetime.now(dt.UTC), no_passphrase, DEFAULT_EXPIRY_DAYS)
 
 
 def _better_u_at(price: int):

@@ -19,8 +19,9 @@ NOW = dt.datetime.now(dt.UTC)
 
 
 @pytest.fixture(autouse=True)
-def no_catalogue_override(monkeypatch: pytest.MonkeyPatch) -> None:
+def no_catalogue_override(monkeypatch: pytest.MonkeyPatch, shared_cache: Path) -> None:
     monkeypatch.delenv("KETACLI_CATALOG")
+    monkeypatch.setenv("KETACLI_CACHE_DIR", str(shared_cache))
 
 
 def _metadata(repo: Path, name: str) -> dict:

@@ -18,8 +18,9 @@ UNCHANGED = "the active catalogue is unchanged"
 
 
 @pytest.fixture(autouse=True)
-def no_catalogue_override(monkeypatch: pytest.MonkeyPatch) -> None:
+def no_catalogue_override(monkeypatch: pytest.MonkeyPatch, shared_cache: Path) -> None:
     monkeypatch.delenv("KETACLI_CATALOG")
+    monkeypatch.setenv("KETACLI_CACHE_DIR", str(shared_cache))
 
 
 @pytest.fixture
