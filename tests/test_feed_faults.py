@@ -245,3 +245,76 @@ def test_feed_list_does_not_load_tuf(tmp_path):
     )
     out = subprocess.run([sys.executable, "-c", code], env=_env(tmp_path), capture_output=True, text=True, check=True)
     assert out.stdout.splitlines()[-1] == "[]"
+
+
+def _publish(cli, repo: Path, tmp_path: Path, mutate, name: str) -> None:
+    from conftest import catalogue_document, write_catalogue
+
+    document = catalogue_document()
+    mutate(document)
+    assert cli("feed", "publish", str(repo), str(write_catalogue(tmp_path / name, document))).code == 0
+
+
+def _provider(document: dict, provider_id: str) -> dict:
+    return next(p for p in document["providers"] if p["id"] == provider_id)
+
+
+def test_what_changed_speaks_the_users_language(repo, cli, tmp_path):
+    """Before: 'insurance for your carrier: accepted → not_accepted'; now the tables' words."""
+
+    def drop_aetna_in_arizona(document: dict) -> None:
+        carriers = _provider(document, "innerwell")["insurance"]["carriers_by_state"]
+        carriers["AZ"] = [c for c in carriers["AZ"] if c != "Aetna"]
+
+    with serve(repo / "public") as url:
+        _add(cli, repo, url)
+        assert cli("update").code == 0
+        assert cli("profile", "set", "--state", "AZ", "--insurance", "Aetna").code == 0
+        _publish(cli, repo, tmp_path, drop_aetna_in_arizona, "v3.toml")
+        result = cli("update")
+    assert result.code == 0, result.stderr
+    said = [line for line in result.stdout.splitlines() if line.startswith("- Innerwell: insurance")]
+    assert said == ["- Innerwell: insurance for your carrier: insured → self-pay"]
+    assert "not_accepted" not in result.stdout and "None" not in result.stdout
+
+
+def test_what_changed_reads_the_whole_profile(repo, cli, tmp_path):
+    """Before, the budget (and returning, pay in full, monthly budget, dose level) was ignored."""
+
+    def better_u_at(price: int):
+        def mutate(document: dict) -> None:
+            plan = _provider(document, "better-u")["plans"][0]
+            plan["price"] = price
+            plan.pop("per_dose_stated", None)
+
+        return mutate
+
+    with serve(repo / "public") as url:
+        _add(cli, repo, url)
+        assert cli("update").code == 0
+        assert cli("profile", "set", "--state", "TX", "--doses", "5", "--budget", "520").code == 0
+        _publish(cli, repo, tmp_path, better_u_at(550), "v3.toml")
+        result = cli("update", "--json")
+        assert result.code == 0, result.stderr
+        changes = {(c["id"], c["field"]) for c in result.json()["changes_for_you"]}
+        assert ("better-u", "left_out") in changes  # $550 is over the $520 budget
+        _publish(cli, repo, tmp_path, better_u_at(510), "v4.toml")
+        assert cli("update").code == 0
+    history = cli("changes", "--json").json()
+    assert [(item["feed"], item["version"]) for item in history] == [("main", 4), ("main", 3), ("main", 2)]
+    assert history[0]["previous"].startswith("catalogue.") and history[-1]["previous"] == "built-in"
+    assert any(words.startswith("Better U: now matches your profile") for words in history[0]["changes_for_you"])
+    text = cli("changes").stdout
+    assert "feed main, version 4" in text.splitlines()[0] and "  - Better U: now matches your profile" in text
+    diff = cli("catalog", "diff", "--previous", "--json").json()
+    assert [(d["id"], d["path"], d["old"], d["new"]) for d in diff] == [("better-u", "plans[introduction].price", 550, 510)]
+
+
+def test_changes_and_diff_previous_before_any_update(cli):
+    assert cli("changes").code == 0 and "no update has installed" in cli("changes").stderr
+    assert cli("changes", "--json").json() == []
+    result = cli("catalog", "diff", "--previous")
+    assert result.code == 1 and "no update has installed a catalogue yet; nothing to compare" in result.stderr
+    both = cli("catalog", "diff", "--previous", "a.toml")
+    assert both.code == 2 and "give no files with it" in both.stderr
+    assert cli("catalog", "diff", "only-one.toml").code == 2

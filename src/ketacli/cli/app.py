@@ -14,7 +14,7 @@ from .output import emit
 
 # Commands built only when a run names them (or lists them, for help and completion): `feed` and `update`
 # carry nine commands' worth of options, and building every command's options costs every run start-up time.
-_LAZY_COMMANDS = {"update": "update_app", "feed": "feed_app"}
+_LAZY_COMMANDS = {"update": "update_app", "changes": "changes_app", "feed": "feed_app"}
 
 
 class _Root(TyperGroup):

@@ -11,11 +11,12 @@ from ketacli.catalogue import (
     export_document,
     load_catalogue,
 )
+from ketacli.errors import KetaError, UsageError
 from ketacli.freshness import DEFAULT_MAX_AGE_DAYS, ages
 
 from .app import catalog_app
 from .clock import today
-from .environment import cache_folder, catalogue_choice, load, size_limit, validate_file
+from .environment import cache_folder, catalogue_choice, data_dir, load, size_limit, validate_file
 from .options import (
     JsonOption,
     MaxAgeOption,
@@ -104,16 +105,28 @@ def catalog_stale(
 
 @catalog_app.command("diff")
 def catalog_diff(
-    old: Annotated[Path, typer.Argument(help="The earlier catalogue file.")],
-    new: Annotated[Path, typer.Argument(help="The later catalogue file.")],
+    old: Annotated[Path | None, typer.Argument(help="The earlier catalogue file.", show_default=False)] = None,
+    new: Annotated[Path | None, typer.Argument(help="The later catalogue file.", show_default=False)] = None,
+    previous: Annotated[
+        bool, typer.Option("--previous", help="Compare the feed catalogue in use with the one before the last update.")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """What changed between two catalogue files: providers, prices, plans, states, carriers, policies."""
     from ketacli.diff import diff_catalogues
 
+    if previous and (old or new):
+        raise UsageError("--previous compares the last update's catalogues: give no files with it")
+    if not previous and (old is None or new is None):
+        raise UsageError("name two catalogue files (OLD NEW), or use --previous after an update")
+    if previous:
+        old_path, new_path = _previous_pair()
+    else:
+        assert old is not None and new is not None
+        old_path, new_path = old, new
     cache_dir, max_bytes = cache_folder(), size_limit(DEFAULT_MAX_BYTES)
-    before = load_catalogue(old, cache_dir=cache_dir, max_bytes=max_bytes)
-    after = load_catalogue(new, cache_dir=cache_dir, max_bytes=max_bytes)
+    before = load_catalogue(old_path, cache_dir=cache_dir, max_bytes=max_bytes)
+    after = load_catalogue(new_path, cache_dir=cache_dir, max_bytes=max_bytes)
     changes = diff_catalogues(before.data, after.data)
     rows = [change._asdict() for change in changes]
 
@@ -127,6 +140,24 @@ def catalog_diff(
         note(f"{len(changes)} change{'s' if len(changes) != 1 else ''}")
 
     present(as_json, data=lambda: rows, people=people)
+
+
+def _previous_pair() -> tuple[Path | None, Path]:
+    """The catalogue in use before the last update (None: the built-in one) and the feed catalogue now."""
+    from ketacli.feed.active import DamagedState, previous_catalogue, read_active
+
+    try:
+        active = read_active(data_dir())
+        before = previous_catalogue(data_dir())
+    except LookupError as exc:
+        raise KetaError(f"{exc}; nothing to compare") from None
+    except FileNotFoundError as exc:
+        raise KetaError(f"{exc}: the catalogue before the last update is no longer kept") from None
+    except DamagedState as exc:
+        raise KetaError(str(exc)) from None
+    if active is None:
+        raise KetaError("no feed catalogue is installed now; nothing to compare")
+    return before, active.catalogue
 
 
 # Registered after the core commands so that `ketacli --help` lists compare and cost first.

@@ -32,6 +32,7 @@ from .output import emit, note, present
 
 if TYPE_CHECKING:
     from ketacli.catalogue import LoadedCatalogue
+    from ketacli.feed.active import ActiveFeed
     from ketacli.feed.repo import Publisher
 
 # Not registered on `app` at import: the root group (app.py) builds `feed` and `update` only when asked.
@@ -39,6 +40,7 @@ feed_app = typer.Typer(
     help="Publish a signed catalogue feed, and choose the feeds you trust.", no_args_is_help=True, rich_markup_mode=None
 )
 update_app = typer.Typer(rich_markup_mode=None)
+changes_app = typer.Typer(rich_markup_mode=None)
 
 FEED_TIMEOUT_SECONDS = 60
 
@@ -372,9 +374,10 @@ def update_cmd(
         except CatalogueError as exc:
             raise FeedError(f"feed {feed.name}: refused a signed but invalid catalogue: {exc}; the active "
                             "catalogue is unchanged") from None  # fmt: skip
-        old = _load(installed.catalogue if installed is not None else None)  # what was in use, overrides aside
-        state = install(data_dir(), fetched, _now())
-    _report_changes(old, new, feed.name, state.version, as_json)
+        previous = installed.catalogue if installed is not None else None  # what was in use, overrides aside
+        old = _load(previous)
+        state = install(data_dir(), fetched, _now(), keep=previous)
+        _report_changes(old, new, state, previous, as_json)
     _say_override(before)
 
 
@@ -401,20 +404,61 @@ def _load(path: Path | None) -> LoadedCatalogue:
     return load_catalogue(path, cache_dir=cache_folder(), max_bytes=size_limit(DEFAULT_MAX_BYTES))
 
 
-def _report_changes(old: LoadedCatalogue, new: LoadedCatalogue, feed: str, version: int, as_json: bool) -> None:
-    """What changed that matters to the saved profile, then a count of everything else."""
+def _report_changes(
+    old: LoadedCatalogue, new: LoadedCatalogue, state: ActiveFeed, previous: Path | None, as_json: bool
+) -> None:
+    """What changed that matters to the saved profile (all of it: the question `compare` would ask with no
+    flags), then a count of everything else; recorded for `ketacli changes`."""
+    from ketacli.feed.active import Installed, record_install
     from ketacli.feed.changes import changes_for_profile
+    from ketacli.render.changes import change_json, change_words
 
-    from .environment import read_profile
+    from .options import build_criteria
 
-    mine, others = changes_for_profile(old, new, read_profile())
+    mine, others = changes_for_profile(old, new, build_criteria(no_profile=False))
+    words = [change_words(change) for change in mine]
+    entry = Installed(state.verified, state.feed, state.version, state.signed,
+                      "built-in" if previous is None else previous.name, words, others)  # fmt: skip
+    try:
+        record_install(data_dir(), entry)
+    except OSError as exc:  # the catalogue is installed; only its history line is lost
+        note(f"warning: could not record this install for `ketacli changes`: {exc.strerror or exc}")
 
     def people() -> None:
-        note(f"installed version {version} from feed {feed}")
-        lines = [f"- {change['what']}\n" for change in mine]
-        emit("What changed for you:\n" + "".join(lines) if lines else "Nothing that your profile asks about changed.\n")
+        note(f"installed version {state.version} from feed {state.feed}")
+        emit("What changed for you:\n" + "".join(f"- {w}\n" for w in words) if words
+             else "Nothing that your profile asks about changed.\n")  # fmt: skip
         if others:
-            note(f"{others} other change{'s' if others != 1 else ''}: `ketacli catalog diff` shows every one")
+            note(
+                f"{others} other change{'s' if others != 1 else ''}: `ketacli catalog diff --previous` shows every one"
+            )
 
-    data = {"feed": feed, "version": version, "installed": True, "changes_for_you": mine, "other_changes": others}
+    data = {"feed": state.feed, "version": state.version, "installed": True,
+            "changes_for_you": [change_json(change) for change in mine], "other_changes": others}  # fmt: skip
     present(as_json, data=lambda: data, people=people)
+
+
+@changes_app.command("changes")
+def changes_cmd(as_json: JsonOption = False) -> None:
+    """Each catalogue `update` installed: when, which feed and version, and what changed for you (offline)."""
+    from ketacli.feed.active import DamagedState, read_history
+
+    try:
+        history = read_history(data_dir())
+    except DamagedState as exc:
+        raise FeedError(f"{exc}; the next `ketacli update` starts it afresh") from None
+
+    def people() -> None:
+        if not history:
+            note("no update has installed a catalogue yet; `ketacli update` does")
+            return
+        lines = []
+        for item in reversed(history):
+            lines.append(f"{item.installed[:16].replace('T', ' ')}  feed {item.feed}, version {item.version} "
+                         f"(signed {item.signed[:10]})\n")  # fmt: skip
+            lines += [f"  - {words}\n" for words in item.changes_for_you] or ["  nothing your profile asked about\n"]
+            if item.other_changes:
+                lines.append(f"  {item.other_changes} other change{'s' if item.other_changes != 1 else ''}\n")
+        emit("".join(lines))
+
+    present(as_json, data=lambda: [item._asdict() for item in reversed(history)], people=people)

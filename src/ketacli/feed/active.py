@@ -98,3 +98,60 @@ def write_active(data_dir: Path, state: ActiveFeed) -> None:
 
 def clear_active(data_dir: Path) -> None:
     (active_dir(data_dir) / STATE_FILE).unlink(missing_ok=True)
+
+
+# ------------------------------------------------------------------------------------------- history
+
+HISTORY_FILE = "history.json"
+MAX_HISTORY = 500  # installs kept; a weekly update for ten years fits
+
+
+class Installed(NamedTuple):
+    """One install by `ketacli update`, as `ketacli changes` shows it (offline)."""
+
+    installed: str  # ISO date-time
+    feed: str
+    version: int
+    signed: str
+    previous: str  # the catalogue in use before: "built-in", or a file kept beside the active one
+    changes_for_you: list[str]  # in words, for the profile of that day
+    other_changes: int
+
+
+def read_history(data_dir: Path) -> list[Installed]:
+    """Every install recorded, oldest first; none yet is []. A damaged file is DamagedState."""
+    path = data_dir / HISTORY_FILE
+    try:
+        raw = json.loads(read_limited(path, 16 * 1024 * 1024, follow_symlinks=False))
+        return [Installed(str(e["installed"]), str(e["feed"]), int(e["version"]), str(e["signed"]), str(e["previous"]),
+                          [str(w) for w in e["changes_for_you"]], int(e["other_changes"])) for e in raw]  # fmt: skip
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    except (OSError, ReadRefused, ValueError, KeyError, TypeError) as exc:
+        raise DamagedState(path, f"damaged ({getattr(exc, 'strerror', None) or exc})") from None
+
+
+def record_install(data_dir: Path, entry: Installed) -> None:
+    from ketacli.fileio import write_atomic
+
+    try:
+        history = read_history(data_dir)
+    except DamagedState:
+        history = []  # replaced by a good one: the install itself is what matters
+    body = [item._asdict() for item in [*history, entry][-MAX_HISTORY:]]
+    write_atomic(data_dir / HISTORY_FILE, json.dumps(body, indent=1) + "\n", mode=0o600, follow_symlinks=False)
+
+
+def previous_catalogue(data_dir: Path) -> Path | None:
+    """The catalogue in use before the last install: a kept file, or None for the built-in one. Raises
+    LookupError when no install is recorded, FileNotFoundError when that file is no longer kept."""
+    history = read_history(data_dir)
+    if not history:
+        raise LookupError("no update has installed a catalogue yet")
+    previous = history[-1].previous
+    if previous == "built-in":
+        return None
+    path = active_dir(data_dir) / Path(previous).name
+    if not path.is_file():
+        raise FileNotFoundError(path)
+    return path

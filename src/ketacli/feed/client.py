@@ -327,8 +327,9 @@ def _unlink_if_not_regular(path: Path) -> None:
                 path.unlink()
 
 
-def install(data_dir: Path, fetched: Fetched, now: dt.datetime) -> ActiveFeed:
-    """Make a verified, validated catalogue the active one: write the file, then switch the state file."""
+def install(data_dir: Path, fetched: Fetched, now: dt.datetime, keep: Path | None) -> ActiveFeed:
+    """Make a verified, validated catalogue the active one: write the file, then switch the state file. The
+    catalogue that was active (`keep`) stays beside it, for `catalog diff --previous`; older ones go."""
     folder = active_dir(data_dir)
     _writable(folder, private_mkdir, folder)
     catalogue = folder / f"catalogue.{fetched.sha256[:16]}.toml"
@@ -348,7 +349,7 @@ def install(data_dir: Path, fetched: Fetched, now: dt.datetime) -> ActiveFeed:
         raise FeedError(f"{folder}: cannot write there ({exc.strerror or exc}); {UNCHANGED}") from None
     with contextlib.suppress(OSError):
         for entry in os.scandir(folder):  # earlier versions, and what a killed install left
-            superseded = entry.name.startswith("catalogue.") and entry.name != catalogue.name
+            superseded = entry.name.startswith("catalogue.") and entry.name not in (catalogue.name, keep and keep.name)
             if (superseded or entry.name.endswith(".tmp")) and entry.is_file(follow_symlinks=False):
                 os.unlink(entry.path)
     return state
