@@ -307,7 +307,9 @@ def test_what_changed_reads_the_whole_profile(repo, cli, tmp_path):
     text = cli("changes").stdout
     assert "feed main, version 4" in text.splitlines()[0] and "  - Better U: now matches your profile" in text
     diff = cli("catalog", "diff", "--previous", "--json").json()
-    assert [(d["id"], d["path"], d["old"], d["new"]) for d in diff] == [("better-u", "plans[introduction].price", 550, 510)]
+    assert [(d["id"], d["path"], d["old"], d["new"]) for d in diff] == [
+        ("better-u", "plans[introduction].price", 550, 510)
+    ]
 
 
 def test_changes_and_diff_previous_before_any_update(cli):
@@ -318,3 +320,21 @@ def test_changes_and_diff_previous_before_any_update(cli):
     both = cli("catalog", "diff", "--previous", "a.toml")
     assert both.code == 2 and "give no files with it" in both.stderr
     assert cli("catalog", "diff", "only-one.toml").code == 2
+
+
+def test_a_full_disk_during_install_names_the_folder_and_changes_nothing(repo, cli, tmp_path, monkeypatch):
+    import errno
+
+    import ketacli.feed.client as client
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with serve(repo / "public") as url:
+        _add(cli, repo, url)
+        monkeypatch.setattr(client, "write_atomic", full)
+        result = cli("update")
+    assert result.code == 1 and result.stderr.count("\n") == 1
+    assert f"{tmp_path / 'data' / 'active'}: cannot write there (No space left on device)" in result.stderr
+    assert UNCHANGED in result.stderr and "cannot write output" not in result.stderr
+    assert cli("catalog", "status", "--json").json()["source"] == "built-in"

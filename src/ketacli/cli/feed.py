@@ -28,7 +28,7 @@ from .environment import (
     validate_file,
 )
 from .options import JsonOption
-from .output import emit, note, present
+from .output import emit, emit_wrapped, note, present
 
 if TYPE_CHECKING:
     from ketacli.catalogue import LoadedCatalogue
@@ -256,11 +256,13 @@ def feed_status(folder: FeedFolder, keys: KeysOption = None, as_json: JsonOption
         return {"feed": str(folder), "roles": roles, "next": steps}
 
     def people() -> None:
-        lines = [f"{'role':<10} {'version':>7}  {'expires':<10}  {'days left':>9}  key"]
+        lines = []
         for r in rows:
-            key = ", ".join(f"{fp[:16]}…" for fp in r.fingerprints) + ("" if r.key_present else " (key not here)")
-            lines.append(f"{r.role:<10} {r.version:>7}  {r.expires.date()!s:<10}  {r.days_left:>9}  {key}")
-        emit("\n".join(lines) + "\n" + "".join(f"next: {step}\n" for step in steps))
+            left = f"in {r.days_left} days" if r.days_left >= 0 else f"expired {-r.days_left} days ago"
+            lines.append(f"{r.role}: version {r.version}, expires {r.expires.date()} ({left})")
+            held = "" if r.key_present else f" (not in {r.key_file.parent})"
+            lines += [f"  key {fp}{held}" for fp in r.fingerprints]
+        emit_wrapped("\n".join(lines + [f"next: {step}" for step in steps]) + "\n")
 
     present(as_json, data=data, people=people)
 

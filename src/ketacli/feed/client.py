@@ -103,7 +103,11 @@ def remove_feed(config_dir: Path, data_dir: Path, feed: Feed) -> bool:
 def update_lock(data_dir: Path, on_wait: Any = None) -> Iterator[None]:
     """One update (or remove) at a time; `on_wait` is told when another holds the lock."""
     _writable(data_dir, private_mkdir, data_dir)
-    with exclusive_lock(data_dir / "update.lock", on_wait):
+    with contextlib.ExitStack() as held:
+        try:
+            held.enter_context(exclusive_lock(data_dir / "update.lock", on_wait))
+        except OSError as exc:
+            raise FeedError(f"{data_dir / 'update.lock'}: cannot lock ({exc.strerror or exc}); {UNCHANGED}") from None
         yield
 
 
