@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from synthetic import write_synthetic  # noqa: E402
+from synthetic import write_synthetic
 
 
 def median_seconds(work: Callable[[], object], runs: int = 3) -> float:

@@ -101,6 +101,7 @@ def env_for(tmp_path: Path, **extra: str) -> dict[str, str]:
             "KETACLI_CATALOG": str(CATALOGUE),
             "KETACLI_CACHE_DIR": str(tmp_path / "cache"),
             "KETACLI_DATA_DIR": str(tmp_path / "data"),  # never the developer's own feed catalogue
+            "KETACLI_CONFIG_DIR": str(tmp_path / "config"),  # nor their own profile or trusted feeds
             "NO_COLOR": "1",
             "KETACLI_TODAY": FIXED_TODAY,
         },

@@ -19,14 +19,14 @@ Misbehaviour = Callable[[SimpleHTTPRequestHandler], None]
 class _Handler(SimpleHTTPRequestHandler):
     misbehaviours: dict[str, Misbehaviour] = {}
 
-    def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+    def do_GET(self) -> None:
         for suffix, misbehave in self.misbehaviours.items():
             if self.path.endswith(suffix):
                 misbehave(self)
                 return
         super().do_GET()
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the stdlib's name
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 

@@ -63,7 +63,7 @@ def _forged_root(genuine: Path, tmp_path: Path) -> Path:
                      dict(attacker.public_key.keyval))  # fmt: skip
     root.signed.keys[publisher_keyid] = lying
     root.signatures.clear()
-    signer = CryptoSigner(attacker._private_key, lying)  # noqa: SLF001 - signs under the lying key id
+    signer = CryptoSigner(attacker._private_key, lying)
     root.sign(signer)
     forged = tmp_path / "forged-root.json"
     forged.write_bytes(root.to_bytes())

@@ -272,7 +272,7 @@ def test_map_colours_match_the_legend_and_survive_eight_colours():
     from ketacli.render.usmap import legend, tile_style
 
     def style(served: int, unknown: int) -> str:
-        return tile_style({"served": served, "unknown": unknown}, None, 4)
+        return tile_style({"served": served, "unknown": unknown}, None)
 
     styles = [style(0, 0), style(0, 3), style(1, 3), style(2, 0), style(4, 0)]
     assert len(set(styles)) == 5  # five states, five looks

@@ -89,7 +89,7 @@ def evaluate(
         *_dose_level_reasons(provider, criteria),
         *_policy_reasons(provider, criteria),
         *unpriced,
-        *_budget_reasons(provider, criteria, purchase, monthly),
+        *_budget_reasons(criteria, purchase, monthly),
     ]
     notes = _notes(provider, criteria, ask, served, purchase, money_back)
     if rule is not None and today is not None and purchase is not None:
@@ -146,9 +146,7 @@ def _purchase(options: OptionSet, criteria: Criteria) -> tuple[Purchase | None, 
     return Purchase(first.doses, (LineItem(first, 1),)), []
 
 
-def _budget_reasons(
-    provider: RankedProviderDoc, criteria: Criteria, purchase: Purchase | None, monthly: int | None
-) -> list[str]:
+def _budget_reasons(criteria: Criteria, purchase: Purchase | None, monthly: int | None) -> list[str]:
     """Judged on the purchase the row shows, not on another plan that happens to have a smaller installment."""
     if purchase is None:
         return []

@@ -166,7 +166,7 @@ class Result(NamedTuple, Generic[P]):
     # With a state: how many rows (before --limit) the sources confirm serve it. Below two, the alternatives
     # (Spravato, infusion clinics) are worth showing beside the ranking.
     confirmed: int | None = None
-    evaluations: list[Evaluation[P]] = []  # noqa: RUF012 - a NamedTuple default, never mutated
+    evaluations: list[Evaluation[P]] = []
 
 
 # Dose levels rank as separate groups, standard first: a very-low daily dose is a different treatment, and

@@ -24,7 +24,6 @@ from typing import Any, NoReturn
 import typer
 
 from ketacli.errors import CatalogueMissing, ExitStatus, KetaError, NeedsCarrier, NeedsState
-from ketacli.textsafe import printable
 
 # isort: off
 from . import ranking, entries, catalog, places, profile, report  # the order of `ketacli --help`
@@ -32,7 +31,7 @@ from . import ranking, entries, catalog, places, profile, report  # the order of
 # isort: on
 from .app import app
 from .environment import RunContext
-from .output import OutputFailed, PipeClosed, emit, note, output_started, start_run
+from .output import OutputFailed, PipeClosed, emit, note, output_started, start_run, stderr_line
 
 __all__ = ["app", "main", "run"]
 
@@ -132,7 +131,7 @@ def _run(args: list[str]) -> int:
         return ExitStatus.INTERRUPTED
     except (PipeClosed, BrokenPipeError, OutputFailed):
         raise  # handled in run()
-    except Exception as exc:  # noqa: BLE001 - the one place that turns any error into a message
+    except Exception as exc:
         if _is_usage_error(exc):
             return _usage_error(exc)
         if isinstance(exc, OSError) and exc.errno in _WRITE_ERRORS:  # typer's own help text to a full disk
@@ -145,7 +144,8 @@ def _run(args: list[str]) -> int:
 
 
 def in_flag_words(exc: KetaError) -> str:
-    """The core's errors name no flag; here, where the flags are known, they say which one to use."""
+    """Some core errors are about a value without knowing where it came from; here, where the flags are
+    known, they say which flag to use."""
     if isinstance(exc, NeedsState):
         return "--insurance needs --state: accepted carriers differ from state to state"
     if isinstance(exc, NeedsCarrier):
@@ -171,7 +171,7 @@ def _usage_error(exc: Any) -> int:
 
 
 def _fail(message: str, code: int) -> int:
-    sys.stderr.write(f"ketacli: error: {printable(message)}\n")
+    stderr_line(f"ketacli: error: {message}")
     return code
 
 

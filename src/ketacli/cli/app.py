@@ -81,7 +81,7 @@ def root(
         ),
     ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show a traceback on errors (also KETACLI_DEBUG=1).")] = False,
-    version: Annotated[
+    _version_flag: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
     ] = False,
 ) -> None:

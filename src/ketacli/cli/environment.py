@@ -15,7 +15,7 @@ from ketacli.errors import CatalogueError, CatalogueMissing, ProfileError, Usage
 from ketacli.fileio import ReadRefused, not_ours_alone, read_limited
 
 from .clock import today
-from .output import note
+from .output import note, stderr_line
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 class RunContext:
     """One run's choices and what it learned on the way: made once by `cli.run`, handed to typer as the
     context object, and passed down to every command as `ctx.obj` (as httpie passes its Environment).
-    Nothing about a run lives in module-level state, so runs in one process never see each other's."""
+    A run's choices live here, not in module-level state; the one exception is whether stdout has been
+    written to (`output._Stdout`), which `cli.run` resets at the start of every run."""
 
     def __init__(self, *, debug: bool = False, catalog: Path | None = None) -> None:
         self.catalog = catalog  # --catalog or KETACLI_CATALOG (the root callback sets it)
@@ -225,11 +226,9 @@ def with_profile(flags: dict[str, Any], use_profile: bool) -> dict[str, Any]:
 def validate_file(target: Path) -> "tuple[bytes, Catalogue]":
     """Read and validate a catalogue file as `catalog validate` does: every problem on its own stderr line,
     then one error saying how many. Returns the raw bytes and the model."""
-    import sys
 
     from ketacli.catalogue import parse_document, read_catalogue_bytes, validate_document
     from ketacli.errors import KetaError
-    from ketacli.textsafe import printable
 
     try:  # missing, unreadable or too large: said as such, never "invalid"
         raw = read_catalogue_bytes(target, size_limit(DEFAULT_MAX_BYTES))
@@ -239,6 +238,6 @@ def validate_file(target: Path) -> "tuple[bytes, Catalogue]":
         return raw, validate_document(parse_document(raw, str(target)), str(target))
     except CatalogueError as exc:
         for problem in exc.problems or [str(exc)]:
-            sys.stderr.write(f"{printable(problem)}\n")
+            stderr_line(problem)
         count = len(exc.problems) or 1
         raise KetaError(f"{target}: invalid ({count} problem{'s' if count != 1 else ''})") from None

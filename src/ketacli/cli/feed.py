@@ -346,9 +346,7 @@ def update_cmd(
     waiting = f"waiting for another `ketacli update` to finish (lock {data_dir() / 'update.lock'})"
     with update_lock(data_dir(), on_wait=lambda: note(waiting)):
         before = catalogue_choice(ctx.obj)
-        fetched = fetch(
-            config_dir(), data_dir(), feed, max_bytes=size_limit(DEFAULT_MAX_BYTES), timeout=timeout, download=not check
-        )
+        fetched = fetch(data_dir(), feed, max_bytes=size_limit(DEFAULT_MAX_BYTES), timeout=timeout, download=not check)
         for host in sorted(fetched.redirected_to):
             note(f"feed {feed.name}: the server redirected to another host, {host}")
         installed = installed_feed(ctx.obj)

@@ -201,6 +201,11 @@ def print_sections(sections: list[tuple[str, list[str]]], bullet: str = "") -> N
     print_rich(data_console(terminal), Text("\n").join(view), soft_wrap=True)  # wrapped above; URLs stay whole
 
 
+def stderr_line(text: str) -> None:
+    """One line on stderr, as it is (control characters escaped): an error, or one problem of a list."""
+    sys.stderr.write(f"{printable(text)}\n")
+
+
 def note(message: str) -> None:
     """A line for people on stderr (never parsed as markup). On a terminal it is wrapped between words to the
     terminal's width, so a long warning is not cut mid-word; to a file or a pipe it stays one line, for grep."""

@@ -63,7 +63,7 @@ def check_root(root_bytes: bytes, where: str, now: dt.datetime) -> Metadata[Root
         if root.signed.type != "root":
             raise ValueError("not root metadata")
         root.verify_delegate("root", root)  # self-signed by its own root keys
-    except Exception as exc:  # noqa: BLE001 - any parse or signature problem is the same refusal
+    except Exception as exc:
         raise FeedError(f"{where}: not a valid, self-signed TUF root ({exc or type(exc).__name__})") from None
     check_key_ids(root.signed, where)
     if root.signed.is_expired(now):
@@ -125,7 +125,7 @@ def _deadline(seconds: int) -> Iterator[None]:
         yield
         return
 
-    def expire(signum: int, frame: Any) -> None:
+    def expire(_signum: int, _frame: Any) -> None:
         raise _OutOfTime
 
     previous = signal.signal(signal.SIGALRM, expire)
@@ -181,7 +181,7 @@ class _TooManyRedirects(tuf_errors.DownloadError):
     pass
 
 
-def fetch(config_dir: Path, data_dir: Path, feed: Feed, *, max_bytes: int, timeout: int, download: bool) -> Fetched:
+def fetch(data_dir: Path, feed: Feed, *, max_bytes: int, timeout: int, download: bool) -> Fetched:
     """Refresh the feed's metadata from its pinned root and (with `download`) fetch and verify its catalogue,
     all within `timeout` seconds. Without `download` only the metadata is checked (`update --check`)."""
     bootstrap = pinned_root(feed)

@@ -33,7 +33,7 @@ KeyKind = str  # "root" (kept offline) or "online" (targets, snapshot, timestamp
 PASSPHRASE_VARIABLES = {"root": "KETACLI_FEED_ROOT_PASSPHRASE", "online": "KETACLI_FEED_ONLINE_PASSPHRASE"}
 
 
-def no_passphrase(kind: KeyKind, path: Path) -> bytes | None:
+def no_passphrase(_kind: KeyKind, _path: Path) -> bytes | None:
     return None
 
 

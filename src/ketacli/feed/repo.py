@@ -85,7 +85,7 @@ def _read(layout: Layout, name: str) -> Metadata[Any]:
         return Metadata.from_file(str(path))
     except FileNotFoundError:
         raise FeedError(f"{path}: no such file; is {layout.repo} a feed made by `ketacli feed init`?") from None
-    except Exception as exc:  # noqa: BLE001 - any parse problem of our own file is the same message
+    except Exception as exc:
         raise FeedError(f"{path}: not readable TUF metadata ({exc}); restore it from a backup") from None
 
 

@@ -39,7 +39,7 @@ def tile_label(entry: dict[str, Any], provider: str | None) -> str:
     return text + (f"+{entry['unknown']}?" if entry["unknown"] else "")
 
 
-def tile_style(entry: dict[str, Any], provider: str | None, most: int) -> str:
+def tile_style(entry: dict[str, Any], provider: str | None) -> str:
     if provider is not None:
         return _STYLE_ONE[entry["providers"][provider]]
     if entry["served"] == 0:
@@ -57,8 +57,7 @@ def render_list(entries: list[dict[str, Any]], provider: str | None, width: int)
     per_line = max(1, width // cell)
     for index, entry in enumerate(entries):
         label = f"{entry['state']} {tile_label(entry, provider)}"
-        most = max((e["served"] for e in entries), default=0)
-        text.append(label.ljust(cell - 1), style=tile_style(entry, provider, most))
+        text.append(label.ljust(cell - 1), style=tile_style(entry, provider))
         text.append("\n" if (index + 1) % per_line == 0 or index == len(entries) - 1 else " ")
     return text
 
@@ -68,7 +67,6 @@ def render_map(entries: list[dict[str, Any]], provider: str | None) -> Any:
     from rich.text import Text
 
     by_code = {e["state"]: e for e in entries}
-    most = max((e["served"] for e in entries), default=0)
     grid: list[list[str | None]] = [[None] * COLUMNS for _ in range(ROWS)]
     for state, (row_index, column) in TILES.items():
         grid[row_index][column] = state
@@ -81,7 +79,7 @@ def render_map(entries: list[dict[str, Any]], provider: str | None) -> Any:
                     continue
                 entry = by_code[tile]
                 label = tile if line == 0 else tile_label(entry, provider)
-                text.append(label.center(TILE_WIDTH - 1), style=tile_style(entry, provider, most))
+                text.append(label.center(TILE_WIDTH - 1), style=tile_style(entry, provider))
                 text.append(" ")
             text.append("\n")
     return text
