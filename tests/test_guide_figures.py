@@ -82,3 +82,26 @@ def test_the_frozen_fixture_is_still_a_valid_catalogue(cli):
     """The fixture must stay loadable by today's code, or every exact-figure test tests nothing real."""
     result = cli("catalog", "validate")
     assert result.code == 0 and "fixtures/catalogue.toml: valid (4 providers, 2 alternatives)" in result.stdout
+
+
+# The test modules that may read the shipped catalogue, and why none of them states one of its figures.
+READS_THE_SHIPPED_CATALOGUE = {
+    "test_guide_figures.py": "this table: the one place a shipped figure is stated",
+    "test_feed.py": "the built-in catalogue is always reachable; compared with itself, never with a figure",
+    "test_document.py": "the shipped document has exactly the typed keys; no value is read",
+    "test_packaging.py": "the wheel carries the file byte for byte",
+}
+
+
+def test_only_the_figure_table_reads_the_shipped_catalogue():
+    """So that a catalogue update (by hand or by a feed) fails this table and nothing else: every other test
+    reads the frozen copy in tests/fixtures/. Measured on 0.6.0: Mindbloom's 6-session $1,254 -> $1,290 (with
+    its per-dose and installment figures) and one as_of moved past the pinned date fail the two figures
+    here and no other test."""
+    import re
+    from pathlib import Path
+
+    shipped = re.compile(r'SHIPPED|load_catalogue\(\)|load_catalogue\(None|load_query\(\)|builtin_catalogue_path|'
+                         r'(ROOT|parents\[1\]) / "providers\.toml"')  # fmt: skip
+    readers = {path.name for path in Path(__file__).parent.glob("test_*.py") if shipped.search(path.read_text())}
+    assert readers == set(READS_THE_SHIPPED_CATALOGUE)

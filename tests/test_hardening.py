@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import assert_clean, catalogue_document, env_for, ketacli, provider, write_catalogue
+from conftest import CATALOGUE, assert_clean, catalogue_document, env_for, ketacli, provider, write_catalogue
 
 # ------------------------------------------------------------------------------------------- the cache
 
@@ -375,7 +375,7 @@ def test_a_fixed_date_before_the_data_is_refused(cli):
 
 def test_a_catalogue_with_a_byte_order_mark_loads(cli, tmp_path):
     path = tmp_path / "bom.toml"
-    path.write_bytes(b"\xef\xbb\xbf" + (Path(__file__).resolve().parents[1] / "providers.toml").read_bytes())
+    path.write_bytes(b"\xef\xbb\xbf" + CATALOGUE.read_bytes())
     assert cli("--catalog", str(path), "catalog", "validate").code == 0
     assert len(cli("--catalog", str(path), "compare", "--json").json()) == 4
 

@@ -226,11 +226,11 @@ def test_an_oversize_file_is_too_large_not_invalid(cli, tmp_path):
 
 def test_a_catalogue_over_the_old_64_mib_default_is_read(cli, tmp_path):
     """A realistic 10,000-provider catalogue is about 96 MB: the default limit must let it through."""
-    from ketacli.catalogue import builtin_catalogue_path
+    from conftest import CATALOGUE
 
     big = tmp_path / "big.toml"
     with big.open("wb") as handle:
-        handle.write(builtin_catalogue_path().read_bytes())
+        handle.write(CATALOGUE.read_bytes())
         line = b"# " + b"x" * 1022 + b"\n"
         for _ in range(70 * 1024):  # 70 MiB of comments after a valid catalogue
             handle.write(line)

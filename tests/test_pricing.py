@@ -8,15 +8,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import provider
+from conftest import CATALOGUE, provider
 from ketacli.catalogue import load_catalogue
 from ketacli.pricing import MAX_DOSES, Option, OptionSet, cheapest, purchase_options
 
-DOCUMENT = load_catalogue().data
+DOCUMENT = load_catalogue(CATALOGUE).data  # the frozen copy: a catalogue update edits no expected total
 
 
 def price(provider_id: str, doses: int, **context) -> tuple[int, int, str]:
-    """(total in dollars, doses covered, description) for one provider of the shipped catalogue."""
+    """(total in dollars, doses covered, description) for one provider of the frozen catalogue."""
     returning = context.get("returning", False)
     purchase = cheapest(purchase_options(provider(DOCUMENT, provider_id), **context), doses, returning=returning)
     assert purchase is not None

@@ -93,12 +93,13 @@ def test_unknown_is_shown_as_unknown_and_groups_apart(cli):
 def test_the_curve_is_the_pricing_engines_own_answer(cli, doses):
     import datetime as dt
 
+    from conftest import CATALOGUE
     from ketacli.catalogue import load_catalogue
     from ketacli.criteria import Criteria
     from ketacli.report import build_report
 
     criteria = Criteria(state="TX", doses=12, insurance="aetna")
-    document = build_report(load_catalogue(), criteria, today=dt.date(2025, 7, 1), max_age=365)
+    document = build_report(load_catalogue(CATALOGUE), criteria, today=dt.date(2025, 7, 1), max_age=365)
     assert document["curve"]["limit"] == 24
     costed = {r["id"]: r["total"] for r in cli("cost", "-n", str(doses), "-s", "TX", "-i", "aetna", "--json").json()}
     from ketacli.money import cents_to_json
