@@ -51,16 +51,35 @@ def test_cost_confirmed_only(cli):
     assert [(r["id"], r["total"]) for r in rows] == [("innerwell", 1098)]
 
 
-@pytest.mark.parametrize("state", sorted(STATE_CODES))
-def test_cost_and_compare_agree_everywhere(cli, state):
-    for carrier in CARRIERS:
-        args = ["--state", state, "--doses", "12", "--json"] + (["--insurance", carrier] if carrier else [])
-        costed, compared = cli("cost", *args), cli("compare", *args)
-        assert costed.code == compared.code == 0, (costed.stderr, compared.stderr)
-        keys = ("id", "availability", "insurance", "insured_price", "total", "doses", "purchase", "dose_level")
-        assert [tuple(r[k] for k in keys) for r in costed.json()] == [
-            tuple(r[k] for k in keys) for r in compared.json()
-        ], (state, carrier)
+AGREED_KEYS = ("id", "availability", "insurance", "insured_price", "total", "doses", "purchase", "dose_level")
+
+
+def test_cost_and_compare_agree_everywhere():
+    """Every state and carrier on the pure API (both commands are `query.rank`; no process boundary is
+    tested here, so none is paid for 400 times)."""
+    from conftest import CATALOGUE
+    from ketacli.catalogue import load_query
+    from ketacli.criteria import Criteria
+    from ketacli.query import compare, cost
+
+    catalogue = load_query(CATALOGUE)
+    for state in sorted(STATE_CODES):
+        for carrier in CARRIERS:
+            criteria = Criteria(state=state, doses=12, insurance=carrier)
+            costed, compared = cost(catalogue, criteria), compare(catalogue, criteria)
+            assert [tuple(r[k] for k in AGREED_KEYS) for r in costed.rows] == [
+                tuple(r[k] for k in AGREED_KEYS) for r in compared.rows
+            ], (state, carrier)
+
+
+@pytest.mark.parametrize("carrier", CARRIERS)
+def test_cost_and_compare_agree_on_the_command_line(cli, carrier):
+    args = ["--state", "TX", "--doses", "12", "--json"] + (["--insurance", carrier] if carrier else [])
+    costed, compared = cli("cost", *args), cli("compare", *args)
+    assert costed.code == compared.code == 0, (costed.stderr, compared.stderr)
+    assert [tuple(r[k] for k in AGREED_KEYS) for r in costed.json()] == [
+        tuple(r[k] for k in AGREED_KEYS) for r in compared.json()
+    ]
 
 
 # ------------------------------------------------------------------------------------------- one row contract
