@@ -88,8 +88,8 @@ def test_cost_and_compare_agree_on_the_command_line(cli, carrier):
 def readme_contract_section() -> str:
     from pathlib import Path
 
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    return readme.split("### The row contract", 1)[1].split("\n## ", 1)[0]
+    page = (Path(__file__).resolve().parents[1] / "docs" / "scripting.md").read_text(encoding="utf-8")
+    return page.split("## The row contract", 1)[1].split("\n## ", 1)[0]
 
 
 def readme_contract() -> tuple[list[str], list[str]]:

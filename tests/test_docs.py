@@ -1,4 +1,5 @@
-"""Docs that cannot drift: every command has help text and appears in the README."""
+"""Docs that cannot drift: every command has help text and is described; every example in the README and the
+pages under docs/ runs; shown output is what the tool prints; the command reference is generated."""
 
 from __future__ import annotations
 
@@ -6,7 +7,12 @@ from pathlib import Path
 
 import pytest
 
-README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+# The pages whose examples run here; the runbook's commands build on one another and run as one script below.
+PAGES = {path.name: path.read_text(encoding="utf-8") for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+         if path.name not in ("feed-runbook.md", "reference.md")}  # fmt: skip
+PROSE = "\n".join([*PAGES.values(), (ROOT / "docs" / "feed-runbook.md").read_text(encoding="utf-8")])
 
 
 def commands() -> list[str]:
@@ -28,7 +34,7 @@ def test_command_has_help_and_is_documented(cli, command):
     result = cli(*command.split(), "--help")
     assert result.code == 0
     assert len(result.stdout.splitlines()) > 3
-    assert f"ketacli {command}" in README, f"README does not mention `ketacli {command}`"
+    assert f"ketacli {command}" in PROSE, f"no page describes `ketacli {command}`"
 
 
 def test_quickstart_has_exactly_the_two_commands():
@@ -47,9 +53,9 @@ def test_ci_runs_the_readme_test_command():
 
 
 def readme_examples() -> list[str]:
-    """Every `ketacli ...` line in the README's shell blocks (comments dropped; pipes cut at the pipe)."""
+    """Every `ketacli ...` line in the pages' shell blocks (comments dropped; pipes cut at the pipe)."""
     examples = []
-    for block in README.split("```sh")[1:]:
+    for block in "\n".join(PAGES.values()).split("```sh")[1:]:
         for line in block.split("```")[0].splitlines():
             line = line.split(" #")[0].split(" | ")[0].strip()
             if line.startswith("ketacli "):
@@ -69,9 +75,9 @@ def test_readme_examples_run(cli, example, tmp_path, monkeypatch):
 
 
 def console_examples() -> list[tuple[str, str]]:
-    """README `console` blocks: a `$ [VAR=value ...] ketacli ...` line, then exactly what it prints."""
+    """The pages' `console` blocks: a `$ [VAR=value ...] ketacli ...` line, then exactly what it prints."""
     examples = []
-    for block in README.split("```console\n")[1:]:
+    for block in "\n".join(PAGES.values()).split("```console\n")[1:]:
         command, _, output = block.split("```", 1)[0].partition("\n")
         examples.append((command.removeprefix("$ "), output))
     return examples
@@ -90,7 +96,7 @@ def test_readme_console_output_is_real(cli, command, output):
     assert result.stdout == output
 
 
-def test_readme_shows_the_groups_and_the_narrow_views():
+def test_the_guide_shows_the_groups_and_the_narrow_views():
     commands = [command for command, _ in console_examples()]
     assert "COLUMNS=60 ketacli compare --state TX" in commands
     assert any(command.startswith("COLUMNS=40 ") for command in commands)
@@ -128,3 +134,16 @@ def test_the_feed_runbook_runs_as_written(tmp_path):
     assert lines[1] == f"{printed}  -"  # sha256sum of OpenSSL's DER public key
     assert "installed version 2 from feed main" in result.stderr
     assert "new root key fingerprint: " in result.stdout and "removed feed main" in result.stderr
+
+
+def test_the_command_reference_is_generated_from_help():
+    """docs/reference.md is `cog -r docs/reference.md`'s output; out of date, this fails."""
+    from cogapp import Cog
+
+    assert Cog().main(["cog", "--check", str(ROOT / "docs" / "reference.md")]) == 0, "run: cog -r docs/reference.md"
+
+
+def test_readme_is_for_a_newcomer_and_links_every_page():
+    assert len(README.splitlines()) <= 120
+    for page in sorted((ROOT / "docs").glob("*.md")):
+        assert f"(docs/{page.name})" in README, f"README does not link docs/{page.name}"

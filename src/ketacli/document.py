@@ -12,6 +12,10 @@ from __future__ import annotations
 
 from typing import Literal, TypedDict
 
+# The most doses a person may ask about, and the most one plan may hold: a limit of the document's shape, set
+# here so that the models (which check plans) and the pricing engine (which checks questions) share it.
+MAX_DOSES = 1000
+
 Dollars = int | float  # money in the document: whole dollars as int, cents as float (money.cents_to_json)
 DoseLevel = Literal["standard", "very_low"]
 

@@ -6,7 +6,7 @@ from enum import IntEnum
 
 
 class ExitStatus(IntEnum):
-    """ketacli's documented exit codes (README, "Exit codes")."""
+    """ketacli's documented exit codes (docs/scripting.md, "Exit codes")."""
 
     OK = 0  # success, "nothing matched" included
     ERROR = 1  # a catalogue, profile, feed or runtime error

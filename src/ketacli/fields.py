@@ -1,6 +1,6 @@
 """The one list of output fields: each row key, its JSON type, how it is read from an `Evaluation`, which
 commands carry it, and, for a field shown as a column, its header, which views show it and how essential
-it is on a narrow terminal. JSON and CSV rows, `--fields`, the README's row contract (a test checks it),
+it is on a narrow terminal. JSON and CSV rows, `--fields`, the row contract in docs/scripting.md (a test checks it),
 the table and Markdown columns of `cost` and `compare` and the report's ranking table all come from
 `FIELDS` (columns in `COLUMN_ORDER`); render/reports.py gives each column's cell its words.
 """
@@ -37,7 +37,7 @@ class Display(NamedTuple):
 
 
 class JsonType(NamedTuple):
-    """A field's JSON type: in the README's words, and the Python types its values may have."""
+    """A field's JSON type: in the row contract's words (docs/scripting.md), and the Python types its values may have."""
 
     words: str
     types: tuple[type, ...]

@@ -28,8 +28,8 @@ from pydantic import (
     model_validator,
 )
 
+from .document import MAX_DOSES
 from .money import cents_to_json, per_dose_cents, to_cents
-from .pricing import MAX_DOSES
 from .states import STATE_CODES
 from .textsafe import CONTROL_CHARS
 

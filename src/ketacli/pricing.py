@@ -24,13 +24,13 @@ import re
 from fractions import Fraction
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
+from .document import MAX_DOSES
 from .money import per_dose_cents, to_cents
 
 if TYPE_CHECKING:
     from .document import InstallmentsDoc, PlanDoc, RankedProviderDoc
 
 
-MAX_DOSES = 1000  # the most doses a person may ask for, and the most one plan may hold (models.py)
 # Value types are NamedTuples rather than dataclasses: they are built on every run, and a dataclass
 # costs about ten times as much to define (start-up time, see benchmarks/).
 PriceBasis = Literal["list", "insured", "returning", "pay_in_full", "continuation"]

@@ -29,7 +29,7 @@ def _text(value: Any) -> str:
 
 
 def _doses(value: Any) -> int:
-    from .pricing import MAX_DOSES
+    from .document import MAX_DOSES
 
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_DOSES:
         raise ValueError(f"must be a whole number from 1 to {MAX_DOSES}")

@@ -179,7 +179,7 @@ def parse_dose_level(value: str | None) -> Literal["standard", "very_low"] | Non
 
 
 def check_doses(doses: int | None) -> None:
-    from ketacli.pricing import MAX_DOSES
+    from ketacli.document import MAX_DOSES
 
     if doses is not None and not 1 <= doses <= MAX_DOSES:
         raise UsageError(f"--doses must be between 1 and {MAX_DOSES} (got {doses})")

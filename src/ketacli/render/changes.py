@@ -50,7 +50,7 @@ def change_words(change: Change) -> str:
 
 
 def change_json(change: Change) -> dict[str, Any]:
-    """The JSON of one change: {"id", "field", "old", "new", "what"} (the README's contract: a provider added
+    """The JSON of one change: {"id", "field", "old", "new", "what"} (docs/scripting.md's contract: a provider added
     or removed has null old and new)."""
     old, new = (None, None) if change.field == "provider" else (change.old, change.new)
     return {"id": change.id, "field": change.field, "old": old, "new": new, "what": change_words(change)}
