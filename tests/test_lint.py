@@ -70,7 +70,7 @@ def _imports() -> dict[str, set[str]]:
 
 # The layers of docs/design.md, in its order: a module imports only its own layer and the ones before it.
 LAYERS = {
-    "shared facts": {"errors", "money", "document", "states", "carriers", "textsafe", "fileio", "freshness"},
+    "shared facts": {"errors", "money", "vocabulary", "document", "states", "carriers", "textsafe", "fileio", "freshness"},
     "models": {"models"},
     "loading": {"catalogue", "feed.active", "feed.registry", "feed.layout"},
     "pure core": {"criteria", "pricing", "refunds", "rules", "evaluation", "query", "fields", "report", "places",

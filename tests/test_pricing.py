@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from conftest import CATALOGUE, provider
 from ketacli.catalogue import load_catalogue
-from ketacli.document import MAX_DOSES
 from ketacli.pricing import Option, OptionSet, cheapest, purchase_options
+from ketacli.vocabulary import MAX_DOSES
 
 DOCUMENT = load_catalogue(CATALOGUE).data  # the frozen copy: a catalogue update edits no expected total
 

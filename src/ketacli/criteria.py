@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
+from .vocabulary import DoseLevel
+
 if TYPE_CHECKING:
     from .document import RankedProviderDoc
 
@@ -39,7 +41,7 @@ class Criteria(NamedTuple):
     clinician_led: bool = False
     delivery: str | None = None
     in_clinic: bool = False
-    dose_level: Literal["standard", "very_low"] | None = None
+    dose_level: DoseLevel | None = None
     confirmed_only: bool = False
     in_network_only: bool = False
     sort: SortKey = "total"

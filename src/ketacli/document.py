@@ -12,12 +12,9 @@ from __future__ import annotations
 
 from typing import Literal, TypedDict
 
-# The most doses a person may ask about, and the most one plan may hold: a limit of the document's shape, set
-# here so that the models (which check plans) and the pricing engine (which checks questions) share it.
-MAX_DOSES = 1000
+from .vocabulary import DoseLevel, RuleStatus, RuleTopic
 
 Dollars = int | float  # money in the document: whole dollars as int, cents as float (money.cents_to_json)
-DoseLevel = Literal["standard", "very_low"]
 
 
 class SourceDoc(TypedDict):
@@ -206,14 +203,12 @@ class RuleDoc(TypedDict):
     id: str
     title: str
     authority: str
-    topic: Literal[
-        "controlled_substance_schedule", "telemedicine_prescribing", "medicare_telehealth", "compounded_drugs"
-    ]
+    topic: RuleTopic
     governs: str
     citation: str | None
     effective: str | None  # ISO date
     ends: str | None  # ISO date
-    status: Literal["in_force", "proposed", "ended"]
+    status: RuleStatus
     checked: str  # ISO date
     meaning: str
     conflicts: list[str]

@@ -28,10 +28,10 @@ from pydantic import (
     model_validator,
 )
 
-from .document import MAX_DOSES
 from .money import cents_to_json, per_dose_cents, to_cents
 from .states import STATE_CODES
 from .textsafe import CONTROL_CHARS
+from .vocabulary import MAX_DOSES, DoseLevel, RuleStatus, RuleTopic
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -412,12 +412,6 @@ class AddOn(Strict):
     source: Slug
 
 
-RuleStatus = Literal["in_force", "proposed", "ended"]
-RuleTopic = Literal[
-    "controlled_substance_schedule", "telemedicine_prescribing", "medicare_telehealth", "compounded_drugs"
-]
-
-
 class Rule(Strict):
     """A dated rule (a regulation, a law, an agency's warning) that decides whether or how ketamine can be
     prescribed or paid for; its status is as of `checked`, and ketacli works out its status on any day."""
@@ -457,7 +451,7 @@ class Provider(Strict):
     category_wins: list[Line] = Field(
         default_factory=list, description="Criteria the guide named this provider winner of."
     )
-    dose_level: Literal["standard", "very_low"]
+    dose_level: DoseLevel
     delivery: list[Delivery] = Field(min_length=1, description="How ketamine is taken at home.")
     plans: list[Plan] = Field(default_factory=list)
     subscriptions: list[Subscription] = Field(default_factory=list)

@@ -24,8 +24,8 @@ import re
 from fractions import Fraction
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
-from .document import MAX_DOSES
 from .money import per_dose_cents, to_cents
+from .vocabulary import MAX_DOSES
 
 if TYPE_CHECKING:
     from .document import InstallmentsDoc, PlanDoc, RankedProviderDoc

@@ -29,7 +29,7 @@ def _text(value: Any) -> str:
 
 
 def _doses(value: Any) -> int:
-    from .document import MAX_DOSES
+    from .vocabulary import MAX_DOSES
 
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_DOSES:
         raise ValueError(f"must be a whole number from 1 to {MAX_DOSES}")
@@ -49,8 +49,12 @@ def _flag(value: Any) -> bool:
 
 
 def _dose_level(value: Any) -> str:
-    if value not in ("standard", "very-low"):
-        raise ValueError("must be 'standard' or 'very-low'")
+    from typing import get_args
+
+    from .vocabulary import DoseLevelFlag
+
+    if value not in get_args(DoseLevelFlag):
+        raise ValueError("must be " + " or ".join(repr(choice) for choice in get_args(DoseLevelFlag)))
     return str(value)
 
 

@@ -10,13 +10,13 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from .criteria import Criteria, availability
-from .document import MAX_DOSES
 from .freshness import stale_warning, undated_sources
 from .pricing import cheapest, purchase_options
 from .query import DOSE_GROUPS, Result, compare, needs_alternatives
 from .refunds import current_ladder, provider_refunds
 from .rules import rule_warnings, standing, status_words
 from .states import STATE_NAMES
+from .vocabulary import MAX_DOSES
 
 if TYPE_CHECKING:
     from .catalogue import LoadedCatalogue

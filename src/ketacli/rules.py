@@ -13,6 +13,15 @@ from typing import TYPE_CHECKING, Literal, NamedTuple
 
 if TYPE_CHECKING:
     from .document import Dated, RuleDoc
+    from .vocabulary import RuleTopic
+
+# The rules about the drug itself (its schedule, compounding): shown with the safety information.
+DRUG_RULE_TOPICS: frozenset[RuleTopic] = frozenset({"controlled_substance_schedule", "compounded_drugs"})
+
+
+def drug_rules(rules: Iterable[RuleDoc]) -> list[RuleDoc]:
+    return [rule for rule in rules if rule["topic"] in DRUG_RULE_TOPICS]
+
 
 # A rule that ends within this many days is said out loud wherever a provider that depends on it is shown.
 WARN_WITHIN_DAYS = 90

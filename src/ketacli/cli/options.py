@@ -2,12 +2,13 @@
 
 import os
 import re
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from ketacli.errors import KetaError, UsageError
 from ketacli.states import STATE_NAMES, resolve_state, suggest_states
+from ketacli.vocabulary import DOSE_LEVEL_OF_FLAG, DoseLevel, DoseLevelFlag
 
 from .environment import RunContext, load, with_profile
 from .output import FormatName
@@ -140,7 +141,7 @@ PayInFullOption = Annotated[
 
 
 DoseLevelOption = Annotated[
-    Literal["standard", "very-low"] | None,
+    DoseLevelFlag | None,
     typer.Option("--dose-level", help="Keep only standard or very-low-dose providers.", show_default=False),
 ]
 
@@ -174,12 +175,12 @@ ShowExcludedOption = Annotated[
 ]
 
 
-def parse_dose_level(value: str | None) -> Literal["standard", "very_low"] | None:
-    return None if value is None else "very_low" if value == "very-low" else "standard"
+def parse_dose_level(value: DoseLevelFlag | None) -> DoseLevel | None:
+    return None if value is None else DOSE_LEVEL_OF_FLAG[value]
 
 
 def check_doses(doses: int | None) -> None:
-    from ketacli.document import MAX_DOSES
+    from ketacli.vocabulary import MAX_DOSES
 
     if doses is not None and not 1 <= doses <= MAX_DOSES:
         raise UsageError(f"--doses must be between 1 and {MAX_DOSES} (got {doses})")

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple, NoReturn, assert_never
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, NoReturn, assert_never, get_args
 
 from ketacli.errors import KetaError, UsageError
 from ketacli.fileio import write_output_file
@@ -247,9 +247,11 @@ def output_format(fmt: FormatName | None, as_json: bool) -> FormatName:
         return fmt
     env = os.environ.get("KETACLI_FORMAT", "").strip().lower()
     if env:
-        if env not in ("table", "json", "csv", "markdown"):
-            raise UsageError(f"KETACLI_FORMAT must be one of table, json, csv, markdown (got {env!r})")
-        return env  # type: ignore[return-value]
+        names: tuple[FormatName, ...] = get_args(FormatName)
+        for name in names:
+            if env == name:
+                return name
+        raise UsageError(f"KETACLI_FORMAT must be one of {', '.join(names)} (got {env!r})")
     return "table"
 
 

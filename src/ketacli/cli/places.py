@@ -153,7 +153,9 @@ def safety_cmd(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Who should look elsewhere, side effects, exclusion criteria. Informational, not medical advice."""
     catalogue = load(ctx.obj)
     safety = catalogue.data["safety"]
-    drug_rules = [r for r in catalogue.rules if r["topic"] in DRUG_RULE_TOPICS]
+    from ketacli.rules import drug_rules as about_the_drug
+
+    drug_rules = about_the_drug(catalogue.rules)
 
     def data() -> dict[str, Any]:
         from ketacli.render.places import minimum_ages_json
@@ -180,10 +182,6 @@ def safety_cmd(ctx: typer.Context, as_json: JsonOption = False) -> None:
         print_sections(sections, bullet="- ")
 
     present(as_json, data=data, people=people)
-
-
-# The rules about the drug itself, shown with the safety information (the rest are in `ketacli rules`).
-DRUG_RULE_TOPICS = ("controlled_substance_schedule", "compounded_drugs")
 
 
 @app.command("rules")

@@ -1,9 +1,10 @@
 """`compare`, `cost` and `providers`: the rankings, in every format."""
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 import typer
 
+from ketacli.criteria import SortKey
 from ketacli.freshness import DEFAULT_MAX_AGE_DAYS
 
 from .app import app
@@ -69,9 +70,7 @@ def compare_cmd(
     dose_level: DoseLevelOption = None,
     confirmed_only: ConfirmedOnlyOption = False,
     in_network_only: InNetworkOnlyOption = False,
-    sort: Annotated[
-        Literal["total", "per-dose", "states", "name"], typer.Option("--sort", help="Ranking order.")
-    ] = "total",
+    sort: Annotated[SortKey, typer.Option("--sort", help="Ranking order.")] = "total",
     reverse: Annotated[bool, typer.Option("--reverse", help="Reverse the order.")] = False,
     limit: Annotated[
         int | None, typer.Option("--limit", min=1, help="Show at most N rows.", show_default=False)
