@@ -302,7 +302,7 @@ FILTER_VALUES = {
 
 def test_every_filter_is_said_in_words():
     from ketacli.criteria import Criteria
-    from ketacli.render.reports import _FILTER_WORDS, ORDERING_FIELDS, question_words, ranking_title
+    from ketacli.render.columns import _FILTER_WORDS, ORDERING_FIELDS, question_words, ranking_title
 
     assert set(Criteria._fields) == set(_FILTER_WORDS) | set(ORDERING_FIELDS)
     assert set(FILTER_VALUES) == set(_FILTER_WORDS)
@@ -366,7 +366,7 @@ def test_every_column_is_declared_once_in_the_field_registry():
     field its view's rows carry, in one column order, with the header and priority declared there, and each
     has words (and nothing else has)."""
     from ketacli.fields import COLUMN_ORDER, COMPARE_FIELDS, COST_FIELDS, FIELDS, columns
-    from ketacli.render.reports import CELLS, ranking_columns
+    from ketacli.render.columns import CELLS, ranking_columns
 
     displayed = [f.key for f in FIELDS if f.display]
     assert sorted(CELLS) == sorted(displayed) == sorted(COLUMN_ORDER)

@@ -20,10 +20,10 @@ PAIRS = [
     (document.StarterKitDoc, models.StarterKit), (document.SourceDoc, models.Source), (document.NoteDoc, models.Note),
     (document.InstallmentsDoc, models.Installments), (document.PlanFinancingDoc, models.PlanFinancing),
     (document.PlanIncludesDoc, models.PlanIncludes), (document.RefundPolicyDoc, models.RefundPolicy),
-    (document.RefundStageDoc, models.RefundStage), (document.ChargeDoc, models.Charge),
+    (document.RefundStageDoc, models.RefundStage), (document.StageChargeDoc, models.StageCharge),
     (document.IneligibleRefundDoc, models.IneligibleRefund), (document.ReimbursementDoc, models.Reimbursement),
     (document.AddOnDoc, models.AddOn), (document.SafetyDoc, models.SafetyInformation), (document.RuleDoc, models.Rule),
-    (document.EvaluationDoc, models.Evaluation),
+    (document.FirstEvaluationDoc, models.FirstEvaluation),
 ]  # fmt: skip
 
 

@@ -109,7 +109,7 @@ class ConsultationDoc(TypedDict):
     note: str | None
 
 
-class EvaluationDoc(TypedDict):
+class FirstEvaluationDoc(TypedDict):
     free: bool | Literal["unknown"]
     pay_before: bool | Literal["unknown"]
     refunded_if_ineligible: bool | Literal["unknown"]
@@ -153,7 +153,7 @@ class StarterKitDoc(TypedDict):
     contents: list[str]
 
 
-class ChargeDoc(TypedDict):
+class StageChargeDoc(TypedDict):
     amount: Dollars
     condition: str | None
 
@@ -161,7 +161,7 @@ class ChargeDoc(TypedDict):
 class RefundStageDoc(TypedDict):
     when: list[str]
     outcome: Literal["full_refund", "charged", "no_refund"]
-    charged: list[ChargeDoc]
+    charged: list[StageChargeDoc]
 
 
 class RefundPolicyDoc(TypedDict):
@@ -232,7 +232,7 @@ class RankedProviderDoc(TypedDict):
     insurance: InsuranceDoc
     financing: FinancingDoc
     consultation: ConsultationDoc
-    evaluation: EvaluationDoc | None
+    evaluation: FirstEvaluationDoc | None
     availability: AvailabilityDoc
     care: CareDoc
     refunds: list[RefundPolicyDoc]

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 P = TypeVar("P", bound="RankedProviderDoc")
 
 VERY_LOW_NOTE = "very-low dose (psycholytic): not the same treatment as a standard dose"
-# How two notes begin: tables show each as a marker (render/reports.py), so a figure they qualify never
+# How two notes begin: tables show each as a marker (render/columns.py), so a figure they qualify never
 # stands alone on a terminal.
 NO_RETURNING_PRICE = "no returning-client price listed"
 SAVING_NOT_APPLIED = "not applied to the insured price"

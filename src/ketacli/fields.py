@@ -2,7 +2,7 @@
 commands carry it, and, for a field shown as a column, its header, which views show it and how essential
 it is on a narrow terminal. JSON and CSV rows, `--fields`, the row contract in docs/scripting.md (a test checks it),
 the table and Markdown columns of `cost` and `compare` and the report's ranking table all come from
-`FIELDS` (columns in `COLUMN_ORDER`); render/reports.py gives each column's cell its words.
+`FIELDS` (columns in `COLUMN_ORDER`); render/columns.py gives each column's cell its words.
 """
 
 from __future__ import annotations

@@ -262,7 +262,7 @@ class Consultation(Strict):
     note: Text | None = None
 
 
-class Evaluation(Strict):
+class FirstEvaluation(Strict):
     """The first evaluation (whether you are eligible), as the sources state it: is it free, and must a new
     client pay before it? Where the sources disagree, say "unknown" and explain in `note`."""
 
@@ -324,7 +324,7 @@ class StarterKit(Strict):
     contents: list[Line] = Field(default_factory=list)
 
 
-class Charge(Strict):
+class StageCharge(Strict):
     """An amount charged in total at a refund stage; `condition` says when, where the source gives a choice."""
 
     amount: Money
@@ -336,7 +336,7 @@ class RefundStage(Strict):
 
     when: list[Line] = Field(min_length=1)
     outcome: Literal["full_refund", "charged", "no_refund"]
-    charged: list[Charge] = Field(default_factory=list, description="One amount, or a choice with conditions.")
+    charged: list[StageCharge] = Field(default_factory=list, description="One amount, or a choice with conditions.")
 
     @model_validator(mode="after")
     def _charged_iff_charged(self) -> RefundStage:
@@ -460,7 +460,7 @@ class Provider(Strict):
     insurance: Insurance
     financing: Financing
     consultation: Consultation
-    evaluation: Evaluation | None = Field(None, description="The first evaluation; absent when no source says.")
+    evaluation: FirstEvaluation | None = Field(None, description="The first evaluation; absent when no source says.")
     availability: Availability
     care: CareModel
     starter_kit: StarterKit

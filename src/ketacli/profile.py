@@ -59,7 +59,7 @@ def _dose_level(value: Any) -> str:
 
 
 # The profile's keys, in the order they are shown, with the check each value must pass.
-FIELDS: dict[str, Callable[[Any], Any]] = {
+PROFILE_KEYS: dict[str, Callable[[Any], Any]] = {
     "state": _state,
     "insurance": _text,
     "doses": _doses,
@@ -73,7 +73,7 @@ FIELDS: dict[str, Callable[[Any], Any]] = {
 
 def check_value(key: str, value: Any) -> Any:
     """One profile value, checked and normalised; ValueError says what is wrong with it."""
-    return FIELDS[key](value)
+    return PROFILE_KEYS[key](value)
 
 
 def missing_state(profile: dict[str, Any]) -> bool:
@@ -85,8 +85,8 @@ def check_profile(data: dict[str, Any], path: str) -> dict[str, Any]:
     """Validate a profile file's values; a bad one is an error naming the file and the key."""
     checked = {}
     for key, value in data.items():
-        if key not in FIELDS:
-            raise ProfileError(f"{path}: unknown key {key!r}; valid keys: {', '.join(FIELDS)}")
+        if key not in PROFILE_KEYS:
+            raise ProfileError(f"{path}: unknown key {key!r}; valid keys: {', '.join(PROFILE_KEYS)}")
         try:
             checked[key] = check_value(key, value)
         except ValueError as exc:
@@ -119,7 +119,7 @@ def parse_profile(raw: bytes, path: str) -> dict[str, Any]:
 def render_profile(profile: dict[str, Any]) -> str:
     import tomli_w
 
-    ordered = {key: profile[key] for key in FIELDS if key in profile}
+    ordered = {key: profile[key] for key in PROFILE_KEYS if key in profile}
     return "# ketacli profile: defaults for `compare` and `cost` (an explicit flag always wins).\n" + tomli_w.dumps(
         ordered
     )

@@ -21,14 +21,8 @@ from .options import (
     JsonOption,
     MaxAgeOption,
 )
-from .output import (
-    emit,
-    emit_json,
-    note,
-    present,
-    render_rows,
-    write_output,
-)
+from .output import emit, emit_json, note, write_output
+from .presenting import present, render_rows
 
 # --------------------------------------------------------------------------------------------------- commands
 

@@ -15,13 +15,8 @@ from .options import (
     MaxAgeOption,
     complete_provider,
 )
-from .output import (
-    note,
-    present,
-    print_sections,
-    warn_about_rules,
-    warn_if_stale,
-)
+from .output import note, print_sections
+from .presenting import present, warn_about_rules, warn_if_stale
 
 # --------------------------------------------------------------------------------------------------- commands
 
@@ -44,7 +39,7 @@ def show_cmd(
     warn_if_stale([entry], max_age, catalogue.rules)
 
     def people() -> None:
-        from ketacli.render.reports import show_lines
+        from ketacli.render.show import show_lines
 
         print_sections(show_lines(entry, catalogue.data["safety"].get("crisis_line"), catalogue.rules, today()))
 

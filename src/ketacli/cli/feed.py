@@ -28,7 +28,8 @@ from .environment import (
     validate_file,
 )
 from .options import JsonOption
-from .output import emit, emit_wrapped, note, present
+from .output import emit, emit_wrapped, note
+from .presenting import present
 
 if TYPE_CHECKING:
     from ketacli.catalogue import LoadedCatalogue

@@ -11,7 +11,7 @@ from ketacli.states import STATE_NAMES, resolve_state, suggest_states
 from ketacli.vocabulary import DOSE_LEVEL_OF_FLAG, DoseLevel, DoseLevelFlag
 
 from .environment import RunContext, load, with_profile
-from .output import FormatName
+from .presenting import FormatName
 
 if TYPE_CHECKING:
     from ketacli.criteria import Criteria

@@ -8,7 +8,8 @@ from .app import app
 from .clock import today
 from .environment import load
 from .options import JsonOption, complete_carrier, complete_provider, complete_state, parse_state
-from .output import Terminal, data_console, emit, emit_wrapped, note, present, print_rich, print_sections
+from .output import Terminal, data_console, emit, emit_wrapped, note, print_rich, print_sections
+from .presenting import present
 
 
 @app.command("states")
@@ -141,7 +142,7 @@ def alternatives_cmd(ctx: typer.Context, as_json: JsonOption = False) -> None:
         note("the catalogue lists no alternatives")
 
     def people() -> None:
-        from ketacli.render.reports import show_lines
+        from ketacli.render.show import show_lines
 
         print_sections([section for alternative in alternatives for section in show_lines(alternative)])
 

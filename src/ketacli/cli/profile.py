@@ -22,7 +22,8 @@ from .options import (
     StateOption,
     parse_state,
 )
-from .output import emit, note, present
+from .output import emit, note
+from .presenting import present
 
 
 @profile_app.command("set")

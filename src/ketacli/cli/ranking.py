@@ -28,9 +28,8 @@ from .options import (
     StateOption,
     build_criteria,
 )
-from .output import (
-    emit,
-    note,
+from .output import emit, note
+from .presenting import (
     output_format,
     parse_fields,
     prices_as_of,
@@ -87,7 +86,7 @@ def compare_cmd(
     """Filter, rank and explain: one row per provider that passes every filter."""
     from ketacli.fields import COMPARE_FIELDS
     from ketacli.query import compare, needs_alternatives
-    from ketacli.render.reports import ranking_columns
+    from ketacli.render.columns import ranking_columns
 
     fmt = output_format(fmt, as_json)
     chosen_fields = parse_fields(fields, COMPARE_FIELDS)
@@ -130,7 +129,7 @@ def cost_cmd(
     """The cheapest way to get at least N doses at each provider, with what to buy."""
     from ketacli.fields import COST_FIELDS
     from ketacli.query import cost
-    from ketacli.render.reports import ranking_columns
+    from ketacli.render.columns import ranking_columns
 
     fmt = output_format(fmt, as_json)
     # cost's own flags; a saved budget is compare's business, so only these come from the profile.
@@ -144,7 +143,7 @@ def cost_cmd(
     result = cost(catalogue, criteria, today())
     show_ranking(result, criteria, ranking_columns("cost"), fmt, show_excluded, csv_fields=COST_FIELDS)
     if schedule and fmt == "table":
-        from ketacli.render.reports import schedule_text
+        from ketacli.render.columns import schedule_text
 
         emit(schedule_text(result.rows))
     if not result.rows:
@@ -155,7 +154,7 @@ def cost_cmd(
 @app.command("providers")
 def providers_cmd(ctx: typer.Context, fmt: FormatOption = None, as_json: JsonOption = False) -> None:
     """List the providers: id, name, best for, states served, price range, dose level."""
-    from ketacli.render.reports import PROVIDER_COLUMNS, provider_rows
+    from ketacli.render.columns import PROVIDER_COLUMNS, provider_rows
 
     fmt = output_format(fmt, as_json)
     catalogue = load(ctx.obj)

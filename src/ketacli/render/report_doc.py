@@ -27,10 +27,10 @@ from ketacli.textsafe import CONTROL_CHARS
 
 from .alternatives import alternative_facts, alternatives_heading
 from .chart import geometry
+from .columns import CELLS, question_words, ranking_title
 from .markdown import escape_text
 from .places import minimum_age_lines
 from .refunds import join_conditions
-from .reports import CELLS, question_words, ranking_title
 
 ReportFormat = Literal["html", "markdown"]
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"

@@ -1,0 +1,204 @@
+"""The columns of each tabular view (`providers`, `compare`, `cost`, the report's ranking), their titles and the
+words of the question asked. Pure: data in, strings out."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ketacli.criteria import Criteria
+from ketacli.evaluation import NO_RETURNING_PRICE, SAVING_NOT_APPLIED
+from ketacli.money import format_usd, to_cents
+from ketacli.query import DOSE_GROUPS
+from ketacli.render.words import DOSE_LEVEL, INSURANCE, at_risk_words, availability_words
+from ketacli.states import STATE_NAMES
+
+from . import Column, label, plain, usd, usd_cents
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from ketacli.document import ProviderDoc
+    from ketacli.fields import View
+
+
+def _price_range(provider: ProviderDoc) -> str:
+    totals = [to_cents(p["price"]) for p in provider["plans"]] + [
+        to_cents(s["price"]) for s in provider["subscriptions"]
+    ]
+    low, high = min(totals), max(totals)
+    suffix = "/month" if not provider["plans"] else ""
+    return format_usd(low) + suffix if low == high else f"{format_usd(low)}–{format_usd(high)}"
+
+
+def provider_rows(providers: list[ProviderDoc]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": p["id"],
+            "name": p["name"],
+            "best_for": p["best_for"],
+            "states_served": p["availability"]["states_reported"],
+            "states_list_complete": p["availability"]["list_complete"],
+            "price_range": _price_range(p),
+            "dose_level": p["dose_level"],
+            "as_of": p["as_of"],
+        }
+        for p in providers
+    ]
+
+
+PROVIDER_COLUMNS = [
+    Column("id", "ID", lambda r: r["id"]),
+    Column("name", "Provider", lambda r: r["name"]),
+    Column("best_for", "Best for", lambda r: "; ".join(r["best_for"]), priority=2),
+    Column("states_served", "States", lambda r: f"{r['states_served']}", justify="right", priority=1),
+    Column("price_range", "Price", lambda r: r["price_range"]),
+    Column("dose_level", "Dose level", lambda r: label(r["dose_level"]), priority=1),
+]
+
+
+def _markers(row: dict[str, Any]) -> str:
+    """The Notes column: each note that qualifies the row's figures, in a few words."""
+    marks = []
+    if row["returning_price"]:
+        marks.append("returning price")
+    for note in row["notes"]:
+        if note.startswith(NO_RETURNING_PRICE):  # "...: repeat plans priced at the list price"
+            marks.append(f"no returning price listed: {note.rpartition(' priced at ')[2]} used")
+    if any(SAVING_NOT_APPLIED in note for note in row["notes"]):
+        marks.append("pay-in-full saving not applied (insured)")
+    if any(item["kind"] == "continuation" for item in row["items"]):
+        marks.append("continuation applied for")
+    if row["surplus"]:
+        marks.append(f"{row['surplus']} extra doses")
+    rule_notes = [note for note in row["notes"] if "telemedicine prescribing rule" in note]  # evaluation.rule_notes
+    if any(note.startswith("paid by") for note in rule_notes):
+        marks.append(f"payments run past {row['prescribing_rule_until']}, when the DEA telemedicine rule ends")
+    elif rule_notes:
+        marks.append(f"DEA telemedicine rule was set to end {row['prescribing_rule_until']}: unknown since")
+    return ", ".join(marks) or "—"
+
+
+def _availability(row: dict[str, Any]) -> str:
+    return availability_words(row["availability"])
+
+
+def money_back(row: dict[str, Any]) -> str:
+    """'up to $650 back; $604–$1,254 net' where a source gives the figure for this purchase."""
+    if row["reimbursement_up_to"] is None:
+        return "—"
+    return f"up to {usd(row['reimbursement_up_to'])} back; {usd(row['net_best_case'])}–{usd(row['total'])} net"
+
+
+# The words of each column a ranking shows, by field key (fields.py declares the columns themselves).
+CELLS: dict[str, Callable[[dict[str, Any]], str]] = {
+    "rank": lambda r: str(r["rank"]),
+    "name": lambda r: r["name"],
+    "availability": _availability,
+    "doses": lambda r: plain(r["doses"]),
+    "total": lambda r: usd(r["total"]),
+    "per_dose": lambda r: usd_cents(r["per_dose"]),
+    "purchase": lambda r: plain(r["purchase"]),
+    "insurance": lambda r: INSURANCE[r["insurance"]],
+    "dose_level": lambda r: DOSE_LEVEL[r["dose_level"]],
+    "refund_if_ineligible": at_risk_words,
+    "reimbursement_up_to": money_back,
+    "notes": _markers,
+    "hsa_fsa": lambda r: label(r["hsa_fsa"]),
+    "financing": lambda r: plain(r["financing"]),
+    "sitter_required": lambda r: label(r["sitter_required"]),
+    "id_verification": lambda r: label(r["id_verification"]),
+    "integration": lambda r: label(r["integration"]),
+    "delivery": lambda r: ", ".join(label(d) for d in r["delivery"]),
+}
+
+
+def ranking_columns(view: View) -> list[Column]:
+    """A ranking's columns, from the one list of fields: header, narrow-terminal priority and order there.
+    (Imported here, not at the top: `providers` and `show` use this module without ranking anything.)"""
+    from ketacli.fields import columns
+
+    return [
+        Column(key, shown.header, CELLS[key], shown.priority, shown.justify, footnote=shown.footnote)
+        for key, shown in columns(view)
+    ]
+
+
+def schedule_text(rows: list[dict[str, Any]]) -> str:
+    """`cost --schedule`: each item's monthly payments, or its price where no schedule is listed."""
+    lines = []
+    for row in rows:
+        for item in row["items"]:
+            plan = item["installments"]
+            repeat = f" (×{item['count']})" if item["count"] > 1 else ""
+            if plan:
+                lines.append(
+                    f"{row['name']}, {item['description']}: {plan['count']} monthly payments of {usd(plan['amount'])}{repeat}"
+                )
+            else:
+                lines.append(
+                    f"{row['name']}, {item['description']}: {usd(item['subtotal'])} (no installment schedule listed)"
+                )
+    return "\nPayment schedules:\n" + "".join(f"  {line}\n" for line in lines)
+
+
+def dose_group(row: dict[str, Any]) -> str:
+    """The section a ranked row belongs to (standard-dose first, then very-low-dose)."""
+    return DOSE_GROUPS[row["dose_level"]]
+
+
+def ranking_title(criteria: Criteria, carrier: str | None = None) -> str:
+    """What the ranking answers, in words: 'Cheapest way to 12 doses: Texas, Aetna'."""
+    if criteria.sort == "name":
+        what = "By name"
+    elif criteria.sort == "states":
+        what = "By number of states served"
+    elif criteria.sort == "per-dose":
+        what = f"Lowest price per dose for {criteria.doses} doses" if criteria.doses else "Lowest price per dose"
+    else:
+        what = f"Cheapest way to {criteria.doses} doses" if criteria.doses else "Cheapest way to start"
+    if criteria.reverse:
+        what += " (reversed)"
+    if criteria.limit is not None:
+        what += f", top {criteria.limit}"
+    asked = question_words(criteria, with_doses=False, carrier=carrier)
+    return f"{what}: {asked}" if asked else what
+
+
+# Every filter in `Criteria`, in words: the titles, the Markdown and the report all say the whole question.
+# The ordering fields (sort, reverse, limit) are said by ranking_title. tests/test_answers.py checks that each
+# Criteria field is in one of the two.
+_FILTER_WORDS: dict[str, Callable[[Criteria, str | None], str | None]] = {
+    "state": lambda c, _: STATE_NAMES[c.state] if c.state else None,
+    "doses": lambda c, _: f"{c.doses} doses" if c.doses else None,
+    "budget": lambda c, _: f"up to {format_usd(c.budget)}" if c.budget is not None else None,
+    "monthly_budget": lambda c, _: (
+        f"up to {format_usd(c.monthly_budget)} a month" if c.monthly_budget is not None else None
+    ),
+    "insurance": lambda c, carrier: (carrier or c.insurance) if c.insurance else None,
+    "in_network_only": lambda c, _: "in network only" if c.in_network_only else None,
+    "returning": lambda c, _: "returning client" if c.returning else None,
+    "pay_in_full": lambda c, _: "paying in full" if c.pay_in_full else None,
+    "hsa_fsa": lambda c, _: "HSA/FSA accepted" if c.hsa_fsa else None,
+    "financing": lambda c, _: "with financing" if c.financing else None,
+    "free_consult": lambda c, _: "free consultation" if c.free_consult else None,
+    "no_sitter": lambda c, _: "no sitter required" if c.no_sitter else None,
+    "id_verified": lambda c, _: "ID verified" if c.id_verified else None,
+    "clinician_led": lambda c, _: "clinician-led integration" if c.clinician_led else None,
+    "delivery": lambda c, _: f"{c.delivery} delivery" if c.delivery else None,
+    "in_clinic": lambda c, _: "in-person sessions" if c.in_clinic else None,
+    "dose_level": lambda c, _: f"{DOSE_LEVEL[c.dose_level]} dose only" if c.dose_level else None,
+    "confirmed_only": lambda c, _: "confirmed availability only" if c.confirmed_only else None,
+}
+ORDERING_FIELDS = ("sort", "reverse", "limit")
+
+
+def question_words(criteria: Criteria, *, with_doses: bool = True, carrier: str | None = None) -> str:
+    """The question asked, in words: 'Texas, 12 doses, up to $1,500, Aetna, with financing'."""
+    parts = []
+    for field, words in _FILTER_WORDS.items():
+        if field == "doses" and not with_doses:
+            continue
+        said = words(criteria, carrier)
+        if said:
+            parts.append(said)
+    return ", ".join(parts)
