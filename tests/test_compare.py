@@ -395,3 +395,14 @@ def test_bad_input(cli, args, message):
     assert result.code == 2, result.stderr
     assert result.stdout == ""
     assert result.stderr.startswith("ketacli: error: ") and message in result.stderr
+
+
+def test_build_criteria_refuses_a_key_it_does_not_know():
+    """A misspelt filter in a command's call (`budjet=`) would otherwise be dropped in silence."""
+    import pytest
+
+    from ketacli.cli.options import build_criteria
+
+    with pytest.raises(TypeError, match="no such question key: budjet"):
+        build_criteria(no_profile=True, budjet=100)
+    assert build_criteria(no_profile=True, budget=100).budget == 10_000

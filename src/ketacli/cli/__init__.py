@@ -156,11 +156,16 @@ def in_flag_words(exc: KetaError) -> str:
 
 
 def _is_usage_error(exc: Exception) -> bool:
-    return hasattr(exc, "format_message") and hasattr(exc, "exit_code")
+    # typer 0.28 vendors click as typer._click (pinned <0.29 in pyproject.toml): its exceptions live there.
+    from typer._click.exceptions import ClickException
+
+    return isinstance(exc, ClickException)
 
 
 def _usage_error(exc: Any) -> int:
-    if type(exc).__name__ == "NoArgsIsHelpError":  # plain `ketacli` or `ketacli catalog`: show the help
+    from typer._click.exceptions import NoArgsIsHelpError
+
+    if isinstance(exc, NoArgsIsHelpError):  # plain `ketacli` or `ketacli catalog`: show the help
         emit(exc.ctx.get_help() + "\n")
         return ExitStatus.OK
     hint = ""

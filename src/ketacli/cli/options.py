@@ -208,6 +208,9 @@ def build_criteria(
     from ketacli.criteria import Criteria
     from ketacli.query import resolve_delivery
 
+    unknown = set(given) - set(Criteria._fields) - set(profiled)
+    if unknown:  # a caller's misspelt filter would otherwise be dropped in silence
+        raise TypeError(f"build_criteria: no such question key: {', '.join(sorted(unknown))}")
     filled = with_profile({key: given.get(key) for key in profiled}, use_profile=not no_profile)
     values = {**given, **{key: value for key, value in filled.items() if value is not None}}
     if values.get("doses") is None:
