@@ -349,8 +349,30 @@ def test_alternatives_stay_out_of_the_json_rows(cli):
 def test_two_confirmed_providers_need_no_alternatives(cli):
     out = cli("compare", "--state", "TX").stdout
     assert "Alternatives to at-home treatment" not in out
-    one = cli("compare", "--state", "TX", "--no-sitter").stdout  # Joyous only
-    assert "Alternatives to at-home treatment (only one at-home provider is confirmed in Texas)" in one
+    one = cli("compare", "--state", "TX", "--no-sitter").stdout  # Joyous only, of the four confirmed in Texas
+    assert (
+        "Alternatives to at-home treatment (4 at-home providers are confirmed in Texas; your filters kept 1 of them)"
+        in one
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "heading"),
+    [  # before 0.6: "no at-home provider is confirmed in New York", "only one ... confirmed in Texas"
+        (["--state", "new york", "--doses", "12", "--budget", "1500"],
+         "1 at-home provider is confirmed in New York; your filters left it out"),
+        (["--state", "TX", "--budget", "200"], "4 at-home providers are confirmed in Texas; your filters kept 1 of them"),
+        (["--state", "TX", "--budget", "50"], "4 at-home providers are confirmed in Texas; your filters kept none of them"),
+        (["--state", "ID"], "only one at-home provider is confirmed in Idaho"),
+        (["--state", "WY"], "no at-home provider is confirmed in Wyoming"),
+    ],
+)  # fmt: skip
+def test_filtered_is_not_unconfirmed(cli, args, heading):
+    table = cli("compare", *args).stdout
+    assert f"Alternatives to at-home treatment ({heading})" in table
+    assert f"({heading})" in cli("report", *args, "--format", "markdown").stdout
+    pointer = cli("compare", *args, "--json").stderr
+    assert f"{heading}: `ketacli alternatives --json` gives" in pointer
 
 
 def test_the_report_adds_the_alternatives_group(cli):

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, Protocol, TypeVar
 
 from .carriers import compact, matching_carriers, suggest_carrier
-from .criteria import DELIVERY_KINDS, Criteria, InsuranceAsk, SortKey
+from .criteria import DELIVERY_KINDS, Criteria, InsuranceAsk, SortKey, availability
 from .errors import NeedsCarrier, NeedsState, UsageError
 from .evaluation import Evaluation, P, evaluate
 from .fields import Command, row
@@ -156,6 +156,15 @@ class Excluded(NamedTuple, Generic[P]):
     reasons: list[str]
 
 
+class Confirmed(NamedTuple):
+    """How many at-home providers the sources confirm serve the state asked about: in all (`in_state`), and
+    how many of those the question's other filters kept (`kept`, before --limit). "None kept" is not "none
+    confirmed": the words for people say which."""
+
+    in_state: int
+    kept: int
+
+
 class Result(NamedTuple, Generic[P]):
     """A ranking: the evaluations that passed, in rank order, and their rows (the command's output fields)."""
 
@@ -163,9 +172,9 @@ class Result(NamedTuple, Generic[P]):
     excluded: list[Excluded[P]]
     notices: list[str]  # for people (stderr): e.g. that no provider lists the carrier asked about
     insurance: InsuranceAsk | None = None  # the carrier asked about, as resolved
-    # With a state: how many rows (before --limit) the sources confirm serve it. Below two, the alternatives
-    # (Spravato, infusion clinics) are worth showing beside the ranking.
-    confirmed: int | None = None
+    # With a state: how many providers the sources confirm serve it, and how many of those passed. Below two
+    # kept, the alternatives (Spravato, infusion clinics) are worth showing beside the ranking.
+    confirmed: Confirmed | None = None
     evaluations: list[Evaluation[P]] = []
 
 
@@ -207,7 +216,10 @@ def rank(catalogue: Rankable[P], criteria: Criteria, today: dt.date | None, *, c
             passed.append(evaluation)
     passed.sort(key=_sort_key(criteria.sort), reverse=criteria.reverse)
     passed.sort(key=lambda e: _GROUP_ORDER[e.provider["dose_level"]])  # stable: keeps the order chosen above
-    confirmed = sum(e.availability == "served" for e in passed) if criteria.state else None
+    confirmed = None
+    if criteria.state:
+        in_state = sum(availability(p, criteria.state) == "served" for p in catalogue.providers)
+        confirmed = Confirmed(in_state, sum(e.availability == "served" for e in passed))
     if criteria.limit is not None:
         passed = passed[: criteria.limit]
     ranked = [e._replace(rank=position) for position, e in enumerate(passed, start=1)]
@@ -215,8 +227,9 @@ def rank(catalogue: Rankable[P], criteria: Criteria, today: dt.date | None, *, c
 
 
 def needs_alternatives(result: Result[Any]) -> bool:
-    """Fewer than two at-home providers confirmed in the state asked about: show the alternatives too."""
-    return result.confirmed is not None and result.confirmed < 2
+    """Fewer than two at-home providers confirmed in the state asked about, or fewer than two of them kept by
+    the filters: show the alternatives too (the heading says which)."""
+    return result.confirmed is not None and result.confirmed.kept < 2
 
 
 def _sort_key(sort: SortKey) -> Callable[[Evaluation[Any]], Any]:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     from ketacli.catalogue import LoadedQuery
     from ketacli.document import AlternativeDoc, Dated, Entry, RuleDoc
-    from ketacli.query import Result
+    from ketacli.query import Confirmed, Result
 
 
 FormatName = Literal["table", "json", "csv", "markdown"]
@@ -98,15 +98,17 @@ def render_rows(
 
 
 def show_alternatives(
-    alternatives: "list[AlternativeDoc]", state: str, confirmed: int, fmt: FormatName, *, after_rows: bool
+    alternatives: "list[AlternativeDoc]", state: str, confirmed: "Confirmed", fmt: FormatName, *, after_rows: bool
 ) -> None:
     """The alternatives group, after a ranking in which fewer than two providers are confirmed in the state:
     under a table or Markdown for people; for JSON and CSV (whose rows are providers only) a stderr pointer."""
     if not alternatives:
         return
     if fmt == "json" or fmt == "csv":
+        from ketacli.render.alternatives import confirmed_words
+
         names = " and ".join(a["name"] for a in alternatives)
-        note(f"fewer than two at-home providers are confirmed in {state}: `ketacli alternatives --json` gives {names}")
+        note(f"{confirmed_words(state, confirmed)}: `ketacli alternatives --json` gives {names}")
     elif fmt == "markdown":
         from ketacli.render.alternatives import alternatives_markdown
 

@@ -10,14 +10,27 @@ from ketacli.states import STATE_NAMES
 
 if TYPE_CHECKING:
     from ketacli.document import AlternativeDoc
+    from ketacli.query import Confirmed
 
 NOT_STATED = "not stated in the sources"
 
 
-def alternatives_heading(state: str, confirmed: int) -> str:
+def confirmed_words(state: str, confirmed: Confirmed) -> str:
+    """How many at-home providers are confirmed in the state, and how many the filters kept: never "none
+    confirmed" for providers that are confirmed but were left out by a budget or another filter."""
     place = STATE_NAMES.get(state, state)
-    count = "no at-home provider is" if confirmed == 0 else "only one at-home provider is"
-    return f"Alternatives to at-home treatment ({count} confirmed in {place})"
+    total, kept = confirmed.in_state, confirmed.kept
+    if total == 0:
+        return f"no at-home provider is confirmed in {place}"
+    if kept == total:
+        return f"only one at-home provider is confirmed in {place}"
+    if total == 1:
+        return f"1 at-home provider is confirmed in {place}; your filters left it out"
+    return f"{total} at-home providers are confirmed in {place}; your filters kept {kept or 'none'} of them"
+
+
+def alternatives_heading(state: str, confirmed: Confirmed) -> str:
+    return f"Alternatives to at-home treatment ({confirmed_words(state, confirmed)})"
 
 
 def alternative_facts(alternative: AlternativeDoc) -> list[str]:
@@ -35,7 +48,7 @@ def alternative_facts(alternative: AlternativeDoc) -> list[str]:
     return lines
 
 
-def alternatives_text(alternatives: list[AlternativeDoc], state: str, confirmed: int, width: int) -> str:
+def alternatives_text(alternatives: list[AlternativeDoc], state: str, confirmed: Confirmed, width: int) -> str:
     """The labelled group as plain text, wrapped to `width` (catalogue text stays literal: no markup)."""
     width = max(width, 20)
     parts = [textwrap.fill(alternatives_heading(state, confirmed), width)]
@@ -49,7 +62,7 @@ def alternatives_text(alternatives: list[AlternativeDoc], state: str, confirmed:
     return "\n".join(parts) + "\n"
 
 
-def alternatives_markdown(alternatives: list[AlternativeDoc], state: str, confirmed: int) -> str:
+def alternatives_markdown(alternatives: list[AlternativeDoc], state: str, confirmed: Confirmed) -> str:
     from ketacli.render.markdown import escape_text
 
     parts = [f"**{escape_text(alternatives_heading(state, confirmed))}**\n"]
