@@ -524,7 +524,7 @@ def test_report_takes_every_dose_count_compare_takes(cli, doses):
 
 @pytest.mark.parametrize(
     ("value", "message"),
-    [("aetan", "did you mean Aetna?"), ("", "--insurance: must be a non-empty line of text")],
+    [("aetan", "did you mean Aetna?"), ("", "Invalid value for '--insurance' / '-i': must not be empty")],
 )
 def test_profile_refuses_a_carrier_typo_and_saves_nothing(cli, tmp_path, value, message):
     # Before: `profile set --insurance aetan` saved the typo, and every later run failed.
@@ -654,3 +654,60 @@ def test_a_ranking_reads_the_query_entry_without_the_prose(cli, tmp_path, monkey
     monkeypatch.setattr(catalogue, "validate_document", lambda *a: validations.append(1) or real(*a))
     assert cli("compare", "--state", "TX", "--json").code == 0
     assert validations == []
+
+
+# ------------------------------------------------------------------------------------------- issue #29, part 4
+
+
+@pytest.mark.parametrize(
+    ("args", "flag"),
+    [
+        (["compare", "--state", "TX", "--insurance", ""], "'--insurance'"),
+        (["insurance", "--carrier", ""], "'--carrier'"),  # before: "Innerwell: no accepted insurance", exit 0
+        (["compare", "--delivery", ""], "'--delivery'"),
+        (["compare", "--state", ""], "'--state'"),
+        (["refunds", "innerwell", "--plan", ""], "'--plan'"),
+        (["map", "--provider", ""], "'--provider'"),
+        (["--catalog", "", "compare"], "--catalog is empty"),  # before: ".: not a regular file", exit 1
+        (["feed", "init", ""], "name a new folder"),  # before: wrote into the current folder
+    ],
+)
+def test_an_empty_value_is_a_usage_error(cli, args, flag):
+    result = cli(*args)
+    assert (result.code, result.stdout) == (2, "") and result.stderr.count("\n") == 1, result.stderr
+    assert flag in result.stderr
+
+
+def test_debug_shows_a_traceback_and_keeps_the_exit_code(cli):
+    result = cli("--debug", "show", "nobody")  # before: a raised traceback and exit 1
+    assert result.code == 2 and "Traceback" in result.stderr
+    assert result.stderr.rstrip().endswith("ketacli: error: no provider named 'nobody'; valid ids: innerwell, "
+                                           "better-u, mindbloom, joyous, spravato, infusion-clinics")  # fmt: skip
+
+
+@pytest.mark.parametrize("value", ["0", "false", "no", "off", "FALSE", ""])
+def test_ketacli_debug_off_values_are_off(cli, value):
+    result = cli("show", "nobody", env={"KETACLI_DEBUG": value})
+    assert result.code == 2 and "Traceback" not in result.stderr
+
+
+def test_a_near_miss_carrier_in_the_profile_names_the_file_and_key(cli, tmp_path):
+    profile = tmp_path / "config" / "profile.toml"
+    profile.parent.mkdir(mode=0o700)
+    profile.write_text('state = "TX"\ninsurance = "aetan"\n')
+    result = cli("compare")  # before: exit 2, naming neither the file nor the key
+    assert result.code == 1
+    assert (
+        f"ketacli: error: {profile}: insurance: no listed carrier is called 'aetan'; did you mean Aetna?"
+        in result.stderr
+    )
+    typed = cli("compare", "--insurance", "aetan")  # typed on the command line: a usage error, as before
+    assert typed.code == 2 and str(profile) not in typed.stderr.splitlines()[-1]
+
+
+def test_catalog_diff_names_its_own_missing_file(cli, tmp_path):
+    result = cli("catalog", "diff", str(tmp_path / "nope.toml"), str(CATALOGUE))
+    assert (
+        result.code == 1
+        and result.stderr == f"ketacli: error: {tmp_path / 'nope.toml'}: no such file; check the path\n"
+    )

@@ -46,6 +46,11 @@ class CatalogueMissing(CatalogueError):
         self.path = path
 
 
+class CarrierProblem(UsageError):
+    """The carrier asked about is a near miss of a listed one, or matches several: the CLI says whether it came
+    from a flag (a usage error) or from the saved profile (a bad profile value)."""
+
+
 class NeedsState(UsageError):
     """A carrier was given without a state: accepted carriers differ from state to state."""
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Generic, NamedTuple, Protocol, TypeVar
 
 from .carriers import compact, matching_carriers, suggest_carrier
 from .criteria import DELIVERY_KINDS, Criteria, InsuranceAsk, SortKey, availability
-from .errors import NeedsCarrier, NeedsState, UsageError
+from .errors import CarrierProblem, NeedsCarrier, NeedsState, UsageError
 from .evaluation import Evaluation, P, evaluate
 from .fields import Command, row
 from .rules import rules_by_id
@@ -122,7 +122,7 @@ def check_carrier(catalogue: Rankable[RankedProviderDoc], query: str) -> list[st
     if not matched:
         near = suggest_carrier(query, known)
         if near:
-            raise UsageError(f"no listed carrier is called {query!r}; did you mean {' or '.join(near)}?")
+            raise CarrierProblem(f"no listed carrier is called {query!r}; did you mean {' or '.join(near)}?")
     return matched
 
 
@@ -141,7 +141,7 @@ def resolve_insurance(
     anywhere = check_carrier(catalogue, query)
     here = matching_carriers(query, carriers_in_state(catalogue, state))
     if len(here) > 1:
-        raise UsageError(f"{query!r} matches several carriers in {state}: {'; '.join(here)}; give the full name")
+        raise CarrierProblem(f"{query!r} matches several carriers in {state}: {'; '.join(here)}; give the full name")
     if here:
         return InsuranceAsk(query, here[0], here[0]), []
     where = f"no provider in the catalogue lists {query!r} in {state}"

@@ -23,7 +23,7 @@ from typing import Any, NoReturn
 
 import typer
 
-from ketacli.errors import CatalogueMissing, ExitStatus, KetaError, NeedsCarrier, NeedsState
+from ketacli.errors import CarrierProblem, CatalogueMissing, ExitStatus, KetaError, NeedsCarrier, NeedsState
 
 # isort: off
 from . import ranking, entries, catalog, places, profile, report  # the order of `ketacli --help`
@@ -100,7 +100,7 @@ def _degrade_unencodable_output() -> None:
 def _run(args: list[str]) -> int:
     from typer.main import get_command
 
-    run = RunContext(debug="--debug" in args or os.environ.get("KETACLI_DEBUG", "") not in ("", "0"))
+    run = RunContext(debug="--debug" in args or _debug_from_environment())
     start_run()
     command = get_command(app)
     try:
@@ -124,8 +124,13 @@ def _run(args: list[str]) -> int:
             result = command.main(args=args, prog_name="ketacli", standalone_mode=False, obj=run)
         return result if isinstance(result, int) else ExitStatus.OK
     except KetaError as exc:
-        if run.debug:
-            raise
+        _traceback_if(run.debug)
+        if isinstance(exc, CarrierProblem) and not {"--insurance", "-i", "--carrier", "-c"} & set(args):
+            # No carrier on the command line: it is the saved profile's, and a bad profile value (exit 1).
+            from .environment import profile_path
+
+            return _fail(f"{profile_path()}: insurance: {exc} (fix the file or run `ketacli profile set "
+                         "--insurance NAME`)", ExitStatus.ERROR)  # fmt: skip
         return _fail(in_flag_words(exc), exc.exit_code)
     except (typer.Abort, KeyboardInterrupt):
         return ExitStatus.INTERRUPTED
@@ -136,11 +141,25 @@ def _run(args: list[str]) -> int:
             return _usage_error(exc)
         if isinstance(exc, OSError) and exc.errno in _WRITE_ERRORS:  # typer's own help text to a full disk
             raise OutputFailed(exc) from None
-        if run.debug:
-            raise
+        _traceback_if(run.debug)
         return _fail(
-            f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for a traceback)", ExitStatus.ERROR
+            f"internal error: {type(exc).__name__}: {exc}"
+            + ("" if run.debug else " (rerun with --debug for a traceback)"),
+            ExitStatus.ERROR,
         )
+
+
+def _debug_from_environment() -> bool:
+    """KETACLI_DEBUG=1 (or true, yes, on) turns tracebacks on; empty, 0, false, no and off leave them off."""
+    return os.environ.get("KETACLI_DEBUG", "").strip().lower() not in ("", "0", "false", "no", "off")
+
+
+def _traceback_if(debug: bool) -> None:
+    """With --debug, the traceback of the error being handled, on stderr; the exit code stays the documented one."""
+    if debug:
+        import traceback
+
+        traceback.print_exc(file=sys.stderr)
 
 
 def in_flag_words(exc: KetaError) -> str:

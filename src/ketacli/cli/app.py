@@ -7,6 +7,7 @@ import typer
 from typer.core import TyperGroup
 
 from ketacli import __version__
+from ketacli.errors import UsageError
 
 from .clock import today
 from .environment import RunContext
@@ -72,12 +73,13 @@ def _version(value: bool) -> None:
 def root(
     ctx: typer.Context,
     catalog: Annotated[
-        Path | None,
+        str | None,  # text, not a Path: typer would turn '' into '.', the current folder
         typer.Option(
             "--catalog",
             envvar="KETACLI_CATALOG",
             help="Catalogue file to use instead of the built-in one.",
             show_default=False,
+            metavar="<path>",
         ),
     ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show a traceback on errors (also KETACLI_DEBUG=1).")] = False,
@@ -88,5 +90,7 @@ def root(
     """Compare US at-home ketamine therapy providers. Informational, not medical advice."""
     today()  # a bad KETACLI_TODAY is a usage error before anything is printed
     run = ctx.ensure_object(RunContext)  # made by cli.run; a bare RunContext when typer is driven directly
-    run.catalog = catalog
+    if catalog is not None and not catalog.strip():
+        raise UsageError("--catalog is empty: name a catalogue file (or leave it out for the built-in one)")
+    run.catalog = None if catalog is None else Path(catalog)
     run.debug = debug or run.debug

@@ -11,7 +11,7 @@ from ketacli.catalogue import (
     export_document,
     load_catalogue,
 )
-from ketacli.errors import KetaError, UsageError
+from ketacli.errors import CatalogueError, CatalogueMissing, KetaError, UsageError
 from ketacli.freshness import DEFAULT_MAX_AGE_DAYS, ages
 
 from .app import catalog_app
@@ -119,8 +119,11 @@ def catalog_diff(
         assert old is not None and new is not None
         old_path, new_path = old, new
     cache_dir, max_bytes = cache_folder(), size_limit(DEFAULT_MAX_BYTES)
-    before = load_catalogue(old_path, cache_dir=cache_dir, max_bytes=max_bytes)
-    after = load_catalogue(new_path, cache_dir=cache_dir, max_bytes=max_bytes)
+    try:
+        before = load_catalogue(old_path, cache_dir=cache_dir, max_bytes=max_bytes)
+        after = load_catalogue(new_path, cache_dir=cache_dir, max_bytes=max_bytes)
+    except CatalogueMissing as exc:  # a path given here, not through --catalog
+        raise CatalogueError(f"{exc.path}: no such file; check the path") from None
     changes = diff_catalogues(before.data, after.data)
     rows = [change._asdict() for change in changes]
 

@@ -14,6 +14,7 @@ from .options import (
     JsonOption,
     MaxAgeOption,
     complete_provider,
+    non_empty,
 )
 from .output import note, print_sections
 from .presenting import present, warn_about_rules, warn_if_stale
@@ -58,7 +59,10 @@ def refunds_cmd(
         ),
     ] = None,
     plan: Annotated[
-        str | None, typer.Option("--plan", help="Only this plan (id or name; needs PROVIDER).", show_default=False)
+        str | None,
+        typer.Option(
+            "--plan", help="Only this plan (id or name; needs PROVIDER).", show_default=False, callback=non_empty
+        ),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:

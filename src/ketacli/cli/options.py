@@ -100,6 +100,13 @@ FormatOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Shortcut for --format json.")]
 
 
+def non_empty(value: str | None) -> str | None:
+    """A free-text option given as '' is a mistake (an unset shell variable), never "match anything"."""
+    if value is not None and not value.strip():
+        raise typer.BadParameter("must not be empty")
+    return value
+
+
 StateOption = Annotated[
     str | None,
     typer.Option(
@@ -107,6 +114,7 @@ StateOption = Annotated[
         "-s",
         help="Two-letter code or name, any case (TX, texas, 'new york').",
         autocompletion=complete_state,
+        callback=non_empty,
         show_default=False,
     ),
 ]
@@ -119,6 +127,7 @@ InsuranceOption = Annotated[
         "-i",
         help="Insurance carrier (forgiving: 'aetna', 'uhc', 'bcbs'); needs --state.",
         autocompletion=complete_carrier,
+        callback=non_empty,
         show_default=False,
     ),
 ]

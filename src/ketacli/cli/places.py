@@ -7,7 +7,7 @@ import typer
 from .app import app
 from .clock import today
 from .environment import load
-from .options import JsonOption, complete_carrier, complete_provider, complete_state, parse_state
+from .options import JsonOption, complete_carrier, complete_provider, complete_state, non_empty, parse_state
 from .output import Terminal, data_console, emit, emit_wrapped, note, print_rich, print_sections
 from .presenting import present
 
@@ -55,7 +55,9 @@ def map_cmd(
     ctx: typer.Context,
     provider: Annotated[
         str | None,
-        typer.Option("--provider", "-p", help="Map one provider.", autocompletion=complete_provider),
+        typer.Option(
+            "--provider", "-p", help="Map one provider.", autocompletion=complete_provider, callback=non_empty
+        ),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -104,6 +106,7 @@ def insurance_cmd(
             "--carrier",
             "-c",
             help="Only this carrier (forgiving: 'uhc', 'bcbs').",
+            callback=non_empty,
             show_default=False,
             autocompletion=complete_carrier,
         ),

@@ -27,6 +27,7 @@ from .options import (
     ShowExcludedOption,
     StateOption,
     build_criteria,
+    non_empty,
 )
 from .output import emit, note
 from .presenting import (
@@ -61,7 +62,10 @@ def compare_cmd(
         bool, typer.Option("--clinician-led", help="Integration with a licensed clinician.")
     ] = False,
     delivery: Annotated[
-        str | None, typer.Option("--delivery", help="tablet, troche, injection or infusion.", show_default=False)
+        str | None,
+        typer.Option(
+            "--delivery", help="tablet, troche, injection or infusion.", show_default=False, callback=non_empty
+        ),
     ] = None,
     in_clinic: Annotated[
         bool, typer.Option("--in-clinic", help="In-person ketamine sessions (in --state if given).")
