@@ -711,3 +711,46 @@ def test_catalog_diff_names_its_own_missing_file(cli, tmp_path):
         result.code == 1
         and result.stderr == f"ketacli: error: {tmp_path / 'nope.toml'}: no such file; check the path\n"
     )
+
+
+def test_a_fifo_with_no_reader_is_given_up_with_one_line(cli, tmp_path, monkeypatch):
+    """Before: `-o FIFO` with no reader hung forever."""
+    import ketacli.fileio
+
+    monkeypatch.setattr(ketacli.fileio, "FIFO_WAIT_SECONDS", 1)
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    result = cli("catalog", "export", "--format", "toml", "-o", str(fifo))
+    assert result.code == 1
+    assert result.stderr.splitlines() == [
+        f"ketacli: {fifo} is a FIFO with no reader yet: waiting up to 1 s for one",
+        f"ketacli: error: {fifo}: cannot write: no program read the FIFO within 1 s",
+    ]
+
+
+def test_an_error_that_is_not_the_caches_never_deletes_a_good_cache(cli, tmp_path, monkeypatch):
+    """Before: any unexpected error in a run that read the cache removed it, as if it were damaged."""
+    import ketacli.query
+
+    assert cli("compare", "--json").code == 0  # builds the cache
+    entries = sorted((tmp_path / "cache").glob("catalogue-*.json"))
+    assert entries
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug elsewhere")
+
+    monkeypatch.setattr(ketacli.query, "evaluate", broken)
+    result = cli("compare", "--json")
+    assert result.code == 1 and "internal error: RuntimeError: a bug elsewhere" in result.stderr
+    assert "cached catalogue" not in result.stderr
+    assert sorted((tmp_path / "cache").glob("catalogue-*.json")) == entries  # kept
+
+
+def test_a_stale_temporary_file_in_the_cache_is_swept_on_a_warm_run(cli, tmp_path):
+    assert cli("providers", "--json").code == 0
+    stale = tmp_path / "cache" / ".catalogue-abc.json.x1y2z3.tmp"
+    stale.write_text("half")
+    two_hours_ago = time.time() - 7200
+    os.utime(stale, (two_hours_ago, two_hours_ago))
+    assert cli("providers", "--json").code == 0  # warm: reads the cache, writes nothing
+    assert not stale.exists()

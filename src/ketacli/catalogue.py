@@ -282,6 +282,9 @@ def _load(
     source = path if path is not None else builtin_catalogue_path()
     shown = str(source)
     if cache_dir is not None:
+        from .fileio import sweep_stale_temps
+
+        sweep_stale_temps(cache_dir, ".catalogue-")  # what a killed writer left, on warm runs too
         size, checksum = catalogue_checksum(source, max_bytes)
         key = _cache_key(checksum)
         cached = _read_cache(cache_dir, key, part, _cache_limit(size))
@@ -374,6 +377,26 @@ def _read_cache(cache_dir: Path, key: str, part: Part, limit: int) -> dict[str, 
     except (OSError, ValueError, RecursionError):
         return None
     return cast("dict[str, Any]", document) if _looks_like_document(document, part) else None
+
+
+def cache_entry_is_current(entry: Path, source: Path | None, max_bytes: int = DEFAULT_MAX_BYTES) -> bool:
+    """Whether a cache entry holds exactly what validating `source` (None: the built-in catalogue) gives now.
+    The CLI asks before it blames the cache for an error: a good entry is never deleted for another's fault."""
+    from .errors import KetaError
+    from .fileio import ReadRefused, read_limited
+
+    try:
+        raw = read_limited(entry, entry.stat().st_size, follow_symlinks=False)
+        start = raw.find(b"\n") + 1
+        part = json.loads(raw[:start]).get("part")
+        path = source if source is not None else builtin_catalogue_path()
+        shown = str(path)
+        data = validate_document(parse_document(read_catalogue_bytes(path, max_bytes), shown), shown)
+    except (OSError, ReadRefused, ValueError, AttributeError, KetaError):
+        return False
+    dumped = cast("CatalogueDoc", data.model_dump(mode="json"))
+    document = dumped if part == "full" else query_document(dumped) if part == "query" else None
+    return document is not None and raw[start:] == json.dumps(document, separators=(",", ":")).encode()
 
 
 def _write_cache(cache_dir: Path, key: str, documents: dict[Part, Any]) -> None:

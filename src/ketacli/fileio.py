@@ -13,7 +13,10 @@ from typing import Literal
 STALE_TEMP_SECONDS = 3600  # a temporary file this old was left by a killed run
 
 
-def write_output_file(path: Path, content: str | bytes) -> None:
+FIFO_WAIT_SECONDS = 10  # how long a FIFO with no reader is waited for before the write is given up
+
+
+def write_output_file(path: Path, content: str | bytes, *, on_fifo_wait: Callable[[], None] | None = None) -> None:
     """Write `content` to `path` as a person means it: a regular file (or a symlink to one, or nothing yet)
     is replaced atomically, keeping its mode; a device, FIFO or socket is opened and written in place (as
     `cat > /dev/null` would), so /dev/null keeps working, /dev/full fails with ENOSPC and a FIFO's reader gets
@@ -30,13 +33,42 @@ def write_output_file(path: Path, content: str | bytes) -> None:
     if info is None or stat.S_ISREG(info.st_mode):
         write_atomic(path, data)
         return
-    fd = os.open(path, os.O_WRONLY | getattr(os, "O_BINARY", 0))  # no O_CREAT, no O_TRUNC: it exists, not a file
+    if stat.S_ISFIFO(info.st_mode):
+        fd = _open_fifo(path, on_fifo_wait)
+    else:
+        fd = os.open(path, os.O_WRONLY | getattr(os, "O_BINARY", 0))  # no O_CREAT, no O_TRUNC: it exists
     try:
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view) :]
     finally:
         os.close(fd)
+
+
+def _open_fifo(path: Path, on_wait: Callable[[], None] | None) -> int:
+    """A FIFO opened for writing once a reader has it open, waiting at most FIFO_WAIT_SECONDS (a plain open
+    would block forever with no reader); then written in blocking mode, as any pipe."""
+    import errno
+    import fcntl
+    import time
+
+    deadline = time.monotonic() + FIFO_WAIT_SECONDS
+    told = False
+    while True:
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError as exc:
+            if exc.errno != errno.ENXIO:  # ENXIO: no reader yet
+                raise
+            if time.monotonic() >= deadline:
+                raise OSError(errno.ENXIO, f"no program read the FIFO within {FIFO_WAIT_SECONDS} s") from None
+            if not told and on_wait is not None:
+                on_wait()
+                told = True
+            time.sleep(0.05)
+            continue
+        fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_NONBLOCK)
+        return fd
 
 
 def sweep_stale_temps(folder: Path, prefix: str, now: float | None = None) -> None:

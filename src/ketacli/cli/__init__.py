@@ -19,6 +19,7 @@ import errno
 import gc
 import os
 import sys
+from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
@@ -108,12 +109,15 @@ def _run(args: list[str]) -> int:
             result = command.main(args=args, prog_name="ketacli", standalone_mode=False, obj=run)
         except Exception as exc:
             expected = (KetaError, PipeClosed, OutputFailed, BrokenPipeError, typer.Abort, typer.Exit)
-            if isinstance(exc, expected) or _is_usage_error(exc) or not run.cache_entries or run.debug:
+            if isinstance(exc, expected) or _is_usage_error(exc) or run.debug:
                 raise
-            # A cache entry whose checksum matched but whose content the commands cannot use (written by
-            # hand or by another version): remove it, and if nothing was printed yet, run again from the
+            stale = _stale_cache_entries(run)
+            if not stale:  # the cache holds what the catalogue says: the error is not the cache's
+                raise
+            # A cache entry whose checksum matched but whose content is not what the catalogue gives (written
+            # by hand or by another version): remove it, and if nothing was printed yet, run again from the
             # catalogue itself, which rebuilds the entry. Never "internal error" until deleted by hand.
-            for entry in run.cache_entries:
+            for entry in stale:
                 entry.unlink(missing_ok=True)
             run = RunContext(debug=run.debug)  # the second attempt starts afresh
             if output_started():
@@ -147,6 +151,16 @@ def _run(args: list[str]) -> int:
             + ("" if run.debug else " (rerun with --debug for a traceback)"),
             ExitStatus.ERROR,
         )
+
+
+def _stale_cache_entries(run: RunContext) -> list[Path]:
+    """The cache entries this run read that no longer hold what validating their catalogue gives."""
+    from ketacli.catalogue import DEFAULT_MAX_BYTES, cache_entry_is_current
+
+    from .environment import size_limit
+
+    limit = size_limit(DEFAULT_MAX_BYTES)
+    return [entry for entry, source in run.cache_entries if not cache_entry_is_current(entry, source, limit)]
 
 
 def _debug_from_environment() -> bool:

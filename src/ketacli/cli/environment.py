@@ -36,7 +36,9 @@ class RunContext:
         self.debug = debug
         self.warned_unvouched = False  # the feed-expiry line is said once per run
         self.warned_damaged_state = False  # and so is a damaged feed state
-        self.cache_entries: list[Path] = []  # cache files this run read its catalogue from (cli.run heals)
+        # The cache files this run read its catalogue from, each with that catalogue (None: the built-in one):
+        # cli.run checks them against the catalogue before it blames them for an error.
+        self.cache_entries: list[tuple[Path, Path | None]] = []
 
     @classmethod
     def from_environment(cls) -> "RunContext":
@@ -94,17 +96,19 @@ Loaded = TypeVar("Loaded", "LoadedCatalogue", "LoadedQuery")
 def _load(run: RunContext, loader: "Callable[..., Loaded]") -> Loaded:
     choice = catalogue_choice(run)
     cache_dir, max_bytes = cache_folder(), size_limit(DEFAULT_MAX_BYTES)
+    source = choice.path
     if choice.feed is not None:
         _warn_if_unvouched(run, choice.feed)
         try:
-            loaded = loader(choice.path, cache_dir=cache_dir, max_bytes=max_bytes)
+            loaded = loader(source, cache_dir=cache_dir, max_bytes=max_bytes)
         except CatalogueError as exc:  # e.g. a catalogue this version of ketacli no longer accepts
             note(f"the catalogue from feed {choice.feed.feed} cannot be used ({exc}); using the built-in one")
-            loaded = loader(None, cache_dir=cache_dir, max_bytes=max_bytes)
+            source = None
+            loaded = loader(source, cache_dir=cache_dir, max_bytes=max_bytes)
     else:
-        loaded = loader(choice.path, cache_dir=cache_dir, max_bytes=max_bytes)
+        loaded = loader(source, cache_dir=cache_dir, max_bytes=max_bytes)
     if loaded.cache_entry is not None:
-        run.cache_entries.append(loaded.cache_entry)
+        run.cache_entries.append((loaded.cache_entry, source))
     _check_fixed_date(loaded)
     return loaded
 

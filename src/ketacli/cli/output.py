@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
+from ketacli import fileio
 from ketacli.errors import KetaError, UsageError
 from ketacli.fileio import write_output_file
 from ketacli.textsafe import printable
@@ -118,7 +119,8 @@ def write_output(text: str, output: str | None, *, what: str = "") -> None:
     if output.endswith(os.sep):  # "reports/" names a folder, existing or not: never a file called "reports"
         raise KetaError(f"{output}: cannot write: Is a directory")
     try:
-        write_output_file(Path(output), text)
+        waiting = f"{output} is a FIFO with no reader yet: waiting up to {fileio.FIFO_WAIT_SECONDS} s for one"
+        write_output_file(Path(output), text, on_fifo_wait=lambda: note(waiting))
     except OSError as exc:
         raise KetaError(f"{output}: cannot write: {exc.strerror or exc}") from None
     note(f"wrote {output}{f' ({what})' if what else ''}")
