@@ -147,3 +147,10 @@ def test_readme_is_for_a_newcomer_and_links_every_page():
     assert len(README.splitlines()) <= 120
     for page in sorted((ROOT / "docs").glob("*.md")):
         assert f"(docs/{page.name})" in README, f"README does not link docs/{page.name}"
+
+
+@pytest.mark.parametrize("command", commands())
+def test_help_mentions_format_only_where_the_command_has_it(cli, command):
+    text = cli(*command.split(), "--help").stdout
+    has_format = "--format" in text.split("Options:", 1)[-1].replace("Shortcut for --format json", "")
+    assert has_format or "--format" not in text, f"`ketacli {command} --help` names --format, which it lacks"

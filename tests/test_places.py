@@ -136,7 +136,9 @@ def test_map_with_colour_same_text(cli):
     assert "\x1b[" in coloured
     import re
 
-    assert re.sub(r"\x1b\[[0-9;]*m", "", coloured) == plain
+    # The same tiles and words; only the sentence that explains the colours is left out where none are shown.
+    without_colours = re.sub(r" Colours: .*", "", re.sub(r"\x1b\[[0-9;]*m", "", coloured), flags=re.S)
+    assert without_colours.rstrip() == plain.rstrip()
 
 
 def test_map_rejects_alternatives(cli):
@@ -289,3 +291,10 @@ def test_insurance_follows_the_terminal_width(cli):
     assert "  TX: Aetna, Blue Cross Blue Shield of\n" in narrow  # continuation lines hang under their line
     piped = cli("insurance", "--state", "TX", env={"COLUMNS": ""}).stdout
     assert "  TX: Aetna, Blue Cross Blue Shield of Texas, Cigna/Evernorth" in piped  # never cut when piped
+
+
+def test_the_map_legend_describes_colours_only_where_they_are_shown(cli):
+    plain = cli("map").stdout  # NO_COLOR=1 (the tests' environment)
+    assert "'+N?' = N more whose availability is unknown" in plain and "Colours" not in plain
+    coloured = cli("map", env={"NO_COLOR": "", "FORCE_COLOR": "1"}).stdout
+    assert "Colours: red = none confirmed" in coloured

@@ -84,18 +84,30 @@ def _ascii_fallback(error: UnicodeError) -> tuple[str, int]:
 
 def _degrade_unencodable_output() -> None:
     """On a stream that cannot encode "—", "✓" or "×" (PYTHONIOENCODING=ascii or latin-1), print each
-    symbol's own ASCII fallback ("Y", "N", "-") rather than crash, or a "?" that would read as "unknown"."""
+    symbol's own ASCII fallback ("Y", "N", "-") rather than crash, or a "?" that would read as "unknown".
+    Under the C locale (LANG=C, LC_ALL=C) Python itself writes UTF-8, but the terminal may not show it: ASCII
+    there too, unless PYTHONIOENCODING or PYTHONUTF8 asks for an encoding."""
     import codecs
 
     codecs.register_error("ketacli-ascii", _ascii_fallback)
+    plain_locale = _c_locale() and not os.environ.get("PYTHONIOENCODING") and not os.environ.get("PYTHONUTF8")
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
         encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
-        if reconfigure is not None and not encoding.startswith("utf"):
+        if reconfigure is not None and (plain_locale or not encoding.startswith("utf")):
             try:
-                reconfigure(errors="ketacli-ascii")
+                reconfigure(**({"encoding": "ascii"} if plain_locale else {}), errors="ketacli-ascii")
             except (ValueError, OSError):
                 pass
+
+
+def _c_locale() -> bool:
+    """Whether the locale that decides the character set (LC_ALL, else LC_CTYPE, else LANG) is C or POSIX."""
+    for name in ("LC_ALL", "LC_CTYPE", "LANG"):
+        value = os.environ.get(name)
+        if value:
+            return value.split(".")[0] in ("C", "POSIX") and not value.upper().endswith(("UTF-8", "UTF8"))
+    return False
 
 
 def _run(args: list[str]) -> int:

@@ -97,7 +97,9 @@ FormatOption = Annotated[
 ]
 
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Shortcut for --format json.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON, for scripts.")]
+# On the commands that also have --format (compare, cost, providers).
+JsonShortcutOption = Annotated[bool, typer.Option("--json", help="Shortcut for --format json.")]
 
 
 def non_empty(value: str | None) -> str | None:

@@ -88,7 +88,7 @@ def map_cmd(
         chosen_id = chosen["id"] if chosen else None
         narrow = terminal.width is not None and terminal.width < WIDTH_NEEDED
         drawn = render_list(entries, chosen_id, console.width) if narrow else render_map(entries, chosen_id)
-        print_rich(console, drawn.append(legend(chosen["name"] if chosen else None)))
+        print_rich(console, drawn.append(legend(chosen["name"] if chosen else None, colour=terminal.color)))
 
     present(as_json, data=data, people=people)
 

@@ -18,7 +18,7 @@ from .options import (
     FormatOption,
     InNetworkOnlyOption,
     InsuranceOption,
-    JsonOption,
+    JsonShortcutOption,
     MaxAgeOption,
     MonthlyBudgetOption,
     NoProfileOption,
@@ -83,7 +83,7 @@ def compare_cmd(
     ] = None,
     show_excluded: ShowExcludedOption = False,
     fmt: FormatOption = None,
-    as_json: JsonOption = False,
+    as_json: JsonShortcutOption = False,
     max_age: MaxAgeOption = DEFAULT_MAX_AGE_DAYS,
     no_profile: NoProfileOption = False,
 ) -> None:
@@ -126,7 +126,7 @@ def cost_cmd(
     schedule: Annotated[bool, typer.Option("--schedule", help="Show installment schedules where defined.")] = False,
     show_excluded: ShowExcludedOption = False,
     fmt: FormatOption = None,
-    as_json: JsonOption = False,
+    as_json: JsonShortcutOption = False,
     max_age: MaxAgeOption = DEFAULT_MAX_AGE_DAYS,
     no_profile: NoProfileOption = False,
 ) -> None:
@@ -156,7 +156,7 @@ def cost_cmd(
 
 
 @app.command("providers")
-def providers_cmd(ctx: typer.Context, fmt: FormatOption = None, as_json: JsonOption = False) -> None:
+def providers_cmd(ctx: typer.Context, fmt: FormatOption = None, as_json: JsonShortcutOption = False) -> None:
     """List the providers: id, name, best for, states served, price range, dose level."""
     from ketacli.render.columns import PROVIDER_COLUMNS, provider_rows
 

@@ -85,11 +85,15 @@ def render_map(entries: list[dict[str, Any]], provider: str | None) -> Any:
     return text
 
 
-def legend(provider_name: str | None) -> str:
+def legend(provider_name: str | None, *, colour: bool = True) -> str:
+    """What the tiles mean; the colours are described only where they are shown (never under NO_COLOR)."""
     if provider_name is not None:
         return f"{provider_name}: ✓ served   ✗ not served   ? unknown (the sources do not say; check with the provider)"
+    counts = "Each state: how many providers are confirmed there; '+N?' = N more whose availability is unknown " \
+        "(check with the provider)."  # fmt: skip
+    if not colour:
+        return counts
     return (
-        "Each state: how many providers are confirmed there; '+N?' = N more whose availability is unknown "
-        "(check with the provider). Colours: red = none confirmed and none unknown; yellow = none confirmed, "
-        "some unknown; cyan = 1; blue = 2; green = 3 or more."
+        f"{counts} Colours: red = none confirmed and none unknown; yellow = none confirmed, some unknown; "
+        "cyan = 1; blue = 2; green = 3 or more."
     )
