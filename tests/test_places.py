@@ -298,3 +298,16 @@ def test_the_map_legend_describes_colours_only_where_they_are_shown(cli):
     assert "'+N?' = N more whose availability is unknown" in plain and "Colours" not in plain
     coloured = cli("map", env={"NO_COLOR": "", "FORCE_COLOR": "1"}).stdout
     assert "Colours: red = none confirmed" in coloured
+
+
+@pytest.mark.parametrize("args", [["states", "NY"], ["cost", "--doses", "12", "--state", "TX", "--schedule"]])
+def test_plain_lists_wrap_at_40_columns(cli, args):
+    lines = cli(*args, env={"COLUMNS": "40"}).stdout.splitlines()
+    assert lines and max(len(line) for line in lines) <= 40, [line for line in lines if len(line) > 40]
+
+
+def test_safety_bullets_each_rule_once(cli):
+    text = cli("safety").stdout
+    assert "  - Ketamine is a Schedule III controlled substance (DEA): in force\n" in text
+    assert "\n    Citation: 64 FR 37673 (FR Doc 99-17803)\n" in text  # a detail of that rule, not a bullet of its own
+    assert "  -   " not in text

@@ -186,7 +186,11 @@ def print_sections(sections: list[tuple[str, list[str]]], bullet: str = "") -> N
         if index:
             view.append(Text(""))
         view.append(Text(wrap(title), style="bold"))
-        view.extend(Text(wrap(f"  {bullet}{line}")) for line in lines)
+        for line in lines:
+            # An indented line continues the bulleted one above it (a rule's meaning, citation, sources): one
+            # bullet per item, its details aligned under its text.
+            continued = bool(bullet) and line.startswith("  ")
+            view.append(Text(wrap(f"  {' ' * len(bullet)}{line.lstrip()}" if continued else f"  {bullet}{line}")))
     print_rich(data_console(terminal), Text("\n").join(view), soft_wrap=True)  # wrapped above; URLs stay whole
 
 

@@ -32,7 +32,7 @@ def states_cmd(
         def one_state() -> None:
             from ketacli.render.places import state_detail_text
 
-            emit(state_detail_text(detail, {p["id"]: p["name"] for p in providers}))
+            emit_wrapped(state_detail_text(detail, {p["id"]: p["name"] for p in providers}))
 
         present(as_json, data=lambda: detail, people=one_state)
         return

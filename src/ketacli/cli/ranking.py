@@ -29,7 +29,7 @@ from .options import (
     build_criteria,
     non_empty,
 )
-from .output import emit, note
+from .output import emit_wrapped, note
 from .presenting import (
     output_format,
     parse_fields,
@@ -149,7 +149,7 @@ def cost_cmd(
     if schedule and fmt == "table":
         from ketacli.render.columns import schedule_text
 
-        emit(schedule_text(result.rows))
+        emit_wrapped(schedule_text(result.rows))
     if not result.rows:
         note("no provider can be priced with these options")
     prices_as_of(result.rows, catalogue, max_age)
