@@ -117,20 +117,39 @@ def test_monthly_budget(cli):
     assert ids(cli, "--monthly-budget", "100") == ["better-u"]  # financing from $54/month
     assert ids(cli, "--monthly-budget", "130") == ["better-u", "joyous"]
     assert reasons(cli, "--monthly-budget", "130")["mindbloom"] == [
-        "6-session treatment costs $418 a month at the least, over the $130 monthly budget"
+        "no way to a first purchase within $130 a month: the least, 18-session treatment, costs $318 a month"
     ]
     assert ids(cli, "--monthly-budget", "418") == ALL
 
 
-def test_monthly_budget_is_judged_on_the_plan_shown(cli):
-    # Before: Mindbloom stayed in at $400 because its 18-session plan is $318 a month, while the row showed
-    # the 6-session plan at 3 × $418.
-    rows = cli("compare", "--state", "TX", "--monthly-budget", "400", "--json").json()
-    assert [r["id"] for r in rows] == ["better-u", "innerwell", "joyous"]
-    assert all(r["lowest_monthly_payment"] <= 400 for r in rows)
-    assert reasons(cli, "--state", "TX", "--monthly-budget", "400")["mindbloom"] == [
-        "6-session treatment costs $418 a month at the least, over the $400 monthly budget"
-    ]
+def test_monthly_budget_shows_the_plan_whose_monthly_figure_fits(cli):
+    """Issue #29: a monthly budget is judged on every purchase that could meet the question, and the row shows
+    the one that fits. Before 0.6, Mindbloom was left out at $350 ("6-session treatment costs $418 a month")
+    although the guide says "at least $318" (its 18-session plan)."""
+    rows = cli("compare", "--state", "TX", "--monthly-budget", "350", "--json").json()
+    shown = {r["id"]: (r["purchase"], r["lowest_monthly_payment"]) for r in rows}
+    assert shown["mindbloom"] == ("18-session treatment", 318)
+    assert all(monthly is None or monthly <= 350 for _, monthly in shown.values())
+
+
+@pytest.mark.parametrize(
+    ("args", "provider_id", "purchase", "monthly"),
+    [  # each judged on every item of the purchase; each before 0.6 left out or shown on an item that does not fit
+        (["--doses", "24", "--monthly-budget", "400"], "innerwell", "3 × 8-session Foundation Program", 366),
+        (["--doses", "30", "--monthly-budget", "400"], "innerwell", "4 × 8-session Foundation Program", 366),
+        (["--returning", "--monthly-budget", "5000"], "mindbloom", "6-session treatment (returning price)", None),
+        (["--pay-in-full", "--monthly-budget", "1000"], "innerwell", "8-session Foundation Program", None),
+    ],
+)
+def test_a_monthly_budget_is_judged_on_every_purchase(cli, args, provider_id, purchase, monthly):
+    row = next(r for r in cli("compare", *args, "--json").json() if r["id"] == provider_id)
+    assert (row["purchase"], row["lowest_monthly_payment"]) == (purchase, monthly)
+
+
+def test_a_monthly_figure_is_used_only_for_the_plans_its_source_names(cli):
+    """Better U's "as low as $54 per month" is for its packages, not one $79 continuation session."""
+    row = next(r for r in cli("compare", "--returning", "--json").json() if r["id"] == "better-u")
+    assert row["purchase"] == "continuation session" and row["lowest_monthly_payment"] is None
 
 
 def test_insurance_in_texas_keeps_self_pay_options(cli):

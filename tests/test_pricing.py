@@ -140,3 +140,35 @@ def test_total_never_decreases_as_doses_grow(first, later, doses, returning):
     larger = cheapest(options, doses + 1, returning=returning)
     assert smaller is not None and larger is not None
     assert smaller.total <= larger.total
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    budget=st.integers(min_value=1, max_value=3_000),
+    more=st.integers(min_value=0, max_value=3_000),
+    doses=st.one_of(st.none(), st.integers(min_value=1, max_value=60)),
+    returning=st.booleans(),
+    pay_in_full=st.booleans(),
+)
+def test_a_monthly_budget_keeps_only_what_fits_and_more_money_never_drops_a_provider(
+    budget, more, doses, returning, pay_in_full
+):
+    """Every item of a kept row is payable within the month (its price, or a stated monthly amount), and a
+    larger monthly budget keeps every provider a smaller one kept."""
+    from ketacli.criteria import Criteria
+    from ketacli.evaluation import evaluate, option_monthly
+
+    def kept(dollars: int) -> set[str]:
+        criteria = Criteria(doses=doses, monthly_budget=dollars * 100, returning=returning, pay_in_full=pay_in_full)
+        ids = set()
+        for entry in DOCUMENT["providers"]:
+            evaluation = evaluate(entry, criteria, None, {})
+            if not evaluation.reasons:
+                assert evaluation.purchase is not None
+                for item in evaluation.purchase.items:
+                    monthly = option_monthly(entry, item.option)
+                    assert item.option.price <= dollars * 100 or (monthly is not None and monthly <= dollars * 100)
+                ids.add(entry["id"])
+        return ids
+
+    assert kept(budget) <= kept(budget + more)

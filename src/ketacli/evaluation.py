@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Generic, NamedTuple, TypeVar
 
 from .criteria import DELIVERY_KINDS, Availability, Criteria, InsuranceAsk, availability, insurance_status
 from .money import format_usd, per_dose_cents, to_cents
-from .pricing import LineItem, OptionSet, Purchase, cheapest, purchase_options
+from .pricing import LineItem, Option, OptionSet, Purchase, cheapest, purchase_options
 from .refunds import (
     Charge,
     IneligibleAnswer,
@@ -80,6 +80,14 @@ def evaluate(
         provider, returning=criteria.returning, insured=insured, pay_in_full=criteria.pay_in_full
     )
     purchase, unpriced = _purchase(options, criteria)
+    over_monthly: list[str] = []
+    if criteria.monthly_budget is not None and purchase is not None:
+        # Judged on every purchase that could answer the question: the cheapest whose every item fits.
+        within, _ = _purchase(_within_monthly(provider, options, criteria.monthly_budget), criteria)
+        if within is None:
+            over_monthly = [_over_monthly_reason(provider, options, criteria)]
+        else:
+            purchase = within
     monthly = purchase_monthly_payment(provider, purchase) if purchase else None
     money_back = reimbursement_up_to(provider, purchase) if purchase else None
     rule = prescribing_rule(provider, rules)
@@ -89,7 +97,8 @@ def evaluate(
         *_dose_level_reasons(provider, criteria),
         *_policy_reasons(provider, criteria),
         *unpriced,
-        *_budget_reasons(criteria, purchase, monthly),
+        *_budget_reasons(criteria, purchase),
+        *over_monthly,
     ]
     notes = _notes(provider, criteria, ask, served, purchase, money_back)
     if rule is not None and today is not None and purchase is not None:
@@ -146,23 +155,62 @@ def _purchase(options: OptionSet, criteria: Criteria) -> tuple[Purchase | None, 
     return Purchase(first.doses, (LineItem(first, 1),)), []
 
 
-def _budget_reasons(criteria: Criteria, purchase: Purchase | None, monthly: int | None) -> list[str]:
-    """Judged on the purchase the row shows, not on another plan that happens to have a smaller installment."""
-    if purchase is None:
+def _budget_reasons(criteria: Criteria, purchase: Purchase | None) -> list[str]:
+    """The total budget, judged on the purchase the row shows (the monthly budget chose that purchase)."""
+    if purchase is None or criteria.budget is None or purchase.total <= criteria.budget:
         return []
-    reasons = []
-    if criteria.budget is not None and purchase.total > criteria.budget:
-        what = f"cheapest {criteria.doses} doses cost" if criteria.doses else "cheapest plan costs"
-        reasons.append(f"{what} {format_usd(purchase.total)}, over the {format_usd(criteria.budget)} budget")
-    if criteria.monthly_budget is not None:
-        if monthly is None:
-            reasons.append(f"no monthly payment option for {purchase.describe()}")
-        elif monthly > criteria.monthly_budget:
-            reasons.append(
-                f"{purchase.describe()} costs {format_usd(monthly)} a month at the least, over the "
-                f"{format_usd(criteria.monthly_budget)} monthly budget"
-            )
-    return reasons
+    what = f"cheapest {criteria.doses} doses cost" if criteria.doses else "cheapest plan costs"
+    return [f"{what} {format_usd(purchase.total)}, over the {format_usd(criteria.budget)} budget"]
+
+
+def option_monthly(provider: RankedProviderDoc, option: Option) -> int | None:
+    """The smallest monthly amount a source states for one option: a subscription's price, its installment
+    (at the option's price basis), or a financing minimum, only for the plans whose source names it: a plan's
+    own, else the provider's, which covers packages only, and only when no package states its own. None:
+    not stated."""
+    if option.kind == "subscription":
+        return option.price
+    amounts = [option.installments[1]] if option.installments else []
+    if option.kind == "plan":
+        plans = provider["plans"]
+        plan = next((p for p in plans if p["id"] == option.key), None)
+        financing_from = provider["financing"]["monthly_from"]
+        if plan is not None and plan["financing"]:
+            amounts.append(to_cents(plan["financing"]["monthly_from"]))
+        elif financing_from is not None and not any(p["financing"] for p in plans):
+            amounts.append(to_cents(financing_from))
+    return min(amounts) if amounts else None
+
+
+def _fits_month(provider: RankedProviderDoc, option: Option, budget: int) -> bool:
+    """Paid within one month's budget: the whole price, or a stated monthly amount."""
+    monthly = option_monthly(provider, option)
+    return option.price <= budget or (monthly is not None and monthly <= budget)
+
+
+def _within_monthly(provider: RankedProviderDoc, options: OptionSet, budget: int) -> OptionSet:
+    return OptionSet(
+        tuple(o for o in options.first if _fits_month(provider, o, budget)),
+        tuple(o for o in options.later if _fits_month(provider, o, budget)),
+    )
+
+
+def _over_monthly_reason(provider: RankedProviderDoc, options: OptionSet, criteria: Criteria) -> str:
+    """Why no purchase fits the monthly budget: the option that costs least in a month, and what it costs
+    (its whole price where no monthly amount is stated: "not stated" is not "none")."""
+    assert criteria.monthly_budget is not None
+    goal = f"{criteria.doses} doses" if criteria.doses else "a first purchase"
+    candidates = options.later if criteria.returning else options.first
+    least = min(candidates, key=lambda o: (_month_cost(provider, o), o.price))
+    monthly = option_monthly(provider, least)
+    cost = (f"{format_usd(monthly)} a month" if monthly is not None
+            else f"{format_usd(least.price)}, with no monthly payment stated in the sources")  # fmt: skip
+    return f"no way to {goal} within {format_usd(criteria.monthly_budget)} a month: the least, {least.description}, costs {cost}"
+
+
+def _month_cost(provider: RankedProviderDoc, option: Option) -> int:
+    monthly = option_monthly(provider, option)
+    return option.price if monthly is None else min(monthly, option.price)
 
 
 def _notes(
@@ -335,21 +383,10 @@ def _in_clinic_reason(provider: RankedProviderDoc, state: str | None) -> str | N
 
 
 def purchase_monthly_payment(provider: RankedProviderDoc, purchase: Purchase) -> int | None:
-    """The smallest monthly amount for the first thing this purchase buys: its installment (at the price basis
-    the row uses), the plan's financing minimum, the provider's financing minimum, or a subscription's price."""
-    first = purchase.items[0].option
-    if first.kind == "subscription":
-        return first.price
-    amounts = []
-    if first.installments:
-        amounts.append(first.installments[1])
-    plan = next((p for p in provider["plans"] if p["id"] == first.key), None)
-    if plan is not None and plan["financing"]:
-        amounts.append(to_cents(plan["financing"]["monthly_from"]))
-    financing_from = provider["financing"]["monthly_from"]
-    if financing_from is not None:
-        amounts.append(to_cents(financing_from))
-    return min(amounts) if amounts else None
+    """The least a person must be able to pay in a month for this purchase: every item's smallest stated
+    monthly amount, the largest of them (each is paid in its turn). None when any item states none."""
+    amounts = [option_monthly(provider, item.option) for item in purchase.items]
+    return None if any(a is None for a in amounts) else max(a for a in amounts if a is not None)
 
 
 def hsa_fsa_words(value: str) -> str:
