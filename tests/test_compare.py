@@ -164,7 +164,7 @@ def test_insurance_in_texas_keeps_self_pay_options(cli):
     assert rows[1]["notes"] == ["insured price with Aetna in TX"]
     assert rows[0]["notes"] == ["self-pay: does not take Aetna in TX; HSA/FSA accepted, may be reimbursed"]
     assert rows[2]["notes"] == [
-        'self-pay: does not take Aetna in TX; HSA/FSA payment only "may be possible", superbill for reimbursement',
+        'self-pay: does not take Aetna in TX; HSA/FSA: the sources disagree (HSA/FSA payment only "may be possible"; another source says otherwise), superbill for reimbursement',
         "up to $650 back from an out-of-network insurance claim, depending on your plan (not a promise): "
         "$604–$1,254 net",
     ]
@@ -183,7 +183,10 @@ def test_in_network_only(cli):
     assert reasons(cli, "--state", "TX", "--insurance", "Aetna", "--in-network-only") == {
         "joyous": ["does not take Aetna in TX: HSA/FSA accepted"],
         "better-u": ["does not take Aetna in TX: HSA/FSA accepted, may be reimbursed"],
-        "mindbloom": ['does not take Aetna in TX: HSA/FSA payment only "may be possible", superbill for reimbursement'],
+        "mindbloom": [
+            'does not take Aetna in TX: HSA/FSA: the sources disagree (HSA/FSA payment only "may be possible"; '
+            "another source says otherwise), superbill for reimbursement"
+        ],
     }
 
 
@@ -220,7 +223,6 @@ def test_insured_doses(cli):
 @pytest.mark.parametrize(
     ("flags", "expected", "reason_of"),
     [
-        (["--hsa-fsa"], ["better-u", "innerwell", "joyous"], ("mindbloom", 'HSA/FSA payment only "may be possible"')),
         (["--financing"], ["better-u"], ("innerwell", "no financing")),
         (
             ["--free-consult"],
@@ -241,10 +243,11 @@ def test_insured_doses(cli):
             ("joyous", "dose level is very-low (psycholytic)"),
         ),
         (["--delivery", "tablets"], ["innerwell", "mindbloom"], ("joyous", "no tablet delivery")),
-        (["--delivery", "Lozenge"], ["better-u", "joyous"], ("mindbloom", "no troche delivery")),
-        (["--delivery", "injection"], ["better-u", "mindbloom"], ("innerwell", "no injection delivery")),
+        (["--delivery", "Lozenge"], ["better-u", "innerwell", "joyous"], ("mindbloom", "no troche delivery")),
+        # Innerwell's New York office gives sessions in a form the sources do not state: kept, not left out.
+        (["--delivery", "injection"], ["better-u", "innerwell", "mindbloom"], ("joyous", "no injection delivery")),
         (["--delivery", "injection", "--state", "TX"], ["mindbloom"], ("better-u", "no injection delivery in TX")),
-        (["--delivery", "IV"], ["better-u"], ("mindbloom", "no infusion delivery")),
+        (["--delivery", "IV"], ["better-u", "innerwell"], ("mindbloom", "no infusion delivery")),
         (["--in-clinic", "--state", "NY"], ["better-u", "innerwell"], ("joyous", "no in-person option in NY")),
         (
             ["--in-clinic", "--state", "CA"],
@@ -261,11 +264,26 @@ def test_each_filter(cli, flags, expected, reason_of):
 
 def test_combined_filters(cli):
     args = ("--state", "TX", "--doses", "12", "--hsa-fsa", "--id-verified", "--budget", "2500")
-    assert ids(cli, *args) == ["innerwell", "joyous"]
-    assert reasons(cli, *args) == {
-        "better-u": ["ID verification is may ask, not required"],
-        "mindbloom": ['HSA/FSA payment only "may be possible"'],
-    }
+    assert ids(cli, *args) == ["innerwell", "mindbloom", "joyous"]
+    assert reasons(cli, *args) == {"better-u": ["ID verification is may ask, not required"]}
+
+
+def test_a_disagreement_about_hsa_fsa_is_kept_and_said(cli):
+    """Issue #29: the guide says Mindbloom's HSA/FSA payment "may be possible"; its own page says treatment is
+    generally eligible. Before 0.6 `--hsa-fsa` left Mindbloom out as if that were a no."""
+    rows = {r["id"]: r for r in cli("compare", "--hsa-fsa", "--json").json()}
+    assert list(rows) == ["better-u", "innerwell", "mindbloom", "joyous"]
+    assert rows["mindbloom"]["notes"][0] == (
+        'HSA/FSA: the sources disagree (HSA/FSA payment only "may be possible"; another source says otherwise): '
+        "check with your plan"
+    )
+    assert not any(note.startswith("HSA/FSA") for note in rows["innerwell"]["notes"])
+
+
+def test_a_form_the_sources_do_not_state_is_unconfirmed_not_absent(cli):
+    """Issue #29: Innerwell's New York office gives ketamine sessions; the guide does not say in what form."""
+    rows = {r["id"]: r for r in cli("compare", "--state", "NY", "--delivery", "infusion", "--json").json()}
+    assert rows["innerwell"]["notes"][0] == "infusion unconfirmed: the sources do not say what form the NY office uses"
 
 
 def test_every_reason_is_listed(cli):

@@ -153,7 +153,10 @@ def test_insurance_by_state(cli):
     }
     assert rows["better-u"]["accepts_insurance"] is False
     assert rows["better-u"]["instead"] == "HSA/FSA accepted, may be reimbursed"
-    assert rows["mindbloom"]["instead"] == 'HSA/FSA payment only "may be possible", superbill for reimbursement'
+    assert rows["mindbloom"]["instead"] == (
+        'HSA/FSA: the sources disagree (HSA/FSA payment only "may be possible"; another source says otherwise), '
+        "superbill for reimbursement"
+    )
 
 
 @pytest.mark.parametrize(

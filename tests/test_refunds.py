@@ -96,8 +96,10 @@ def test_better_u_and_joyous_have_no_ladder(cli):
     better_u, joyous = refunds(cli, "better u"), refunds(cli, "JOYOUS")
     assert [p["ladder"] for p in better_u[0]["plans"]] == [None, None]
     assert [p["ladder"] for p in joyous[0]["plans"]] == [None]
-    assert better_u[0]["refund_if_ineligible"]["value"] == '"free evaluation appointments" (the guide)'
-    assert joyous[0]["refund_if_ineligible"]["value"] == "unknown"
+    assert better_u[0]["refund_if_ineligible"]["stated"] == '"free evaluation appointments" (the guide)'
+    # The provider-level answer summarises its plans' answers (before 0.6, Joyous's said "unknown").
+    assert better_u[0]["refund_if_ineligible"]["value"] == joyous[0]["refund_if_ineligible"]["value"] == "nothing_paid"
+    assert joyous[0]["refund_if_ineligible"]["stated"] == "unknown"
     # The guide's one sentence covers both: the same derived answer for every plan of each.
     assert {p["if_found_ineligible"] for p in better_u[0]["plans"] + joyous[0]["plans"]} == {"nothing_paid"}
 
@@ -322,3 +324,14 @@ def test_money_at_risk_comes_from_the_covering_policy(cli, args, provider_id, in
         ineligible,
         after_first_shipment,
     )
+
+
+def test_a_provider_level_answer_is_never_more_certain_than_its_plans(cli):
+    """Innerwell's policy refunds in full only for its self-pay Extended Program: the other three plan and
+    payment cases are unknown, so the provider-level answer depends on the plan (before 0.6: "full")."""
+    (innerwell,) = refunds(cli, "innerwell")
+    assert innerwell["refund_if_ineligible"]["value"] == "depends_on_plan"
+    assert innerwell["refund_if_ineligible"]["stated"] == "full"
+    (extended,) = refunds(cli, "innerwell", "--plan", "extended")
+    assert {p["if_found_ineligible"] for p in extended["plans"]} == {"full", "unknown"}
+    assert extended["refund_if_ineligible"]["value"] == "depends_on_plan"

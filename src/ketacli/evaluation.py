@@ -8,7 +8,7 @@ concern has its own function; `evaluate` only puts them together. Output rows ar
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Generic, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Generic, Literal, NamedTuple, TypeVar
 
 from .criteria import DELIVERY_KINDS, Availability, Criteria, InsuranceAsk, availability, insurance_status
 from .money import format_usd, per_dose_cents, to_cents
@@ -227,6 +227,12 @@ def _notes(
             f"up to {format_usd(money_back)} back from an out-of-network insurance claim, depending on your plan "
             f"(not a promise): {format_usd(max(purchase.total - money_back, 0))}–{format_usd(purchase.total)} net"
         )
+    if criteria.delivery and delivery_answer(provider, criteria.delivery, criteria.state) == "not_stated":
+        where = f"the {criteria.state} office" if criteria.state else "its office"
+        notes.insert(0, f"{criteria.delivery} unconfirmed: the sources do not say what form {where} uses")
+    elsewhere = provider["insurance"]["hsa_fsa_elsewhere"]
+    if criteria.hsa_fsa and provider["insurance"]["hsa_fsa"] != "yes" and elsewhere is not None:
+        notes.insert(0, f"HSA/FSA: {hsa_fsa_disagreement(provider['insurance']['hsa_fsa'])}: check with your plan")
     if served == "unknown":
         notes.insert(0, f"availability in {criteria.state} unconfirmed: check with the provider")
     return notes
@@ -336,8 +342,8 @@ def rule_notes(purchase: Purchase, rule: RuleDoc, today: dt.date) -> list[str]:
 def _policy_reasons(provider: RankedProviderDoc, criteria: Criteria) -> list[str]:
     reasons = []
     insurance, care = provider["insurance"], provider["care"]
-    if criteria.hsa_fsa and insurance["hsa_fsa"] != "yes":
-        reasons.append(hsa_fsa_words(insurance["hsa_fsa"]))
+    if criteria.hsa_fsa and insurance["hsa_fsa"] != "yes" and insurance["hsa_fsa_elsewhere"] is None:
+        reasons.append(hsa_fsa_words(insurance["hsa_fsa"]))  # a disagreement between sources is kept, and said
     if criteria.financing and not provider["financing"]["available"]:
         reasons.append("no financing")
     if criteria.free_consult and provider["consultation"]["cost"] != "free":
@@ -348,7 +354,7 @@ def _policy_reasons(provider: RankedProviderDoc, criteria: Criteria) -> list[str
         reasons.append(f"ID verification is {care['id_verification'].replace('_', ' ')}, not required")
     if criteria.clinician_led and care["integration"] != "psychiatric_clinician":
         reasons.append(f"integration is led by {_integration_words(care['integration'])}, not a licensed clinician")
-    if criteria.delivery and not _offers_delivery(provider, criteria.delivery, criteria.state):
+    if criteria.delivery and delivery_answer(provider, criteria.delivery, criteria.state) == "no":
         where = f" in {criteria.state}" if criteria.state else ""
         reasons.append(f"no {criteria.delivery} delivery{where}")
     if criteria.in_clinic:
@@ -364,12 +370,16 @@ def _integration_words(integration: str) -> str:
     )
 
 
-def _offers_delivery(provider: RankedProviderDoc, kind: str, state: str | None) -> bool:
-    methods = set(provider["delivery"])
-    for clinic in provider["availability"]["in_clinic"]:
-        if state is None or clinic["state"] == state:
-            methods.update(clinic["delivery"])
-    return bool(methods & set(DELIVERY_KINDS[kind]))
+def delivery_answer(provider: RankedProviderDoc, kind: str, state: str | None) -> Literal["yes", "no", "not_stated"]:
+    """Whether the provider offers this form of ketamine (at home, or at an office in the state): "not_stated"
+    where an office gives ketamine sessions but the sources do not say in what form."""
+    wanted = set(DELIVERY_KINDS[kind])
+    clinics = [c for c in provider["availability"]["in_clinic"] if state is None or c["state"] == state]
+    if wanted & set(provider["delivery"]) or any(wanted & set(c["delivery"]) for c in clinics):
+        return "yes"
+    if any(c["ketamine_sessions"] and not c["delivery"] for c in clinics):
+        return "not_stated"
+    return "no"
 
 
 def _in_clinic_reason(provider: RankedProviderDoc, state: str | None) -> str | None:
@@ -398,11 +408,18 @@ def hsa_fsa_words(value: str) -> str:
     }.get(value, "HSA/FSA acceptance unknown")
 
 
+def hsa_fsa_disagreement(value: str) -> str:
+    return f"the sources disagree ({hsa_fsa_words(value)}; another source says otherwise)"
+
+
 def insurance_alternatives(provider: RankedProviderDoc) -> str:
     """What someone can do when a provider does not take their insurance, in a few words."""
     insurance = provider["insurance"]
     parts = []
-    parts.append(hsa_fsa_words(insurance["hsa_fsa"]))
+    disputed = insurance["hsa_fsa_elsewhere"] is not None
+    parts.append(
+        f"HSA/FSA: {hsa_fsa_disagreement(insurance['hsa_fsa'])}" if disputed else hsa_fsa_words(insurance["hsa_fsa"])
+    )
     if insurance["superbill"] is True:
         parts.append("superbill for reimbursement")
     elif insurance.get("reimbursement"):

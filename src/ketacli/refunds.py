@@ -240,11 +240,17 @@ def provider_refunds(provider: ProviderDoc, plan: str | None = None) -> dict[str
     if plan is not None:
         rows = [row for row in rows if row["plan"] == plan]
     ineligible = provider["refund_if_ineligible"]
+    # The provider-level answer summarises its plans' answers, and never says more than they do: one plan
+    # refunded in full and three unknown is "depends_on_plan", not "full". The catalogue's own provider-wide
+    # statement is kept beside it as `stated`.
+    answers = {row["if_found_ineligible"] for row in rows}
+    summary = answers.pop() if len(answers) == 1 else "depends_on_plan" if answers else ineligible["value"]
     return {
         "id": provider["id"],
         "name": provider["name"],
         "refund_if_ineligible": {
-            "value": ineligible["value"],
+            "value": summary,
+            "stated": ineligible["value"],
             "note": ineligible.get("note"),
             "source": _source(provider, ineligible.get("source")),
         },
