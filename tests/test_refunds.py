@@ -335,3 +335,9 @@ def test_a_provider_level_answer_is_never_more_certain_than_its_plans(cli):
     (extended,) = refunds(cli, "innerwell", "--plan", "extended")
     assert {p["if_found_ineligible"] for p in extended["plans"]} == {"full", "unknown"}
     assert extended["refund_if_ineligible"]["value"] == "depends_on_plan"
+
+
+def test_the_repurchased_clients_ladder_is_not_a_new_client_policy(cli):
+    (mindbloom,) = refunds(cli, "mindbloom")
+    history = {ladder["id"]: ladder["clients"] for ladder in mindbloom["history"]}
+    assert history["repurchased-older"] == "returning"  # before 0.6: "new", the model's default
