@@ -98,8 +98,15 @@ def test_readme_console_output_is_real(cli, command, output):
 
 def test_the_guide_shows_the_groups_and_the_narrow_views():
     commands = [command for command, _ in console_examples()]
-    assert "COLUMNS=60 ketacli compare --state TX" in commands
-    assert any(command.startswith("COLUMNS=40 ") for command in commands)
+    assert "KETACLI_TODAY=2025-07-01 COLUMNS=60 ketacli compare --state TX" in commands
+    assert any(" COLUMNS=40 " in command for command in commands)
+
+
+def test_every_shown_output_says_the_date_it_was_made_at():
+    """What a page shows was made on some day (dated rules and freshness notes change with it): the command
+    line says which, and test_readme_console_output_is_real runs it at that date."""
+    for command, _ in console_examples():
+        assert command.startswith("KETACLI_TODAY="), command
 
 
 RUNBOOK = Path(__file__).resolve().parents[1] / "docs" / "feed-runbook.md"

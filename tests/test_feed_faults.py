@@ -338,3 +338,13 @@ def test_a_full_disk_during_install_names_the_folder_and_changes_nothing(repo, c
     assert f"{tmp_path / 'data' / 'active'}: cannot write there (No space left on device)" in result.stderr
     assert UNCHANGED in result.stderr and "cannot write output" not in result.stderr
     assert cli("catalog", "status", "--json").json()["source"] == "built-in"
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "soon", "1.5"])
+def test_a_bad_feed_timeout_says_what_it_must_be(cli, value):
+    result = cli("update", env={"KETACLI_FEED_TIMEOUT": value})
+    assert result.code == 2 and result.stderr.count("\n") == 1
+    assert (
+        "KETACLI_FEED_TIMEOUT must be a whole number of seconds, at least 1 (the most a whole update may take)"
+        in result.stderr
+    )
