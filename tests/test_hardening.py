@@ -754,3 +754,76 @@ def test_a_stale_temporary_file_in_the_cache_is_swept_on_a_warm_run(cli, tmp_pat
     os.utime(stale, (two_hours_ago, two_hours_ago))
     assert cli("providers", "--json").code == 0  # warm: reads the cache, writes nothing
     assert not stale.exists()
+
+
+# ------------------------------------------------------------------------------------------- issue #31
+
+
+@pytest.mark.parametrize("suffix", ["toml", "json"])
+def test_a_number_too_long_for_python_is_one_line_naming_the_file(cli, tmp_path, suffix):
+    """Before: `internal error: ValueError: Exceeds the limit (4300 digits)`, naming no file."""
+    huge = "9" * 4301
+    path = tmp_path / f"big.{suffix}"
+    if suffix == "toml":
+        path.write_text(CATALOGUE.read_text() + f"x = {huge}\n")
+    else:
+        path.write_text('{"schema_version": ' + huge + "}")
+    result = cli("--catalog", str(path), "compare")
+    assert result.code == 1 and result.stderr == (
+        f"ketacli: error: {path}: a number with more than 4,300 digits, longer than any value can be; fix that number\n"
+    )
+
+
+def test_a_profile_with_a_number_too_long_can_still_be_cleared(cli, tmp_path):
+    profile = tmp_path / "config" / "profile.toml"
+    profile.parent.mkdir(mode=0o700)
+    profile.write_text("doses = " + "9" * 4301 + "\n")
+    for args in (["compare"], ["profile", "show"]):
+        result = cli(*args)
+        assert result.code == 1 and f"{profile}: a number with more than 4,300 digits" in result.stderr
+        assert "profile clear" in result.stderr and "internal error" not in result.stderr
+    assert cli("profile", "clear").code == 0 and cli("compare").code == 0
+
+
+@pytest.mark.parametrize("value", ["", "relative/config"])
+def test_an_empty_or_relative_xdg_value_is_ignored(cli, tmp_path, monkeypatch, value):
+    """The XDG Base Directory specification: such a value is ignored. Before: `XDG_CONFIG_HOME=` saved
+    ./ketacli/profile.toml in the current folder."""
+    monkeypatch.delenv("KETACLI_CONFIG_DIR")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", value)
+    monkeypatch.chdir(tmp_path)
+    assert cli("profile", "set", "--state", "TX").code == 0
+    assert (tmp_path / "home" / ".config" / "ketacli" / "profile.toml").is_file()
+    assert not (tmp_path / "ketacli").exists() and not (tmp_path / "relative").exists()
+
+
+def test_with_no_home_a_run_answers_without_profile_or_cache_and_says_so_once(cli, tmp_path, monkeypatch):
+    """HOME unset and a uid with no passwd entry. Before: `internal error: RuntimeError`, and `profile set`
+    wrote ./~/.config/ketacli/profile.toml."""
+    from pathlib import Path as RealPath
+
+    def no_home() -> RealPath:
+        raise RuntimeError("Could not determine home directory.")
+
+    for name in ("KETACLI_CONFIG_DIR", "KETACLI_CACHE_DIR", "KETACLI_DATA_DIR"):
+        monkeypatch.delenv(name)
+    for name in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "HOME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(RealPath, "home", staticmethod(no_home))
+    monkeypatch.chdir(tmp_path)
+    result = cli("compare", "--state", "TX", "--json")
+    assert result.code == 0 and len(result.json()) == 4
+    assert result.stderr.count("no home folder (HOME is unset): running without a saved profile, cache or feed") == 1
+    saved = cli("profile", "set", "--state", "TX")
+    assert saved.code == 1 and "no home folder to keep a profile or trusted feeds in" in saved.stderr
+    assert list(tmp_path.iterdir()) == []  # nothing written into the current folder
+
+
+def test_a_config_folder_that_cannot_exist_is_no_profile_for_readers(cli, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    env = {"KETACLI_CONFIG_DIR": str(blocker / "ketacli")}
+    assert cli("compare", "--state", "TX", "--json", env=env).code == 0  # before: exit 1, though there is no profile
+    written = cli("profile", "set", "--state", "TX", env=env)
+    assert written.code == 1 and "internal error" not in written.stderr

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, cast
 
 from . import __version__
-from .errors import CatalogueError, CatalogueMissing, CatalogueTooLarge
+from .errors import CatalogueError, CatalogueMissing, CatalogueTooLarge, too_many_digits
 from .fileio import ReadRefused, decode_text, iter_limited, read_limited
 
 if TYPE_CHECKING:
@@ -145,6 +145,8 @@ def parse_json(raw: bytes, path: str) -> dict[str, Any]:
         raise CatalogueError(f"{path}: invalid JSON: {exc.msg} (at line {exc.lineno}, column {exc.colno})") from None
     except RecursionError:
         raise CatalogueError(f"{path}: invalid JSON: nested too deeply") from None
+    except ValueError as exc:
+        raise CatalogueError(f"{path}: {too_many_digits(exc) or exc}; fix that number") from None
     if not isinstance(document, dict):
         raise CatalogueError(f"{path}: a JSON catalogue must be an object at the top level")
     return document
@@ -169,6 +171,8 @@ def parse_toml(raw: bytes, path: str) -> dict[str, Any]:
         raise CatalogueError(f"{path}: invalid TOML: {exc}") from None
     except RecursionError:
         raise CatalogueError(f"{path}: invalid TOML: nested too deeply") from None
+    except ValueError as exc:
+        raise CatalogueError(f"{path}: {too_many_digits(exc) or exc}; fix that number") from None
 
 
 def validate_document(document: Mapping[str, object], path: str) -> Catalogue:

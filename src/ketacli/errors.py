@@ -14,6 +14,16 @@ class ExitStatus(IntEnum):
     INTERRUPTED = 130  # Ctrl-C
 
 
+def too_many_digits(exc: BaseException) -> str | None:
+    """Python refuses to read an integer of more than 4,300 digits (a denial-of-service guard): the words for
+    a file that holds one, or None for any other error."""
+    if isinstance(exc, ValueError) and "integer string conversion" in str(exc):
+        import sys
+
+        return f"a number with more than {sys.get_int_max_str_digits():,} digits, longer than any value can be"
+    return None
+
+
 class KetaError(Exception):
     """Base of every error ketacli reports as one line on stderr."""
 
@@ -67,6 +77,13 @@ class NeedsCarrier(UsageError):
 
 class ProfileError(KetaError):
     """The saved profile file is broken."""
+
+
+class NoHome(KetaError):
+    """No usable home folder (HOME unset, and this user has no entry in the system's user list)."""
+
+    def __init__(self, what: str, variable: str) -> None:
+        super().__init__(f"no home folder to keep {what} in (HOME is unset or unusable): set HOME or {variable}")
 
 
 class FeedError(KetaError):

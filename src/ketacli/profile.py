@@ -9,7 +9,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from .errors import ProfileError
+from .errors import ProfileError, too_many_digits
 from .states import resolve_state
 
 PROFILE_FILE = "profile.toml"
@@ -113,6 +113,8 @@ def parse_profile(raw: bytes, path: str) -> dict[str, Any]:
         raise ProfileError(f"{path}: invalid TOML: {exc}; {fix}") from None
     except RecursionError:
         raise ProfileError(f"{path}: invalid TOML: nested too deeply; {fix}") from None
+    except ValueError as exc:
+        raise ProfileError(f"{path}: {too_many_digits(exc) or exc}; {fix}") from None
     return check_profile(data, path)
 
 

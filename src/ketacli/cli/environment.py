@@ -3,6 +3,7 @@
 Reads environment variables and files; never writes to a stream except through `output`.
 """
 
+import errno
 import os
 import stat
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 import typer
 
 from ketacli.catalogue import DEFAULT_MAX_BYTES, load_catalogue, load_query
-from ketacli.errors import CatalogueError, CatalogueMissing, ProfileError, UsageError
+from ketacli.errors import CatalogueError, CatalogueMissing, NoHome, ProfileError, UsageError
 from ketacli.fileio import ReadRefused, not_ours_alone, read_limited
 
 from .clock import today
@@ -36,6 +37,7 @@ class RunContext:
         self.debug = debug
         self.warned_unvouched = False  # the feed-expiry line is said once per run
         self.warned_damaged_state = False  # and so is a damaged feed state
+        self.warned_no_home = False  # and that there is no home folder
         # The cache files this run read its catalogue from, each with that catalogue (None: the built-in one):
         # cli.run checks them against the catalogue before it blames them for an error.
         self.cache_entries: list[tuple[Path, Path | None]] = []
@@ -72,6 +74,8 @@ def installed_feed(run: RunContext) -> "ActiveFeed | None":
 
     try:
         return read_active(data_dir())
+    except NoHome:
+        return None
     except DamagedState as exc:
         if not run.warned_damaged_state:
             run.warned_damaged_state = True
@@ -96,6 +100,7 @@ Loaded = TypeVar("Loaded", "LoadedCatalogue", "LoadedQuery")
 def _load(run: RunContext, loader: "Callable[..., Loaded]") -> Loaded:
     choice = catalogue_choice(run)
     cache_dir, max_bytes = cache_folder(), size_limit(DEFAULT_MAX_BYTES)
+    _say_if_homeless(run)
     source = choice.path
     if choice.feed is not None:
         _warn_if_unvouched(run, choice.feed)
@@ -113,6 +118,18 @@ def _load(run: RunContext, loader: "Callable[..., Loaded]") -> Loaded:
     return loaded
 
 
+def _say_if_homeless(run: RunContext) -> None:
+    """Once per run: with no home folder, ketacli still answers, without a saved profile, cache or feed."""
+    if run.warned_no_home or os.environ.get("KETACLI_CONFIG_DIR"):
+        return
+    try:
+        config_dir()
+    except NoHome:
+        run.warned_no_home = True
+        note("no home folder (HOME is unset): running without a saved profile, cache or feed; set HOME or "
+             "KETACLI_CONFIG_DIR to keep them")  # fmt: skip
+
+
 def _warn_if_unvouched(run: RunContext, feed: "ActiveFeed") -> None:
     import datetime as dt
 
@@ -127,7 +144,7 @@ def _warn_if_unvouched(run: RunContext, feed: "ActiveFeed") -> None:
 
 def data_dir() -> Path:
     """Where verified feed catalogues and feed metadata live: KETACLI_DATA_DIR, or $XDG_DATA_HOME/ketacli."""
-    return _folder("KETACLI_DATA_DIR", "XDG_DATA_HOME", ".local/share")
+    return _folder("KETACLI_DATA_DIR", "XDG_DATA_HOME", ".local/share", "feed catalogues")
 
 
 def _check_fixed_date(loaded: "LoadedCatalogue | LoadedQuery") -> None:
@@ -141,17 +158,36 @@ def _check_fixed_date(loaded: "LoadedCatalogue | LoadedQuery") -> None:
         raise UsageError(f"KETACLI_TODAY={fixed} is before the data's as_of date {newest}; use a later date")
 
 
-def _folder(own: str, xdg: str, under_home: str) -> Path:
-    """ketacli's own variable, else the XDG base directory's `ketacli` folder, else ~/`under_home`/ketacli."""
+def _folder(own: str, xdg: str, under_home: str, what: str) -> Path:
+    """ketacli's own variable, else the XDG base directory's `ketacli` folder, else ~/`under_home`/ketacli.
+    As the XDG Base Directory specification says, an empty or relative XDG value is ignored. NoHome when
+    there is no home to fall back to."""
     if os.environ.get(own):
         return Path(os.environ[own])
-    return Path(os.environ.get(xdg) or Path.home() / under_home) / "ketacli"
+    base = os.environ.get(xdg, "")
+    if os.path.isabs(base):
+        return Path(base) / "ketacli"
+    return _home(what, own) / under_home / "ketacli"
+
+
+def _home(what: str, variable: str) -> Path:
+    try:
+        home = Path.home()
+    except (RuntimeError, KeyError):  # HOME unset and no entry for this user in the passwd database
+        raise NoHome(what, variable) from None
+    if not home.is_absolute():
+        raise NoHome(what, variable)
+    return home
 
 
 def cache_folder() -> Path | None:
+    """The cache folder; None (no cache) with KETACLI_NO_CACHE, or with no home to keep one in."""
     if os.environ.get("KETACLI_NO_CACHE"):
         return None
-    return _folder("KETACLI_CACHE_DIR", "XDG_CACHE_HOME", ".cache")
+    try:
+        return _folder("KETACLI_CACHE_DIR", "XDG_CACHE_HOME", ".cache", "a cache")
+    except NoHome:
+        return None
 
 
 def size_limit(default: int) -> int:
@@ -164,9 +200,15 @@ def size_limit(default: int) -> int:
 
 
 def config_dir() -> Path:
-    if os.environ.get("KETACLI_CONFIG_DIR"):
-        return Path(os.environ["KETACLI_CONFIG_DIR"])
-    return Path(typer.get_app_dir("ketacli"))
+    """Where the profile and the trusted feeds are kept. NoHome when there is nowhere."""
+    import sys
+
+    if os.environ.get("KETACLI_CONFIG_DIR") or sys.platform not in ("darwin", "win32"):
+        return _folder("KETACLI_CONFIG_DIR", "XDG_CONFIG_HOME", ".config", "a profile or trusted feeds")
+    found = Path(typer.get_app_dir("ketacli"))  # the platform's own place on macOS and Windows
+    if not found.is_absolute():
+        raise NoHome("a profile or trusted feeds", "KETACLI_CONFIG_DIR")
+    return found
 
 
 def profile_path() -> Path:
@@ -179,20 +221,24 @@ def read_profile() -> dict[str, Any]:
     """The saved profile, or {} when there is none; a broken one is an error naming file and key."""
     from ketacli.profile import MAX_PROFILE_BYTES, parse_profile
 
-    path = profile_path()
+    try:
+        path = profile_path()
+    except NoHome:
+        return {}  # nowhere to keep one: no profile (the run says so once, in `_load`)
     unsafe = _unsafe_place(path)
     if unsafe:
         note(f"warning: ignoring the profile {path}: {unsafe}; move it to a folder only you can write to")
         return {}
     try:
         raw = read_limited(path, MAX_PROFILE_BYTES)
-    except FileNotFoundError:
-        return {}
+    except (FileNotFoundError, NotADirectoryError):
+        return {}  # none there, or a folder that cannot exist (below a regular file): no profile to read
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            return {}
+        raise ProfileError(f"{path}: cannot read profile: {exc.strerror or exc}") from None
     except ReadRefused as exc:
         raise ProfileError(f"{path}: {exc}; fix the file or run `ketacli profile clear`") from None
-    except OSError as exc:
-        raise ProfileError(f"{path}: cannot read profile: {exc.strerror or exc}") from None
-
     return parse_profile(raw, str(path))
 
 
