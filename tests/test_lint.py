@@ -76,7 +76,7 @@ LAYERS = {
     "pure core": {"criteria", "pricing", "refunds", "rules", "evaluation", "query", "fields", "report", "places",
                   "diff", "profile", "feed", "feed.keys", "feed.repo", "feed.client", "feed.changes"},
     "renderers": {"render"},
-    "command line": {"cli", "__main__", ""},
+    "command line": {"cli", "__main__", "entry", ""},
 }  # fmt: skip
 
 

@@ -26,4 +26,4 @@ def test_wheel_ships_providers_toml(tmp_path):
         assert archive.read("ketacli/providers.toml") == (ROOT / "providers.toml").read_bytes()
         assert any(name.endswith("entry_points.txt") for name in names)
         entry_points = next(archive.read(n).decode() for n in names if n.endswith("entry_points.txt"))
-    assert "ketacli = ketacli.cli:main" in entry_points
+    assert "ketacli = ketacli.entry:main" in entry_points

@@ -148,3 +148,32 @@ def test_a_long_stderr_line_wraps_between_words_on_a_terminal_only(monkeypatch, 
     monkeypatch.setattr("sys.stderr", piped)
     note(message)
     assert piped.getvalue() == f"ketacli: {message}\n"
+
+
+@pytest.mark.parametrize("delay", [0.05, 0.08, 0.11, 0.14, 0.18, 0.22, 0.3])
+def test_ctrl_c_at_any_moment_is_130_without_a_traceback(tmp_path, delay):
+    """Before 0.6 a Ctrl-C during imports (or typer's get_command) printed a Python traceback in 45 of 92
+    tries. Now from ketacli's first line on (the interpreter's own start-up, its first ~30 ms, is
+    Python's): exit 130, and no traceback."""
+    import signal
+    import time
+
+    run = subprocess.Popen([sys.executable, "-m", "ketacli", "compare", "--state", "TX"], env=env_for(tmp_path),
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    time.sleep(delay)
+    run.send_signal(signal.SIGINT)
+    _, stderr = run.communicate(timeout=60)
+    assert "Traceback" not in stderr
+    assert run.returncode in (130, 0)  # 0: it had finished
+
+
+def test_sigterm_ends_the_run_as_the_shell_expects(tmp_path):
+    import signal
+    import time
+
+    run = subprocess.Popen([sys.executable, "-m", "ketacli", "compare", "--state", "TX"], env=env_for(tmp_path),
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    time.sleep(0.1)
+    run.send_signal(signal.SIGTERM)
+    _, stderr = run.communicate(timeout=60)
+    assert "Traceback" not in stderr and run.returncode in (-signal.SIGTERM, 0)  # a shell reports 143

@@ -1,6 +1,6 @@
 """`python -m ketacli`."""
 
-from ketacli.cli import main
+from ketacli.entry import main
 
 if __name__ == "__main__":
     main()

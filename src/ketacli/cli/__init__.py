@@ -63,6 +63,8 @@ def run(argv: list[str] | None = None) -> int:
     except OutputFailed as exc:
         _silence_stdout(ExitStatus.ERROR)
         return _fail(str(exc), ExitStatus.ERROR)
+    except KeyboardInterrupt:  # a Ctrl-C outside the command itself (before or after it): no traceback
+        return ExitStatus.INTERRUPTED
     finally:
         if collecting:
             gc.enable()
