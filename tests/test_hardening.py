@@ -827,3 +827,24 @@ def test_a_config_folder_that_cannot_exist_is_no_profile_for_readers(cli, tmp_pa
     assert cli("compare", "--state", "TX", "--json", env=env).code == 0  # before: exit 1, though there is no profile
     written = cli("profile", "set", "--state", "TX", env=env)
     assert written.code == 1 and "internal error" not in written.stderr
+
+
+def test_a_legal_255_character_file_name_is_written(cli, tmp_path, monkeypatch):
+    """Before: "File name too long", because the temporary name added 14 characters to it."""
+    monkeypatch.chdir(tmp_path)
+    name = "a" * 250 + ".toml"
+    result = cli("catalog", "export", "--format", "toml", "-o", name)
+    assert result.code == 0, result.stderr
+    assert (tmp_path / name).read_bytes() == cli("catalog", "export", "--format", "toml").stdout.encode()
+
+
+def test_a_relative_output_from_a_folder_deeper_than_path_max(cli, tmp_path, monkeypatch):
+    """Before: a relative -o failed when the current folder's absolute path was longer than PATH_MAX."""
+    monkeypatch.chdir(tmp_path)  # restored after the test, however deep it went
+    level = "d" * 250
+    for _ in range(20):  # 20 × 251 characters: past Linux's PATH_MAX of 4,096
+        os.mkdir(level)
+        os.chdir(level)
+    result = cli("catalog", "export", "--format", "toml", "-o", "out.toml")
+    assert result.code == 0, result.stderr
+    assert os.path.getsize("out.toml") > 10_000

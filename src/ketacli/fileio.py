@@ -94,15 +94,17 @@ def write_atomic(path: Path, content: str | bytes, *, mode: int | None = None, f
     False: then the link itself is replaced by the new file and its target is never touched. With `mode`
     (private files: the cache, the profile, feed state), the file always gets it, whatever was there
     before; without, an existing file keeps its permissions and a new one gets the usual 0666 less the
-    umask (mkstemp alone would give 0600).
+    umask (the temporary file alone would be 0600).
     """
-    import tempfile  # only writes need it (it imports shutil and random): not on every catalogue read
-
     data = content.encode("utf-8") if isinstance(content, str) else content
-    path = Path(os.path.realpath(path)) if follow_symlinks else Path(os.path.abspath(path))
-    sweep_stale_temps(path.parent, f".{path.name}.")
+    if follow_symlinks and os.path.islink(path):
+        path = Path(os.path.realpath(path))  # write the link's target; the link stays
+    # Otherwise the path stays as given: made absolute, a relative path from a deep current folder could pass
+    # PATH_MAX although the kernel resolves it fine.
+    prefix = _temp_prefix(path)
+    sweep_stale_temps(path.parent, prefix)
     keep = mode if mode is not None else _existing_mode(path, follow_symlinks)
-    fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, temp_name = _new_temp(path.parent, prefix)
     try:
         os.chmod(temp_name, keep)
         with os.fdopen(fd, "wb") as handle:
@@ -113,6 +115,32 @@ def write_atomic(path: Path, content: str | bytes, *, mode: int | None = None, f
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise
+
+
+def _new_temp(folder: Path, prefix: str) -> tuple[int, str]:
+    """A new private file `{prefix}XXXXXXXX.tmp` in `folder`, its path kept as given (tempfile.mkstemp makes it
+    absolute, which calls getcwd and fails in a folder deeper than PATH_MAX)."""
+    import secrets
+
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        name = os.path.join(folder, f"{prefix}{secrets.token_hex(4)}.tmp")
+        try:
+            return os.open(name, flags, 0o600), name
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"{folder}: no free temporary name")
+
+
+def _temp_prefix(path: Path) -> str:
+    """`.NAME.` for the temporary file beside `path`, NAME cut short so that the whole temporary name (the
+    prefix, mkstemp's 8 random characters and `.tmp`) fits the folder's NAME_MAX, as a legal 255-character
+    file name would not otherwise."""
+    try:
+        name_max = os.pathconf(path.parent, "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):
+        name_max = 255
+    return f".{path.name[: max(name_max - 14, 1)]}."
 
 
 def _existing_mode(path: Path, follow_symlinks: bool) -> int:
