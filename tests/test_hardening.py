@@ -848,3 +848,27 @@ def test_a_relative_output_from_a_folder_deeper_than_path_max(cli, tmp_path, mon
     result = cli("catalog", "export", "--format", "toml", "-o", "out.toml")
     assert result.code == 0, result.stderr
     assert os.path.getsize("out.toml") > 10_000
+
+
+def test_a_cache_entry_that_is_a_folder_is_rebuilt(cli, tmp_path):
+    """Before: never rebuilt, so every run stayed cold, in silence."""
+    assert cli("compare", "--json").code == 0
+    (entry,) = (tmp_path / "cache").glob("catalogue-*.query.json")
+    entry.unlink()
+    entry.mkdir()
+    assert cli("compare", "--json").code == 0  # cold: rebuilds it
+    assert entry.is_file()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["compare", "--state", "x" * 100_000], ["show", "y" * 100_000], ["compare", "--doses", "7" * 90_000],
+     ["compare", "--state", "TX", "--insurance", "z" * 5_000]],
+    ids=["state", "provider", "doses", "carrier-notice"],
+)  # fmt: skip
+def test_a_long_bad_value_is_quoted_up_to_a_bound(cli, args):
+    """Before: an error line of about 200 KB."""
+    result = cli(*args)
+    longest = max(len(line) for line in result.stderr.splitlines())
+    assert longest < 400, longest
+    assert "characters)" in result.stderr

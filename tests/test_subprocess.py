@@ -177,3 +177,20 @@ def test_sigterm_ends_the_run_as_the_shell_expects(tmp_path):
     run.send_signal(signal.SIGTERM)
     _, stderr = run.communicate(timeout=60)
     assert "Traceback" not in stderr and run.returncode in (-signal.SIGTERM, 0)  # a shell reports 143
+
+
+@pytest.mark.parametrize("args", [["catalog", "export", "--format", "toml"], ["report", "--state", "TX"],
+                                  ["compare", "--state", "TX", "--doses", "12"]])  # fmt: skip
+def test_a_cut_output_is_an_error_not_a_success(tmp_path, args):
+    """`(ulimit -f 8; ketacli catalog export > x.toml)`: before, exit 0 with 8,192 of 83,995 bytes."""
+    import resource
+
+    def limit_file_size() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+
+    with (tmp_path / "out").open("wb") as out:
+        result = subprocess.run([sys.executable, "-m", "ketacli", *args], env={**env_for(tmp_path), "COLUMNS": "200"},
+                                stdout=out, stderr=subprocess.PIPE, text=True, preexec_fn=limit_file_size)  # fmt: skip
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1] == "ketacli: error: cannot write output: File too large"
+    assert (tmp_path / "out").stat().st_size == 4096

@@ -414,12 +414,22 @@ def _write_cache(cache_dir: Path, key: str, documents: dict[Part, Any]) -> None:
         for part, document in documents.items():
             body = json.dumps(document, separators=(",", ":")).encode()
             header = json.dumps({"cache_key": key, "part": part, "checksum": _checksum(body)}).encode()
+            entry = _entry_path(cache_dir, key, part)
+            if entry.is_dir() and not entry.is_symlink():  # a folder by that name would keep every run cold
+                import shutil
+
+                shutil.rmtree(entry, ignore_errors=True)
             # A symlink planted as an entry is replaced by the new file, never written through.
-            write_atomic(_entry_path(cache_dir, key, part), header + b"\n" + body, mode=0o600, follow_symlinks=False)
+            write_atomic(entry, header + b"\n" + body, mode=0o600, follow_symlinks=False)
         sweep_stale_temps(cache_dir, ".catalogue-")
         entries = sorted(cache_dir.glob("catalogue-*.json"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
         for stale in entries[2 * _CACHE_KEEP :]:
-            stale.unlink(missing_ok=True)
+            if stale.is_dir() and not stale.is_symlink():
+                import shutil
+
+                shutil.rmtree(stale, ignore_errors=True)
+            else:
+                stale.unlink(missing_ok=True)
     except OSError:
         pass
 

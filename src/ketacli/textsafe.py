@@ -19,3 +19,13 @@ def printable(text: str) -> str:
 def json_safe(text: str) -> str:
     """JSON text with the control characters json.dumps leaves raw (DEL, C1, bidi) escaped as \\uXXXX."""
     return CONTROL_CHARS.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+QUOTED_MAX = 80  # characters of a quoted value an error line repeats
+_LONG_QUOTED = re.compile(rf"'([^'\n]{{{QUOTED_MAX + 1},}})'")
+
+
+def bounded_quotes(message: str) -> str:
+    """An error line that quotes a value ('...') repeats at most QUOTED_MAX characters of it, and says how long
+    it was: a 200,000-character --state is not worth 200 KB of stderr."""
+    return _LONG_QUOTED.sub(lambda m: f"'{m.group(1)[:QUOTED_MAX]}…' ({len(m.group(1)):,} characters)", message)

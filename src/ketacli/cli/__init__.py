@@ -25,6 +25,7 @@ from typing import Any, NoReturn
 import typer
 
 from ketacli.errors import CarrierProblem, CatalogueMissing, ExitStatus, KetaError, NeedsCarrier, NeedsState
+from ketacli.textsafe import bounded_quotes
 
 # isort: off
 from . import ranking, entries, catalog, places, profile, report  # the order of `ketacli --help`
@@ -223,7 +224,7 @@ def _usage_error(exc: Any) -> int:
 
 
 def _fail(message: str, code: int) -> int:
-    stderr_line(f"ketacli: error: {message}")
+    stderr_line(f"ketacli: error: {bounded_quotes(message)}")
     return code
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 from ketacli import fileio
 from ketacli.errors import KetaError, UsageError
 from ketacli.fileio import write_output_file
-from ketacli.textsafe import printable
+from ketacli.textsafe import bounded_quotes, printable
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -94,12 +94,28 @@ def start_run() -> None:
 def _write(text: str) -> None:
     _Stdout.started = True
     try:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        fd = _stdout_fd()
+        if fd is None:  # an in-memory stream (tests, an embedding program)
+            sys.stdout.write(text)
+            sys.stdout.flush()
+            return
+        sys.stdout.flush()  # whatever was buffered before goes first
+        # Written with os.write until every byte is out: CPython's buffered stdout accepts a short write (a
+        # file at its size limit, a nearly full disk) and drops the rest, so a cut output would exit 0.
+        view = memoryview(text.encode(sys.stdout.encoding or "utf-8", sys.stdout.errors or "strict"))
+        while view:
+            view = view[os.write(fd, view) :]
     except BrokenPipeError:
         raise PipeClosed from None
     except OSError as exc:
         raise OutputFailed(exc) from None
+
+
+def _stdout_fd() -> int | None:
+    try:
+        return sys.stdout.fileno()
+    except (AttributeError, ValueError, OSError):  # io.UnsupportedOperation is both an OSError and a ValueError
+        return None
 
 
 def emit(text: str) -> None:
@@ -143,14 +159,9 @@ def print_rich(console: "Console", renderable: Any, *, soft_wrap: bool = False) 
     characters (escaped in every text segment rich renders, whatever their source)."""
     from ketacli.render.safe import Sanitized
 
-    _Stdout.started = True
-    try:
+    with console.capture() as captured:  # rendered here, written by `_write`: every byte out, or an error
         console.print(Sanitized(renderable), soft_wrap=soft_wrap)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        raise PipeClosed from None
-    except OSError as exc:
-        raise OutputFailed(exc) from None
+    _write(captured.get())
 
 
 def wrap_line(line: str, width: int | None, *, hang: int = 2) -> str:
@@ -202,7 +213,7 @@ def stderr_line(text: str) -> None:
 def note(message: str) -> None:
     """A line for people on stderr (never parsed as markup). On a terminal it is wrapped between words to the
     terminal's width, so a long warning is not cut mid-word; to a file or a pipe it stays one line, for grep."""
-    text = f"ketacli: {printable(message)}"
+    text = f"ketacli: {printable(bounded_quotes(message))}"
     terminal = Terminal.detect(sys.stderr)
     if terminal.is_tty and terminal.width and len(text) > terminal.width:
         import textwrap
