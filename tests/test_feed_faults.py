@@ -348,3 +348,42 @@ def test_a_bad_feed_timeout_says_what_it_must_be(cli, value):
         "KETACLI_FEED_TIMEOUT must be a whole number of seconds, at least 1 (the most a whole update may take)"
         in result.stderr
     )
+
+
+def test_a_changed_active_catalogue_is_not_vouched_for_and_update_repairs_it(repo, cli, tmp_path):
+    """Before: `update` said "already active; nothing changed" and `catalog status` "vouched for: yes"."""
+    with serve(repo / "public") as url:
+        _add(cli, repo, url)
+        assert cli("update").code == 0
+        (active,) = (tmp_path / "data" / "active").glob("catalogue.*.toml")
+        active.write_bytes(active.read_bytes().replace(b"price = 500", b"price = 5"))
+        status = cli("catalog", "status", "--json").json()
+        assert status["vouched_for"] is False
+        assert "the file was changed after it was verified" in cli("catalog", "status").stdout
+        repaired = cli("update")
+        assert repaired.code == 0 and "installed version 2" in repaired.stderr
+    assert cli("catalog", "status", "--json").json()["vouched_for"] is True
+
+
+def test_a_state_file_replaced_by_a_folder_is_healed(repo, cli, tmp_path):
+    with serve(repo / "public") as url:
+        _add(cli, repo, url)
+        assert cli("update").code == 0
+        state = tmp_path / "data" / "active" / "state.json"
+        state.unlink()
+        state.mkdir()
+        result = cli("update")  # before: internal error
+    assert result.code == 0, result.stderr
+    assert state.is_file() and cli("catalog", "status", "--json").json()["source"] == "feed"
+
+
+def test_an_active_folder_others_can_write_to_is_refused_not_claimed_installed(repo, cli, tmp_path):
+    """Before: `update` said "installed" while every run ignored the folder and used the built-in catalogue."""
+    active = tmp_path / "data" / "active"
+    active.mkdir(parents=True)
+    active.chmod(0o777)
+    with serve(repo / "public") as url:
+        _add(cli, repo, url)
+        result = cli("update")
+    assert result.code == 1 and f"{active}: belongs to another user or others can write to it" in result.stderr
+    assert "installed version" not in result.stderr and UNCHANGED in result.stderr

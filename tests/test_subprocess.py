@@ -194,3 +194,22 @@ def test_a_cut_output_is_an_error_not_a_success(tmp_path, args):
     assert result.returncode == 1
     assert result.stderr.splitlines()[-1] == "ketacli: error: cannot write output: File too large"
     assert (tmp_path / "out").stat().st_size == 4096
+
+
+@pytest.mark.parametrize(("args", "code"), [(["compare", "--json"], 0), (["compare", "--bogus"], 2),
+                                            (["show", "nobody"], 2), (["--debug", "show", "nobody"], 2)])  # fmt: skip
+def test_stderr_on_a_full_device_keeps_the_exit_code(tmp_path, args, code):
+    """Before: 1 for all four. A full device of our own (the kernel's "full" device, 1:7), in a temporary folder."""
+    import stat
+
+    full = tmp_path / "full"
+    try:
+        os.mknod(full, stat.S_IFCHR | 0o600, os.makedev(1, 7))
+    except PermissionError:
+        pytest.skip("making a device node needs root")
+    with full.open("w") as stderr:
+        result = subprocess.run([sys.executable, "-m", "ketacli", *args], env=env_for(tmp_path),
+                                stdout=subprocess.PIPE, stderr=stderr, text=True)  # fmt: skip
+    assert result.returncode == code
+    if code == 0:
+        assert len(json.loads(result.stdout)) == 4  # the whole output

@@ -188,7 +188,10 @@ def _traceback_if(debug: bool) -> None:
     if debug:
         import traceback
 
-        traceback.print_exc(file=sys.stderr)
+        try:
+            traceback.print_exc(file=sys.stderr)
+        except (OSError, ValueError):  # stderr on a full device: the exit code still says what happened
+            pass
 
 
 def in_flag_words(exc: KetaError) -> str:

@@ -175,13 +175,18 @@ def catalog_status(ctx: typer.Context, as_json: JsonOption = False) -> None:
         "builtin_as_of": max((e["as_of"] for e in [*built_in.providers, *built_in.alternatives]), default=None),
         "feed": None if choice.feed is None else choice.feed.to_json(),
     }
+    intact = choice.feed is not None and choice.feed.intact()
     if choice.feed is not None:
-        status["vouched_for"] = not choice.feed.expired(dt.datetime.now(dt.UTC))
+        status["vouched_for"] = intact and not choice.feed.expired(dt.datetime.now(dt.UTC))
 
     def people() -> None:
         if choice.feed is not None:
             feed = choice.feed
-            vouched = "yes" if status["vouched_for"] else "no, its signed metadata has expired: run `ketacli update`"
+            vouched = (
+                "yes" if status["vouched_for"]
+                else "no, the file was changed after it was verified: `ketacli update` installs it again" if not intact
+                else "no, its signed metadata has expired: run `ketacli update`"
+            )  # fmt: skip
             emit(
                 f"in use: feed {feed.feed}, version {feed.version}\n"
                 f"  file: {feed.catalogue}\n  signed: {feed.signed}\n  metadata expires: {feed.expires}\n"

@@ -353,7 +353,8 @@ def update_cmd(
         installed = installed_feed(ctx.obj)
         current = installed if installed is not None and installed.feed == feed.name else None
         newer = current is None or fetched.version > current.version
-        same = current is not None and current.sha256 == fetched.sha256
+        # The same version, and the installed file still has its verified bytes (else it is installed again).
+        same = current is not None and current.sha256 == fetched.sha256 and current.intact()
         if same:
             record_check(data_dir(), fetched, _now())  # a good check renews "still vouched for"
         if check:
@@ -375,8 +376,12 @@ def update_cmd(
         except CatalogueError as exc:
             raise FeedError(f"feed {feed.name}: refused a signed but invalid catalogue: {exc}; the active "
                             "catalogue is unchanged") from None  # fmt: skip
-        previous = installed.catalogue if installed is not None else None  # what was in use, overrides aside
-        old = _load(previous)
+        # What was in use, overrides aside; a file changed since it was verified is neither compared nor kept.
+        previous = installed.catalogue if installed is not None and installed.intact() else None
+        try:
+            old = _load(previous)
+        except CatalogueError:  # e.g. a catalogue this version no longer accepts: compare with the built-in
+            previous, old = None, _load(None)
         state = install(data_dir(), fetched, _now(), keep=previous)
         _report_changes(old, new, state, previous, as_json)
     _say_override(before)

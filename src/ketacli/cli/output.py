@@ -207,7 +207,17 @@ def print_sections(sections: list[tuple[str, list[str]]], bullet: str = "") -> N
 
 def stderr_line(text: str) -> None:
     """One line on stderr, as it is (control characters escaped): an error, or one problem of a list."""
-    sys.stderr.write(f"{printable(text)}\n")
+    _to_stderr(f"{printable(text)}\n")
+
+
+def _to_stderr(text: str) -> None:
+    """Best effort: stderr is for people, and when it cannot be written (a full device) there is no one to
+    tell; the command's own result and exit code stand."""
+    try:
+        sys.stderr.write(text)
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
 
 
 def note(message: str) -> None:
@@ -221,4 +231,4 @@ def note(message: str) -> None:
         text = textwrap.fill(
             text, terminal.width, subsequent_indent="  ", break_long_words=False, break_on_hyphens=False
         )
-    sys.stderr.write(text + "\n")
+    _to_stderr(text + "\n")

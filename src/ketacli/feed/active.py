@@ -33,6 +33,19 @@ class ActiveFeed(NamedTuple):
     def expired(self, now: dt.datetime) -> bool:
         return dt.datetime.fromisoformat(self.expires) <= now
 
+    def intact(self) -> bool:
+        """Whether the installed file still has the bytes that were verified (its signed SHA-256)."""
+        import hashlib
+
+        digest = hashlib.sha256()
+        try:
+            with self.catalogue.open("rb") as handle:
+                for chunk in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(chunk)
+        except OSError:
+            return False
+        return digest.hexdigest() == self.sha256
+
     def to_json(self) -> dict[str, Any]:
         return {**self._asdict(), "catalogue": str(self.catalogue)}
 
@@ -59,7 +72,7 @@ def read_active(data_dir: Path) -> ActiveFeed | None:
         return None
     except OSError as exc:
         raise DamagedState(path, f"cannot be read ({exc.strerror or exc})") from None
-    if not _private(active_dir(data_dir)):
+    if not private(active_dir(data_dir)):
         raise DamagedState(active_dir(data_dir), "belongs to another user or others can write to it")
     try:
         raw = json.loads(read_limited(path, _MAX_STATE_BYTES, follow_symlinks=False))
@@ -80,7 +93,7 @@ def read_active(data_dir: Path) -> ActiveFeed | None:
     return state
 
 
-def _private(folder: Path) -> bool:
+def private(folder: Path) -> bool:
     """Ours and writable by us alone, as the cache must be: otherwise another user could swap the catalogue."""
     try:
         return not_ours_alone(os.stat(folder)) is None

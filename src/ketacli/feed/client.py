@@ -30,7 +30,7 @@ from tuf.ngclient import Updater, UpdaterConfig, Urllib3Fetcher
 from ketacli.errors import FeedError
 from ketacli.fileio import exclusive_lock, write_atomic
 
-from .active import ActiveFeed, DamagedState, active_dir, clear_active, read_active, write_active
+from .active import ActiveFeed, DamagedState, active_dir, clear_active, private, read_active, write_active
 from .keys import check_key_ids, role_fingerprints
 from .registry import Feed, feeds_dir, pinned_root, private_mkdir, save_feed
 from .repo import TARGET_NAME
@@ -336,6 +336,12 @@ def install(data_dir: Path, fetched: Fetched, now: dt.datetime, keep: Path | Non
     catalogue that was active (`keep`) stays beside it, for `catalog diff --previous`; older ones go."""
     folder = active_dir(data_dir)
     _writable(folder, private_mkdir, folder)
+    if not private(folder):  # every run would ignore what is installed there: say so, install nothing
+        raise FeedError(f"{folder}: belongs to another user or others can write to it, so no run would use a "
+                        f"catalogue installed there; remove it (or `chmod 700` it, if it is yours); {UNCHANGED}")  # fmt: skip
+    state_file = folder / "state.json"
+    if state_file.is_dir() and not state_file.is_symlink():  # a folder where the switch belongs: heal it
+        shutil.rmtree(state_file, ignore_errors=True)
     catalogue = folder / f"catalogue.{fetched.sha256[:16]}.toml"
     state = ActiveFeed(
         feed=fetched.feed.name,
