@@ -18,7 +18,13 @@ def _quit_at_once(signum: int, _frame: object) -> None:
 
 def main() -> None:
     signal.signal(signal.SIGINT, _quit_at_once)
-    from ketacli.cli import main as run_cli  # the slow imports, now safe from a traceback
+    try:
+        from ketacli.cli import main as run_cli  # the slow imports, now safe from a traceback
 
-    signal.signal(signal.SIGINT, signal.default_int_handler)  # KeyboardInterrupt: `cli.run` says 130
-    run_cli()
+        # From here a Ctrl-C is a KeyboardInterrupt, so that a command cleans up (temporary files, locks);
+        # `cli.run` turns it into 130. One that lands outside the command (between two statements here or
+        # during the last flush) ends the process here, with the same 130 and no traceback.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        run_cli()
+    except KeyboardInterrupt:
+        os._exit(130)
