@@ -351,10 +351,11 @@ def update_cmd(
         for host in sorted(fetched.redirected_to):
             note(f"feed {feed.name}: the server redirected to another host, {host}")
         installed = installed_feed(ctx.obj)
+        intact = installed is not None and installed.intact()  # still the bytes that were verified
         current = installed if installed is not None and installed.feed == feed.name else None
         newer = current is None or fetched.version > current.version
         # The same version, and the installed file still has its verified bytes (else it is installed again).
-        same = current is not None and current.sha256 == fetched.sha256 and current.intact()
+        same = current is not None and current.sha256 == fetched.sha256 and intact
         if same:
             record_check(data_dir(), fetched, _now())  # a good check renews "still vouched for"
         if check:
@@ -377,7 +378,7 @@ def update_cmd(
             raise FeedError(f"feed {feed.name}: refused a signed but invalid catalogue: {exc}; the active "
                             "catalogue is unchanged") from None  # fmt: skip
         # What was in use, overrides aside; a file changed since it was verified is neither compared nor kept.
-        previous = installed.catalogue if installed is not None and installed.intact() else None
+        previous = installed.catalogue if installed is not None and intact else None
         try:
             old = _load(previous)
         except CatalogueError:  # e.g. a catalogue this version no longer accepts: compare with the built-in

@@ -17,7 +17,7 @@ import re
 import shutil
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import urljoin, urlsplit
@@ -100,7 +100,7 @@ def remove_feed(config_dir: Path, data_dir: Path, feed: Feed) -> bool:
 
 
 @contextlib.contextmanager
-def update_lock(data_dir: Path, on_wait: Any = None) -> Iterator[None]:
+def update_lock(data_dir: Path, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
     """One update (or remove) at a time; `on_wait` is told when another holds the lock."""
     _writable(data_dir, private_mkdir, data_dir)
     with contextlib.ExitStack() as held:
