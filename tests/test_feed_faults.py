@@ -387,3 +387,14 @@ def test_an_active_folder_others_can_write_to_is_refused_not_claimed_installed(r
         result = cli("update")
     assert result.code == 1 and f"{active}: belongs to another user or others can write to it" in result.stderr
     assert "installed version" not in result.stderr and UNCHANGED in result.stderr
+
+
+@pytest.mark.parametrize("args", [["update", "--check"], ["update"], ["feed", "remove", "nope"]])
+def test_with_no_feed_nothing_heavy_is_loaded(tmp_path, args):
+    """Issue #32: `update --check` with no feed loaded tuf, urllib3 and cryptography before saying so."""
+    code = (
+        f"import sys; from ketacli.cli import run; run({args!r}); "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'tuf', 'securesystemslib', 'cryptography', 'urllib3'}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], env=_env(tmp_path), capture_output=True, text=True, check=True)
+    assert out.stdout.splitlines()[-1] == "[]"

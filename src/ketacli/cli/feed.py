@@ -321,10 +321,11 @@ def feed_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
 @feed_app.command("remove")
 def feed_remove(name: Annotated[str, typer.Argument(help="The feed to forget.")]) -> None:
     """Stop trusting a feed; if its catalogue is active, the built-in catalogue is used again."""
-    from ketacli.feed.client import remove_feed
     from ketacli.feed.registry import find_feed
 
     feed = find_feed(config_dir(), name)
+    from ketacli.feed.client import remove_feed
+
     was_active = remove_feed(config_dir(), data_dir(), feed)
     note(f"removed feed {name}" + ("; the built-in catalogue is active again" if was_active else ""))
 
@@ -339,11 +340,12 @@ def update_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Fetch the feed's latest signed catalogue, verify it with TUF, validate it, and make it active."""
-    from ketacli.feed.client import fetch, install, record_check, update_lock
     from ketacli.feed.registry import find_feed
 
     timeout = _timeout()  # a bad setting is a usage error before anything else
-    feed = find_feed(config_dir(), name)
+    feed = find_feed(config_dir(), name)  # before TUF is imported: with no feed, nothing heavy is loaded
+    from ketacli.feed.client import fetch, install, record_check, update_lock
+
     waiting = f"waiting for another `ketacli update` to finish (lock {data_dir() / 'update.lock'})"
     with update_lock(data_dir(), on_wait=lambda: note(waiting)):
         before = catalogue_choice(ctx.obj)
