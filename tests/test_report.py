@@ -309,3 +309,25 @@ def test_the_curve_shows_the_first_eight_ranked_providers(cli, tmp_path):
     assert "at the first 8 of the 12 ranked providers" in text
     header = next(line for line in text.splitlines() if line.startswith("| N |"))
     assert header.count("|") == 8 + 2  # N and eight providers
+
+
+@pytest.mark.parametrize(
+    ("args", "answer"),
+    [
+        (["--state", "TX", "--doses", "12"],
+         "**The answer:** The first option confirmed in Texas in this ranking: Better U, 9-session Transformation + "
+         "3 × continuation session, $1,029. 4 at-home providers are confirmed in Texas, and all meet your question. "
+         "It depends on a telemedicine prescribing rule that is set to end on 2026-12-31 unless extended (see below)."),
+        (["--state", "new york", "--doses", "12", "--budget", "1500"],
+         "**The answer:** No option in this ranking is confirmed in New York; the first is Better U, $1,029, which "
+         "may serve it (check with the provider). 1 at-home provider is confirmed in New York; your filters left "
+         "it out."),
+    ],
+)  # fmt: skip
+def test_the_answer_comes_first(cli, args, answer):
+    """Issue #30: under the question, the bottom line; "filtered is not unconfirmed" holds here too."""
+    text = cli("report", *args, "--format", "markdown").stdout
+    assert answer in text
+    assert text.index("**The answer:**") < text.index("Made on")
+    html = cli("report", *args).stdout
+    assert '<p class="answer"><strong>The answer:</strong>' in html

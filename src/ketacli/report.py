@@ -137,6 +137,23 @@ def _alternatives(catalogue: LoadedCatalogue, criteria: Criteria, result: Result
     return {"state": criteria.state, "confirmed": result.confirmed, "entries": catalogue.alternatives}
 
 
+def _answer(criteria: Criteria, result: Result[ProviderDoc]) -> dict[str, Any]:
+    """The bottom line, for the report's first lines: the first option of the ranking the sources confirm in
+    the state (the first at all with no state), the first at all where that one is unconfirmed, how many
+    providers are confirmed there and how many the filters kept, and the rule the best option depends on."""
+    rows = result.rows
+    confirmed_rows = [r for r in rows if criteria.state is None or r["availability"] == "served"]
+    best = confirmed_rows[0] if confirmed_rows else None
+    first = rows[0] if rows else None
+    return {
+        "state": criteria.state,
+        "best": best,
+        "unconfirmed_first": first if first is not None and first is not best else None,
+        "confirmed": None if result.confirmed is None else result.confirmed._asdict(),
+        "rule_until": best["prescribing_rule_until"] if best else None,
+    }
+
+
 def build_report(catalogue: LoadedCatalogue, criteria: Criteria, *, today: dt.date, max_age: int) -> dict[str, Any]:
     """Everything the report shows, from one `compare` run with the person's criteria."""
     result = compare(catalogue, criteria, today)
@@ -147,6 +164,7 @@ def build_report(catalogue: LoadedCatalogue, criteria: Criteria, *, today: dt.da
     return {
         "made": today.isoformat(),
         "criteria": criteria._asdict(),
+        "answer": _answer(criteria, result),
         "carrier": ask.shown if ask else None,
         "data_as_of": sorted({p["as_of"] for p in shown}),
         "rule_warnings": rule_warnings(shown, catalogue.rules, today),

@@ -45,6 +45,41 @@ def _alternatives(found: dict[str, Any] | None) -> dict[str, Any] | None:
     }
 
 
+def answer_lines(answer: dict[str, Any]) -> list[str]:
+    """The bottom line in two or three sentences: the best confirmed option and its total, a cheaper one that
+    is not confirmed, how many providers are confirmed and kept, and the rule the best option depends on."""
+    place = STATE_NAMES.get(answer["state"] or "", "")
+    best, other = answer["best"], answer["unconfirmed_first"]
+    lines = []
+    if best is not None:
+        where = f" confirmed in {place}" if place else ""
+        kind = " (a very-low-dose program: a different treatment)" if best["dose_level"] == "very_low" else ""
+        lines.append(f"The first option{where} in this ranking: {best['name']}, {best['purchase']}, "
+                     f"{_usd(best['total'])}{kind}.")  # fmt: skip
+    if other is not None and best is not None:
+        lines.append(f"Ranked above it but not confirmed in {place}: {other['name']}, {_usd(other['total'])} "
+                     "(check with the provider that it serves your state).")  # fmt: skip
+    elif other is not None:
+        lines.append(f"No option in this ranking is confirmed in {place}; the first is {other['name']}, "
+                     f"{_usd(other['total'])}, which may serve it (check with the provider).")  # fmt: skip
+    if answer["confirmed"] is not None:
+        total, kept = answer["confirmed"]["in_state"], answer["confirmed"]["kept"]
+        if total == 0:
+            lines.append(f"No at-home provider is confirmed in {place}.")
+        elif kept == total:
+            lines.append(f"{total} at-home provider{' is' if total == 1 else 's are'} confirmed in {place}, and "
+                         f"{'it meets' if total == 1 else 'all meet'} your question.")  # fmt: skip
+        elif total == 1:
+            lines.append(f"1 at-home provider is confirmed in {place}; your filters left it out.")
+        else:
+            lines.append(f"{total} at-home providers are confirmed in {place}; your filters kept {kept or 'none'} "
+                         "of them.")  # fmt: skip
+    if answer["rule_until"]:
+        lines.append(f"It depends on a telemedicine prescribing rule that is set to end on {answer['rule_until']} "
+                     "unless extended (see below).")  # fmt: skip
+    return lines
+
+
 def _usd(dollars: Any, *, always_cents: bool = False) -> str:
     return "—" if dollars is None else format_usd(to_cents(dollars), always_cents=always_cents)
 
@@ -134,5 +169,6 @@ def render_report(document: dict[str, Any], criteria: Criteria, fmt: ReportForma
         "chart": geometry(document["curve"]),
         "alternatives": _alternatives(document["alternatives"]),
         "minimum_ages": minimum_age_lines(document["all_providers"]),
+        "answer_lines": answer_lines(document["answer"]),
     }
     return template.render(**context)
