@@ -158,3 +158,13 @@ def test_tables_mark_purchases_the_rule_may_not_outlast(cli):
     later = cli("cost", "--doses", "18", "--state", "TX", "--format", "markdown", env={"KETACLI_TODAY": "2027-02-01"})
     assert "DEA telemedicine rule was set to end 2026-12-31: unknown since" in later.stdout
     assert "when the DEA telemedicine rule ends" not in later.stdout
+
+
+def test_a_rule_recorded_as_ended_was_in_force_before_its_end_date(cli):
+    """Issue #28: the status "ended" is as of the date the facts were checked; on 2025-12-15 the third DEA
+    extension was in force, 16 days from its end (before 0.6: "ended")."""
+    before = cli("rules", "--json", env={"KETACLI_TODAY": "2025-12-15"}).json()
+    third = next(rule for rule in before if rule["id"] == "dea-telemedicine-2025")
+    assert (third["status_today"], third["days_remaining"]) == ("ending_soon", 16)
+    after = cli("rules", "--json", env={"KETACLI_TODAY": "2026-01-05"}).json()
+    assert next(rule for rule in after if rule["id"] == "dea-telemedicine-2025")["status_today"] == "ended"

@@ -42,15 +42,16 @@ class RuleToday(NamedTuple):
 
 
 def standing(rule: RuleDoc, today: dt.date) -> RuleToday:
-    """`ended` is the catalogue's own word (its sources say it ended); `past_end` is a rule the sources last
-    saw in force whose end date has gone by since: whether it was extended is unknown."""
+    """`ended` is the catalogue's own word (its sources say it ended), on and after its end date: before it,
+    the rule was in force as any other (the status is as of `checked`, not of every day). `past_end` is a rule
+    the sources last saw in force whose end date has gone by since: whether it was extended is unknown."""
     ends = dt.date.fromisoformat(rule["ends"]) if rule["ends"] else None
     days_left = (ends - today).days if ends else None
     if rule["status"] == "proposed":
         return RuleToday(rule, "proposed", days_left)
-    if rule["status"] == "ended":
-        return RuleToday(rule, "ended", days_left)
     effective = dt.date.fromisoformat(rule["effective"]) if rule["effective"] else None
+    if rule["status"] == "ended" and (days_left is None or days_left < 0 or effective is None or today < effective):
+        return RuleToday(rule, "ended", days_left)
     if effective is not None and today < effective:
         return RuleToday(rule, "not_yet_in_force", days_left)
     if days_left is not None and days_left < 0:
