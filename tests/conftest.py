@@ -65,6 +65,24 @@ def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
+def feed_environment(monkeypatch: pytest.MonkeyPatch, shared_cache: Path) -> None:
+    """For the feed tests, which are about which catalogue is chosen: no KETACLI_CATALOG unless a test sets
+    one, and one shared validated cache. Applied per module: `pytestmark = pytest.mark.usefixtures(...)`."""
+    monkeypatch.delenv("KETACLI_CATALOG")
+    monkeypatch.setenv("KETACLI_CACHE_DIR", str(shared_cache))
+
+
+@pytest.fixture
+def published_repo(cli, tmp_path: Path) -> Path:
+    """A feed made by `feed init` in tmp_path/pub, the frozen catalogue published as its version 2."""
+    repo = tmp_path / "pub"
+    made = cli("feed", "init", str(repo))
+    assert made.code == 0, made.stderr
+    assert cli("feed", "publish", str(repo), str(CATALOGUE)).code == 0
+    return repo
+
+
+@pytest.fixture
 def cli():
     """Run `ketacli ARGS...` through the real entry point; stdout, stderr and exit code kept apart."""
     runner = CliRunner()

@@ -24,11 +24,7 @@ from feedkit import publisher, serve
 UNCHANGED = "the active catalogue is unchanged"
 
 
-@pytest.fixture(autouse=True)
-def no_catalogue_override(monkeypatch: pytest.MonkeyPatch, shared_cache: Path) -> None:
-    """These tests are about which catalogue is chosen: no KETACLI_CATALOG unless a test sets one."""
-    monkeypatch.delenv("KETACLI_CATALOG")
-    monkeypatch.setenv("KETACLI_CACHE_DIR", str(shared_cache))
+pytestmark = pytest.mark.usefixtures("feed_environment")
 
 
 @pytest.fixture

@@ -20,18 +20,12 @@ from feedkit import body, endless, redirect_to, serve, trickle
 UNCHANGED = "the active catalogue is unchanged"
 
 
-@pytest.fixture(autouse=True)
-def no_catalogue_override(monkeypatch: pytest.MonkeyPatch, shared_cache: Path) -> None:
-    monkeypatch.delenv("KETACLI_CATALOG")
-    monkeypatch.setenv("KETACLI_CACHE_DIR", str(shared_cache))
+pytestmark = pytest.mark.usefixtures("feed_environment")
 
 
 @pytest.fixture
-def repo(cli, tmp_path) -> Path:
-    folder = tmp_path / "pub"
-    assert cli("feed", "init", str(folder)).code == 0
-    assert cli("feed", "publish", str(folder), str(CATALOGUE)).code == 0
-    return folder
+def repo(published_repo: Path) -> Path:
+    return published_repo
 
 
 def _add(cli, repo: Path, url: str) -> None:

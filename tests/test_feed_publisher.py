@@ -18,10 +18,7 @@ from feedkit import new_feed, publisher, serve
 NOW = dt.datetime.now(dt.UTC)
 
 
-@pytest.fixture(autouse=True)
-def no_catalogue_override(monkeypatch: pytest.MonkeyPatch, shared_cache: Path) -> None:
-    monkeypatch.delenv("KETACLI_CATALOG")
-    monkeypatch.setenv("KETACLI_CACHE_DIR", str(shared_cache))
+pytestmark = pytest.mark.usefixtures("feed_environment")
 
 
 def _metadata(repo: Path, name: str) -> dict:
@@ -157,10 +154,8 @@ def test_status_shows_each_role_and_what_to_do(cli, tmp_path):
 
 
 @pytest.mark.parametrize("role", ["targets", "snapshot", "timestamp", "root"])
-def test_every_role_can_rotate_and_clients_follow(cli, tmp_path, role):
-    repo = tmp_path / "pub"
-    cli("feed", "init", str(repo))
-    assert cli("feed", "publish", str(repo), str(CATALOGUE)).code == 0
+def test_every_role_can_rotate_and_clients_follow(cli, tmp_path, role, published_repo):
+    repo = published_repo
     with serve(repo / "public") as url:
         assert cli("feed", "add", "main", url, "--root", str(repo / "public/metadata/1.root.json")).code == 0
         assert cli("update").code == 0
@@ -192,14 +187,14 @@ CRASH_POINTS = [("root", n) for n in range(1, 8)] + [("targets", n) for n in ran
 
 
 @pytest.mark.parametrize(("role", "crash_at"), CRASH_POINTS)
-def test_a_rotation_interrupted_anywhere_is_finished_by_a_rerun(cli, tmp_path, monkeypatch, role, crash_at):
+def test_a_rotation_interrupted_anywhere_is_finished_by_a_rerun(
+    cli, tmp_path, monkeypatch, role, crash_at, published_repo
+):
     """Crash at the n-th file written or renamed; a rerun completes, and a client follows. Today a crash after
     publishing left a root whose key was never saved, and the rerun exited 0 and broke every client."""
     import ketacli.feed.repo as repo_module
 
-    repo = tmp_path / "pub"
-    cli("feed", "init", str(repo))
-    assert cli("feed", "publish", str(repo), str(CATALOGUE)).code == 0
+    repo = published_repo
     with serve(repo / "public") as url:
         assert cli("feed", "add", "main", url, "--root", str(repo / "public/metadata/1.root.json")).code == 0
         assert cli("update").code == 0

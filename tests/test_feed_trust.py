@@ -17,14 +17,12 @@ from feedkit import new_feed, serve
 UNCHANGED = "the active catalogue is unchanged"
 
 
-@pytest.fixture(autouse=True)
-def no_catalogue_override(monkeypatch: pytest.MonkeyPatch, shared_cache: Path) -> None:
-    monkeypatch.delenv("KETACLI_CATALOG")
-    monkeypatch.setenv("KETACLI_CACHE_DIR", str(shared_cache))
+pytestmark = pytest.mark.usefixtures("feed_environment")
 
 
 @pytest.fixture
 def published(cli, tmp_path):
+    """A published feed, and the root fingerprint `feed init` printed for it."""
     repo = tmp_path / "pub"
     init = cli("feed", "init", str(repo))
     assert init.code == 0, init.stderr
