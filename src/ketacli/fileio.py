@@ -134,8 +134,8 @@ def _new_temp(folder: Path, prefix: str) -> tuple[int, str]:
 
 def _temp_prefix(path: Path) -> str:
     """`.NAME.` for the temporary file beside `path`, NAME cut short so that the whole temporary name (the
-    prefix, mkstemp's 8 random characters and `.tmp`) fits the folder's NAME_MAX, as a legal 255-character
-    file name would not otherwise."""
+    prefix, `_new_temp`'s 8 random characters and `.tmp`) fits the folder's NAME_MAX, as a legal
+    255-character file name would not otherwise."""
     try:
         name_max = os.pathconf(path.parent, "PC_NAME_MAX")
     except (OSError, ValueError, AttributeError):

@@ -120,7 +120,7 @@ def _load(run: RunContext, loader: "Callable[..., Loaded]") -> Loaded:
 
 def _say_if_homeless(run: RunContext) -> None:
     """Once per run: with no home folder, ketacli still answers, without a saved profile, cache or feed."""
-    if run.warned_no_home or os.environ.get("KETACLI_CONFIG_DIR"):
+    if run.warned_no_home:
         return
     try:
         config_dir()

@@ -34,6 +34,7 @@ from .presenting import present
 if TYPE_CHECKING:
     from ketacli.catalogue import LoadedCatalogue
     from ketacli.feed.active import ActiveFeed
+    from ketacli.feed.keys import Passphrase
     from ketacli.feed.repo import Publisher
 
 # Not registered on `app` at import: the root group (app.py) builds `feed` and `update` only when asked.
@@ -71,12 +72,10 @@ def _publisher(folder: Path, keys: Path | None, root_keys: Path | None, days: di
     from ketacli.feed.layout import open_layout
     from ketacli.feed.repo import Publisher
 
-    if not str(folder):
-        raise UsageError("the feed's folder is empty; name a folder")
     return Publisher(open_layout(folder, keys, root_keys), _now(), _passphrase_source(), days)
 
 
-def _passphrase_source() -> Any:
+def _passphrase_source() -> Passphrase:
     """Key passphrases from KETACLI_FEED_ROOT_PASSPHRASE / KETACLI_FEED_ONLINE_PASSPHRASE, else asked on the
     terminal (once per kind of key), else None."""
     from ketacli.feed.keys import PASSPHRASE_VARIABLES
