@@ -443,3 +443,14 @@ def test_build_criteria_refuses_a_key_it_does_not_know():
     with pytest.raises(TypeError, match="no such question key: budjet"):
         build_criteria(no_profile=True, budjet=100)
     assert build_criteria(no_profile=True, budget=100).budget == 10_000
+
+
+def test_a_monthly_budget_row_says_its_monthly_figure(cli):
+    """Asked for $350 a month, a row's total ($2,862) is for the whole purchase: the row says the figure the
+    question was about, in JSON and at 60 columns."""
+    rows = {r["id"]: r for r in cli("compare", "--state", "TX", "--monthly-budget", "350", "--json").json()}
+    assert rows["mindbloom"]["notes"][0] == "$318 a month at the least"
+    returning = {r["id"]: r for r in cli("compare", "--returning", "--monthly-budget", "5000", "--json").json()}
+    assert returning["mindbloom"]["notes"][0] == "no monthly payments stated: the whole price fits the month"
+    table = cli("compare", "--state", "TX", "--monthly-budget", "350", env={"COLUMNS": "60"}).stdout
+    assert "shipment: unknown; Notes: $318 a month at the least" in " ".join(table.split())

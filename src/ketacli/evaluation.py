@@ -34,6 +34,9 @@ VERY_LOW_NOTE = "very-low dose (psycholytic): not the same treatment as a standa
 # How two notes begin: tables show each as a marker (render/columns.py), so a figure they qualify never
 # stands alone on a terminal.
 NO_RETURNING_PRICE = "no returning-client price listed"
+# With --monthly-budget, the figure the question was about: "$318 a month at the least", or this.
+A_MONTH = "a month at the least"
+NO_MONTHLY_STATED = "no monthly payments stated: the whole price fits the month"
 SAVING_NOT_APPLIED = "not applied to the insured price"
 
 
@@ -101,6 +104,9 @@ def evaluate(
         *over_monthly,
     ]
     notes = _notes(provider, criteria, ask, served, purchase, money_back)
+    if criteria.monthly_budget is not None and purchase is not None and not over_monthly:
+        # The figure the question was about, said in the row (its total is for the whole purchase).
+        notes.insert(0, f"{format_usd(monthly)} {A_MONTH}" if monthly is not None else NO_MONTHLY_STATED)
     if rule is not None and today is not None and purchase is not None:
         notes.extend(rule_notes(purchase, rule, today))
     loss = first_shipment_loss(provider, purchase, criteria.returning)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ketacli.criteria import Criteria
-from ketacli.evaluation import NO_RETURNING_PRICE, SAVING_NOT_APPLIED
+from ketacli.evaluation import A_MONTH, NO_MONTHLY_STATED, NO_RETURNING_PRICE, SAVING_NOT_APPLIED
 from ketacli.money import format_usd, to_cents
 from ketacli.query import DOSE_GROUPS
 from ketacli.render.words import DOSE_LEVEL, INSURANCE, at_risk_words, availability_words
@@ -58,7 +58,7 @@ PROVIDER_COLUMNS = [
 
 def _markers(row: dict[str, Any]) -> str:
     """The Notes column: each note that qualifies the row's figures, in a few words."""
-    marks = []
+    marks = [note for note in row["notes"] if note.endswith(A_MONTH) or note == NO_MONTHLY_STATED]
     if row["returning_price"]:
         marks.append("returning price")
     for note in row["notes"]:
