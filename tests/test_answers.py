@@ -164,8 +164,8 @@ def test_hidden_columns_are_named_in_one_footer(cli):
     out = cli("compare", "--state", "TX", env={"COLUMNS": "60"}).stdout
     footer = out.split("Hidden to fit 60 columns: ", 1)[1].replace("\n", " ")
     assert footer.startswith(
-        "What to buy, Per dose, Money at risk, Insurance claim, HSA/FSA, Financing, Sitter, ID check, "
-        "Integration, Delivery."
+        "What to buy, Per dose, Money at risk, Paid ahead, Insurance claim, HSA/FSA, Financing, Sitter, ID check, "
+        "Integration, Delivery, Notes."
     )
     assert "--format markdown, --json, or a wider terminal." in footer
     wide = cli("compare", "--state", "TX", env={"COLUMNS": "240"}).stdout
@@ -293,7 +293,7 @@ def test_insured_or_self_pay_is_never_hidden(cli):
 # ------------------------------------------------------------------------------------------- the question in words
 
 FILTER_VALUES = {
-    "state": "TX", "doses": 12, "budget": 150000, "monthly_budget": 40000, "insurance": "Aetna",
+    "state": "TX", "doses": 12, "budget": 150000, "monthly_budget": 40000, "max_upfront": 50000, "insurance": "Aetna",
     "in_network_only": True, "returning": True, "pay_in_full": True, "hsa_fsa": True, "financing": True,
     "free_consult": True, "no_sitter": True, "id_verified": True, "clinician_led": True, "delivery": "tablet",
     "in_clinic": True, "dose_level": "standard", "confirmed_only": True,

@@ -41,13 +41,37 @@ def test_mindbloom_prices_new_and_returning(cli):
     mindbloom = cli("show", "mindbloom", "--json").json()
     eighteen = plan(mindbloom, "eighteen-sessions")
     assert (eighteen["doses"], eighteen["price"], eighteen["returning_price"]) == (18, 2862, 2322)
-    assert eighteen["installments"] == {"count": 9, "amount": 318, "period": "month", "first_due": "checkout"}
+    assert eighteen["installments"] == {
+        "count": 9,
+        "amount": 318,
+        "period": "month",
+        "first_due": "checkout",
+        "pace": "sessions",
+        "sessions_each": 2,
+        "source": None,
+    }
     six = plan(mindbloom, "six-sessions")
     assert (six["price"], six["per_dose_stated"], six["returning_price"]) == (1254, 209, 954)
-    assert six["installments"] == {"count": 3, "amount": 418, "period": "month", "first_due": "checkout"}
+    assert six["installments"] == {
+        "count": 3,
+        "amount": 418,
+        "period": "month",
+        "first_due": "checkout",
+        "pace": "sessions",
+        "sessions_each": 2,
+        "source": None,
+    }
     twelve = plan(mindbloom, "twelve-sessions")
     assert (twelve["price"], twelve["returning_price"]) == (2148, "not_offered")
-    assert twelve["installments"] == {"count": 6, "amount": 358, "period": "month", "first_due": "checkout"}
+    assert twelve["installments"] == {
+        "count": 6,
+        "amount": 358,
+        "period": "month",
+        "first_due": "checkout",
+        "pace": "sessions",
+        "sessions_each": 2,
+        "source": None,
+    }
     assert mindbloom["consultation"]["cost"] == "first_installment_refundable"
     assert mindbloom["insurance"]["hsa_fsa"] == "may_be_possible"
     assert mindbloom["delivery"] == ["sublingual_tablet", "subcutaneous_injection"]
@@ -57,13 +81,14 @@ def test_innerwell_plans_insured_and_self_pay(cli):
     innerwell = cli("show", "innerwell", "--json").json()
     extended = plan(innerwell, "extended")
     assert (extended["doses"], extended["price"], extended["per_dose_stated"]) == (24, 2100, 87.5)
-    assert extended["installments"] == {"count": 4, "amount": 525, "period": "month", "first_due": "unknown"}
+    billing = {"first_due": "checkout", "pace": "calendar", "sessions_each": None, "source": "innerwell-billing"}
+    assert extended["installments"] == {"count": 4, "amount": 525, "period": "month", **billing}
     assert extended["insured_price"] == 1398
-    assert extended["insured_installments"] == {"count": 3, "amount": 466, "period": "month", "first_due": "unknown"}
+    assert extended["insured_installments"] == {"count": 3, "amount": 466, "period": "month", **billing}
     foundation = plan(innerwell, "foundation")
     assert (foundation["price"], foundation["per_dose_stated"], foundation["insured_price"]) == (1098, 137.25, 650)
     assert foundation["installments"]["amount"] == 366
-    assert foundation["insured_installments"] == {"count": 2, "amount": 325, "period": "month", "first_due": "unknown"}
+    assert foundation["insured_installments"] == {"count": 2, "amount": 325, "period": "month", **billing}
     assert foundation["includes"]["clinician_consults"] == 3
     assert foundation["includes"]["psychotherapy_sessions"] == 1
     assert innerwell["pay_in_full_saving"] == 100

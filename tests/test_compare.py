@@ -161,12 +161,18 @@ def test_insurance_in_texas_keeps_self_pay_options(cli):
         ("joyous", "not_accepted", 129, False),
     ]
     assert rows[1]["accepted_carriers"] == ["Aetna"]
-    assert rows[1]["notes"] == ["insured price with Aetna in TX"]
+    assert rows[1]["notes"] == [
+        "insured price with Aetna in TX",
+        "on top of the price: an office copay (or the deductible left on your plan), amount not stated, each "
+        "appointment with an Innerwell clinician, billed after the appointment or after the claim is processed",
+    ]
     assert rows[0]["notes"] == ["self-pay: does not take Aetna in TX; HSA/FSA accepted, may be reimbursed"]
-    assert rows[2]["notes"] == [
+    assert rows[2]["notes"][:3] == [
         'self-pay: does not take Aetna in TX; HSA/FSA: the sources disagree (HSA/FSA payment only "may be possible"; another source says otherwise), superbill for reimbursement',
         "up to $650 back from an out-of-network insurance claim, depending on your plan (not a promise): "
         "$604–$1,254 net",
+        "on top of the price: a late-cancellation fee, up to $150, each appointment cancelled or rescheduled within "
+        "24 hours",
     ]
 
 
@@ -355,7 +361,7 @@ def test_markdown(cli):
     )
     assert lines[10] == "**Very-low-dose (psycholytic) programs: a different treatment**"
     assert lines[14].startswith("| 4 | Joyous | 30 | $129 | very low | unconfirmed | Monthly plan (30 daily troches) |")
-    assert lines[14].endswith("| troche |")
+    assert lines[14].endswith("| troche | — |")  # Notes: Mindbloom's late-cancellation fee is marked
     assert lines[15:17] == [
         "",
         "**Alternatives to at-home treatment (only one at-home provider is confirmed in Idaho)**",

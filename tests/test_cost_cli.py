@@ -60,11 +60,25 @@ def test_cost_json_contract(cli):
         "reimbursement_up_to": None,
         "net_best_case": None,
         "prescribing_rule_until": "2026-12-31",
-        "as_of": "2025-06-13",
+        "rules_touching": [],
+        # The 9-session plan has no payment schedule: paid when bought, before its sessions.
+        "paid_before_first_session": 792,
+        "most_paid_ahead": 792,
+        "due_after_rule_end": 0,
         "notes": [
             "3 continuation sessions at $79 each: you apply for them (the guide: "
             '"you can apply for treatment continuation"); for returning clients or after a completed package'
         ],
+        "note_records": [
+            {
+                "kind": "continuation",
+                "sessions": 3,
+                "price": 79,
+                "text": "3 continuation sessions at $79 each: you apply for them (the guide: "
+                '"you can apply for treatment continuation"); for returning clients or after a completed package',
+            }
+        ],
+        "as_of": "2025-06-13",
     }
     joyous = rows[3]
     assert joyous["dose_level"] == "very_low"
@@ -153,11 +167,11 @@ def test_cost_table_exact(cli):
         "2 Innerwell: Money at risk: found ineligible: full refund; stop after 1st\n"
         "    shipment: $450 or $615, by what you have completed; Notes: 12 extra doses\n"
         "3 Mindbloom: Money at risk: found ineligible: full refund; stop after 1st\n"
-        "    shipment: unknown\n"
+        "    shipment: unknown; Notes: a late-cancellation fee up to $150\n"
         "4 Joyous: Money at risk: found ineligible: nothing paid yet (free evaluation);\n"
         "    stop after 1st shipment: unknown; Notes: 18 extra doses\n"
-        "Hidden to fit 80 columns: Money at risk, Notes. See every column with --format\n"
-        "markdown, --json, or a wider terminal.\n"
+        "Hidden to fit 80 columns: Money at risk, Paid ahead, Notes. See every column\n"
+        "with --format markdown, --json, or a wider terminal.\n"
     )
 
 
@@ -180,12 +194,12 @@ def test_cost_csv_and_markdown(cli):
     markdown = cli("cost", "-n", "12", "--format", "markdown").stdout.splitlines()
     assert markdown[0] == "**Cheapest way to 12 doses**"
     assert markdown[4] == (
-        "| # | Provider | Doses | Total | Dose level | What to buy | Per dose | Money at risk | Notes |"
+        "| # | Provider | Doses | Total | Dose level | What to buy | Per dose | Money at risk | Paid ahead | Notes |"
     )
     assert markdown[6] == (
         "| 1 | Better U | 12 | $1,029 | standard | 9-session Transformation + 3 × continuation session | $85.75 "
         "| found ineligible: nothing paid yet (free evaluation); stop after 1st shipment: unknown "
-        "| continuation applied for |"
+        "| $792 at start, $792 at most | continuation applied for |"
     )
 
 

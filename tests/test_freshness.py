@@ -51,7 +51,7 @@ def test_compare_warns_when_old(cli):
         assert result.code == 0
         assert result.stderr.splitlines()[-1] == (
             "ketacli: warning: prices and plans for Innerwell, Better U, Mindbloom, Joyous are from 2025-06-13 "
-            "(532 days old) and may have changed; 18 of their source pages are undated, so how old those facts "
+            "(532 days old) and may have changed; 27 of their source pages are undated, so how old those facts "
             "are is unknown. Check with the provider before you buy"
         ), run
 

@@ -63,7 +63,10 @@ STATE_COUNTS = [
 @pytest.mark.parametrize(("provider_id", "plan_id", "key", "expected", "guide"), GUIDE_FIGURES)
 def test_the_shipped_catalogue_holds_the_guides_figure(provider_id, plan_id, key, expected, guide):
     entry = _plan(provider_id, plan_id) if plan_id else _provider(provider_id)
-    assert entry[key] == expected, guide
+    found = entry[key]
+    if isinstance(expected, dict):  # the guide's figures; other sources add facts (when due, the pace)
+        found = {name: found[name] for name in expected}
+    assert found == expected, guide
 
 
 def test_better_u_continuation_sessions_cost_79():

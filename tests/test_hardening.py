@@ -103,7 +103,7 @@ def test_a_query_entry_without_its_undated_counts_is_ignored_before_any_output(c
     forge(warm_cache, document, fix_checksum=True)
     result = cli("compare", "--json", env={"KETACLI_TODAY": "2026-11-27"})
     assert result.code == 0 and len(result.json()) == 4, result.stderr
-    assert "18 of their source pages are undated" in result.stderr and "unusable" not in result.stderr
+    assert "27 of their source pages are undated" in result.stderr and "unusable" not in result.stderr
 
 
 def test_the_heal_says_so_once(cli, warm_cache):

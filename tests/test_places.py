@@ -311,6 +311,6 @@ def test_plain_lists_wrap_at_40_columns(cli, args):
 
 def test_safety_bullets_each_rule_once(cli):
     text = cli("safety").stdout
-    assert "  - Ketamine is a Schedule III controlled substance (DEA): in force\n" in text
+    assert "  - Ketamine is a Schedule III controlled substance (DEA): in force since 1999-08-12\n" in text
     assert "\n    Citation: 64 FR 37673 (FR Doc 99-17803)\n" in text  # a detail of that rule, not a bullet of its own
     assert "  -   " not in text

@@ -45,13 +45,12 @@ def test_innerwell_extended_self_pay_ladder(cli):
         [(None, 2000, 2000, 0)], [(None, 2000, 1650, 0)], [(None, 2000, 1550, 0)], [(None, 2000, 1385, 0)],
         [(None, 2000, 1350, 0)], [(None, 2000, 1185, 0)],
     ]  # fmt: skip
-    # 4 × $525: when each falls against the stages is not stated, so the rule in words, never a number.
+    # 4 × $525, the first at purchase (Innerwell's billing page): before the evaluation, that first payment
+    # comes back; when the later ones fall against the stages is not stated, so the rule in words, never a number.
     installments = settled(ladder, "installments")
-    assert installments[0] == "you get back whatever you have paid"
-    assert installments[1] == (
-        "you get back what you have paid minus $350; if you have paid less than $350, you owe the difference "
-        "(when each payment falls against this stage is not stated)"
-    )
+    assert installments[0] == [(1, 525, 525, 0)]
+    # After the evaluation: by how many of the four payments have been made, each answer exact.
+    assert installments[1] == [(1, 525, 175, 0), (2, 1050, 700, 0), (3, 1575, 1225, 0), (4, 2100, 1750, 0)]
     assert ladder["stages"][2]["outcomes"][1]["condition"] == "if you have completed it"
     assert ladder["stops_after"].startswith('"If you cancel after your second medicine shipment')
     assert ladder["source"]["url"].startswith("https://support.helloinnerwell.com/hc/en-us/articles/15715402457105")

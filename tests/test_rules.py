@@ -10,15 +10,20 @@ from conftest import catalogue_document, provider, write_catalogue
 from ketacli.rules import runs_past, standing
 
 RULE_ID = "dea-telemedicine-2026"
+ELSEWHERE = (
+    "; Spravato (esketamine nasal spray) and In-person ketamine infusion clinics do not depend on it (how to find "
+    "them: ketacli alternatives)"
+)
 SOON = (
     "ketacli: warning: DEA/HHS telemedicine flexibilities, fourth temporary extension, which Innerwell, Better U, "
-    "Mindbloom and Joyous depend on, ends on 2026-12-31, in 30 days: starting at-home treatment after that date "
-    "may need an in-person visit first unless the rule is extended; check with the provider"
+    "Mindbloom and Joyous depend on, is set to end on 2026-12-31, in 30 days, unless extended: starting at-home "
+    "treatment after that date may need an in-person visit first; check with the provider" + ELSEWHERE
 )
 PAST = (
     "ketacli: warning: DEA/HHS telemedicine flexibilities, fourth temporary extension, which Innerwell, Better U, "
-    "Mindbloom and Joyous depend on, was set to end on 2026-12-31; this catalogue (rules checked 2026-11-29) does "
-    "not know whether it was extended: check with the provider whether you can start or continue at-home treatment"
+    "Mindbloom and Joyous depend on, was set to end on 2026-12-31; unknown since: this catalogue (rules checked "
+    "2026-11-29) does not know whether it was extended, so check with the provider whether you can start or "
+    "continue at-home treatment" + ELSEWHERE
 )
 
 
@@ -37,13 +42,19 @@ def test_the_rule_is_said_at_the_right_time(cli, command, today, expected):
 
 def test_the_last_day_and_the_day_after(cli):
     last = cli("compare", "--json", env={"KETACLI_TODAY": "2026-12-31"}).stderr
-    assert "ends on 2026-12-31, today:" in last
+    assert "is set to end on 2026-12-31, today, unless extended:" in last
     after = cli("compare", "--json", env={"KETACLI_TODAY": "2027-01-01"}).stderr
     assert "was set to end on 2026-12-31" in after and "unavailable" not in after
 
 
 def test_90_days_is_the_window():
-    rule = {"status": "in_force", "effective": "2026-01-01", "ends": "2026-12-31", "checked": "2026-11-29"}
+    rule = {
+        "status": "in_force",
+        "effective": "2026-01-01",
+        "ends": "2026-12-31",
+        "checked": "2026-11-29",
+        "history": [],
+    }
     assert standing(rule, dt.date(2026, 10, 2)).state == "ending_soon"  # 90 days left
     assert standing(rule, dt.date(2026, 10, 1)).state == "in_force"  # 91 days left
     assert standing(rule, dt.date(2027, 1, 1)).state == "past_end"
@@ -56,8 +67,9 @@ def test_rows_carry_the_rule_date_and_warn_about_payments_past_it(cli):
     assert {row["prescribing_rule_until"] for row in rows} == {"2026-12-31"}
     mindbloom = [n for n in by_id["mindbloom"]["notes"] if "prescribing rule" in n]
     assert mindbloom == [
-        "paid by installments from today, the last of 9 monthly payments falls in 2027-07, after 2026-12-31, when "
-        "the telemedicine prescribing rule it depends on is set to end"
+        "paid by installments from today, the last of 9 monthly payments falls in 2027-07, after 2026-12-31 ($2,226 "
+        "of the first purchase), when the DEA/HHS telemedicine prescribing rule it depends on is set to end unless "
+        "extended"
     ]
     early = cli("cost", "--doses", "18", "--json").json()  # 2025-07-01: nine months end in 2026-03
     assert not any("prescribing rule" in note for row in early for note in row["notes"])
@@ -82,7 +94,7 @@ def test_rules_command(cli):
     assert len(by_id["medicare-telehealth-2027"]["conflicts"]) == 2
     assert all(rule["sources"] for rule in rows)
     text = cli("rules", env={"KETACLI_TODAY": "2026-11-29"}).stdout
-    assert "DEA/HHS: in force; ends 2026-12-31 (32 days left)" in text
+    assert "DEA/HHS: in force; set to end 2026-12-31 unless extended (32 days left)" in text
     assert "proposed, not final" in text and "Facts checked on 2026-11-29" in text
     later = cli("rules", env={"KETACLI_TODAY": "2027-01-15"}).stdout
     assert "set to end 2026-12-31; unknown since (checked 2026-11-29)" in later
@@ -154,10 +166,10 @@ def test_schema_includes_rules(cli):
 def test_tables_mark_purchases_the_rule_may_not_outlast(cli):
     soon = cli("cost", "--doses", "18", "--state", "TX", "--format", "markdown", env={"KETACLI_TODAY": "2026-11-29"})
     mindbloom = next(line for line in soon.stdout.splitlines() if "| Mindbloom |" in line)
-    assert "payments run past 2026-12-31, when the DEA telemedicine rule ends" in mindbloom
+    assert "payments run past 2026-12-31, when the DEA/HHS telemedicine rule is set to end" in mindbloom
     later = cli("cost", "--doses", "18", "--state", "TX", "--format", "markdown", env={"KETACLI_TODAY": "2027-02-01"})
-    assert "DEA telemedicine rule was set to end 2026-12-31: unknown since" in later.stdout
-    assert "when the DEA telemedicine rule ends" not in later.stdout
+    assert "DEA/HHS telemedicine rule was set to end 2026-12-31: unknown since" in later.stdout
+    assert "telemedicine rule is set to end" not in later.stdout
 
 
 def test_a_rule_recorded_as_ended_was_in_force_before_its_end_date(cli):

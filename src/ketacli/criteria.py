@@ -33,6 +33,7 @@ class Criteria(NamedTuple):
     insurance: str | None = None
     budget: int | None = None
     monthly_budget: int | None = None
+    max_upfront: int | None = None  # the most paid before the first session
     hsa_fsa: bool = False
     financing: bool = False
     free_consult: bool = False

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Literal, TypedDict
 
-from .vocabulary import DoseLevel, RuleStatus, RuleTopic
+from .vocabulary import DoseLevel, RuleEffect, RuleEvent, RuleReach, RuleStatus, RuleTopic
 
 Dollars = int | float  # money in the document: whole dollars as int, cents as float (money.cents_to_json)
 
@@ -36,6 +36,9 @@ class InstallmentsDoc(TypedDict):
     amount: Dollars
     period: str
     first_due: Literal["checkout", "unknown"]
+    pace: Literal["sessions", "calendar", "unknown"]
+    sessions_each: int | None
+    source: str | None
 
 
 class PlanFinancingDoc(TypedDict):
@@ -199,6 +202,24 @@ class AddOnDoc(TypedDict):
     source: str
 
 
+class ExtraCostDoc(TypedDict):
+    what: str
+    amount_up_to: Dollars | None
+    each: str
+    applies_to: Literal["everyone", "self_pay", "insured"]
+    at_risk: bool
+    note: str | None
+    source: str
+
+
+class RuleStepDoc(TypedDict):
+    on: str  # ISO date
+    precision: Literal["day", "month"]
+    event: RuleEvent
+    source: str
+    note: str | None
+
+
 class RuleDoc(TypedDict):
     id: str
     title: str
@@ -210,6 +231,12 @@ class RuleDoc(TypedDict):
     ends: str | None  # ISO date
     status: RuleStatus
     checked: str  # ISO date
+    applies_in: list[str]  # "US", or state codes
+    routes: list[str]  # forms of ketamine it reaches; empty: every form
+    reaches: RuleReach
+    effect: RuleEffect
+    history: list[RuleStepDoc]
+    after_end: NoteDoc | None
     meaning: str
     conflicts: list[str]
     sources: list[SourceDoc]
@@ -237,6 +264,7 @@ class RankedProviderDoc(TypedDict):
     care: CareDoc
     refunds: list[RefundPolicyDoc]
     reimbursement_ranges: list[ReimbursementDoc]
+    extra_costs: list[ExtraCostDoc]
     depends_on_rules: list[str]
 
 
@@ -255,6 +283,7 @@ class ProviderDoc(RankedProviderDoc):
     cons: list[str]
     inconsistencies: list[str]
     notes: list[NoteDoc]
+    exclusions: list[NoteDoc]
     sources: list[SourceDoc]
 
 

@@ -8,10 +8,13 @@ concern has its own function; `evaluate` only puts them together. Output rows ar
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Generic, Literal, NamedTuple, TypeVar
 
+from .ahead import PaidAhead, paid_ahead
 from .criteria import DELIVERY_KINDS, Availability, Criteria, InsuranceAsk, availability, insurance_status
-from .money import format_usd, per_dose_cents, to_cents
+from .money import cents_to_json, format_usd, per_dose_cents, to_cents
+from .notes import Note, note
 from .pricing import LineItem, Option, OptionSet, Purchase, cheapest, purchase_options
 from .refunds import (
     Charge,
@@ -20,24 +23,15 @@ from .refunds import (
     lost_after_first_shipment,
     reimbursement_up_to,
 )
-from .rules import prescribing_rule, runs_past
+from .rules import RuleTouch, prescribing_rule, rules_touching, runs_past, status_words
 
 if TYPE_CHECKING:
-    import datetime as dt
-
     from .document import RankedProviderDoc, RuleDoc
 
 # The provider type an evaluation carries: the query document's (`compare`, `cost`) or the whole one (`report`).
 P = TypeVar("P", bound="RankedProviderDoc")
 
 VERY_LOW_NOTE = "very-low dose (psycholytic): not the same treatment as a standard dose"
-# How two notes begin: tables show each as a marker (render/columns.py), so a figure they qualify never
-# stands alone on a terminal.
-NO_RETURNING_PRICE = "no returning-client price listed"
-# With --monthly-budget, the figure the question was about: "$318 a month at the least", or this.
-A_MONTH = "a month at the least"
-NO_MONTHLY_STATED = "no monthly payments stated: the whole price fits the month"
-SAVING_NOT_APPLIED = "not applied to the insured price"
 
 
 class Evaluation(NamedTuple, Generic[P]):
@@ -57,7 +51,9 @@ class Evaluation(NamedTuple, Generic[P]):
     refund_if_ineligible: IneligibleAnswer
     first_shipment_loss: tuple[Charge, ...] | None
     prescribing_rule_until: str | None
-    notes: tuple[str, ...]
+    rules_touching: tuple[RuleTouch, ...]  # restricting rules that reach its forms in the state asked about
+    paid_ahead: PaidAhead | None  # None where no purchase could be priced
+    notes: tuple[Note, ...]
     reasons: tuple[str, ...]
     rank: int | None = None  # set when ranked
 
@@ -94,6 +90,11 @@ def evaluate(
     monthly = purchase_monthly_payment(provider, purchase) if purchase else None
     money_back = reimbursement_up_to(provider, purchase) if purchase else None
     rule = prescribing_rule(provider, rules)
+    touching = rules_touching(provider["delivery"], criteria.state, rules.values(), today) if today else []
+    ahead = None
+    if purchase is not None and today is not None:
+        ends = dt.date.fromisoformat(rule["ends"]) if rule and rule["ends"] else None
+        ahead = paid_ahead(provider, purchase, today, ends)
     reasons = [
         *_availability_reasons(served, criteria),
         *_insurance_reasons(provider, criteria, ask, insured),
@@ -102,13 +103,21 @@ def evaluate(
         *unpriced,
         *_budget_reasons(criteria, purchase),
         *over_monthly,
+        *_upfront_reasons(criteria, purchase, ahead),
     ]
     notes = _notes(provider, criteria, ask, served, purchase, money_back)
     if criteria.monthly_budget is not None and purchase is not None and not over_monthly:
         # The figure the question was about, said in the row (its total is for the whole purchase).
-        notes.insert(0, f"{format_usd(monthly)} {A_MONTH}" if monthly is not None else NO_MONTHLY_STATED)
+        notes.insert(0, _monthly_note(monthly))
     if rule is not None and today is not None and purchase is not None:
-        notes.extend(rule_notes(purchase, rule, today))
+        notes.extend(rule_notes(purchase, rule, today, ahead.due_after_rule_end if ahead else None))
+    touch_notes = [_touch_note(touch, criteria.state) for touch in touching]
+    asked_forms = set(DELIVERY_KINDS[criteria.delivery]) if criteria.delivery else set()
+    # A rule that reaches the very form asked about comes first; otherwise after the figures it qualifies.
+    notes[:0] = [n for t, n in zip(touching, touch_notes, strict=True) if asked_forms & set(t.forms)]
+    notes.extend(n for t, n in zip(touching, touch_notes, strict=True) if not asked_forms & set(t.forms))
+    if purchase is not None:
+        notes.extend(_extra_cost_notes(provider, purchase))
     loss = first_shipment_loss(provider, purchase, criteria.returning)
     return Evaluation(
         provider=provider,
@@ -123,9 +132,93 @@ def evaluate(
         refund_if_ineligible=ineligible_for(provider, purchase, criteria.returning),
         first_shipment_loss=None if loss is None else tuple(loss),
         prescribing_rule_until=rule["ends"] if rule else None,
+        rules_touching=tuple(touching),
+        paid_ahead=ahead,
         notes=tuple(notes),
         reasons=tuple(reasons),
     )
+
+
+def _monthly_note(monthly: int | None) -> Note:
+    if monthly is None:
+        return note("no_monthly_stated", "no monthly payments stated: the whole price fits the month")
+    return note("monthly", f"{format_usd(monthly)} a month at the least", amount=_dollars(monthly))
+
+
+def _dollars(cents: int) -> int | float:
+    return cents_to_json(cents)
+
+
+_FORM_WORDS = {
+    "oral_rapid_dissolve_tablet": "rapid-dissolve tablets",
+    "troche": "troches",
+    "sublingual_tablet": "sublingual tablets",
+    "subcutaneous_injection": "subcutaneous injections",
+    "injection": "injections",
+    "infusion": "infusions",
+    "nasal_spray": "nasal spray",
+}
+
+
+def _forms(forms: tuple[str, ...]) -> str:
+    words = [_FORM_WORDS.get(form, form.replace("_", " ")) for form in forms]
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def _touch_note(touch: RuleTouch, state: str | None) -> Note:
+    """ "its subcutaneous injections at home in TX: Texas Medical Board proposed rules ... would ban home use of
+    injected (parenteral) ketamine ... (proposed 2026-01-02; ...); its sublingual tablets are not reached"."""
+    rule = touch.now.rule
+    where = f" in {state}" if state else ""
+    spared = f"; its {_forms(touch.spared)} are not reached" if touch.spared else ""
+    governs = rule["governs"][0].lower() + rule["governs"][1:]
+    text = f"its {_forms(touch.forms)} at home{where}: {rule['title']}: {governs} ({status_words(touch.now)}){spared}"
+    return note(
+        "rule_touches",
+        text,
+        rule=rule["id"],
+        authority=rule["authority"],
+        status=touch.now.state,
+        status_words=status_words(touch.now),
+        forms=list(touch.forms),
+        spared=list(touch.spared),
+    )
+
+
+def _extra_cost_notes(provider: RankedProviderDoc, purchase: Purchase) -> list[Note]:
+    """Fees and costs outside the price that apply to this way of paying."""
+    paying = "insured" if "insured" in purchase.bases else "self_pay"
+    notes = []
+    for cost in provider["extra_costs"]:
+        if cost["applies_to"] not in ("everyone", paying):
+            continue
+        amount = cost["amount_up_to"]
+        how_much = f"up to {format_usd(to_cents(amount))}" if amount is not None else "amount not stated"
+        notes.append(
+            note(
+                "extra_costs",
+                f"on top of the price: {cost['what']}, {how_much}, {cost['each']}",
+                what=cost["what"],
+                amount_up_to=amount,
+                each=cost["each"],
+                at_risk=cost["at_risk"],
+            )
+        )
+    return notes
+
+
+def _upfront_reasons(criteria: Criteria, purchase: Purchase | None, ahead: PaidAhead | None) -> list[str]:
+    """--max-upfront: what the purchase asks before the first session (an installment plan: its first payment)."""
+    if criteria.max_upfront is None or purchase is None:
+        return []
+    upfront = ahead.before_first_session if ahead else None
+    if upfront is None:
+        return ["the sources do not say what is due before the first session"]
+    if upfront > criteria.max_upfront:
+        return [
+            f"asks {format_usd(upfront)} before the first session, over the {format_usd(criteria.max_upfront)} limit"
+        ]
+    return []
 
 
 def _availability_reasons(served: Availability | None, criteria: Criteria) -> list[str]:
@@ -226,59 +319,110 @@ def _notes(
     served: Availability | None,
     purchase: Purchase | None,
     money_back: int | None,
-) -> list[str]:
+) -> list[Note]:
     notes = purchase_notes(provider, purchase, criteria, ask) if purchase else []
     if purchase and money_back is not None:
+        low, high = max(purchase.total - money_back, 0), purchase.total
         notes.append(
-            f"up to {format_usd(money_back)} back from an out-of-network insurance claim, depending on your plan "
-            f"(not a promise): {format_usd(max(purchase.total - money_back, 0))}–{format_usd(purchase.total)} net"
+            note(
+                "reimbursement",
+                f"up to {format_usd(money_back)} back from an out-of-network insurance claim, depending on your plan "
+                f"(not a promise): {format_usd(low)}–{format_usd(high)} net",
+                up_to=_dollars(money_back),
+                net_low=_dollars(low),
+                net_high=_dollars(high),
+            )
         )
     if criteria.delivery and delivery_answer(provider, criteria.delivery, criteria.state) == "not_stated":
         where = f"the {criteria.state} office" if criteria.state else "its office"
-        notes.insert(0, f"{criteria.delivery} unconfirmed: the sources do not say what form {where} uses")
+        notes.insert(
+            0,
+            note(
+                "delivery_unconfirmed",
+                f"{criteria.delivery} unconfirmed: the sources do not say what form {where} uses",
+                delivery=criteria.delivery,
+            ),
+        )
     elsewhere = provider["insurance"]["hsa_fsa_elsewhere"]
     if criteria.hsa_fsa and provider["insurance"]["hsa_fsa"] != "yes" and elsewhere is not None:
-        notes.insert(0, f"HSA/FSA: {hsa_fsa_disagreement(provider['insurance']['hsa_fsa'])}: check with your plan")
+        words = hsa_fsa_disagreement(provider["insurance"]["hsa_fsa"])
+        notes.insert(0, note("hsa_fsa_disputed", f"HSA/FSA: {words}: check with your plan"))
     if served == "unknown":
-        notes.insert(0, f"availability in {criteria.state} unconfirmed: check with the provider")
+        notes.insert(
+            0,
+            note(
+                "availability_unconfirmed",
+                f"availability in {criteria.state} unconfirmed: check with the provider",
+                state=criteria.state,
+            ),
+        )
     return notes
 
 
 def purchase_notes(
     provider: RankedProviderDoc, purchase: Purchase, criteria: Criteria, ask: InsuranceAsk | None
-) -> list[str]:
+) -> list[Note]:
     notes = []
     if provider["dose_level"] == "very_low":
-        notes.append(VERY_LOW_NOTE)
+        notes.append(note("very_low_dose", VERY_LOW_NOTE))
     if "insured" in purchase.bases and ask is not None:
-        notes.append(f"insured price with {ask.carrier} in {criteria.state}")
+        notes.append(
+            note("insured_price", f"insured price with {ask.carrier} in {criteria.state}", carrier=ask.carrier)
+        )
     elif ask is not None:
-        notes.append(f"self-pay: does not take {ask.shown} in {criteria.state}; {insurance_alternatives(provider)}")
+        notes.append(
+            note(
+                "self_pay",
+                f"self-pay: does not take {ask.shown} in {criteria.state}; {insurance_alternatives(provider)}",
+                carrier=ask.shown,
+            )
+        )
     saving = provider["pay_in_full_saving"]
     if "pay_in_full" in purchase.bases and saving is not None:
-        notes.append(f"pay-in-full saving of {format_usd(to_cents(saving))} per plan applied")
-    elif criteria.pay_in_full and "insured" in purchase.bases and saving is not None:
+        amount = to_cents(saving)
         notes.append(
-            f"pay-in-full saving of {format_usd(to_cents(saving))} {SAVING_NOT_APPLIED}: the guide "
-            "does not limit it to self-pay, so whether it applies is not known (ketacli's inference)"
+            note(
+                "pay_in_full_applied",
+                f"pay-in-full saving of {format_usd(amount)} per plan applied",
+                amount=_dollars(amount),
+            )
+        )
+    elif criteria.pay_in_full and "insured" in purchase.bases and saving is not None:
+        amount = to_cents(saving)
+        notes.append(
+            note(
+                "pay_in_full_not_applied",
+                f"pay-in-full saving of {format_usd(amount)} not applied to the insured price: the guide does "
+                "not limit it to self-pay, so whether it applies is not known (ketacli's inference)",
+                amount=_dollars(amount),
+            )
         )
     repeats = {item.option.basis for item in purchase.items if item.option.returning_price_unknown}
     if repeats:
-        basis = (
-            "the insured price" if "insured" in repeats
-            else "the pay-in-full price" if "pay_in_full" in repeats
-            else "the list price"
-        )  # fmt: skip
-        notes.append(f"{NO_RETURNING_PRICE}: repeat plans priced at {basis}")
+        basis = "insured" if "insured" in repeats else "pay_in_full" if "pay_in_full" in repeats else "list"
+        words = {"insured": "the insured price", "pay_in_full": "the pay-in-full price", "list": "the list price"}
+        notes.append(
+            note(
+                "no_returning_price",
+                f"no returning-client price listed: repeat plans priced at {words[basis]}",
+                basis=basis,
+            )
+        )
     sessions = sum(item.quantity for item in purchase.items if item.option.kind == "continuation")
     continuation = provider["continuation"]
     if sessions and continuation is not None:
-        price = format_usd(to_cents(continuation["price_per_session"]))
+        price = to_cents(continuation["price_per_session"])
         notes.append(
-            f"{sessions} continuation session{'s' if sessions != 1 else ''} at {price} each: {continuation['requires']}"
+            note(
+                "continuation",
+                f"{sessions} continuation session{'s' if sessions != 1 else ''} at {format_usd(price)} each: "
+                f"{continuation['requires']}",
+                sessions=sessions,
+                price=_dollars(price),
+            )
         )
     if purchase.surplus:
-        notes.append(f"{purchase.surplus} more doses than asked for")
+        notes.append(note("surplus", f"{purchase.surplus} more doses than asked for", doses=purchase.surplus))
     return notes
 
 
@@ -325,23 +469,39 @@ def payment_months(purchase: Purchase) -> int:
     return months
 
 
-def rule_notes(purchase: Purchase, rule: RuleDoc, today: dt.date) -> list[str]:
+def rule_notes(purchase: Purchase, rule: RuleDoc, today: dt.date, due_after: int | None = None) -> list[Note]:
     """A note when the purchase's monthly payments (or subscription) run past the rule's end date."""
-    import datetime as dt
-
     if not rule["ends"]:
         return []
     ends = dt.date.fromisoformat(rule["ends"])
     if today > ends:
-        return [f"the telemedicine prescribing rule it depends on was set to end {rule['ends']}: unknown since"]
+        return [
+            note(
+                "rule_past_end",
+                f"the {rule['authority']} telemedicine prescribing rule it depends on was set to end {rule['ends']}: "
+                "unknown since",
+                rule=rule["id"],
+                authority=rule["authority"],
+                ends=rule["ends"],
+            )
+        ]
     months = payment_months(purchase)
     last = runs_past(today, months, ends)
     if last is None:
         return []
     what = "a monthly subscription" if any(i.option.kind == "subscription" for i in purchase.items) else "installments"
+    amount = f" ({format_usd(due_after)} of the first purchase)" if due_after else ""
     return [
-        f"paid by {what} from today, the last of {months} monthly payments falls in {last.isoformat()[:7]}, after "
-        f"{rule['ends']}, when the telemedicine prescribing rule it depends on is set to end"
+        note(
+            "payments_past_rule_end",
+            f"paid by {what} from today, the last of {months} monthly payments falls in {last.isoformat()[:7]}, after "
+            f"{rule['ends']}{amount}, when the {rule['authority']} telemedicine prescribing rule it depends on is set to end "
+            "unless extended",
+            rule=rule["id"],
+            authority=rule["authority"],
+            ends=rule["ends"],
+            last_payment=last.isoformat()[:7],
+        )
     ]
 
 

@@ -14,6 +14,7 @@ from .evaluation import Evaluation
 from .money import cents_to_json
 from .pricing import Purchase
 from .refunds import Charge, lost_if_ineligible
+from .rules import RuleTouch, status_words
 
 Command = Literal["cost", "compare"]
 BOTH: frozenset[Command] = frozenset({"cost", "compare"})
@@ -128,8 +129,25 @@ FIELDS: list[OutputField] = [
     ),
     OutputField("net_best_case", NUMBER.or_null(), _net),
     OutputField("prescribing_rule_until", STRING.or_null(), lambda e: e.prescribing_rule_until),
+    OutputField("rules_touching", LIST, lambda e: [_touch_json(t) for t in e.rules_touching]),
+    # Money paid ahead of the service (ahead.py): one column says the first two.
+    OutputField(
+        "paid_before_first_session",
+        NUMBER.or_null(),
+        lambda e: _money(e.paid_ahead.before_first_session if e.paid_ahead else None),
+        display=Display("Paid ahead", 6),
+    ),
+    OutputField(
+        "most_paid_ahead", NUMBER.or_null(), lambda e: _money(e.paid_ahead.most_ahead if e.paid_ahead else None)
+    ),
+    OutputField(
+        "due_after_rule_end",
+        NUMBER.or_null(),
+        lambda e: _money(e.paid_ahead.due_after_rule_end if e.paid_ahead else None),
+    ),
     # The table's Notes are the markers (returning price, extra doses, ...); the report lists the notes in full.
-    OutputField("notes", LIST, lambda e: list(e.notes), display=Display("Notes", 4, TABLES, footnote=True)),
+    OutputField("notes", LIST, lambda e: [n.text for n in e.notes], display=Display("Notes", 4, TABLES, footnote=True)),
+    OutputField("note_records", LIST, lambda e: [n.record() for n in e.notes]),
     OutputField("as_of", STRING, lambda e: e.provider["as_of"]),
     OutputField("states_served", INTEGER, lambda e: e.provider["availability"]["states_reported"], COMPARE),
     OutputField("states_list_complete", BOOLEAN, lambda e: e.provider["availability"]["list_complete"], COMPARE),
@@ -173,7 +191,7 @@ COMPARE_FIELDS = [f.key for f in _CARRIED["compare"]]
 # figures a person compares first (on a phone, the report's table shows these before it scrolls sideways).
 COLUMN_ORDER = (
     "rank", "name", "doses", "total", "dose_level", "availability", "purchase", "per_dose", "refund_if_ineligible",
-    "insurance", "reimbursement_up_to", "hsa_fsa", "financing", "sitter_required", "id_verification",
+    "paid_before_first_session", "insurance", "reimbursement_up_to", "hsa_fsa", "financing", "sitter_required", "id_verification",
     "integration", "delivery", "notes",
 )  # fmt: skip
 
@@ -210,6 +228,18 @@ def purchase_items(purchase: Purchase) -> list[dict[str, Any]]:
 
 def _installments_json(schedule: tuple[int, int] | None) -> dict[str, Any] | None:
     return {"count": schedule[0], "amount": cents_to_json(schedule[1]), "period": "month"} if schedule else None
+
+
+def _touch_json(touch: RuleTouch) -> dict[str, Any]:
+    rule = touch.now.rule
+    return {
+        "id": rule["id"],
+        "authority": rule["authority"],
+        "status": touch.now.state,
+        "status_words": status_words(touch.now),
+        "forms": list(touch.forms),
+        "spared": list(touch.spared),
+    }
 
 
 def _charges_json(charges: tuple[Charge, ...] | None) -> list[dict[str, Any]] | None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Literal
 
@@ -31,7 +32,16 @@ from pydantic import (
 from .money import cents_to_json, per_dose_cents, to_cents
 from .states import STATE_CODES
 from .textsafe import CONTROL_CHARS
-from .vocabulary import MAX_DOSES, DoseLevel, RuleStatus, RuleTopic
+from .vocabulary import (
+    MAX_DOSES,
+    NATIONWIDE,
+    DoseLevel,
+    RuleEffect,
+    RuleEvent,
+    RuleReach,
+    RuleStatus,
+    RuleTopic,
+)
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -104,6 +114,13 @@ Line = Annotated[
     str, Field(min_length=1, max_length=MAX_LINE), AfterValidator(_no_control_chars), AfterValidator(_one_line)
 ]
 PastDate = Annotated[dt.date, AfterValidator(_not_future)]
+
+
+def _place(value: str) -> str:
+    return value if value == NATIONWIDE else _state_code(value)
+
+
+Place = Annotated[str, AfterValidator(_place)]  # "US" (every state) or a state code
 Slug = Annotated[str, Field(max_length=64), AfterValidator(_slug)]
 StateCode = Annotated[str, AfterValidator(_state_code)]
 Money = Annotated[
@@ -155,6 +172,19 @@ class Installments(Strict):
     first_due: Literal["checkout", "unknown"] = Field(
         "unknown", description="When the first installment is taken: at checkout (before the evaluation), or unknown."
     )
+    pace: Literal["sessions", "calendar", "unknown"] = Field(
+        "unknown",
+        description="What each payment keeps pace with: its next sessions ('sessions', with sessions_each), the "
+        "calendar whatever the treatment's pace ('calendar'), or unknown. Decides how much is paid ahead.",
+    )
+    sessions_each: Doses | None = Field(None, description="The sessions each payment pays for (pace 'sessions').")
+    source: Slug | None = Field(None, description="The source of first_due and pace, where not the guide's table.")
+
+    @model_validator(mode="after")
+    def _pace_complete(self) -> Installments:
+        if (self.pace == "sessions") != (self.sessions_each is not None):
+            raise ValueError("sessions_each is given exactly when pace is 'sessions'")
+        return self
 
 
 class PlanFinancing(Strict):
@@ -412,20 +442,54 @@ class AddOn(Strict):
     source: Slug
 
 
+class ExtraCost(Strict):
+    """Money a source says can fall due outside a plan's price: a fee, a copay, a cost a person may bear."""
+
+    what: Line
+    amount_up_to: Money | None = Field(None, description="The most it costs each time, where stated; None: not stated.")
+    each: Line = Field(description="When it falls due, e.g. 'each cancellation within 24 hours'.")
+    applies_to: Literal["everyone", "self_pay", "insured"] = "everyone"
+    at_risk: bool = Field(False, description="A charge for something not delivered (money at risk), not a service.")
+    note: Text | None = None
+    source: Slug
+
+
+class RuleStep(Strict):
+    """One dated step of a rule's history: proposed, a vote planned, published, delayed, in force, ended..."""
+
+    on: dt.date
+    precision: Literal["day", "month"] = Field("day", description="'month': the source gives only the month.")
+    event: RuleEvent
+    source: Slug = Field(description="The id of one of the rule's sources.")
+    note: Text | None = None
+
+
 class Rule(Strict):
-    """A dated rule (a regulation, a law, an agency's warning) that decides whether or how ketamine can be
-    prescribed or paid for; its status is as of `checked`, and ketacli works out its status on any day."""
+    """A dated rule (a regulation, a law, a bill, an agency's decision) that decides whether or how ketamine can
+    be prescribed, given or paid for; its status is as of `checked`, and ketacli works out its status on any day.
+    Where it applies (`applies_in`), which forms of ketamine it reaches (`routes`) and whom (`reaches`) decide
+    which rows it touches, from the providers' own data."""
 
     id: Slug
     title: Line
-    authority: Line = Field(description="Who made it: 'DEA/HHS', 'CMS', 'Congress', 'FDA', a state.")
+    authority: Line = Field(description="Who made it: 'DEA/HHS', 'CMS', 'Congress', 'FDA', a state board.")
     topic: RuleTopic
     governs: Line = Field(description="What it governs, in a few plain words.")
-    citation: Line | None = Field(None, description="Federal Register or bill citation, where one exists.")
+    citation: Line | None = Field(None, description="Federal Register, state register or bill citation.")
     effective: dt.date | None = Field(None, description="The date it takes effect (None for a proposal).")
     ends: dt.date | None = Field(None, description="The date it ends, where one is set.")
-    status: RuleStatus = Field(description="As of `checked`: in force, proposed (not final), or ended.")
+    status: RuleStatus = Field(description="As of `checked`: in force, proposed (not final), ended or withdrawn.")
     checked: PastDate = Field(description="When these facts were last checked against the sources.")
+    applies_in: list[Place] = Field(
+        default_factory=lambda: [NATIONWIDE], min_length=1, description="'US', or the states it applies in."
+    )
+    routes: list[Delivery] = Field(
+        default_factory=list, description="The forms of ketamine it reaches; empty: every form."
+    )
+    reaches: RuleReach = Field("everyone", description="Whom it reaches: everyone, or one programme or drug class.")
+    effect: RuleEffect = Field("informs", description="Whether it enables, restricts or only informs at-home care.")
+    history: list[RuleStep] = Field(default_factory=list, description="Its dated steps, oldest first.")
+    after_end: Note | None = Field(None, description="What the sources say follows its end date, or that none found.")
     meaning: Text = Field(description="What it means for a person, in one or two plain sentences.")
     conflicts: list[Text] = Field(default_factory=list, description="Where sources disagree, each kept as said.")
     sources: list[Source] = Field(min_length=1)
@@ -438,7 +502,13 @@ class Rule(Strict):
             raise ValueError("an ended rule gives the date it ended (ends)")
         if self.status == "ended" and self.ends is not None and self.ends >= self.checked:
             raise ValueError(f"status is 'ended' but ends {self.ends} is not before checked {self.checked}")
+        if NATIONWIDE in self.applies_in and len(self.applies_in) > 1:
+            raise ValueError(f"applies_in is either {NATIONWIDE!r} alone or a list of states")
+        if [step.on for step in self.history] != sorted(step.on for step in self.history):
+            raise ValueError("history steps must be in date order, oldest first")
         _unique([s.id for s in self.sources], "source id")
+        _unique(self.applies_in, "place")
+        _check_note_sources([*self.history, *([self.after_end] if self.after_end else [])], self.sources)
         return self
 
 
@@ -466,6 +536,9 @@ class Provider(Strict):
     starter_kit: StarterKit
     add_ons: list[Line] = Field(default_factory=list)
     add_on_prices: list[AddOn] = Field(default_factory=list)
+    extra_costs: list[ExtraCost] = Field(
+        default_factory=list, description="Fees and costs outside the plans' prices (late cancellation, copays)."
+    )
     refund_if_ineligible: IneligibleRefund = Field(default_factory=lambda: IneligibleRefund(value="unknown"))
     refunds: list[RefundPolicy] = Field(default_factory=list, description="Refund ladders, current and historical.")
     reimbursement_ranges: list[Reimbursement] = Field(default_factory=list)
@@ -474,6 +547,9 @@ class Provider(Strict):
     cons: list[Text] = Field(default_factory=list)
     inconsistencies: list[Text] = Field(default_factory=list, description="Where the sources contradict each other.")
     notes: list[Note] = Field(default_factory=list)
+    exclusions: list[Note] = Field(
+        default_factory=list, description="Who the provider itself says it will not treat, each with its source."
+    )
     depends_on_rules: list[Slug] = Field(default_factory=list, description="Ids of the rules its service needs.")
     sources: list[Source] = Field(min_length=1)
 
@@ -483,7 +559,7 @@ class Provider(Strict):
             raise ValueError("a provider needs at least one plan or subscription")
         _unique([p.id for p in self.plans] + [s.id for s in self.subscriptions], "plan/subscription id")
         _unique([s.id for s in self.sources], "source id")
-        _check_note_sources(self.notes, self.sources)
+        _check_note_sources([*self.notes, *self.exclusions], self.sources)
         _check_refunds(self)
         if self.availability.list_complete:
             known = set(self.availability.states_known)
@@ -588,7 +664,7 @@ def _check_rule_references(catalogue: Catalogue) -> None:
                 )
 
 
-def _check_note_sources(notes: list[Note], sources: list[Source]) -> None:
+def _check_note_sources(notes: Sequence[Note | RuleStep], sources: list[Source]) -> None:
     known = {s.id for s in sources}
     for note in notes:
         if note.source not in known:
@@ -602,6 +678,8 @@ def _check_refunds(provider: Provider) -> None:
     plans = {p.id: p for p in provider.plans}
     cited = [r.source for r in provider.refunds] + [r.source for r in provider.reimbursement_ranges]
     cited += [a.source for a in provider.add_on_prices]
+    cited += [c.source for c in provider.extra_costs]
+    cited += [i.source for p in provider.plans for i in (p.installments, p.insured_installments) if i and i.source]
     cited += [provider.evaluation.source] if provider.evaluation else []
     cited += [s for s in (provider.refund_if_ineligible.source, provider.care.prescriber_source,
                           provider.care.follow_up_source, provider.care.minimum_age_source,

@@ -167,7 +167,7 @@ def build_report(catalogue: LoadedCatalogue, criteria: Criteria, *, today: dt.da
         "answer": _answer(criteria, result),
         "carrier": ask.shown if ask else None,
         "data_as_of": sorted({p["as_of"] for p in shown}),
-        "rule_warnings": rule_warnings(shown, catalogue.rules, today),
+        "rule_warnings": [w._asdict() for w in rule_warnings(shown, catalogue.rules, today, catalogue.alternatives)],
         "rules": [
             {**rule, "status_words": status_words(standing(rule, today))}
             for rule in catalogue.rules

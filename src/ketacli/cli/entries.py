@@ -36,7 +36,7 @@ def show_cmd(
 
     catalogue = load(ctx.obj)
     entry = find_entry(catalogue, provider)
-    warn_about_rules([entry], catalogue.rules)
+    warn_about_rules([entry], catalogue.rules, catalogue.alternatives)
     warn_if_stale([entry], max_age, catalogue.rules)
 
     def people() -> None:

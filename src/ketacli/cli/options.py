@@ -170,6 +170,16 @@ MonthlyBudgetOption = Annotated[
 ]
 
 
+MaxUpfrontOption = Annotated[
+    float | None,
+    typer.Option(
+        "--max-upfront",
+        help="Most you can pay before the first session, USD (an installment plan counts its first payment).",
+        show_default=False,
+    ),
+]
+
+
 ConfirmedOnlyOption = Annotated[
     bool, typer.Option("--confirmed-only", help="Drop providers whose availability in --state is unknown.")
 ]
@@ -235,6 +245,7 @@ def build_criteria(
         "pay_in_full": bool(values.get("pay_in_full")),
         "budget": parse_usd(values.get("budget"), "--budget"),
         "monthly_budget": parse_usd(values.get("monthly_budget"), "--monthly-budget"),
+        "max_upfront": parse_usd(values.get("max_upfront"), "--max-upfront"),
         "delivery": resolve_delivery(values["delivery"]) if values.get("delivery") else None,
         "dose_level": parse_dose_level(values.get("dose_level")),
     })  # fmt: skip

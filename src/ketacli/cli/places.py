@@ -199,5 +199,5 @@ def rules_cmd(ctx: typer.Context, as_json: JsonOption = False) -> None:
     present(
         as_json,
         data=lambda: [rule_json(rule, today()) for rule in catalogue.rules],
-        people=lambda: print_sections(rules_sections(catalogue.rules, today())),
+        people=lambda: print_sections(rules_sections(catalogue.rules, today(), catalogue.alternatives)),
     )

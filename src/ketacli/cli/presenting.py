@@ -189,7 +189,7 @@ def prices_as_of(rows: list[dict[str, Any]], catalogue: "LoadedQuery", max_age: 
 
     shown_ids = {r["id"] for r in rows}
     shown = [p for p in catalogue.providers if p["id"] in shown_ids]
-    warn_about_rules(shown, catalogue.rules)
+    warn_about_rules(shown, catalogue.rules, catalogue.alternatives)
     warning = stale_warning(shown, today(), max_age, catalogue.rules, catalogue.undated_sources)
     if warning:
         note(warning)
@@ -203,12 +203,14 @@ def prices_as_of(rows: list[dict[str, Any]], catalogue: "LoadedQuery", max_age: 
         )
 
 
-def warn_about_rules(entries: "Sequence[Dated]", rules: "Sequence[RuleDoc]") -> None:
+def warn_about_rules(
+    entries: "Sequence[Dated]", rules: "Sequence[RuleDoc]", alternatives: "Sequence[Dated]" = ()
+) -> None:
     """One stderr line per rule these entries depend on that ends within 90 days or has passed its end date."""
     from ketacli.rules import rule_warnings
 
-    for line in rule_warnings(entries, rules, today()):
-        note(f"warning: {line}")
+    for warning in rule_warnings(entries, rules, today(), alternatives):
+        note(f"warning: {warning.text}")
 
 
 def warn_if_stale(entries: "Sequence[Entry]", max_age: int, rules: "Sequence[RuleDoc]" = ()) -> None:

@@ -20,6 +20,7 @@ from .options import (
     InsuranceOption,
     JsonShortcutOption,
     MaxAgeOption,
+    MaxUpfrontOption,
     MonthlyBudgetOption,
     NoProfileOption,
     PayInFullOption,
@@ -50,6 +51,7 @@ def compare_cmd(
     doses: DosesOption = None,
     budget: BudgetOption = None,
     monthly_budget: MonthlyBudgetOption = None,
+    max_upfront: MaxUpfrontOption = None,
     insurance: InsuranceOption = None,
     returning: ReturningOption = None,
     pay_in_full: PayInFullOption = None,
@@ -95,8 +97,8 @@ def compare_cmd(
     fmt = output_format(fmt, as_json)
     chosen_fields = parse_fields(fields, COMPARE_FIELDS)
     criteria = build_criteria(
-        state=state, doses=doses, budget=budget, monthly_budget=monthly_budget, insurance=insurance,
-        returning=returning, pay_in_full=pay_in_full, hsa_fsa=hsa_fsa, financing=financing,
+        state=state, doses=doses, budget=budget, monthly_budget=monthly_budget, max_upfront=max_upfront,
+        insurance=insurance, returning=returning, pay_in_full=pay_in_full, hsa_fsa=hsa_fsa, financing=financing,
         free_consult=free_consult, no_sitter=no_sitter, id_verified=id_verified, clinician_led=clinician_led,
         delivery=delivery, in_clinic=in_clinic, dose_level=dose_level, confirmed_only=confirmed_only,
         in_network_only=in_network_only, sort=sort, reverse=reverse, limit=limit, no_profile=no_profile,
@@ -165,4 +167,4 @@ def providers_cmd(ctx: typer.Context, fmt: FormatOption = None, as_json: JsonSho
     if not catalogue.providers:
         note("the catalogue lists no providers")
     render_rows(provider_rows(catalogue.providers), PROVIDER_COLUMNS, fmt)
-    warn_about_rules(catalogue.providers, catalogue.rules)
+    warn_about_rules(catalogue.providers, catalogue.rules, catalogue.alternatives)

@@ -37,8 +37,8 @@ def report_cmd(ctx: typer.Context, output: str | None, fmt: str | None, **filter
     criteria = build_criteria(**filters, sort="total", reverse=False, limit=None)
     catalogue = load(ctx.obj)
     document = build_report(catalogue, criteria, today=today(), max_age=max_age)
-    for line in document["rule_warnings"]:  # the same words as the report's banners, for the providers it shows
-        note(f"warning: {line}")
+    for warning in document["rule_warnings"]:  # the same words as the report's banners, for the providers it shows
+        note(f"warning: {warning['text']}")
     if document["stale_warning"]:
         note(document["stale_warning"])
     text = render_report(document, criteria, chosen, version=__version__)

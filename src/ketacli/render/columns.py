@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ketacli.criteria import Criteria
-from ketacli.evaluation import A_MONTH, NO_MONTHLY_STATED, NO_RETURNING_PRICE, SAVING_NOT_APPLIED
 from ketacli.money import format_usd, to_cents
 from ketacli.query import DOSE_GROUPS
 from ketacli.render.words import DOSE_LEVEL, INSURANCE, at_risk_words, availability_words
@@ -57,25 +56,66 @@ PROVIDER_COLUMNS = [
 
 
 def _markers(row: dict[str, Any]) -> str:
-    """The Notes column: each note that qualifies the row's figures, in a few words."""
-    marks = [note for note in row["notes"] if note.endswith(A_MONTH) or note == NO_MONTHLY_STATED]
+    """The Notes column: each note that qualifies the row's figures, in a few words (from the notes' kinds and
+    values, never their English)."""
+    records = row["note_records"]
+    kinds = {record["kind"]: record for record in records}
+    marks = [
+        f"{record['forms_words']}: {record['authority']} rule {record['status_words_short']}"
+        for record in map(_touch_words, records)
+        if record is not None
+    ]
+    if "monthly" in kinds:
+        marks.append(f"{usd(kinds['monthly']['amount'])} a month at the least")
+    if "no_monthly_stated" in kinds:
+        marks.append("no monthly payments stated: the whole price fits the month")
     if row["returning_price"]:
         marks.append("returning price")
-    for note in row["notes"]:
-        if note.startswith(NO_RETURNING_PRICE):  # "...: repeat plans priced at the list price"
-            marks.append(f"no returning price listed: {note.rpartition(' priced at ')[2]} used")
-    if any(SAVING_NOT_APPLIED in note for note in row["notes"]):
+    if "no_returning_price" in kinds:
+        basis = kinds["no_returning_price"]["basis"]
+        marks.append(f"no returning price listed: {_BASIS_WORDS[basis]} used")
+    if "pay_in_full_not_applied" in kinds:
         marks.append("pay-in-full saving not applied (insured)")
     if any(item["kind"] == "continuation" for item in row["items"]):
         marks.append("continuation applied for")
     if row["surplus"]:
         marks.append(f"{row['surplus']} extra doses")
-    rule_notes = [note for note in row["notes"] if "telemedicine prescribing rule" in note]  # evaluation.rule_notes
-    if any(note.startswith("paid by") for note in rule_notes):
-        marks.append(f"payments run past {row['prescribing_rule_until']}, when the DEA telemedicine rule ends")
-    elif rule_notes:
-        marks.append(f"DEA telemedicine rule was set to end {row['prescribing_rule_until']}: unknown since")
+    if "payments_past_rule_end" in kinds:
+        rule = kinds["payments_past_rule_end"]
+        marks.append(f"payments run past {rule['ends']}, when the {rule['authority']} telemedicine rule is set to end")
+    elif "rule_past_end" in kinds:
+        rule = kinds["rule_past_end"]
+        marks.append(f"{rule['authority']} telemedicine rule was set to end {rule['ends']}: unknown since")
+    for record in records:  # a fee for what was not delivered: money at risk, said where the figures are
+        if record["kind"] == "extra_costs" and record["at_risk"]:
+            limit = f" up to {usd(record['amount_up_to'])}" if record["amount_up_to"] is not None else ""
+            marks.append(f"{record['what']}{limit}")
     return ", ".join(marks) or "—"
+
+
+_BASIS_WORDS = {"list": "the list price", "insured": "the insured price", "pay_in_full": "the pay-in-full price"}
+_SHORT_STATUS = {
+    "proposed": "proposed",
+    "in_force": "in force",
+    "ending_soon": "in force",
+    "past_end": "past its end date",
+    "not_yet_in_force": "not yet in force",
+}
+
+
+def _touch_words(record: dict[str, Any]) -> dict[str, Any] | None:
+    if record["kind"] != "rule_touches":
+        return None
+    forms = ", ".join(label(form) for form in record["forms"])
+    return {**record, "forms_words": forms, "status_words_short": _SHORT_STATUS.get(record["status"], "")}
+
+
+def paid_ahead_words(row: dict[str, Any]) -> str:
+    """'$418 at start, $418 at most': before the first session, and the most ahead of sessions at one time."""
+    if row["total"] is None:
+        return "—"
+    first, most = row["paid_before_first_session"], row["most_paid_ahead"]
+    return f"{usd(first) if first is not None else 'not stated'} at start, {usd(most) if most is not None else 'not stated'} at most"
 
 
 def _availability(row: dict[str, Any]) -> str:
@@ -101,6 +141,7 @@ CELLS: dict[str, Callable[[dict[str, Any]], str]] = {
     "insurance": lambda r: INSURANCE[r["insurance"]],
     "dose_level": lambda r: DOSE_LEVEL[r["dose_level"]],
     "refund_if_ineligible": at_risk_words,
+    "paid_before_first_session": paid_ahead_words,
     "reimbursement_up_to": money_back,
     "notes": _markers,
     "hsa_fsa": lambda r: label(r["hsa_fsa"]),
@@ -173,6 +214,9 @@ _FILTER_WORDS: dict[str, Callable[[Criteria, str | None], str | None]] = {
     "budget": lambda c, _: f"up to {format_usd(c.budget)}" if c.budget is not None else None,
     "monthly_budget": lambda c, _: (
         f"up to {format_usd(c.monthly_budget)} a month" if c.monthly_budget is not None else None
+    ),
+    "max_upfront": lambda c, _: (
+        f"at most {format_usd(c.max_upfront)} before the first session" if c.max_upfront is not None else None
     ),
     "insurance": lambda c, carrier: (carrier or c.insurance) if c.insurance else None,
     "in_network_only": lambda c, _: "in network only" if c.in_network_only else None,

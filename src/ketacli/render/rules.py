@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ketacli.render.words import address_words
-from ketacli.rules import standing, status_words
+from ketacli.rules import next_path, standing, status_words
 
 if TYPE_CHECKING:
-    from ketacli.document import RuleDoc, SourceDoc
+    from ketacli.document import Dated, RuleDoc, SourceDoc
 
 
 def source_line(source: SourceDoc) -> str:
@@ -34,12 +34,43 @@ def rule_lines(rule: RuleDoc, today: dt.date, *, sources: bool = True) -> list[s
     return lines
 
 
-def rules_sections(rules: Sequence[RuleDoc], today: dt.date) -> list[tuple[str, list[str]]]:
-    """`ketacli rules`: one section per rule, as of `today`."""
-    return [
+def rules_sections(
+    rules: Sequence[RuleDoc], today: dt.date, alternatives: Sequence[Dated] = ()
+) -> list[tuple[str, list[str]]]:
+    """`ketacli rules`: what follows the end of the rule at-home ketamine depends on, then one section per rule,
+    as of `today`."""
+    sections = [
         (rule["title"], [f"{rule['authority']}: {status_words(standing(rule, today))}", *rule_lines(rule, today)[1:]])
         for rule in rules
     ]
+    after = after_end_section(rules, today, alternatives)
+    return [after, *sections] if after else sections
+
+
+def after_end_section(
+    rules: Sequence[RuleDoc], today: dt.date, alternatives: Sequence[Dated] = ()
+) -> tuple[str, list[str]] | None:
+    """'After 2026-12-31: is there another path?', answered from the rules' own data and sources."""
+    found = next_path(rules, today)
+    if found is None:
+        return None
+    rule = found.rule
+    assert rule["after_end"] is not None  # next_path picks only a rule that says what follows it
+    sources = {source["id"]: source for source in rule["sources"]}
+    if found.paths:
+        answer = "Rules that would carry on: " + "; ".join(f"{r['title']} ({r['authority']})" for r in found.paths)
+    else:
+        answer = f"Another path to at-home ketamine by telemedicine after {rule['ends']}: none found in the sources."
+    lines = [
+        answer,
+        f"  {rule['after_end']['text']}",
+        f"  {source_line(sources[rule['after_end']['source']])}",
+        *(f"  Not a path: {other['title']}: {why}." for other, why in found.not_paths),
+    ]
+    independent = [a["name"] for a in alternatives if rule["id"] not in a["depends_on_rules"]]
+    if independent:
+        lines.append(f"  Not depending on it: {', '.join(independent)} (how to find them: ketacli alternatives).")
+    return (f"After {rule['ends']}, when the {rule['authority']} telemedicine rule is set to end", lines)
 
 
 def rule_json(rule: RuleDoc, today: dt.date) -> dict[str, Any]:

@@ -1,0 +1,84 @@
+"""Money paid ahead of the service: for one purchase and its way of paying, what is due before the first
+session, the most paid at any time for sessions not yet delivered, and what falls due after a rule's end date
+for someone who starts today. This is what a provider's closure, a rule's end or a refusal puts at risk.
+
+Pure and exact (cents). From the catalogue's payment facts only: an installment plan's first payment counts
+where a source says when it is taken; how far payments run ahead of sessions counts where a source gives the
+pace (Mindbloom: each installment pays for two sessions; Innerwell: billed monthly whatever the treatment's
+pace). A price with no payment schedule is paid when bought. Anything else is None: unknown, never a guess.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, NamedTuple
+
+from .rules import months_after
+
+if TYPE_CHECKING:
+    from .document import InstallmentsDoc, RankedProviderDoc
+    from .pricing import LineItem, Option, Purchase
+
+
+class PaidAhead(NamedTuple):
+    """Cents; None where the sources do not say."""
+
+    before_first_session: int | None
+    most_ahead: int | None  # the most paid at one time for sessions not yet delivered
+    due_after_rule_end: int | None  # of the first purchase, for someone starting today; None: no end date or unknown
+
+
+def schedule_of(provider: RankedProviderDoc, option: Option) -> InstallmentsDoc | None:
+    """The installment facts behind an option's payment schedule (first payment, pace), where it has one."""
+    if option.kind != "plan" or option.installments is None:
+        return None
+    plan = next((p for p in provider["plans"] if p["id"] == option.key), None)
+    if plan is None:
+        return None
+    return plan["insured_installments"] if option.basis == "insured" else plan["installments"]
+
+
+def _before_first_session(provider: RankedProviderDoc, item: LineItem) -> int | None:
+    option = item.option
+    if option.installments is None:
+        return option.price  # no schedule: the price is paid when bought, and sessions follow the purchase
+    schedule = schedule_of(provider, option)
+    return option.installments[1] if schedule is not None and schedule["first_due"] == "checkout" else None
+
+
+def _most_ahead(provider: RankedProviderDoc, option: Option) -> int | None:
+    """The most paid for this option's sessions before they are delivered."""
+    if option.installments is None:
+        return option.price  # paid when bought (a subscription: one period's medicine, paid for that period)
+    schedule = schedule_of(provider, option)
+    if schedule is None or schedule["pace"] == "unknown":
+        return None
+    if schedule["pace"] == "sessions":
+        return option.installments[1]  # each payment pays for its next sessions
+    return option.price  # billed on the calendar: every payment may come before its sessions
+
+
+def paid_ahead(provider: RankedProviderDoc, purchase: Purchase, today: dt.date, rule_ends: dt.date | None) -> PaidAhead:
+    """What a purchase asks ahead of its sessions. Items are bought in turn, so the most ahead is the largest
+    one item asks; only the first purchase is placed in time (when later ones are bought is not known)."""
+    first = purchase.items[0]
+    aheads = [_most_ahead(provider, item.option) for item in purchase.items]
+    most = None if any(a is None for a in aheads) else max(a for a in aheads if a is not None)
+    return PaidAhead(
+        before_first_session=_before_first_session(provider, first),
+        most_ahead=most,
+        due_after_rule_end=None if rule_ends is None else _due_after(first, today, rule_ends),
+    )
+
+
+def _due_after(item: LineItem, today: dt.date, ends: dt.date) -> int:
+    """The first purchase's payments that fall after `ends`, paid monthly from today (a subscription: one period
+    a month; installments: one a month; no schedule: all today)."""
+    option = item.option
+    if option.kind == "subscription":
+        return months_after(today, item.quantity, ends) * option.price
+    if option.installments is None:
+        return option.price * item.quantity if today > ends else 0
+    count, amount = option.installments
+    # A repeated plan's installments follow one another (the second starts when the first is paid off).
+    return months_after(today, count * item.quantity, ends) * amount
