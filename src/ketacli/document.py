@@ -327,6 +327,14 @@ class SafetyDoc(TypedDict):
     source: str
 
 
+class ClosureDoc(TypedDict):
+    name: str
+    on: str  # ISO date
+    precision: Literal["day", "month"]
+    what: str
+    source: SourceDoc
+
+
 class _CatalogueParts(TypedDict):
     schema_version: int
     title: str
@@ -335,6 +343,7 @@ class _CatalogueParts(TypedDict):
     safety: SafetyDoc
     alternatives: list[AlternativeDoc]
     rules: list[RuleDoc]
+    closures: list[ClosureDoc]
 
 
 class CatalogueDoc(_CatalogueParts):

@@ -617,6 +617,17 @@ class SafetyInformation(Strict):
     source: Slug
 
 
+class Closure(Strict):
+    """A provider that stopped, and what became of its clients' prepaid money: the sourced context for "money
+    paid ahead of the service"."""
+
+    name: Line
+    on: dt.date
+    precision: Literal["day", "month"] = "day"
+    what: Text = Field(description="What happened, and what the source says (or does not say) about prepaid money.")
+    source: Source
+
+
 class Catalogue(Strict):
     schema_version: Literal[1]
     title: Line
@@ -626,6 +637,7 @@ class Catalogue(Strict):
     providers: list[Provider]
     alternatives: list[Alternative] = Field(default_factory=list)
     rules: list[Rule] = Field(default_factory=list, description="Dated rules the providers depend on.")
+    closures: list[Closure] = Field(default_factory=list, description="Providers that stopped, with their sources.")
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Catalogue:

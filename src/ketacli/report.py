@@ -207,9 +207,14 @@ def build_report(catalogue: LoadedCatalogue, criteria: Criteria, *, today: dt.da
                 "questions": questions(p, row, criteria),
                 "if_ineligible": row["refund_if_ineligible"],  # for the purchase the ranking shows
                 "stop_after_first_shipment": row["lose_if_stopped_after_first_shipment"],
+                "paid_before_first_session": row["paid_before_first_session"],
+                "most_paid_ahead": row["most_paid_ahead"],
+                "due_after_rule_end": row["due_after_rule_end"],
+                "rule_until": row["prescribing_rule_until"],
             }
             for p, row in zip(shown, rows, strict=True)
         ],
+        "closures": catalogue.data["closures"],
         "safety": catalogue.data["safety"],
         "crisis_source": next(
             (s for s in catalogue.data["sources"] if s["id"] == catalogue.data["safety"]["crisis_line_source"]), None

@@ -168,11 +168,12 @@ def safety_cmd(ctx: typer.Context, as_json: JsonOption = False) -> None:
         return {
             **safety,
             "minimum_ages": minimum_ages_json(catalogue.providers),
+            "provider_exclusions": {p["id"]: p["exclusions"] for p in catalogue.providers if p["exclusions"]},
             "rules": [rule_json(rule, today()) for rule in drug_rules],
         }
 
     def people() -> None:
-        from ketacli.render.places import minimum_age_lines, safety_sections
+        from ketacli.render.places import exclusion_lines, minimum_age_lines, safety_sections
         from ketacli.render.rules import rule_lines, source_line
 
         lines = [line for rule in drug_rules for line in rule_lines(rule, today(), sources=True)]
@@ -182,6 +183,7 @@ def safety_cmd(ctx: typer.Context, as_json: JsonOption = False) -> None:
             lines,
             age_lines=minimum_age_lines(catalogue.providers),
             crisis_source=source_line(crisis).removeprefix("Source: ") if crisis else None,
+            own_exclusions=exclusion_lines(catalogue.providers),
         )
         print_sections(sections, bullet="- ")
 

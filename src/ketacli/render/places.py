@@ -69,6 +69,7 @@ def safety_sections(
     *,
     age_lines: list[str] | None = None,
     crisis_source: str | None = None,
+    own_exclusions: list[str] | None = None,
 ) -> list[tuple[str, list[str]]]:
     """The guide's safety information; the crisis line first, and again wherever suicidal thoughts come up.
     `rule_lines`: the dated rules on the drug itself (Schedule III, the FDA's warning), already worded;
@@ -88,6 +89,7 @@ def safety_sections(
         ("Common short-term side effects", safety["side_effects_short_term"]),
         ("Possible effects of long-term use", safety["side_effects_long_term"]),
         ("Providers' exclusion criteria", safety["exclusion_criteria"]),
+        ("Whom each provider says it will not treat", own_exclusions or []),
         ("Conditions it has been studied for", safety["suitable_for"]),
         ("Dependence", [safety["dependence"]]),
     ]
@@ -99,6 +101,15 @@ def safety_sections(
             for title, lines in sections
         ]
     return [(title, lines) for title, lines in sections if lines or title == safety["disclaimer"]]
+
+
+def exclusion_lines(providers: list[ProviderDoc]) -> list[str]:
+    """Each provider's own published exclusions, with their source's title."""
+    lines = []
+    for provider in providers:
+        titles = {s["id"]: s["title"] for s in provider["sources"]}
+        lines += [f"{n['text']} [source: {titles[n['source']]}]" for n in provider["exclusions"]]
+    return lines
 
 
 def minimum_age_lines(providers: list[ProviderDoc]) -> list[str]:

@@ -147,6 +147,7 @@ def render_report(document: dict[str, Any], criteria: Criteria, fmt: ReportForma
     env.filters.update(
         usd=_usd,
         usd_from_cents=lambda cents: "—" if cents is None else format_usd(cents),
+        usd_or_unknown=lambda dollars: "not stated" if dollars is None else _usd(dollars),
         ineligible=if_ineligible_words,
         address=address_words,
         shipment_loss=shipment_loss_words,

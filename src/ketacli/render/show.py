@@ -14,7 +14,15 @@ if TYPE_CHECKING:
     import datetime as dt
     from collections.abc import Sequence
 
-    from ketacli.document import AlternativeDoc, Entry, InstallmentsDoc, PlanIncludesDoc, ProviderDoc, RuleDoc
+    from ketacli.document import (
+        AlternativeDoc,
+        Entry,
+        InstallmentsDoc,
+        NoteDoc,
+        PlanIncludesDoc,
+        ProviderDoc,
+        RuleDoc,
+    )
 
 
 def show_lines(
@@ -41,6 +49,7 @@ def show_lines(
         ("Pros", entry["pros"]),
         ("Cons", entry["cons"]),
         ("Inconsistencies in the sources", entry["inconsistencies"]),
+        ("Whom it says it will not treat", _cited(entry, entry["exclusions"])),
         *_notes_and_sources(entry),
         ("If you are in crisis", [crisis_line] if crisis_line else []),
     ]
@@ -217,6 +226,11 @@ def _notes_and_sources(entry: Entry) -> list[tuple[str, list[str]]]:
         for s in entry["sources"]
     ]
     return [("Notes", notes), ("Sources", sources)]
+
+
+def _cited(entry: Entry, notes: list[NoteDoc]) -> list[str]:
+    titles = {s["id"]: s["title"] for s in entry["sources"]}
+    return [f"{n['text']} [source: {titles[n['source']]}]" for n in notes]
 
 
 def _alternative_lines(alt: AlternativeDoc) -> list[tuple[str, list[str]]]:
