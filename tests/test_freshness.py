@@ -73,8 +73,12 @@ def test_show_warns(cli):
 
 def test_catalog_stale(cli):
     rows = cli("catalog", "stale", "--json", env={"KETACLI_TODAY": "2026-11-27"}).json()
-    assert len(rows) == 6
-    assert rows[0] == {"id": "innerwell", "name": "Innerwell", "as_of": "2025-06-13", "days": 532, "stale": True}
+    assert [row["kind"] for row in rows[:6]] == ["provider"] * 4 + ["alternative"] * 2
+    assert {row["kind"] for row in rows[6:]} == {"rule"}
+    assert rows[0] == {
+        "id": "innerwell", "name": "Innerwell", "as_of": "2025-06-13", "days": 532, "stale": True,
+        "kind": "provider", "newest_source": "2026-05-05", "undated_sources": 6,
+    }  # fmt: skip
     fresh = cli("catalog", "stale", "--json", "--max-age", "600", env={"KETACLI_TODAY": "2026-11-27"}).json()
     assert not any(row["stale"] for row in fresh)
     table = cli("catalog", "stale", env={"KETACLI_TODAY": "2026-11-27"})

@@ -123,7 +123,9 @@ def test_refunds_text_view_exact_lines(cli):
     assert "     → you are charged $615 in total (if you have completed it)\n" in text
     assert "you get back $1,750" not in text  # assumed the whole $2,100 was paid
     assert (
-        "Extended Program, with insurance ($1,398)\n  If found ineligible: unknown\n  Stopping later: unknown" in text
+        "Extended Program, with insurance ($1,398)\n  If found ineligible: unknown\n  Paid ahead of the service (by "
+        "its installments): $466 before the first session; at most $1,398 at a time for sessions not yet delivered\n"
+        "  Stopping later: unknown" in text
     )
     assert "Foundation Program, self-pay" not in text
     assert "History" not in text  # older policies only in the provider-wide view

@@ -154,3 +154,33 @@ def test_the_report_says_what_a_closure_or_the_rules_end_would_put_at_risk(cli):
     )
     assert "Ketamine Wellness Centers, 2023-03-10: Closed all 13 clinics" in section
     assert "Field Trip Health (US clinics), about 2023-04:" in section
+
+
+def test_refunds_say_what_each_plan_asks_ahead(cli):
+    # Before: `refunds` said what a refund returns, never how much is paid before the sessions come.
+    [innerwell] = cli("refunds", "innerwell", "--json", env=TODAY).json()
+    ahead = {(p["plan"], p["payment"]): p["paid_ahead"] for p in innerwell["plans"]}
+    assert ahead[("foundation", "self_pay")] == {
+        "before_first_session": 366,
+        "most_ahead": 1098,
+        "by_installments": True,
+    }
+    assert ahead[("foundation", "insured")] == {"before_first_session": 325, "most_ahead": 650, "by_installments": True}
+    text = cli("refunds", "mindbloom", env={**TODAY, "COLUMNS": "200"}).stdout
+    assert (
+        "Paid ahead of the service (by its installments): $418 before the first session; at most $418 at a time "
+        "for sessions not yet delivered" in text
+    )
+
+
+def test_catalog_stale_keeps_mixed_dates_apart(cli):
+    # Before: one date per entry, so 2025 prices and a 2026 source looked the same age.
+    rows = {row["id"]: row for row in cli("catalog", "stale", "--json", env=TODAY).json()}
+    innerwell = rows["innerwell"]
+    assert (innerwell["as_of"], innerwell["newest_source"], innerwell["stale"]) == ("2025-06-13", "2026-05-05", True)
+    assert innerwell["undated_sources"] == 6
+    assert (rows[TEXAS]["kind"], rows[TEXAS]["as_of"], rows[TEXAS]["newest_source"]) == (
+        "rule",
+        "2026-12-03",
+        "2026-04-29",
+    )

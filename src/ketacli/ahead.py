@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, NamedTuple
 
+from .money import to_cents
 from .rules import months_after
 
 if TYPE_CHECKING:
@@ -38,34 +39,35 @@ def schedule_of(provider: RankedProviderDoc, option: Option) -> InstallmentsDoc 
     return plan["insured_installments"] if option.basis == "insured" else plan["installments"]
 
 
-def _before_first_session(provider: RankedProviderDoc, item: LineItem) -> int | None:
-    option = item.option
-    if option.installments is None:
-        return option.price  # no schedule: the price is paid when bought, and sessions follow the purchase
-    schedule = schedule_of(provider, option)
-    return option.installments[1] if schedule is not None and schedule["first_due"] == "checkout" else None
-
-
-def _most_ahead(provider: RankedProviderDoc, option: Option) -> int | None:
-    """The most paid for this option's sessions before they are delivered."""
-    if option.installments is None:
-        return option.price  # paid when bought (a subscription: one period's medicine, paid for that period)
-    schedule = schedule_of(provider, option)
-    if schedule is None or schedule["pace"] == "unknown":
-        return None
+def ahead_of(price: int, schedule: InstallmentsDoc | None) -> tuple[int | None, int | None]:
+    """For one thing bought at `price` (cents) and paid by `schedule` (None: paid when bought): what is due before
+    its first session, and the most paid at one time for its sessions not yet delivered."""
+    if schedule is None:
+        return price, price  # paid when bought, and sessions follow the purchase (a subscription: one period)
+    amount = to_cents(schedule["amount"])
+    before = amount if schedule["first_due"] == "checkout" else None
     if schedule["pace"] == "sessions":
-        return option.installments[1]  # each payment pays for its next sessions
-    return option.price  # billed on the calendar: every payment may come before its sessions
+        return before, amount  # each payment pays for its next sessions
+    if schedule["pace"] == "calendar":
+        return before, price  # billed on the calendar: every payment may come before its sessions
+    return before, None
+
+
+def _ahead(provider: RankedProviderDoc, option: Option) -> tuple[int | None, int | None]:
+    if option.installments is None:
+        return ahead_of(option.price, None)
+    schedule = schedule_of(provider, option)
+    return (None, None) if schedule is None else ahead_of(option.price, schedule)
 
 
 def paid_ahead(provider: RankedProviderDoc, purchase: Purchase, today: dt.date, rule_ends: dt.date | None) -> PaidAhead:
     """What a purchase asks ahead of its sessions. Items are bought in turn, so the most ahead is the largest
     one item asks; only the first purchase is placed in time (when later ones are bought is not known)."""
     first = purchase.items[0]
-    aheads = [_most_ahead(provider, item.option) for item in purchase.items]
+    aheads = [_ahead(provider, item.option)[1] for item in purchase.items]
     most = None if any(a is None for a in aheads) else max(a for a in aheads if a is not None)
     return PaidAhead(
-        before_first_session=_before_first_session(provider, first),
+        before_first_session=_ahead(provider, first.option)[0],
         most_ahead=most,
         due_after_rule_end=None if rule_ends is None else _due_after(first, today, rule_ends),
     )

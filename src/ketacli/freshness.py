@@ -30,6 +30,32 @@ def ages(entries: Sequence[Dated], today: dt.date, max_age: int) -> list[Age]:
     return result
 
 
+def dated_facts(
+    entries: Sequence[Entry], rules: Sequence[RuleDoc], today: dt.date, max_age: int
+) -> list[dict[str, object]]:
+    """`catalog stale`: each entry's prices date (`as_of`) beside its newest dated source and how many of its
+    sources are undated, then each rule by the date it was checked. Mixed dates stay mixed: a 2026 source does
+    not make 2025 prices new."""
+    rows: list[dict[str, object]] = []
+    for entry, age in zip(entries, ages(entries, today, max_age), strict=True):
+        dated = [s["date"] for s in entry["sources"] if s["date"] != "undated"]
+        rows.append({
+            **age._asdict(),
+            "kind": "provider" if "plans" in entry else "alternative",
+            "newest_source": max(dated, default=None),
+            "undated_sources": len(entry["sources"]) - len(dated),
+        })  # fmt: skip
+    for rule in rules:
+        dated = [s["date"] for s in rule["sources"] if s["date"] != "undated"]
+        days = (today - dt.date.fromisoformat(rule["checked"])).days
+        rows.append({
+            "id": rule["id"], "name": rule["title"], "as_of": rule["checked"], "days": days,
+            "stale": max_age > 0 and days > max_age, "kind": "rule", "newest_source": max(dated, default=None),
+            "undated_sources": len(rule["sources"]) - len(dated),
+        })  # fmt: skip
+    return rows
+
+
 def undated_sources(entries: Sequence[Entry]) -> dict[str, int]:
     """How many of each entry's source pages are undated (a ranking's query document carries these counts
     instead of the sources themselves)."""

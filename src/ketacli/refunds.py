@@ -9,11 +9,20 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
+from .ahead import ahead_of
 from .money import cents_to_json, format_usd, to_cents
 from .pricing import Purchase
 
 if TYPE_CHECKING:
-    from .document import Dollars, PlanDoc, ProviderDoc, RankedProviderDoc, RefundPolicyDoc, SubscriptionDoc
+    from .document import (
+        Dollars,
+        InstallmentsDoc,
+        PlanDoc,
+        ProviderDoc,
+        RankedProviderDoc,
+        RefundPolicyDoc,
+        SubscriptionDoc,
+    )
 
 
 _PAYMENTS = {"self_pay": "self-pay", "insured": "with insurance", "any": "any payment"}
@@ -235,6 +244,13 @@ def provider_refunds(provider: ProviderDoc, plan: str | None = None) -> dict[str
             rows.append(_plan_row(provider, entry, payment, cents, ladder, ways_of_paying(provider, entry, payment)))
     for sub in provider["subscriptions"]:
         rows.append(_plan_row(provider, sub, "self_pay", to_cents(sub["price"]), None, []))
+    for row, schedule in zip(rows, _schedules(provider), strict=True):
+        before, most = ahead_of(to_cents(row["price"]), schedule)
+        row["paid_ahead"] = {
+            "before_first_session": None if before is None else cents_to_json(before),
+            "most_ahead": None if most is None else cents_to_json(most),
+            "by_installments": schedule is not None,
+        }
     for row in rows:
         row["if_found_ineligible"] = if_found_ineligible(provider, row["plan"], row["payment"])
     if plan is not None:
@@ -262,6 +278,17 @@ def provider_refunds(provider: ProviderDoc, plan: str | None = None) -> dict[str
             if ladder["status"] == "historical" and plan is None
         ],
     }
+
+
+def _schedules(provider: ProviderDoc) -> list[InstallmentsDoc | None]:
+    """Each row's payment schedule, in provider_refunds' order of rows (plans self-pay then insured, then
+    subscriptions)."""
+    schedules: list[InstallmentsDoc | None] = []
+    for entry in provider["plans"]:
+        schedules.append(entry["installments"])
+        if entry["insured_price"] is not None:
+            schedules.append(entry["insured_installments"])
+    return schedules + [None] * len(provider["subscriptions"])
 
 
 def _plan_row(

@@ -11,8 +11,9 @@ from ketacli.catalogue import (
     export_document,
     load_catalogue,
 )
+from ketacli.document import Entry
 from ketacli.errors import CatalogueError, CatalogueMissing, KetaError, UsageError
-from ketacli.freshness import DEFAULT_MAX_AGE_DAYS, ages
+from ketacli.freshness import DEFAULT_MAX_AGE_DAYS, dated_facts
 
 from .app import catalog_app
 from .clock import today
@@ -84,10 +85,12 @@ def catalog_stale(
     max_age: MaxAgeOption = DEFAULT_MAX_AGE_DAYS,
     as_json: JsonOption = False,
 ) -> None:
-    """How old each entry's data is; stale ones are older than --max-age days. Always exits 0."""
+    """How old each entry's data is (its prices' date beside its newest dated source), and when each rule was
+    checked; stale ones are older than --max-age days. Always exits 0."""
 
     catalogue = load(ctx.obj)
-    rows = [age._asdict() for age in ages([*catalogue.providers, *catalogue.alternatives], today(), max_age)]
+    entries: list[Entry] = [*catalogue.providers, *catalogue.alternatives]
+    rows = dated_facts(entries, catalogue.rules, today(), max_age)
 
     def people() -> None:
         from ketacli.render.catalog import STALE_COLUMNS

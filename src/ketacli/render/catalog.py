@@ -18,9 +18,12 @@ def _diff_value(change: dict[str, Any], side: str) -> str:
 STALE_COLUMNS = [
     Column("id", "ID", lambda r: r["id"]),
     Column("name", "Name", lambda r: r["name"]),
+    Column("kind", "Kind", lambda r: r["kind"], priority=2),
     Column("as_of", "As of", lambda r: r["as_of"]),
     Column("days", "Age (days)", lambda r: str(r["days"]), justify="right"),
     Column("stale", "Stale", lambda r: "stale" if r["stale"] else "ok"),
+    Column("newest_source", "Newest dated source", lambda r: r["newest_source"] or "none dated", priority=1),
+    Column("undated_sources", "Undated sources", lambda r: str(r["undated_sources"]), justify="right", priority=1),
 ]
 
 DIFF_COLUMNS = [

@@ -38,6 +38,19 @@ def ladder_lines(ladder: dict[str, Any], *, priced: bool = True) -> list[str]:
     return lines
 
 
+def paid_ahead_line(ahead: dict[str, Any]) -> str:
+    """'Paid ahead of the service: $418 before the first session; at most $418 at a time ...'."""
+
+    def said(dollars: Any) -> str:
+        return "not stated" if dollars is None else usd(dollars)
+
+    how = "by its installments" if ahead["by_installments"] else "paid when bought"
+    return (
+        f"Paid ahead of the service ({how}): {said(ahead['before_first_session'])} before the first session; "
+        f"at most {said(ahead['most_ahead'])} at a time for sessions not yet delivered"
+    )
+
+
 def refund_sections(document: dict[str, Any]) -> list[tuple[str, list[str]]]:
     """One provider's refunds as (title, lines) sections: if ineligible, each plan, then history."""
     ineligible = document["refund_if_ineligible"]
@@ -54,9 +67,10 @@ def refund_sections(document: dict[str, Any]) -> list[tuple[str, list[str]]]:
     for plan in document["plans"]:
         title = f"{plan['name']}, {payment_words(plan['payment'])} ({usd(plan['price'])})"
         found_ineligible = f"If found ineligible: {if_ineligible_words(plan['if_found_ineligible'])}"
+        ahead = paid_ahead_line(plan["paid_ahead"])
         if plan["ladder"] is None:
             sections.append(
-                (title, [found_ineligible, "Stopping later: unknown: no refund policy for this plan was found"])
+                (title, [found_ineligible, ahead, "Stopping later: unknown: no refund policy for this plan was found"])
             )
         else:
             ladder = plan["ladder"]
@@ -65,7 +79,7 @@ def refund_sections(document: dict[str, Any]) -> list[tuple[str, list[str]]]:
                 if ladder["title"] == f"{plan['name']}, {payment_words(plan['payment'])}"
                 else [f"{ladder['title']}:"]
             )
-            sections.append((title, [found_ineligible, *named, *ladder_lines(ladder)]))
+            sections.append((title, [found_ineligible, ahead, *named, *ladder_lines(ladder)]))
     for ladder in document["history"]:
         sections.append((f"History, not current policy: {ladder['title']}", ladder_lines(ladder, priced=False)))
     return sections
