@@ -166,7 +166,7 @@ def test_schema_includes_rules(cli):
 def test_tables_mark_purchases_the_rule_may_not_outlast(cli):
     soon = cli("cost", "--doses", "18", "--state", "TX", "--format", "markdown", env={"KETACLI_TODAY": "2026-11-29"})
     mindbloom = next(line for line in soon.stdout.splitlines() if "| Mindbloom |" in line)
-    assert "payments run past 2026-12-31, when the DEA/HHS telemedicine rule is set to end" in mindbloom
+    assert "payments run past 2026-12-31, when the DEA/HHS telemedicine rule is set to end unless extended" in mindbloom
     later = cli("cost", "--doses", "18", "--state", "TX", "--format", "markdown", env={"KETACLI_TODAY": "2027-02-01"})
     assert "DEA/HHS telemedicine rule was set to end 2026-12-31: unknown since" in later.stdout
     assert "telemedicine rule is set to end" not in later.stdout

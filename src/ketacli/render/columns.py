@@ -82,7 +82,9 @@ def _markers(row: dict[str, Any]) -> str:
         marks.append(f"{row['surplus']} extra doses")
     if "payments_past_rule_end" in kinds:
         rule = kinds["payments_past_rule_end"]
-        marks.append(f"payments run past {rule['ends']}, when the {rule['authority']} telemedicine rule is set to end")
+        marks.append(
+            f"payments run past {rule['ends']}, when the {rule['authority']} telemedicine rule is set to end unless extended"
+        )
     elif "rule_past_end" in kinds:
         rule = kinds["rule_past_end"]
         marks.append(f"{rule['authority']} telemedicine rule was set to end {rule['ends']}: unknown since")
