@@ -809,16 +809,16 @@ def test_an_empty_or_relative_xdg_value_is_ignored(cli, tmp_path, monkeypatch, v
 def test_with_no_home_a_run_answers_without_profile_or_cache_and_says_so_once(cli, tmp_path, monkeypatch):
     """HOME unset and a uid with no passwd entry. Before: `internal error: RuntimeError`, and `profile set`
     wrote ./~/.config/ketacli/profile.toml."""
-    from pathlib import Path as RealPath
+    import pwd
 
-    def no_home() -> RealPath:
-        raise RuntimeError("Could not determine home directory.")
+    def no_entry(uid: int) -> pwd.struct_passwd:
+        raise KeyError(f"getpwuid(): uid not found: {uid}")
 
     for name in ("KETACLI_CONFIG_DIR", "KETACLI_CACHE_DIR", "KETACLI_DATA_DIR"):
         monkeypatch.delenv(name)
     for name in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "HOME"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(RealPath, "home", staticmethod(no_home))
+    monkeypatch.setattr(pwd, "getpwuid", no_entry)
     monkeypatch.chdir(tmp_path)
     result = cli("compare", "--state", "TX", "--json")
     assert result.code == 0 and len(result.json()) == 4

@@ -123,3 +123,24 @@ def test_the_import_graph_has_no_cycles():
 
     cycles = [cycle for module in sorted(graph) if (cycle := visit(module, []))]
     assert cycles == []
+
+
+def test_only_the_run_environment_reads_the_world():
+    """Environment variables, the standard streams and the clock are read in one module, `cli/runenv.py`, so
+    a run's environment is injectable (issue #27). Two known exceptions: `cli/__init__.py` checks click's own
+    wrapper of the process's stdout, and validation refuses a checked-on date after the machine's clock
+    (models.py: a fixed KETACLI_TODAY must never make real data invalid)."""
+    import re
+
+    reads = re.compile(r"\bos\.environ\b|\bos\.getenv\(|\bsys\.std(?:in|out|err)\b|\bdate\.today\(")
+    found = []
+    for path in sorted((ROOT / "src" / "ketacli").rglob("*.py")):
+        relative = path.relative_to(ROOT / "src" / "ketacli").as_posix()
+        for line in path.read_text(encoding="utf-8").splitlines():
+            code = line.split("#", 1)[0]
+            if reads.search(code) and relative != "cli/runenv.py":
+                found.append(f"{relative}: {code.strip()}")
+    assert found == [
+        'cli/__init__.py: if type(sys.stdout).__name__ == "PacifyFlushWrapper":',
+        "models.py: today = dt.date.today()",
+    ]

@@ -1,7 +1,8 @@
 """The command line: a thin typer layer over the pure core and the renderers.
 
 The only modules that touch streams, exit codes and the environment are in this package: `__init__` (the
-entry point, where every error becomes one line and an `ExitStatus`), `output` (stdout and stderr:
+entry point, where every error becomes one line and an `ExitStatus`), `runenv` (the run's environment:
+variables, streams and clock, injectable, the one place that reads them), `output` (stdout and stderr:
 terminals, formats, closed pipes, failed writes), `environment` (environment variables, the catalogue in
 use, the profile file), `clock` (today's date), `options` (flags and shell completion), `app` (the typer
 apps and global options), and the commands: `ranking`, `entries`, `catalog`, `places`, `profile`, `report`
@@ -34,8 +35,9 @@ from . import ranking, entries, catalog, places, profile, report  # the order of
 from .app import app
 from .environment import RunContext
 from .output import OutputFailed, PipeClosed, emit, note, output_started, start_run, stderr_line
+from .runenv import Environment, current, getenv, using
 
-__all__ = ["app", "main", "run"]
+__all__ = ["Environment", "app", "main", "run"]
 
 # The commands register on `app` as their modules load (above), ranking first so that `ketacli --help`
 # lists compare and cost first; `report` takes every filter `compare` takes.
@@ -45,8 +47,12 @@ report.register(ranking.compare_cmd)
 # --------------------------------------------------------------------------------------------------- entry point
 
 
-def run(argv: list[str] | None = None) -> int:
-    """Run the CLI and return its exit code; every error ends here as one line on stderr."""
+def run(argv: list[str] | None = None, env: Environment | None = None) -> int:
+    """Run the CLI and return its exit code; every error ends here as one line on stderr. `env`: what the run
+    reads from the world (environment variables, streams, clock); the process's own when None."""
+    if env is not None:
+        with using(env):
+            return run(argv)
     # A run builds large acyclic data (the catalogue) and ends: the cycle collector would only rescan it,
     # which costs over half the validation time of a 10,000-provider catalogue (see benchmarks/).
     collecting = gc.isenabled()
@@ -58,7 +64,7 @@ def run(argv: list[str] | None = None) -> int:
         return _silence_stdout(ExitStatus.OK)
     except SystemExit:
         # click turns a closed pipe during its own output (--help) into exit 1, after wrapping stdout.
-        if type(sys.stdout).__name__ == "PacifyFlushWrapper":
+        if type(sys.stdout).__name__ == "PacifyFlushWrapper":  # click wraps the process stream itself
             return _silence_stdout(ExitStatus.OK)
         raise
     except OutputFailed as exc:
@@ -93,8 +99,8 @@ def _degrade_unencodable_output() -> None:
     import codecs
 
     codecs.register_error("ketacli-ascii", _ascii_fallback)
-    plain_locale = _c_locale() and not os.environ.get("PYTHONIOENCODING") and not os.environ.get("PYTHONUTF8")
-    for stream in (sys.stdout, sys.stderr):
+    plain_locale = _c_locale() and not getenv("PYTHONIOENCODING") and not getenv("PYTHONUTF8")
+    for stream in (current().out, current().err):
         reconfigure = getattr(stream, "reconfigure", None)
         encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
         if reconfigure is not None and (plain_locale or not encoding.startswith("utf")):
@@ -107,7 +113,7 @@ def _degrade_unencodable_output() -> None:
 def _c_locale() -> bool:
     """Whether the locale that decides the character set (LC_ALL, else LC_CTYPE, else LANG) is C or POSIX."""
     for name in ("LC_ALL", "LC_CTYPE", "LANG"):
-        value = os.environ.get(name)
+        value = getenv(name)
         if value:
             return value.split(".")[0] in ("C", "POSIX") and not value.upper().endswith(("UTF-8", "UTF8"))
     return False
@@ -180,7 +186,7 @@ def _stale_cache_entries(run: RunContext) -> list[Path]:
 
 def _debug_from_environment() -> bool:
     """KETACLI_DEBUG=1 (or true, yes, on) turns tracebacks on; empty, 0, false, no and off leave them off."""
-    return os.environ.get("KETACLI_DEBUG", "").strip().lower() not in ("", "0", "false", "no", "off")
+    return getenv("KETACLI_DEBUG").strip().lower() not in ("", "0", "false", "no", "off")
 
 
 def _traceback_if(debug: bool) -> None:
@@ -189,7 +195,7 @@ def _traceback_if(debug: bool) -> None:
         import traceback
 
         try:
-            traceback.print_exc(file=sys.stderr)
+            traceback.print_exc(file=current().err)
         except (OSError, ValueError):  # stderr on a full device: the exit code still says what happened
             pass
 
@@ -239,7 +245,7 @@ def _silence_stdout(code: int) -> int:
     flush at exit has nothing to complain about, and end with `code`."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        os.dup2(devnull, current().out.fileno())
     except (OSError, ValueError):
         pass
     return code
@@ -250,7 +256,7 @@ def main() -> NoReturn:
     # A large catalogue is hundreds of MB of small objects, and freeing them one by one at exit took 1.3 s
     # of an 8 s cold run on 10,000 providers (benchmarks/). The work is done and nothing is registered to
     # run at exit: flush what people and pipes are owed, and leave without tearing the heap down.
-    for stream in (sys.stdout, sys.stderr):
+    for stream in (current().out, current().err):
         try:
             stream.flush()
         except (OSError, ValueError):  # a closed pipe or a full disk, already reported

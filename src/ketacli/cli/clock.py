@@ -1,9 +1,10 @@
 """Today's date for the freshness checks: the clock, or KETACLI_TODAY for reproducible runs and tests."""
 
-import os
 from typing import TYPE_CHECKING
 
 from ketacli.errors import UsageError
+
+from .runenv import current, getenv
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -13,10 +14,10 @@ def today() -> "dt.date":
     """Today's date from the clock, or KETACLI_TODAY (YYYY-MM-DD) for reproducible runs and tests."""
     import datetime as dt
 
-    fixed = os.environ.get("KETACLI_TODAY")
+    fixed = getenv("KETACLI_TODAY")
     if fixed:
         try:
             return dt.date.fromisoformat(fixed)
         except ValueError:
             raise UsageError(f"KETACLI_TODAY must be a date like 2025-06-13, not {fixed!r}") from None
-    return dt.date.today()
+    return current().clock()

@@ -17,6 +17,7 @@ from ketacli.fileio import ReadRefused, not_ours_alone, read_limited
 
 from .clock import today
 from .output import note, stderr_line
+from .runenv import getenv
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -45,7 +46,7 @@ class RunContext:
     @classmethod
     def from_environment(cls) -> "RunContext":
         """For shell completion, which runs before any option is parsed: the environment's catalogue."""
-        value = os.environ.get("KETACLI_CATALOG")
+        value = getenv("KETACLI_CATALOG")
         return cls(catalog=Path(value) if value else None)
 
 
@@ -59,7 +60,7 @@ def catalogue_choice(run: RunContext) -> CatalogueChoice:
     """Which catalogue this run uses: --catalog > KETACLI_CATALOG > the last verified feed catalogue >
     the built-in one."""
     if run.catalog is not None:
-        from_env = os.environ.get("KETACLI_CATALOG") == str(run.catalog)
+        from_env = getenv("KETACLI_CATALOG") == str(run.catalog)
         return CatalogueChoice(run.catalog, "KETACLI_CATALOG" if from_env else "--catalog", None)
     active = installed_feed(run)
     if active is not None:
@@ -149,7 +150,7 @@ def data_dir() -> Path:
 
 def _check_fixed_date(loaded: "LoadedCatalogue | LoadedQuery") -> None:
     """KETACLI_TODAY before the data's own date would make every age negative: refuse it before any output."""
-    if not os.environ.get("KETACLI_TODAY"):
+    if not getenv("KETACLI_TODAY"):
         return
     fixed = today().isoformat()
     dates = [entry["as_of"] for entry in loaded.providers] + [entry["as_of"] for entry in loaded.alternatives]
@@ -162,19 +163,26 @@ def _folder(own: str, xdg: str, under_home: str, what: str) -> Path:
     """ketacli's own variable, else the XDG base directory's `ketacli` folder, else ~/`under_home`/ketacli.
     As the XDG Base Directory specification says, an empty or relative XDG value is ignored. NoHome when
     there is no home to fall back to."""
-    if os.environ.get(own):
-        return Path(os.environ[own])
-    base = os.environ.get(xdg, "")
+    if getenv(own):
+        return Path(getenv(own))
+    base = getenv(xdg)
     if os.path.isabs(base):
         return Path(base) / "ketacli"
     return _home(what, own) / under_home / "ketacli"
 
 
 def _home(what: str, variable: str) -> Path:
-    try:
-        home = Path.home()
-    except (RuntimeError, KeyError):  # HOME unset and no entry for this user in the passwd database
-        raise NoHome(what, variable) from None
+    """The run's HOME, else the user's entry in the password database (as `Path.home()` does)."""
+    home = Path(getenv("HOME")) if getenv("HOME") else None
+    if home is None:
+        try:
+            import pwd
+
+            home = Path(pwd.getpwuid(os.getuid()).pw_dir)
+        except KeyError:  # HOME unset and no entry for this user in the password database
+            raise NoHome(what, variable) from None
+        except ImportError:  # no password database (Windows): the platform's own rule
+            home = Path.home()
     if not home.is_absolute():
         raise NoHome(what, variable)
     return home
@@ -182,7 +190,7 @@ def _home(what: str, variable: str) -> Path:
 
 def cache_folder() -> Path | None:
     """The cache folder; None (no cache) with KETACLI_NO_CACHE, or with no home to keep one in."""
-    if os.environ.get("KETACLI_NO_CACHE"):
+    if getenv("KETACLI_NO_CACHE"):
         return None
     try:
         return _folder("KETACLI_CACHE_DIR", "XDG_CACHE_HOME", ".cache", "a cache")
@@ -191,7 +199,7 @@ def cache_folder() -> Path | None:
 
 
 def size_limit(default: int) -> int:
-    value = os.environ.get("KETACLI_MAX_CATALOG_BYTES", "")
+    value = getenv("KETACLI_MAX_CATALOG_BYTES")
     if not value:
         return default
     if not value.isdigit():
@@ -203,7 +211,7 @@ def config_dir() -> Path:
     """Where the profile and the trusted feeds are kept. NoHome when there is nowhere."""
     import sys
 
-    if os.environ.get("KETACLI_CONFIG_DIR") or sys.platform not in ("darwin", "win32"):
+    if getenv("KETACLI_CONFIG_DIR") or sys.platform not in ("darwin", "win32"):
         return _folder("KETACLI_CONFIG_DIR", "XDG_CONFIG_HOME", ".config", "a profile or trusted feeds")
     found = Path(typer.get_app_dir("ketacli"))  # the platform's own place on macOS and Windows
     if not found.is_absolute():

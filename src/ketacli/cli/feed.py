@@ -7,8 +7,6 @@ so every other command, `feed list` included, starts as fast as before.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -30,6 +28,7 @@ from .environment import (
 from .options import JsonOption
 from .output import emit, emit_wrapped, note
 from .presenting import present
+from .runenv import current, getenv
 
 if TYPE_CHECKING:
     from ketacli.catalogue import LoadedCatalogue
@@ -84,10 +83,10 @@ def _passphrase_source() -> Passphrase:
 
     def passphrase(kind: str, path: Path) -> bytes | None:
         if kind not in asked:
-            value = os.environ.get(PASSPHRASE_VARIABLES[kind])
+            value = getenv(PASSPHRASE_VARIABLES[kind])
             if value:
                 asked[kind] = value.encode("utf-8")
-            elif sys.stdin is not None and sys.stdin.isatty():
+            elif _typing_possible():
                 import getpass
 
                 asked[kind] = getpass.getpass(f"passphrase for the {kind} key {path}: ").encode("utf-8") or None
@@ -98,14 +97,20 @@ def _passphrase_source() -> Passphrase:
     return passphrase
 
 
+def _typing_possible() -> bool:
+    """Whether a person can type a passphrase: stdin is a terminal."""
+    stdin = current().input
+    return stdin is not None and stdin.isatty()
+
+
 def _new_passphrase(kind: str) -> bytes:
     """A passphrase for a new key: from its environment variable, else typed twice on the terminal."""
     from ketacli.feed.keys import PASSPHRASE_VARIABLES
 
     variable = PASSPHRASE_VARIABLES[kind]
-    if os.environ.get(variable):
-        return os.environ[variable].encode("utf-8")
-    if sys.stdin is None or not sys.stdin.isatty():
+    if getenv(variable):
+        return getenv(variable).encode("utf-8")
+    if not _typing_possible():
         raise UsageError(f"--encrypt-{kind} needs a passphrase: set {variable} or run in a terminal")
     import getpass
 
@@ -395,7 +400,7 @@ def _say_override(before: Any) -> None:
 
 
 def _timeout() -> int:
-    value = os.environ.get("KETACLI_FEED_TIMEOUT", "")
+    value = getenv("KETACLI_FEED_TIMEOUT")
     if not value:
         return FEED_TIMEOUT_SECONDS
     if not value.isdigit() or int(value) < 1:

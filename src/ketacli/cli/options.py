@@ -1,6 +1,5 @@
 """The options `compare`, `cost`, `report` and `profile set` share, their parsing, and shell completion."""
 
-import os
 import re
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -12,6 +11,7 @@ from ketacli.vocabulary import DOSE_LEVEL_OF_FLAG, DoseLevel, DoseLevelFlag
 
 from .environment import RunContext, load, with_profile
 from .presenting import FormatName
+from .runenv import getenv
 
 if TYPE_CHECKING:
     from ketacli.criteria import Criteria
@@ -30,7 +30,7 @@ def _as_typed(incomplete: str, candidate: str) -> str:
 def _shell_word(text: str) -> str:
     """bash inserts a completion as typed text: escape spaces and the like so a carrier stays one argument.
     zsh's compadd and fish quote completions themselves."""
-    if not os.environ.get("_KETACLI_COMPLETE", "").endswith("bash"):
+    if not getenv("_KETACLI_COMPLETE").endswith("bash"):
         return text
     return re.sub(r"([\s()'\"&;|<>$`\\!*?\[\]{}#~])", r"\\\1", text)
 

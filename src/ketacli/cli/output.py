@@ -6,7 +6,7 @@ format, is `presenting.py`'s job.
 """
 
 import os
-import sys
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
@@ -14,6 +14,8 @@ from ketacli import fileio
 from ketacli.errors import KetaError, UsageError
 from ketacli.fileio import write_output_file
 from ketacli.textsafe import bounded_quotes, printable
+
+from .runenv import current, getenv
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -28,9 +30,9 @@ class Terminal(NamedTuple):
 
     @classmethod
     def detect(cls, stream: Any = None) -> "Terminal":
-        stream = stream or sys.stdout
+        stream = stream or current().out
         is_tty = bool(getattr(stream, "isatty", lambda: False)())
-        columns = os.environ.get("COLUMNS", "")
+        columns = getenv("COLUMNS")
         width: int | None = int(columns) if columns.isdigit() and int(columns) > 0 else None
         if width is None and is_tty:
             try:  # this stream's own terminal: stdout may be redirected while stderr is not
@@ -39,8 +41,8 @@ class Terminal(NamedTuple):
                 import shutil
 
                 width = shutil.get_terminal_size().columns
-        no_color = bool(os.environ.get("NO_COLOR"))
-        force = bool(os.environ.get("FORCE_COLOR"))
+        no_color = bool(getenv("NO_COLOR"))
+        force = bool(getenv("FORCE_COLOR"))
         return cls(is_tty=is_tty, width=width, color=(is_tty or force) and not no_color)
 
 
@@ -49,7 +51,7 @@ def data_console(terminal: Terminal) -> "Console":
     from rich.console import Console
 
     console = Console(
-        file=sys.stdout,
+        file=current().out,
         width=terminal.width or 10_000,
         no_color=not terminal.color,
         color_system="auto" if terminal.color else None,
@@ -78,31 +80,32 @@ def _pipe_closed() -> NoReturn:
     raise PipeClosed
 
 
-class _Stdout:
-    started = False  # whether this run has written anything to stdout yet
+# Whether this run has written anything to stdout yet: one flag per run (a context variable, as the run's
+# environment is), so runs in two threads, or one after another in a test, never share it.
+_STARTED: ContextVar[list[bool]] = ContextVar("ketacli_output_started")
 
 
 def output_started() -> bool:
-    return _Stdout.started
+    return _STARTED.get([False])[0]
 
 
 def start_run() -> None:
-    """Forget what an earlier run in this process printed (tests run many commands in one process)."""
-    _Stdout.started = False
+    """A new run has printed nothing yet (tests run many commands in one process)."""
+    _STARTED.set([False])
 
 
 def _write(text: str) -> None:
-    _Stdout.started = True
+    _STARTED.get([False])[0] = True
     try:
         fd = _stdout_fd()
         if fd is None:  # an in-memory stream (tests, an embedding program)
-            sys.stdout.write(text)
-            sys.stdout.flush()
+            current().out.write(text)
+            current().out.flush()
             return
-        sys.stdout.flush()  # whatever was buffered before goes first
+        current().out.flush()  # whatever was buffered before goes first
         # Written with os.write until every byte is out: CPython's buffered stdout accepts a short write (a
         # file at its size limit, a nearly full disk) and drops the rest, so a cut output would exit 0.
-        view = memoryview(text.encode(sys.stdout.encoding or "utf-8", sys.stdout.errors or "strict"))
+        view = memoryview(text.encode(current().out.encoding or "utf-8", current().out.errors or "strict"))
         while view:
             view = view[os.write(fd, view) :]
     except BrokenPipeError:
@@ -113,7 +116,7 @@ def _write(text: str) -> None:
 
 def _stdout_fd() -> int | None:
     try:
-        return sys.stdout.fileno()
+        return current().out.fileno()
     except (AttributeError, ValueError, OSError):  # io.UnsupportedOperation is both an OSError and a ValueError
         return None
 
@@ -143,7 +146,7 @@ def write_output(text: str, output: str | None, *, what: str = "") -> None:
 
 
 def stdout_is_unicode() -> bool:
-    return (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "").startswith("utf")
+    return (getattr(current().out, "encoding", None) or "").lower().replace("-", "").startswith("utf")
 
 
 def emit_json(data: Any) -> None:
@@ -214,8 +217,8 @@ def _to_stderr(text: str) -> None:
     """Best effort: stderr is for people, and when it cannot be written (a full device) there is no one to
     tell; the command's own result and exit code stand."""
     try:
-        sys.stderr.write(text)
-        sys.stderr.flush()
+        current().err.write(text)
+        current().err.flush()
     except (OSError, ValueError):
         pass
 
@@ -224,7 +227,7 @@ def note(message: str) -> None:
     """A line for people on stderr (never parsed as markup). On a terminal it is wrapped between words to the
     terminal's width, so a long warning is not cut mid-word; to a file or a pipe it stays one line, for grep."""
     text = f"ketacli: {printable(bounded_quotes(message))}"
-    terminal = Terminal.detect(sys.stderr)
+    terminal = Terminal.detect(current().err)
     if terminal.is_tty and terminal.width and len(text) > terminal.width:
         import textwrap
 

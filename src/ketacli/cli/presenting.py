@@ -2,7 +2,6 @@
 (table, JSON, CSV, Markdown), its alternatives and exclusions, and the lines about the data's age and rules
 that go with it. Writes only through `output`."""
 
-import os
 from collections.abc import Callable
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Literal, assert_never, get_args
@@ -12,6 +11,7 @@ from ketacli.freshness import stale_warning, undated_sources
 
 from .clock import today
 from .output import Terminal, data_console, emit, emit_json, note, print_rich
+from .runenv import getenv
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -49,7 +49,7 @@ def output_format(fmt: FormatName | None, as_json: bool) -> FormatName:
         return "json"
     if fmt is not None:
         return fmt
-    env = os.environ.get("KETACLI_FORMAT", "").strip().lower()
+    env = getenv("KETACLI_FORMAT").strip().lower()
     if env:
         names: tuple[FormatName, ...] = get_args(FormatName)
         for name in names:
