@@ -408,3 +408,16 @@ def test_every_column_is_declared_once_in_the_field_registry():
         "rank", "name", "doses", "total", "dose_level", "availability", "insurance",
     ]  # fmt: skip
     assert "delivery" in table and "delivery" not in dict(columns("report"))  # a table's column, not the report's
+
+
+def test_the_typed_row_has_the_registrys_keys():
+    """`fields.Row` (what every view reads, checked by mypy) and FIELDS (what the rows carry) are one list:
+    a key only `compare` carries is NotRequired, every other key Required."""
+    import typing
+
+    from ketacli.fields import FIELDS, Row
+
+    hints = typing.get_type_hints(Row, include_extras=True)
+    assert list(hints) == [f.key for f in FIELDS]
+    not_required = {key for key, hint in hints.items() if typing.get_origin(hint) is typing.NotRequired}
+    assert not_required == {f.key for f in FIELDS if f.commands == frozenset({"compare"})}

@@ -8,13 +8,90 @@ the table and Markdown columns of `cost` and `compare` and the report's ranking 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, NotRequired, TypedDict, cast
 
 from .evaluation import Evaluation
 from .money import cents_to_json
 from .pricing import Purchase
 from .refunds import Charge, lost_if_ineligible
 from .rules import RuleTouch, status_words
+
+Dollars = int | float  # whole dollars as int, cents as float (money.cents_to_json)
+
+
+class ItemJson(TypedDict):
+    option: str
+    description: str
+    kind: str
+    price_basis: str
+    count: int
+    doses: int
+    unit_price: Dollars
+    subtotal: Dollars
+    installments: dict[str, Any] | None  # count, amount, period
+
+
+class ChargeJson(TypedDict):
+    amount: Dollars
+    condition: str | None
+
+
+class TouchJson(TypedDict):
+    id: str
+    authority: str
+    status: str
+    status_words: str
+    forms: list[str]
+    spared: list[str]
+
+
+class Row(TypedDict):
+    """One ranked provider as every view reads it: JSON and CSV as they are, tables and the report through
+    render/columns.py. The keys are FIELDS' keys (tests/test_answers.py holds them equal, with their JSON
+    types); `compare` carries the NotRequired ones, `cost` does not."""
+
+    rank: int | None
+    id: str
+    name: str
+    availability: str | None
+    doses_requested: int | None
+    doses: int | None
+    surplus: int | None
+    total: Dollars | None
+    per_dose: Dollars | None
+    purchase: str | None
+    items: list[ItemJson]
+    insurance: str | None
+    insured_price: bool
+    returning_price: bool
+    dose_level: str
+    refund_if_ineligible: str
+    lose_if_ineligible: Dollars | None
+    lose_if_stopped_after_first_shipment: list[ChargeJson] | None
+    reimbursement_up_to: Dollars | None
+    net_best_case: Dollars | None
+    prescribing_rule_until: str | None
+    rules_touching: list[TouchJson]
+    paid_before_first_session: Dollars | None
+    most_paid_ahead: Dollars | None
+    due_after_rule_end: Dollars | None
+    notes: list[str]
+    note_records: list[dict[str, Any]]  # notes.Note.record(): kind, its values, text
+    as_of: str
+    states_served: NotRequired[int]
+    states_list_complete: NotRequired[bool]
+    per_dose_range: NotRequired[list[Dollars] | None]
+    accepted_carriers: NotRequired[list[str] | None]
+    hsa_fsa: NotRequired[str]
+    financing: NotRequired[bool]
+    lowest_monthly_payment: NotRequired[Dollars | None]
+    consultation: NotRequired[str]
+    sitter_required: NotRequired[bool | str]
+    id_verification: NotRequired[str]
+    integration: NotRequired[str]
+    delivery: NotRequired[list[str]]
+    in_clinic: NotRequired[list[str]]
+
 
 Command = Literal["cost", "compare"]
 BOTH: frozenset[Command] = frozenset({"cost", "compare"})
@@ -204,12 +281,13 @@ def columns(view: View) -> list[tuple[str, Display]]:
     return [(key, shown[key]) for key in COLUMN_ORDER if key in shown]
 
 
-def row(evaluation: Evaluation[Any], command: Command) -> dict[str, Any]:
-    """The JSON-ready row a command shows for one evaluation, in the registry's order."""
-    return {f.key: f.read(evaluation) for f in _CARRIED[command]}
+def row(evaluation: Evaluation[Any], command: Command) -> Row:
+    """The JSON-ready row a command shows for one evaluation, in the registry's order. (Built from the registry,
+    so typed by one cast; tests/test_answers.py holds `Row` and FIELDS to the same keys.)"""
+    return cast("Row", {f.key: f.read(evaluation) for f in _CARRIED[command]})
 
 
-def purchase_items(purchase: Purchase) -> list[dict[str, Any]]:
+def purchase_items(purchase: Purchase) -> list[ItemJson]:
     return [
         {
             "option": item.option.key,
@@ -230,7 +308,7 @@ def _installments_json(schedule: tuple[int, int] | None) -> dict[str, Any] | Non
     return {"count": schedule[0], "amount": cents_to_json(schedule[1]), "period": "month"} if schedule else None
 
 
-def _touch_json(touch: RuleTouch) -> dict[str, Any]:
+def _touch_json(touch: RuleTouch) -> TouchJson:
     rule = touch.now.rule
     return {
         "id": rule["id"],
@@ -242,7 +320,7 @@ def _touch_json(touch: RuleTouch) -> dict[str, Any]:
     }
 
 
-def _charges_json(charges: tuple[Charge, ...] | None) -> list[dict[str, Any]] | None:
+def _charges_json(charges: tuple[Charge, ...] | None) -> list[ChargeJson] | None:
     if charges is None:
         return None
     return [{"amount": cents_to_json(c.amount), "condition": c.condition} for c in charges]

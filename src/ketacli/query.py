@@ -15,7 +15,7 @@ from .carriers import compact, matching_carriers, suggest_carrier
 from .criteria import DELIVERY_KINDS, Criteria, InsuranceAsk, SortKey, availability
 from .errors import CarrierProblem, NeedsCarrier, NeedsState, UsageError
 from .evaluation import Evaluation, P, evaluate
-from .fields import Command, row
+from .fields import Command, Row, row
 from .rules import rules_by_id
 
 if TYPE_CHECKING:
@@ -168,7 +168,7 @@ class Confirmed(NamedTuple):
 class Result(NamedTuple, Generic[P]):
     """A ranking: the evaluations that passed, in rank order, and their rows (the command's output fields)."""
 
-    rows: list[dict[str, Any]]
+    rows: list[Row]
     excluded: list[Excluded[P]]
     notices: list[str]  # for people (stderr): e.g. that no provider lists the carrier asked about
     insurance: InsuranceAsk | None = None  # the carrier asked about, as resolved

@@ -7,7 +7,7 @@ A ladder applies to a plan only where the catalogue says so (its `plans` and `pa
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple, TypedDict
 
 from .ahead import ahead_of
 from .money import cents_to_json, format_usd, to_cents
@@ -34,7 +34,89 @@ _AFTER_FIRST_SHIPMENT = re.compile(r"after (your )?(first|initial) (medicine shi
 _BEFORE_EVALUATION = re.compile(r"before (your |the )?(initial |first )?(clinician )?(consult|evaluation)", re.I)
 
 
-def _source(entry: ProviderDoc, source_id: str | None) -> dict[str, Any] | None:
+IneligibleAnswer = Literal["nothing_paid", "full", "unknown"]
+
+
+# The refunds document (`ketacli refunds --json`, and the report's refunds section): typed to the renderer.
+class SourceRef(TypedDict):
+    title: str
+    url: str
+    date: str
+
+
+class Settlement(TypedDict):
+    installments_paid: int | None  # None: paid in full
+    paid: Dollars
+    you_get_back: Dollars
+    you_owe: Dollars
+
+
+class ByPayment(TypedDict):
+    way: str  # "pay_in_full", "installments", "price"
+    words: str
+    paid_by_then: Dollars | None
+    cases: list[Settlement]
+    rule: str | None  # the rule in words, where no figure can be exact
+
+
+class Outcome(TypedDict):
+    charged: Dollars | None  # None: no refund
+    condition: str | None
+    by_payment: list[ByPayment]
+
+
+class Stage(TypedDict):
+    when: list[str]
+    outcome: str
+    outcomes: list[Outcome]
+
+
+class Ladder(TypedDict):
+    id: str
+    title: str
+    status: str
+    payment: str
+    clients: str
+    complete: bool
+    stops_after: str | None
+    stages: list[Stage]
+    note: str | None
+    source: SourceRef | None
+
+
+class PaidAheadDoc(TypedDict):
+    before_first_session: Dollars | None
+    most_ahead: Dollars | None
+    by_installments: bool
+
+
+class PlanRefunds(TypedDict):
+    plan: str
+    name: str
+    payment: str
+    price: Dollars
+    ways_of_paying: list[str]
+    ladder: Ladder | None
+    if_found_ineligible: IneligibleAnswer
+    paid_ahead: PaidAheadDoc
+
+
+class IneligibleSummary(TypedDict):
+    value: str
+    stated: str
+    note: str | None
+    source: SourceRef | None
+
+
+class ProviderRefunds(TypedDict):
+    id: str
+    name: str
+    refund_if_ineligible: IneligibleSummary
+    plans: list[PlanRefunds]
+    history: list[Ladder]
+
+
+def _source(entry: ProviderDoc, source_id: str | None) -> SourceRef | None:
     found = next((s for s in entry["sources"] if s["id"] == source_id), None)
     return None if found is None else {"title": found["title"], "url": found["url"], "date": found["date"]}
 
@@ -75,34 +157,33 @@ def ways_of_paying(provider: RankedProviderDoc, plan: PlanDoc, payment: str) -> 
     return ways or [WayOfPaying("price", to_cents(price))]
 
 
-def _settle(paid: int, charged: int) -> dict[str, Any]:
+def _settle(paid: int, charged: int, installments_paid: int | None) -> Settlement:
     difference = paid - charged
     return {
+        "installments_paid": installments_paid,
         "paid": cents_to_json(paid),
         "you_get_back": cents_to_json(max(difference, 0)),
         "you_owe": cents_to_json(max(-difference, 0)),
     }
 
 
-def _by_payment(way: WayOfPaying, charged: int | None, at_evaluation: bool) -> dict[str, Any]:
+def _by_payment(way: WayOfPaying, charged: int | None, at_evaluation: bool) -> ByPayment:
     """What someone who pays this way has paid by a stage, and the difference from what the policy charges.
 
     Exact where the schedule says what has been paid by then (paid in full up front; the first installment at
     checkout, at the evaluation); otherwise one line per number of installments paid, or the rule in words."""
-    result: dict[str, Any] = {"way": way.kind, "words": way.words(), "paid_by_then": None, "cases": [], "rule": None}
+    result: ByPayment = {"way": way.kind, "words": way.words(), "paid_by_then": None, "cases": [], "rule": None}
     if charged is None:  # "no refund": the policy keeps whatever has been paid
         result["rule"] = "no refund: you get back nothing of what you have paid"
         return result
     if way.kind == "pay_in_full":
         result["paid_by_then"] = cents_to_json(way.total)
-        result["cases"] = [{"installments_paid": None, **_settle(way.total, charged)}]
+        result["cases"] = [_settle(way.total, charged, None)]
     elif way.kind == "installments" and way.first_at_checkout and at_evaluation:
         result["paid_by_then"] = cents_to_json(way.amount)
-        result["cases"] = [{"installments_paid": 1, **_settle(way.amount, charged)}]
+        result["cases"] = [_settle(way.amount, charged, 1)]
     elif way.kind == "installments" and way.first_at_checkout:
-        result["cases"] = [
-            {"installments_paid": k, **_settle(k * way.amount, charged)} for k in range(1, way.installment_count + 1)
-        ]
+        result["cases"] = [_settle(k * way.amount, charged, k) for k in range(1, way.installment_count + 1)]
     elif charged == 0:
         result["rule"] = "you get back whatever you have paid"
     else:
@@ -114,18 +195,18 @@ def _by_payment(way: WayOfPaying, charged: int | None, at_evaluation: bool) -> d
     return result
 
 
-def _ladder(provider: ProviderDoc, ladder: RefundPolicyDoc, ways: list[WayOfPaying]) -> dict[str, Any]:
+def _ladder(provider: ProviderDoc, ladder: RefundPolicyDoc, ways: list[WayOfPaying]) -> Ladder:
     """A ladder with, at each stage, what you are charged and, for each way of paying, what you have paid by
     then and get back or owe (never a figure that assumes the whole price was paid)."""
 
-    def outcome(charged: int | None, condition: str | None, at_evaluation: bool) -> dict[str, Any]:
+    def outcome(charged: int | None, condition: str | None, at_evaluation: bool) -> Outcome:
         return {
             "charged": None if charged is None else cents_to_json(charged),
             "condition": condition,
             "by_payment": [_by_payment(way, charged, at_evaluation) for way in ways],
         }
 
-    stages = []
+    stages: list[Stage] = []
     for stage in ladder["stages"]:
         # Every way into this stage is at or before the evaluation: only then does a schedule that takes the first
         # installment at checkout say exactly what has been paid.
@@ -165,9 +246,6 @@ def current_ladder(
         ):
             return ladder
     return None
-
-
-IneligibleAnswer = Literal["nothing_paid", "full", "unknown"]
 
 
 def if_found_ineligible(
@@ -230,36 +308,29 @@ def lost_after_first_shipment(
     return None
 
 
-def provider_refunds(provider: ProviderDoc, plan: str | None = None) -> dict[str, Any]:
+def provider_refunds(provider: ProviderDoc, plan: str | None = None) -> ProviderRefunds:
     """Every plan × payment type with its ladder or null (unknown); older ladders as history."""
-    rows = []
+    rows: list[PlanRefunds] = []
     for entry in provider["plans"]:
-        payments: list[tuple[str, Dollars]] = [("self_pay", entry["price"])]
+        payments: list[tuple[str, Dollars, InstallmentsDoc | None]] = [
+            ("self_pay", entry["price"], entry["installments"])
+        ]
         insured_price = entry["insured_price"]
         if insured_price is not None:
-            payments.append(("insured", insured_price))
-        for payment, price in payments:
+            payments.append(("insured", insured_price, entry["insured_installments"]))
+        for payment, price, schedule in payments:
             ladder = current_ladder(provider, entry["id"], payment)
-            cents = to_cents(price)
-            rows.append(_plan_row(provider, entry, payment, cents, ladder, ways_of_paying(provider, entry, payment)))
+            ways = ways_of_paying(provider, entry, payment)
+            rows.append(_plan_row(provider, entry, payment, to_cents(price), schedule, ladder, ways))
     for sub in provider["subscriptions"]:
-        rows.append(_plan_row(provider, sub, "self_pay", to_cents(sub["price"]), None, []))
-    for row, schedule in zip(rows, _schedules(provider), strict=True):
-        before, most = ahead_of(to_cents(row["price"]), schedule)
-        row["paid_ahead"] = {
-            "before_first_session": None if before is None else cents_to_json(before),
-            "most_ahead": None if most is None else cents_to_json(most),
-            "by_installments": schedule is not None,
-        }
-    for row in rows:
-        row["if_found_ineligible"] = if_found_ineligible(provider, row["plan"], row["payment"])
+        rows.append(_plan_row(provider, sub, "self_pay", to_cents(sub["price"]), None, None, []))
     if plan is not None:
         rows = [row for row in rows if row["plan"] == plan]
     ineligible = provider["refund_if_ineligible"]
     # The provider-level answer summarises its plans' answers, and never says more than they do: one plan
     # refunded in full and three unknown is "depends_on_plan", not "full". The catalogue's own provider-wide
     # statement is kept beside it as `stated`.
-    answers = {row["if_found_ineligible"] for row in rows}
+    answers: set[str] = {row["if_found_ineligible"] for row in rows}
     summary = answers.pop() if len(answers) == 1 else "depends_on_plan" if answers else ineligible["value"]
     return {
         "id": provider["id"],
@@ -280,25 +351,16 @@ def provider_refunds(provider: ProviderDoc, plan: str | None = None) -> dict[str
     }
 
 
-def _schedules(provider: ProviderDoc) -> list[InstallmentsDoc | None]:
-    """Each row's payment schedule, in provider_refunds' order of rows (plans self-pay then insured, then
-    subscriptions)."""
-    schedules: list[InstallmentsDoc | None] = []
-    for entry in provider["plans"]:
-        schedules.append(entry["installments"])
-        if entry["insured_price"] is not None:
-            schedules.append(entry["insured_installments"])
-    return schedules + [None] * len(provider["subscriptions"])
-
-
 def _plan_row(
     provider: ProviderDoc,
     entry: PlanDoc | SubscriptionDoc,
     payment: str,
     cents: int,
+    schedule: InstallmentsDoc | None,
     ladder: RefundPolicyDoc | None,
     ways: list[WayOfPaying],
-) -> dict[str, Any]:
+) -> PlanRefunds:
+    before, most = ahead_of(cents, schedule)
     return {
         "plan": entry["id"],
         "name": entry["name"],
@@ -306,6 +368,12 @@ def _plan_row(
         "price": cents_to_json(cents),
         "ways_of_paying": [way.words() for way in ways],
         "ladder": None if ladder is None else _ladder(provider, ladder, ways),
+        "if_found_ineligible": if_found_ineligible(provider, entry["id"], payment),
+        "paid_ahead": {
+            "before_first_session": None if before is None else cents_to_json(before),
+            "most_ahead": None if most is None else cents_to_json(most),
+            "by_installments": schedule is not None,
+        },
     }
 
 

@@ -7,12 +7,12 @@ renderers (render/report_*.py) only lay it out, so both formats say exactly the 
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from .criteria import Criteria, availability
 from .freshness import stale_warning, undated_sources
 from .pricing import cheapest, purchase_options
-from .query import DOSE_GROUPS, Result, compare, needs_alternatives
+from .query import DOSE_GROUPS, Confirmed, Result, compare, needs_alternatives
 from .refunds import current_ladder, provider_refunds
 from .rules import rule_warnings, standing, status_words
 from .states import STATE_NAMES
@@ -20,8 +20,106 @@ from .vocabulary import MAX_DOSES
 
 if TYPE_CHECKING:
     from .catalogue import LoadedCatalogue
-    from .document import ProviderDoc
+    from .document import (
+        AlternativeDoc,
+        CareDoc,
+        ClosureDoc,
+        InsuranceDoc,
+        ProviderDoc,
+        ReimbursementDoc,
+        SafetyDoc,
+        SourceDoc,
+    )
     from .evaluation import Evaluation
+    from .fields import ChargeJson, Row
+    from .refunds import ProviderRefunds
+    from .vocabulary import DoseLevel
+
+
+class CurveLine(TypedDict):
+    id: str
+    name: str
+    dose_level: DoseLevel
+    totals: list[int | None]  # cents for at least N doses, N = 1..limit; None: cannot be bought
+
+
+class Curve(TypedDict):
+    asked: int | None
+    limit: int
+    lines: list[CurveLine]
+    ranked: int
+
+
+class Answer(TypedDict):
+    state: str | None
+    best: Row | None
+    unconfirmed_first: Row | None
+    confirmed: dict[str, int] | None  # in_state, kept
+    rule_until: str | None
+
+
+class AlternativesSection(TypedDict):
+    state: str
+    confirmed: Confirmed
+    entries: list[AlternativeDoc]
+
+
+class Group(TypedDict):
+    title: str
+    dose_level: str
+    rows: list[Row]
+
+
+class Excluded(TypedDict):
+    id: str
+    name: str
+    reasons: list[str]
+
+
+class ReportProvider(TypedDict):
+    id: str
+    name: str
+    as_of: str
+    availability: str | None
+    refunds: ProviderRefunds
+    reimbursement: list[ReimbursementDoc]
+    plan_names: dict[str, str]
+    insurance: InsuranceDoc
+    care: CareDoc
+    sources: list[SourceDoc]
+    inconsistencies: list[str]
+    questions: list[str]
+    if_ineligible: str  # for the purchase the ranking shows
+    stop_after_first_shipment: list[ChargeJson] | None
+    paid_before_first_session: int | float | None
+    most_paid_ahead: int | float | None
+    due_after_rule_end: int | float | None
+    rule_until: str | None
+
+
+class ReportDocument(TypedDict):
+    """Everything the report shows; the HTML and Markdown templates read these keys."""
+
+    made: str
+    criteria: dict[str, Any]
+    answer: Answer
+    carrier: str | None
+    data_as_of: list[str]
+    rule_warnings: list[dict[str, str]]  # heading, text
+    rules: list[dict[str, Any]]  # each rule's document with its `status_words` on the day
+    stale_warning: str | None
+    alternatives: AlternativesSection | None
+    notices: list[str]
+    groups: list[Group]
+    rows: list[Row]
+    excluded: list[Excluded]
+    curve: Curve
+    providers: list[ReportProvider]
+    closures: list[ClosureDoc]
+    safety: SafetyDoc
+    crisis_source: SourceDoc | None
+    all_providers: list[ProviderDoc]
+    disclaimer: str
 
 
 CURVE_DOSES_WITHOUT_N = 36
@@ -38,7 +136,7 @@ def curve_limit(criteria: Criteria) -> int:
 CURVE_PROVIDERS = 8
 
 
-def cost_curve(criteria: Criteria, evaluations: list[Evaluation[ProviderDoc]]) -> list[dict[str, Any]]:
+def cost_curve(criteria: Criteria, evaluations: list[Evaluation[ProviderDoc]]) -> list[CurveLine]:
     """Total cost of at least N doses for N = 1..limit, per ranked provider, from the pricing engine itself,
     priced exactly as the ranking priced it (returning, insured, pay in full). None where N cannot be bought."""
     limit = curve_limit(criteria)
@@ -51,13 +149,14 @@ def cost_curve(criteria: Criteria, evaluations: list[Evaluation[ProviderDoc]]) -
             insured=evaluation.insurance == "accepted",
             pay_in_full=criteria.pay_in_full,
         )
-        totals = []
+        totals: list[int | None] = []
         for n in range(1, limit + 1):
             purchase = cheapest(options, n, returning=criteria.returning)
             totals.append(None if purchase is None else purchase.total)
-        lines.append(
-            {"id": provider["id"], "name": provider["name"], "dose_level": provider["dose_level"], "totals": totals}
-        )
+        line: CurveLine = {
+            "id": provider["id"], "name": provider["name"], "dose_level": provider["dose_level"], "totals": totals
+        }  # fmt: skip
+        lines.append(line)
     return lines
 
 
@@ -71,7 +170,7 @@ def _hsa_fsa_question(provider: ProviderDoc) -> list[str]:
     return []
 
 
-def _reimbursement_question(provider: ProviderDoc, row: dict[str, Any]) -> str:
+def _reimbursement_question(provider: ProviderDoc, row: Row) -> str:
     """Out-of-network money back: what the sources say for this purchase or for others, never a bare "no
     figure is known" beside the provider's own figures."""
     name = provider["name"]
@@ -87,7 +186,7 @@ def _reimbursement_question(provider: ProviderDoc, row: dict[str, Any]) -> str:
     return f"{ask} {name}: {whose} ({'; '.join(said)}). Ask your plan for this purchase."
 
 
-def questions(provider: ProviderDoc, row: dict[str, Any], criteria: Criteria) -> list[str]:
+def questions(provider: ProviderDoc, row: Row, criteria: Criteria) -> list[str]:
     """Questions to ask before you buy, from what the catalogue does not know about this choice."""
     name = provider["name"]
     asked: list[str] = []
@@ -128,7 +227,9 @@ def questions(provider: ProviderDoc, row: dict[str, Any], criteria: Criteria) ->
     return asked
 
 
-def _alternatives(catalogue: LoadedCatalogue, criteria: Criteria, result: Result[ProviderDoc]) -> dict[str, Any] | None:
+def _alternatives(
+    catalogue: LoadedCatalogue, criteria: Criteria, result: Result[ProviderDoc]
+) -> AlternativesSection | None:
     """Spravato and infusion clinics, when fewer than two at-home providers are confirmed in the state."""
     if not (needs_alternatives(result) and criteria.state and result.confirmed is not None):
         return None
@@ -137,7 +238,7 @@ def _alternatives(catalogue: LoadedCatalogue, criteria: Criteria, result: Result
     return {"state": criteria.state, "confirmed": result.confirmed, "entries": catalogue.alternatives}
 
 
-def _answer(criteria: Criteria, result: Result[ProviderDoc]) -> dict[str, Any]:
+def _answer(criteria: Criteria, result: Result[ProviderDoc]) -> Answer:
     """The bottom line, for the report's first lines: the first option of the ranking the sources confirm in
     the state (the first at all with no state), the first at all where that one is unconfirmed, how many
     providers are confirmed there and how many the filters kept, and the rule the best option depends on."""
@@ -154,7 +255,7 @@ def _answer(criteria: Criteria, result: Result[ProviderDoc]) -> dict[str, Any]:
     }
 
 
-def build_report(catalogue: LoadedCatalogue, criteria: Criteria, *, today: dt.date, max_age: int) -> dict[str, Any]:
+def build_report(catalogue: LoadedCatalogue, criteria: Criteria, *, today: dt.date, max_age: int) -> ReportDocument:
     """Everything the report shows, from one `compare` run with the person's criteria."""
     result = compare(catalogue, criteria, today)
     rows = result.rows

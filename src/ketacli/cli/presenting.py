@@ -2,9 +2,9 @@
 (table, JSON, CSV, Markdown), its alternatives and exclusions, and the lines about the data's age and rules
 that go with it. Writes only through `output`."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from enum import Enum
-from typing import TYPE_CHECKING, Any, Literal, assert_never, get_args
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, assert_never, get_args
 
 from ketacli.errors import UsageError
 from ketacli.freshness import stale_warning, undated_sources
@@ -18,10 +18,13 @@ if TYPE_CHECKING:
 
     from ketacli.catalogue import LoadedQuery
     from ketacli.document import AlternativeDoc, Dated, Entry, RuleDoc
+    from ketacli.fields import Row
     from ketacli.query import Confirmed, Result
+    from ketacli.render import Column
 
 
 FormatName = Literal["table", "json", "csv", "markdown"]
+R = TypeVar("R", bound=Mapping[str, Any])  # a row of a tabular view (render.R)
 
 
 class View(Enum):
@@ -60,15 +63,15 @@ def output_format(fmt: FormatName | None, as_json: bool) -> FormatName:
 
 
 def render_rows(
-    rows: list[dict[str, Any]],
-    columns: list[Any],
+    rows: list[R],
+    columns: "list[Column[R]]",
     fmt: FormatName,
     *,
     fields: list[str] | None = None,
     csv_fields: list[str] | None = None,
     json_extra: list[dict[str, Any]] | None = None,
     title: str | None = None,
-    section_of: Any = None,
+    section_of: Callable[[R], str] | None = None,
 ) -> None:
     """One place mapping a format to its renderer (tables for people, the rest for scripts).
 
@@ -121,7 +124,7 @@ def show_alternatives(
         assert_never(fmt)
 
 
-def _pick(row: dict[str, Any], fields: list[str] | None) -> dict[str, Any]:
+def _pick(row: Mapping[str, Any], fields: list[str] | None) -> Mapping[str, Any]:
     return row if fields is None else {f: row.get(f) for f in fields}
 
 
@@ -183,7 +186,7 @@ def show_ranking(
         )
 
 
-def prices_as_of(rows: list[dict[str, Any]], catalogue: "LoadedQuery", max_age: int) -> None:
+def prices_as_of(rows: "list[Row]", catalogue: "LoadedQuery", max_age: int) -> None:
     """The stderr lines on dates for the providers shown: rules that end soon (or have passed their end), then
     one line on the data's age: a warning when older than max_age, else its date."""
 

@@ -45,11 +45,12 @@ class Change(NamedTuple):
 
 
 def _rows(catalogue: LoadedCatalogue, criteria: Criteria) -> dict[str, dict[str, Any]]:
+    """Each provider's answer to the profile's question: its row, or why the filters left it out."""
     try:
         result = compare(catalogue, criteria)
     except KetaError:  # e.g. a carrier the new catalogue no longer lists: nothing to compare
         return {}
-    rows = {row["id"]: row for row in result.rows}
+    rows: dict[str, dict[str, Any]] = {row["id"]: dict(row) for row in result.rows}
     for excluded in result.excluded:
         rows[excluded.provider["id"]] = {"id": excluded.provider["id"], "name": excluded.provider["name"],
                                          "left_out": "; ".join(excluded.reasons)}  # fmt: skip

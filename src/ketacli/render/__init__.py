@@ -5,13 +5,16 @@ Renderers return strings or rich renderables; they never write to a stream (the 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, Literal, NamedTuple
+from collections.abc import Callable, Mapping
+from typing import Any, Generic, Literal, NamedTuple, TypeVar
 
 from ketacli.money import format_usd, to_cents
 
+# A row of a tabular view: a ranking's typed `fields.Row`, or the plain dicts of `providers` and `states`.
+R = TypeVar("R", bound=Mapping[str, Any])
 
-class Column(NamedTuple):
+
+class Column(NamedTuple, Generic[R]):
     """One column of a tabular report.
 
     `cell` gives the human text for table and Markdown output; CSV and JSON use the row's raw value
@@ -20,7 +23,7 @@ class Column(NamedTuple):
 
     key: str
     header: str
-    cell: Callable[[dict[str, Any]], str]
+    cell: Callable[[R], str]
     priority: int = 0
     justify: Literal["left", "right"] = "left"
     min_width: int | None = None
@@ -43,13 +46,11 @@ def label(value: Any) -> str:
     return plain(value).replace("_", " ")
 
 
-def sections(
-    rows: list[dict[str, Any]], section_of: Callable[[dict[str, Any]], str] | None
-) -> list[tuple[str | None, list[dict[str, Any]]]]:
+def sections(rows: list[R], section_of: Callable[[R], str] | None) -> list[tuple[str | None, list[R]]]:
     """Consecutive rows of the same section, with the section's title (None when there is only one kind)."""
     if section_of is None:
         return [(None, rows)]
-    groups: list[tuple[str | None, list[dict[str, Any]]]] = []
+    groups: list[tuple[str | None, list[R]]] = []
     for row in rows:
         title = section_of(row)
         if groups and groups[-1][0] == title:

@@ -15,7 +15,7 @@ def _diff_value(change: dict[str, Any], side: str) -> str:
     return plain(value)
 
 
-STALE_COLUMNS = [
+STALE_COLUMNS: list[Column[dict[str, Any]]] = [
     Column("id", "ID", lambda r: r["id"]),
     Column("name", "Name", lambda r: r["name"]),
     Column("kind", "Kind", lambda r: r["kind"], priority=2),
@@ -26,7 +26,7 @@ STALE_COLUMNS = [
     Column("undated_sources", "Undated sources", lambda r: str(r["undated_sources"]), justify="right", priority=1),
 ]
 
-DIFF_COLUMNS = [
+DIFF_COLUMNS: list[Column[dict[str, Any]]] = [
     Column("id", "Entry", lambda c: c["id"]),
     Column("kind", "Change", lambda c: c["kind"]),
     Column("path", "Field", lambda c: c["path"] or "—"),

@@ -5,7 +5,10 @@ Drawn from the pricing engine's answers (report.cost_curve); this module only sc
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ketacli.report import Curve
 
 from ketacli.money import format_usd
 
@@ -27,7 +30,7 @@ def _nice_step(span: float, ticks: int = 5) -> int:
     return 10 * power  # pragma: no cover - the loop always returns
 
 
-def geometry(curve: dict[str, Any]) -> dict[str, Any]:
+def geometry(curve: Curve) -> dict[str, Any]:
     """Paths, ticks, legend and the asked-N marker, in SVG user units (cents on the way in)."""
     limit: int = curve["limit"]
     totals = [t for line in curve["lines"] for t in line["totals"] if t is not None]

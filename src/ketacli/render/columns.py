@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from ketacli.document import ProviderDoc
-    from ketacli.fields import View
+    from ketacli.fields import Row, View
 
 
 def _price_range(provider: ProviderDoc) -> str:
@@ -45,7 +45,7 @@ def provider_rows(providers: list[ProviderDoc]) -> list[dict[str, Any]]:
     ]
 
 
-PROVIDER_COLUMNS = [
+PROVIDER_COLUMNS: list[Column[dict[str, Any]]] = [
     Column("id", "ID", lambda r: r["id"]),
     Column("name", "Provider", lambda r: r["name"]),
     Column("best_for", "Best for", lambda r: "; ".join(r["best_for"]), priority=2),
@@ -55,7 +55,7 @@ PROVIDER_COLUMNS = [
 ]
 
 
-def _markers(row: dict[str, Any]) -> str:
+def _markers(row: Row) -> str:
     """The Notes column: each note that qualifies the row's figures, in a few words (from the notes' kinds and
     values, never their English)."""
     records = row["note_records"]
@@ -112,7 +112,7 @@ def _touch_words(record: dict[str, Any]) -> dict[str, Any] | None:
     return {**record, "forms_words": forms, "status_words_short": _SHORT_STATUS.get(record["status"], "")}
 
 
-def paid_ahead_words(row: dict[str, Any]) -> str:
+def paid_ahead_words(row: Row) -> str:
     """'$418 at start, $418 at most': before the first session, and the most ahead of sessions at one time."""
     if row["total"] is None:
         return "—"
@@ -120,11 +120,11 @@ def paid_ahead_words(row: dict[str, Any]) -> str:
     return f"{usd(first) if first is not None else 'not stated'} at start, {usd(most) if most is not None else 'not stated'} at most"
 
 
-def _availability(row: dict[str, Any]) -> str:
+def _availability(row: Row) -> str:
     return availability_words(row["availability"])
 
 
-def money_back(row: dict[str, Any]) -> str:
+def money_back(row: Row) -> str:
     """'up to $650 back; $604–$1,254 net' where a source gives the figure for this purchase."""
     if row["reimbursement_up_to"] is None:
         return "—"
@@ -132,7 +132,7 @@ def money_back(row: dict[str, Any]) -> str:
 
 
 # The words of each column a ranking shows, by field key (fields.py declares the columns themselves).
-CELLS: dict[str, Callable[[dict[str, Any]], str]] = {
+CELLS: dict[str, Callable[[Row], str]] = {
     "rank": lambda r: str(r["rank"]),
     "name": lambda r: r["name"],
     "availability": _availability,
@@ -155,7 +155,7 @@ CELLS: dict[str, Callable[[dict[str, Any]], str]] = {
 }
 
 
-def ranking_columns(view: View) -> list[Column]:
+def ranking_columns(view: View) -> list[Column[Row]]:
     """A ranking's columns, from the one list of fields: header, narrow-terminal priority and order there.
     (Imported here, not at the top: `providers` and `show` use this module without ranking anything.)"""
     from ketacli.fields import columns
@@ -166,7 +166,7 @@ def ranking_columns(view: View) -> list[Column]:
     ]
 
 
-def schedule_text(rows: list[dict[str, Any]]) -> str:
+def schedule_text(rows: list[Row]) -> str:
     """`cost --schedule`: each item's monthly payments, or its price where no schedule is listed."""
     lines = []
     for row in rows:
@@ -184,7 +184,7 @@ def schedule_text(rows: list[dict[str, Any]]) -> str:
     return "\nPayment schedules:\n" + "".join(f"  {line}\n" for line in lines)
 
 
-def dose_group(row: dict[str, Any]) -> str:
+def dose_group(row: Row) -> str:
     """The section a ranked row belongs to (standard-dose first, then very-low-dose)."""
     return DOSE_GROUPS[row["dose_level"]]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 
@@ -25,7 +26,7 @@ def _csv_value(value: Any) -> str:
     return str(value)
 
 
-def to_csv(rows: list[dict[str, Any]], fields: list[str]) -> str:
+def to_csv(rows: Sequence[Mapping[str, Any]], fields: list[str]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(fields)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
-from . import Column, sections
+from . import Column, R, sections
 
 # Catalogue text may come from a user's own file: escape what Markdown would read as a table cell break,
 # emphasis, code or a link, and the angle brackets of raw HTML, so it is shown literally. (One translate
@@ -18,11 +17,11 @@ def escape_text(text: str) -> str:
 
 
 def to_markdown(
-    rows: list[dict[str, Any]],
-    columns: list[Column],
+    rows: list[R],
+    columns: list[Column[R]],
     *,
     title: str | None = None,
-    section_of: Callable[[dict[str, Any]], str] | None = None,
+    section_of: Callable[[R], str] | None = None,
 ) -> str:
     """A pipe table per section, under the title and each section's heading (as bold lines)."""
     columns = [c for c in columns if any(c.cell(row) != "—" for row in rows)]  # an empty column says nothing
@@ -34,7 +33,7 @@ def to_markdown(
     return "\n".join(parts)
 
 
-def _table(rows: list[dict[str, Any]], columns: list[Column]) -> str:
+def _table(rows: list[R], columns: list[Column[R]]) -> str:
     lines = [
         "| " + " | ".join(escape_text(c.header) for c in columns) + " |",
         "|" + "|".join("---:" if c.justify == "right" else "---" for c in columns) + "|",

@@ -35,9 +35,12 @@ def _mark_of(provider_id: str) -> Callable[[dict[str, Any]], str]:
     return lambda row: SYMBOL[row["providers"][provider_id]]
 
 
-def state_columns(summaries: list[dict[str, Any]]) -> list[Column]:
+def state_columns(summaries: list[dict[str, Any]]) -> list[Column[dict[str, Any]]]:
     """The states × providers matrix: a column per provider, its reported count and whether its list is complete."""
-    columns = [Column("state", "State", lambda r: r["state"]), Column("name", "Name", lambda r: r["name"], priority=1)]
+    columns: list[Column[dict[str, Any]]] = [
+        Column("state", "State", lambda r: r["state"]),
+        Column("name", "Name", lambda r: r["name"], priority=1),
+    ]
     for s in summaries:
         header = f"{s['name']} ({s['states_reported']}{'' if s['list_complete'] else ', list incomplete'})"
         columns.append(Column(s["id"], header, _mark_of(s["id"])))

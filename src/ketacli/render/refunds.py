@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ketacli.refunds import payment_words
 from ketacli.render.words import address_words, charge_words, if_ineligible_words, settlement_words
 
 from . import usd
 
+if TYPE_CHECKING:
+    from ketacli.refunds import Ladder, PaidAheadDoc, ProviderRefunds, SourceRef
 
-def _source_line(source: dict[str, Any] | None) -> str:
+
+def _source_line(source: SourceRef | None) -> str:
     if source is None:
         return "Source: none recorded"
     return f"Source: {source['title']} — {address_words(source['url'])} ({source['date']})"
@@ -21,7 +24,7 @@ def join_conditions(when: list[str]) -> str:
     return "; or ".join([when[0], *(w[:1].lower() + w[1:] for w in when[1:])])
 
 
-def ladder_lines(ladder: dict[str, Any], *, priced: bool = True) -> list[str]:
+def ladder_lines(ladder: Ladder, *, priced: bool = True) -> list[str]:
     """Each stage: what has happened, then what you are charged and get back; where a partial ladder stops."""
     lines = []
     for number, stage in enumerate(ladder["stages"], start=1):
@@ -32,16 +35,16 @@ def ladder_lines(ladder: dict[str, Any], *, priced: bool = True) -> list[str]:
                 lines += [f"       {settlement_words(by)}" for by in outcome["by_payment"]]
     if not ladder["complete"]:
         lines.append(f"The source stops here, after {ladder['stops_after']}: later stages are unknown.")
-    if ladder.get("note"):
+    if ladder["note"]:
         lines.append(ladder["note"])
     lines.append(_source_line(ladder["source"]))
     return lines
 
 
-def paid_ahead_line(ahead: dict[str, Any]) -> str:
+def paid_ahead_line(ahead: PaidAheadDoc) -> str:
     """'Paid ahead of the service: $418 before the first session; at most $418 at a time ...'."""
 
-    def said(dollars: Any) -> str:
+    def said(dollars: float | None) -> str:
         return "not stated" if dollars is None else usd(dollars)
 
     how = "by its installments" if ahead["by_installments"] else "paid when bought"
@@ -51,7 +54,7 @@ def paid_ahead_line(ahead: dict[str, Any]) -> str:
     )
 
 
-def refund_sections(document: dict[str, Any]) -> list[tuple[str, list[str]]]:
+def refund_sections(document: ProviderRefunds) -> list[tuple[str, list[str]]]:
     """One provider's refunds as (title, lines) sections: if ineligible, each plan, then history."""
     ineligible = document["refund_if_ineligible"]
     answers = {plan["if_found_ineligible"] for plan in document["plans"]}
@@ -59,9 +62,9 @@ def refund_sections(document: dict[str, Any]) -> list[tuple[str, list[str]]]:
         if_ineligible_words(answers.pop()) if len(answers) == 1 else "it depends on the plan and how you pay (below)"
     )
     head = [f"If a clinician finds you ineligible at the first evaluation: {value}"]
-    if ineligible.get("note"):
+    if ineligible["note"]:
         head.append(ineligible["note"])
-    if ineligible.get("source"):
+    if ineligible["source"]:
         head.append(_source_line(ineligible["source"]))
     sections = [(f"{document['name']}: refunds", head)]
     for plan in document["plans"]:

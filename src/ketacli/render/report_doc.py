@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from ketacli.criteria import Criteria
 from ketacli.money import format_usd, to_cents
@@ -23,6 +23,11 @@ from ketacli.render.words import (
     shipment_loss_words,
 )
 from ketacli.states import STATE_NAMES
+
+if TYPE_CHECKING:
+    from ketacli.fields import Row
+    from ketacli.refunds import Outcome, Stage
+    from ketacli.report import AlternativesSection, Answer, ReportDocument
 from ketacli.textsafe import CONTROL_CHARS
 
 from .alternatives import alternative_facts, alternatives_heading
@@ -36,7 +41,7 @@ ReportFormat = Literal["html", "markdown"]
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
-def _alternatives(found: dict[str, Any] | None) -> dict[str, Any] | None:
+def _alternatives(found: AlternativesSection | None) -> dict[str, Any] | None:
     if found is None:
         return None
     return {
@@ -45,7 +50,7 @@ def _alternatives(found: dict[str, Any] | None) -> dict[str, Any] | None:
     }
 
 
-def answer_lines(answer: dict[str, Any]) -> list[str]:
+def answer_lines(answer: Answer) -> list[str]:
     """The bottom line in two or three sentences: the best confirmed option and its total, a cheaper one that
     is not confirmed, how many providers are confirmed and kept, and the rule the best option depends on."""
     place = STATE_NAMES.get(answer["state"] or "", "")
@@ -84,7 +89,7 @@ def _usd(dollars: Any, *, always_cents: bool = False) -> str:
     return "—" if dollars is None else format_usd(to_cents(dollars), always_cents=always_cents)
 
 
-def _charged(stage: dict[str, Any], outcome: dict[str, Any]) -> str:
+def _charged(stage: Stage, outcome: Outcome) -> str:
     text = charge_words(stage, outcome)
     ways = [settlement_words(by) for by in outcome["by_payment"]]
     return text + (f" ({'; '.join(ways)})" if ways else "")
@@ -92,9 +97,7 @@ def _charged(stage: dict[str, Any], outcome: dict[str, Any]) -> str:
 
 # The report has room to spell out the price basis (and says "self-pay" when no carrier was asked about); the
 # carrier is named in the question and the title, so not repeated per row.
-_REPORT_CELLS: dict[str, Callable[[dict[str, Any]], str]] = {
-    "insurance": lambda row: INSURANCE_IN_FULL[row["insurance"]]
-}
+_REPORT_CELLS: dict[str, Callable[[Row], str]] = {"insurance": lambda row: INSURANCE_IN_FULL[row["insurance"]]}
 
 
 class RankingTable(NamedTuple):
@@ -103,7 +106,7 @@ class RankingTable(NamedTuple):
     columns: list[dict[str, Any]]  # key, header, numeric
 
     @staticmethod
-    def cell(key: str, row: dict[str, Any]) -> str:
+    def cell(key: str, row: Row) -> str:
         return _REPORT_CELLS.get(key, CELLS[key])(row)
 
 
@@ -123,7 +126,7 @@ def ranking_table(state_name: str | None) -> RankingTable:
     )
 
 
-def render_report(document: dict[str, Any], criteria: Criteria, fmt: ReportFormat, *, version: str) -> str:
+def render_report(document: ReportDocument, criteria: Criteria, fmt: ReportFormat, *, version: str) -> str:
     import jinja2
     import markupsafe
 

@@ -14,7 +14,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from . import Column, sections
+from . import Column, R, sections
 
 _BORDER_PER_COLUMN = 3  # one border and two padding characters per column
 _BORDER_END = 1
@@ -23,10 +23,10 @@ EMPTY = "—"
 
 class Layout(NamedTuple):
     widths: dict[str, int] | None  # column key → width; None: too narrow for a table, stack the rows
-    hidden: list[Column]  # columns with something to say that were dropped to fit
+    hidden: list[Column[Any]]  # columns with something to say that were dropped to fit
 
 
-def plan_layout(rows: list[dict[str, Any]], columns: list[Column], width: int) -> Layout:
+def plan_layout(rows: list[R], columns: list[Column[R]], width: int) -> Layout:
     """Choose the columns shown and the width of each, so the table fits `width`.
 
     Wrapping between words is fine; breaking a word ("$1,0/29") is not, so a column never gets less
@@ -39,7 +39,7 @@ def plan_layout(rows: list[dict[str, Any]], columns: list[Column], width: int) -
     }
     natural = {key: max(max(len(text) for text in values), floor[key]) for key, values in texts.items()}
     shown = [c for c in columns if any(text != EMPTY for text in texts[c.key][1:])]
-    hidden: list[Column] = []
+    hidden: list[Column[R]] = []
 
     def room() -> int:
         return width - _BORDER_PER_COLUMN * len(shown) - _BORDER_END
@@ -73,7 +73,7 @@ def plan_layout(rows: list[dict[str, Any]], columns: list[Column], width: int) -
     return Layout(widths, [c for c in columns if c in hidden])
 
 
-def build_table(rows: list[dict[str, Any]], columns: list[Column], widths: dict[str, int]) -> Table:
+def build_table(rows: list[R], columns: list[Column[R]], widths: dict[str, int]) -> Table:
     shown = [c for c in columns if c.key in widths]
     table = Table(header_style="bold", expand=False)
     for column in shown:
@@ -84,12 +84,12 @@ def build_table(rows: list[dict[str, Any]], columns: list[Column], widths: dict[
 
 
 def render_table(
-    rows: list[dict[str, Any]],
-    columns: list[Column],
+    rows: list[R],
+    columns: list[Column[R]],
     width: int,
     *,
     title: str | None = None,
-    section_of: Callable[[dict[str, Any]], str] | None = None,
+    section_of: Callable[[R], str] | None = None,
 ) -> RenderableType:
     """The rows as one table per section (same column widths throughout), or stacked blocks when narrow."""
     layout = plan_layout(rows, columns, width)
@@ -116,7 +116,7 @@ def render_table(
     return Group(*parts)
 
 
-def hidden_cells(rows: list[dict[str, Any]], columns: list[Column], width: int) -> str:
+def hidden_cells(rows: list[R], columns: list[Column[R]], width: int) -> str:
     """What hidden columns say that qualifies a row ('2 Innerwell: Notes: 12 extra doses'), under the table,
     so a narrow terminal never leaves a figure unexplained."""
     lines = []
@@ -129,11 +129,11 @@ def hidden_cells(rows: list[dict[str, Any]], columns: list[Column], width: int) 
 
 
 def stacked(
-    rows: list[dict[str, Any]],
-    columns: list[Column],
+    rows: list[R],
+    columns: list[Column[R]],
     width: int,
     *,
-    section_of: Callable[[dict[str, Any]], str] | None = None,
+    section_of: Callable[[R], str] | None = None,
 ) -> str:
     """One block per row: its first two columns as a heading ('1. Better U'), then `key: value` lines."""
     width = max(width, 20)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ketacli.fields import ChargeJson, Row
+    from ketacli.refunds import ByPayment, Outcome, Settlement, Stage
 
 # Whether a provider serves the state asked about (criteria.availability); None: no state was asked.
 AVAILABILITY = {"served": "yes", "not_served": "no", "unknown": "unconfirmed", None: "—"}
@@ -40,13 +44,13 @@ def _money(dollars: float | int) -> str:
     return usd(dollars)
 
 
-def _result(case: dict[str, Any]) -> str:
+def _result(case: Settlement) -> str:
     if case["you_owe"]:
         return f"you still owe {_money(case['you_owe'])}"
     return f"you get back {_money(case['you_get_back'])}"
 
 
-def settlement_words(by: dict[str, Any]) -> str:
+def settlement_words(by: ByPayment) -> str:
     """One way of paying at one refund stage: what you have paid by then and what you get back or still owe,
     only as far as the payment schedule says; otherwise the rule in words."""
     if by["rule"]:
@@ -62,17 +66,18 @@ def settlement_words(by: dict[str, Any]) -> str:
     return f"{by['words']}: {'; '.join(parts)}"
 
 
-def charge_words(stage: dict[str, Any], outcome: dict[str, Any]) -> str:
+def charge_words(stage: Stage, outcome: Outcome) -> str:
     """What a refund policy charges in total at one stage, for one of its outcomes."""
     if stage["outcome"] == "full_refund":
         return "full refund: you are charged nothing"
-    if stage["outcome"] == "no_refund":
+    charged = outcome["charged"]
+    if stage["outcome"] == "no_refund" or charged is None:  # the policy keeps what was paid
         return "no refund"
     condition = f" ({outcome['condition']})" if outcome["condition"] else ""
-    return f"you are charged {_money(outcome['charged'])} in total{condition}"
+    return f"you are charged {_money(charged)} in total{condition}"
 
 
-def shipment_loss_words(charges: list[dict[str, Any]] | None) -> str:
+def shipment_loss_words(charges: list[ChargeJson] | None) -> str:
     """What stopping after the first medicine shipment costs: '$627', '$450 or $615 (…)', or 'unknown'."""
     if charges is None:
         return "unknown"
@@ -82,7 +87,7 @@ def shipment_loss_words(charges: list[dict[str, Any]] | None) -> str:
     return " or ".join(_money(a) for a in amounts) + ", by what you have completed"
 
 
-def at_risk_words(row: dict[str, Any]) -> str:
+def at_risk_words(row: Row) -> str:
     """A row's money at risk, for its own first plan: if found ineligible, and if you stop after the first
     medicine shipment."""
     stop = shipment_loss_words(row["lose_if_stopped_after_first_shipment"])
