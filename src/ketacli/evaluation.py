@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Generic, Literal, NamedTuple, TypeVar
 from .ahead import PaidAhead, paid_ahead
 from .criteria import DELIVERY_KINDS, Availability, Criteria, InsuranceAsk, availability, insurance_status
 from .money import cents_to_json, format_usd, per_dose_cents, to_cents
-from .notes import Note, note
+from .notes import Note, extra_cost_notes, monthly_note, note, rule_notes, touch_note
 from .pricing import LineItem, Option, OptionSet, Purchase, cheapest, purchase_options
 from .refunds import (
     Charge,
@@ -23,7 +23,7 @@ from .refunds import (
     lost_after_first_shipment,
     reimbursement_up_to,
 )
-from .rules import RuleTouch, prescribing_rule, rules_touching, runs_past, status_words
+from .rules import RuleTouch, prescribing_rule, rules_touching
 
 if TYPE_CHECKING:
     from .document import RankedProviderDoc, RuleDoc
@@ -79,14 +79,7 @@ def evaluate(
         provider, returning=criteria.returning, insured=insured, pay_in_full=criteria.pay_in_full
     )
     purchase, unpriced = _purchase(options, criteria)
-    over_monthly: list[str] = []
-    if criteria.monthly_budget is not None and purchase is not None:
-        # Judged on every purchase that could answer the question: the cheapest whose every item fits.
-        within, _ = _purchase(_within_monthly(provider, options, criteria.monthly_budget), criteria)
-        if within is None:
-            over_monthly = [_over_monthly_reason(provider, options, criteria)]
-        else:
-            purchase = within
+    purchase, over_monthly = _within_monthly_budget(provider, options, criteria, purchase)
     monthly = purchase_monthly_payment(provider, purchase) if purchase else None
     money_back = reimbursement_up_to(provider, purchase) if purchase else None
     rule = prescribing_rule(provider, rules)
@@ -108,16 +101,12 @@ def evaluate(
     notes = _notes(provider, criteria, ask, served, purchase, money_back)
     if criteria.monthly_budget is not None and purchase is not None and not over_monthly:
         # The figure the question was about, said in the row (its total is for the whole purchase).
-        notes.insert(0, _monthly_note(monthly))
+        notes.insert(0, monthly_note(monthly))
     if rule is not None and today is not None and purchase is not None:
         notes.extend(rule_notes(purchase, rule, today, ahead.due_after_rule_end if ahead else None))
-    touch_notes = [_touch_note(touch, criteria.state) for touch in touching]
-    asked_forms = set(DELIVERY_KINDS[criteria.delivery]) if criteria.delivery else set()
-    # A rule that reaches the very form asked about comes first; otherwise after the figures it qualifies.
-    notes[:0] = [n for t, n in zip(touching, touch_notes, strict=True) if asked_forms & set(t.forms)]
-    notes.extend(n for t, n in zip(touching, touch_notes, strict=True) if not asked_forms & set(t.forms))
+    _place_touch_notes(notes, touching, criteria)
     if purchase is not None:
-        notes.extend(_extra_cost_notes(provider, purchase))
+        notes.extend(extra_cost_notes(provider, purchase))
     loss = first_shipment_loss(provider, purchase, criteria.returning)
     return Evaluation(
         provider=provider,
@@ -139,72 +128,25 @@ def evaluate(
     )
 
 
-def _monthly_note(monthly: int | None) -> Note:
-    if monthly is None:
-        return note("no_monthly_stated", "no monthly payments stated: the whole price fits the month")
-    return note("monthly", f"{format_usd(monthly)} a month at the least", amount=_dollars(monthly))
+def _within_monthly_budget(
+    provider: RankedProviderDoc, options: OptionSet, criteria: Criteria, purchase: Purchase | None
+) -> tuple[Purchase | None, list[str]]:
+    """With --monthly-budget, judged on every purchase that could answer the question: the cheapest whose every
+    item fits the month, or the reason none does."""
+    if criteria.monthly_budget is None or purchase is None:
+        return purchase, []
+    within, _ = _purchase(_within_monthly(provider, options, criteria.monthly_budget), criteria)
+    if within is None:
+        return purchase, [_over_monthly_reason(provider, options, criteria)]
+    return within, []
 
 
-def _dollars(cents: int) -> int | float:
-    return cents_to_json(cents)
-
-
-_FORM_WORDS = {
-    "oral_rapid_dissolve_tablet": "rapid-dissolve tablets",
-    "troche": "troches",
-    "sublingual_tablet": "sublingual tablets",
-    "subcutaneous_injection": "subcutaneous injections",
-    "injection": "injections",
-    "infusion": "infusions",
-    "nasal_spray": "nasal spray",
-}
-
-
-def _forms(forms: tuple[str, ...]) -> str:
-    words = [_FORM_WORDS.get(form, form.replace("_", " ")) for form in forms]
-    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
-
-
-def _touch_note(touch: RuleTouch, state: str | None) -> Note:
-    """ "its subcutaneous injections at home in TX: Texas Medical Board proposed rules ... would ban home use of
-    injected (parenteral) ketamine ... (proposed 2026-01-02; ...); its sublingual tablets are not reached"."""
-    rule = touch.now.rule
-    where = f" in {state}" if state else ""
-    spared = f"; its {_forms(touch.spared)} are not reached" if touch.spared else ""
-    governs = rule["governs"][0].lower() + rule["governs"][1:]
-    text = f"its {_forms(touch.forms)} at home{where}: {rule['title']}: {governs} ({status_words(touch.now)}){spared}"
-    return note(
-        "rule_touches",
-        text,
-        rule=rule["id"],
-        authority=rule["authority"],
-        status=touch.now.state,
-        status_words=status_words(touch.now),
-        forms=list(touch.forms),
-        spared=list(touch.spared),
-    )
-
-
-def _extra_cost_notes(provider: RankedProviderDoc, purchase: Purchase) -> list[Note]:
-    """Fees and costs outside the price that apply to this way of paying."""
-    paying = "insured" if "insured" in purchase.bases else "self_pay"
-    notes = []
-    for cost in provider["extra_costs"]:
-        if cost["applies_to"] not in ("everyone", paying):
-            continue
-        amount = cost["amount_up_to"]
-        how_much = f"up to {format_usd(to_cents(amount))}" if amount is not None else "amount not stated"
-        notes.append(
-            note(
-                "extra_costs",
-                f"on top of the price: {cost['what']}, {how_much}, {cost['each']}",
-                what=cost["what"],
-                amount_up_to=amount,
-                each=cost["each"],
-                at_risk=cost["at_risk"],
-            )
-        )
-    return notes
+def _place_touch_notes(notes: list[Note], touching: list[RuleTouch], criteria: Criteria) -> None:
+    """A rule that reaches the very form asked about (--delivery) comes first; others after the figures."""
+    asked = set(DELIVERY_KINDS[criteria.delivery]) if criteria.delivery else set()
+    first = [touch_note(t, criteria.state) for t in touching if asked & set(t.forms)]
+    notes.extend(touch_note(t, criteria.state) for t in touching if not asked & set(t.forms))
+    notes[:0] = first
 
 
 def _upfront_reasons(criteria: Criteria, purchase: Purchase | None, ahead: PaidAhead | None) -> list[str]:
@@ -328,9 +270,9 @@ def _notes(
                 "reimbursement",
                 f"up to {format_usd(money_back)} back from an out-of-network insurance claim, depending on your plan "
                 f"(not a promise): {format_usd(low)}–{format_usd(high)} net",
-                up_to=_dollars(money_back),
-                net_low=_dollars(low),
-                net_high=_dollars(high),
+                up_to=cents_to_json(money_back),
+                net_low=cents_to_json(low),
+                net_high=cents_to_json(high),
             )
         )
     if criteria.delivery and delivery_answer(provider, criteria.delivery, criteria.state) == "not_stated":
@@ -384,7 +326,7 @@ def purchase_notes(
             note(
                 "pay_in_full_applied",
                 f"pay-in-full saving of {format_usd(amount)} per plan applied",
-                amount=_dollars(amount),
+                amount=cents_to_json(amount),
             )
         )
     elif criteria.pay_in_full and "insured" in purchase.bases and saving is not None:
@@ -394,7 +336,7 @@ def purchase_notes(
                 "pay_in_full_not_applied",
                 f"pay-in-full saving of {format_usd(amount)} not applied to the insured price: the guide does "
                 "not limit it to self-pay, so whether it applies is not known (ketacli's inference)",
-                amount=_dollars(amount),
+                amount=cents_to_json(amount),
             )
         )
     repeats = {item.option.basis for item in purchase.items if item.option.returning_price_unknown}
@@ -418,7 +360,7 @@ def purchase_notes(
                 f"{sessions} continuation session{'s' if sessions != 1 else ''} at {format_usd(price)} each: "
                 f"{continuation['requires']}",
                 sessions=sessions,
-                price=_dollars(price),
+                price=cents_to_json(price),
             )
         )
     if purchase.surplus:
@@ -456,53 +398,6 @@ def ineligible_for(provider: RankedProviderDoc, purchase: Purchase | None, retur
         return "unknown"
     plan_id, payment = _first_plan(purchase)
     return if_found_ineligible(provider, plan_id, payment, returning=returning)
-
-
-def payment_months(purchase: Purchase) -> int:
-    """How many months of payments a purchase runs over when paid by its installments and subscriptions."""
-    months = 0
-    for item in purchase.items:
-        if item.option.kind == "subscription":
-            months += item.quantity
-        elif item.option.installments:
-            months += item.option.installments[0] * item.quantity
-    return months
-
-
-def rule_notes(purchase: Purchase, rule: RuleDoc, today: dt.date, due_after: int | None = None) -> list[Note]:
-    """A note when the purchase's monthly payments (or subscription) run past the rule's end date."""
-    if not rule["ends"]:
-        return []
-    ends = dt.date.fromisoformat(rule["ends"])
-    if today > ends:
-        return [
-            note(
-                "rule_past_end",
-                f"the {rule['authority']} telemedicine prescribing rule it depends on was set to end {rule['ends']}: "
-                "unknown since",
-                rule=rule["id"],
-                authority=rule["authority"],
-                ends=rule["ends"],
-            )
-        ]
-    months = payment_months(purchase)
-    last = runs_past(today, months, ends)
-    if last is None:
-        return []
-    what = "a monthly subscription" if any(i.option.kind == "subscription" for i in purchase.items) else "installments"
-    amount = f" ({format_usd(due_after)} of the first purchase)" if due_after else ""
-    return [
-        note(
-            "payments_past_rule_end",
-            f"paid by {what} from today, the last of {months} monthly payments falls in {last.isoformat()[:7]}, after "
-            f"{rule['ends']}{amount}, when the {rule['authority']} telemedicine prescribing rule it depends on is set to end "
-            "unless extended",
-            rule=rule["id"],
-            authority=rule["authority"],
-            ends=rule["ends"],
-            last_payment=last.isoformat()[:7],
-        )
-    ]
 
 
 def _policy_reasons(provider: RankedProviderDoc, criteria: Criteria) -> list[str]:

@@ -2,12 +2,22 @@
 `text`, which JSON's `notes` and the report carry); a renderer that says it differently (a table's Notes
 marker) reads the kind and the values, never the English.
 
-Pure and small: imported by the evaluation on every ranking.
+Here too, the notes that need only the money, the rules and the purchase (the monthly figure, a rule that
+reaches the row, payments past a rule's end, fees on top); evaluation.py adds those that judge the provider.
+Pure: imported by the evaluation on every ranking.
 """
 
 from __future__ import annotations
 
-from typing import Literal, NamedTuple
+import datetime as dt
+from typing import TYPE_CHECKING, Literal, NamedTuple
+
+from .money import cents_to_json, format_usd, to_cents
+from .rules import RuleTouch, runs_past, status_words
+
+if TYPE_CHECKING:
+    from .document import RankedProviderDoc, RuleDoc
+    from .pricing import Purchase
 
 NoteKind = Literal[
     "rule_touches",  # a restricting rule (a state's proposal...) reaches some of the provider's forms here
@@ -48,3 +58,114 @@ class Note(NamedTuple):
 
 def note(kind: NoteKind, text: str, **values: NoteValue) -> Note:
     return Note(kind, text, tuple(values.items()))
+
+
+def monthly_note(monthly: int | None) -> Note:
+    if monthly is None:
+        return note("no_monthly_stated", "no monthly payments stated: the whole price fits the month")
+    return note("monthly", f"{format_usd(monthly)} a month at the least", amount=cents_to_json(monthly))
+
+
+_FORM_WORDS = {
+    "oral_rapid_dissolve_tablet": "rapid-dissolve tablets",
+    "troche": "troches",
+    "sublingual_tablet": "sublingual tablets",
+    "subcutaneous_injection": "subcutaneous injections",
+    "injection": "injections",
+    "infusion": "infusions",
+    "nasal_spray": "nasal spray",
+}
+
+
+def _forms(forms: tuple[str, ...]) -> str:
+    words = [_FORM_WORDS.get(form, form.replace("_", " ")) for form in forms]
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def touch_note(touch: RuleTouch, state: str | None) -> Note:
+    """ "its subcutaneous injections at home in TX: Texas Medical Board proposed rules ... would ban home use of
+    injected (parenteral) ketamine ... (proposed 2026-01-02; ...); its sublingual tablets are not reached"."""
+    rule = touch.now.rule
+    where = f" in {state}" if state else ""
+    spared = f"; its {_forms(touch.spared)} are not reached" if touch.spared else ""
+    governs = rule["governs"][0].lower() + rule["governs"][1:]
+    text = f"its {_forms(touch.forms)} at home{where}: {rule['title']}: {governs} ({status_words(touch.now)}){spared}"
+    return note(
+        "rule_touches",
+        text,
+        rule=rule["id"],
+        authority=rule["authority"],
+        status=touch.now.state,
+        status_words=status_words(touch.now),
+        forms=list(touch.forms),
+        spared=list(touch.spared),
+    )
+
+
+def extra_cost_notes(provider: RankedProviderDoc, purchase: Purchase) -> list[Note]:
+    """Fees and costs outside the price that apply to this way of paying."""
+    paying = "insured" if "insured" in purchase.bases else "self_pay"
+    notes = []
+    for cost in provider["extra_costs"]:
+        if cost["applies_to"] not in ("everyone", paying):
+            continue
+        amount = cost["amount_up_to"]
+        how_much = f"up to {format_usd(to_cents(amount))}" if amount is not None else "amount not stated"
+        notes.append(
+            note(
+                "extra_costs",
+                f"on top of the price: {cost['what']}, {how_much}, {cost['each']}",
+                what=cost["what"],
+                amount_up_to=amount,
+                each=cost["each"],
+                at_risk=cost["at_risk"],
+            )
+        )
+    return notes
+
+
+def payment_months(purchase: Purchase) -> int:
+    """How many months of payments a purchase runs over when paid by its installments and subscriptions."""
+    months = 0
+    for item in purchase.items:
+        if item.option.kind == "subscription":
+            months += item.quantity
+        elif item.option.installments:
+            months += item.option.installments[0] * item.quantity
+    return months
+
+
+def rule_notes(purchase: Purchase, rule: RuleDoc, today: dt.date, due_after: int | None = None) -> list[Note]:
+    """A note when the purchase's monthly payments (or subscription) run past the rule's end date."""
+    if not rule["ends"]:
+        return []
+    ends = dt.date.fromisoformat(rule["ends"])
+    if today > ends:
+        return [
+            note(
+                "rule_past_end",
+                f"the {rule['authority']} telemedicine prescribing rule it depends on was set to end {rule['ends']}: "
+                "unknown since",
+                rule=rule["id"],
+                authority=rule["authority"],
+                ends=rule["ends"],
+            )
+        ]
+    months = payment_months(purchase)
+    last = runs_past(today, months, ends)
+    if last is None:
+        return []
+    what = "a monthly subscription" if any(i.option.kind == "subscription" for i in purchase.items) else "installments"
+    amount = f" ({format_usd(due_after)} of the first purchase)" if due_after else ""
+    return [
+        note(
+            "payments_past_rule_end",
+            f"paid by {what} from today, the last of {months} monthly payments falls in {last.isoformat()[:7]}, after "
+            f"{rule['ends']}{amount}, when the {rule['authority']} telemedicine prescribing rule it depends on is set to end "
+            "unless extended",
+            rule=rule["id"],
+            authority=rule["authority"],
+            ends=rule["ends"],
+            last_payment=last.isoformat()[:7],
+        )
+    ]
