@@ -42,3 +42,32 @@ def test_a_validated_document_has_exactly_those_keys():
     for alternative in data["alternatives"]:
         assert set(alternative) == set(typing.get_type_hints(document.AlternativeDoc))
         assert not is_provider(alternative)
+
+
+def test_the_prebuilt_builtin_documents_are_what_validation_gives_today():
+    """The package carries the shipped catalogue's validated documents (issue #32), so a first run never
+    imports pydantic. If this fails after editing providers.toml or the models, run:
+    python -c "from ketacli.catalogue import write_builtin; write_builtin()" """
+    from ketacli.catalogue import BUILTIN_DIR, builtin_documents
+
+    made = builtin_documents()
+    for part, body in made.items():
+        assert (BUILTIN_DIR / f"{part}.json").read_bytes() == body, part
+
+
+def test_an_edited_builtin_catalogue_is_validated_not_taken_from_the_prebuilt(tmp_path, monkeypatch):
+    """A source checkout whose providers.toml changed since the prebuilt documents were made: their checksum
+    no longer matches, so the edit is validated and used, never hidden behind stale data."""
+    from ketacli import catalogue
+
+    edited = tmp_path / "providers.toml"
+    text = catalogue.builtin_catalogue_path().read_text(encoding="utf-8")
+    edited.write_text(text.replace('name = "Joyous"', 'name = "Joyous (edited)"', 1), encoding="utf-8")
+    monkeypatch.setattr(catalogue, "builtin_catalogue_path", lambda: edited)
+    names = [p["name"] for p in catalogue.load_catalogue().providers]
+    assert "Joyous (edited)" in names
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text.replace("price = 129", 'price = "lots"', 1), encoding="utf-8")
+    monkeypatch.setattr(catalogue, "builtin_catalogue_path", lambda: bad)
+    with pytest.raises(catalogue.CatalogueError):
+        catalogue.load_query()

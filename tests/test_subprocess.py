@@ -101,6 +101,27 @@ def test_version_and_help_stay_lean(tmp_path, args):
     assert not {"tomli", "tomllib"} & modules  # no TOML parser at all: nothing is parsed
 
 
+# What each command must not load (issue #32): a command pays only for what it uses. After a warm-up run fills
+# the cache, as every run but the first after an install finds it.
+NOT_LOADED = {
+    ("compare", "--state", "TX", "--json"): {"fractions", "rich", "jinja2", "ketacli.render.columns",
+                                             "ketacli.render.table", "ketacli.report", "tuf", "pydantic"},
+    ("cost", "--doses", "12", "--json"): {"rich", "jinja2", "ketacli.render.columns", "ketacli.report", "tuf"},
+    ("compare", "--state", "TX"): {"jinja2", "ketacli.report", "tuf", "pydantic", "csv"},
+    ("rules", "--json"): {"ketacli.money", "decimal", "fractions", "ketacli.pricing", "rich", "jinja2", "tuf"},
+    ("rules",): {"ketacli.money", "decimal", "fractions", "ketacli.pricing", "jinja2", "tuf"},
+    ("update", "--check"): {"tuf", "urllib3", "cryptography", "ketacli.pricing", "rich", "jinja2"},
+    ("--version",): {"ketacli.models", "ketacli.query", "ketacli.money", "decimal", "rich", "pydantic"},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("args", list(NOT_LOADED), ids=" ".join)
+def test_each_command_loads_only_what_it_uses(tmp_path, args):
+    ketacli(tmp_path, *args)  # fills the cache
+    loaded = imported_modules(tmp_path, *args)
+    assert NOT_LOADED[args] & loaded == set()
+
+
 def test_hot_path_skips_validation_when_cached(tmp_path):
     ketacli(tmp_path, "compare", "--state", "TX", "--json")  # fills the cache
     modules = imported_modules(tmp_path, "compare", "--state", "TX", "--json")
@@ -222,3 +243,18 @@ def test_stderr_on_a_full_device_keeps_the_exit_code(tmp_path, args, code):
     assert result.returncode == code
     if code == 0:
         assert len(json.loads(result.stdout)) == 4  # the whole output
+
+
+def test_a_first_run_on_the_builtin_catalogue_never_imports_pydantic(tmp_path):
+    """Issue #32: the package carries the validated built-in documents, so a run with no cache (the first after
+    an install, or KETACLI_NO_CACHE=1) reads them: no TOML parsing, no pydantic."""
+    env = env_for(tmp_path, KETACLI_NO_CACHE="1")
+    env.pop("KETACLI_CATALOG")  # the built-in catalogue
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "ketacli", "compare", "--state", "TX", "--json"],
+        env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if "|" in line}
+    assert "ketacli.catalogue" in imported
+    assert not {m for m in imported if m.split(".")[0] in ("pydantic", "tomllib", "tomli")}
+    assert json.loads(result.stdout)[0]["id"]

@@ -83,6 +83,12 @@ class LoadedQuery(NamedTuple):
         return self.data["rules"]
 
 
+# The shipped catalogue's validated documents, made from providers.toml when the package is built (`write_builtin`;
+# tests/test_document.py holds them to what validation gives today): a first run, and every KETACLI_NO_CACHE
+# run, reads them instead of parsing TOML and importing pydantic.
+BUILTIN_DIR = Path(__file__).with_name("builtin")
+
+
 def builtin_catalogue_path() -> Path:
     """The providers.toml shipped in the wheel, or the repository's own in a source checkout."""
     packaged = Path(__file__).with_name("providers.toml")  # where the wheel puts it (pyproject.toml)
@@ -285,6 +291,10 @@ def _load(
     """The document (`part`) of a catalogue, where it came from, and the cache entry it was read from."""
     source = path if path is not None else builtin_catalogue_path()
     shown = str(source)
+    if path is None:
+        prebuilt = _read_builtin(source, part, max_bytes)
+        if prebuilt is not None:
+            return shown, prebuilt, None
     if cache_dir is not None:
         from .fileio import sweep_stale_temps
 
@@ -304,6 +314,45 @@ def _load(
         # Keyed by the bytes validated, not those checksummed above: the file may have changed in between.
         _write_cache(cache_dir, _cache_key(_checksum(raw)), documents)
     return shown, documents[part], None
+
+
+def builtin_documents(source: Path | None = None) -> dict[Part, bytes]:
+    """The files `BUILTIN_DIR` holds for the built-in catalogue: per part, a header line naming the checksum of
+    the providers.toml they were made from, then the validated document (as the cache writes it)."""
+    path = source if source is not None else builtin_catalogue_path()
+    raw = read_catalogue_bytes(path)
+    data = cast("CatalogueDoc", validate_document(parse_document(raw, str(path)), str(path)).model_dump(mode="json"))
+    documents: dict[Part, Any] = {"full": data, "query": query_document(data)}
+    made: dict[Part, bytes] = {}
+    for part, document in documents.items():
+        header = json.dumps({"source": _checksum(raw), "part": part}).encode()
+        made[part] = header + b"\n" + json.dumps(document, separators=(",", ":")).encode() + b"\n"
+    return made
+
+
+def write_builtin() -> None:
+    """Make `BUILTIN_DIR`'s documents from the repository's providers.toml (after editing it, or the models)."""
+    BUILTIN_DIR.mkdir(exist_ok=True)
+    for part, body in builtin_documents().items():
+        (BUILTIN_DIR / f"{part}.json").write_bytes(body)
+
+
+def _read_builtin(source: Path, part: Part, max_bytes: int) -> dict[str, Any] | None:
+    """The prebuilt document of the built-in catalogue, when it was made from these very bytes; else None (a
+    source checkout whose providers.toml was edited since, or a package without them): validate as usual."""
+    try:
+        raw = read_limited(BUILTIN_DIR / f"{part}.json", _cache_limit(max_bytes))
+    except (OSError, ReadRefused):
+        return None
+    start = raw.find(b"\n") + 1
+    try:
+        header = json.loads(raw[:start])
+        if header != {"source": catalogue_checksum(source, max_bytes)[1], "part": part}:
+            return None
+        document = json.loads(memoryview(raw)[start:].tobytes())
+    except (ValueError, RecursionError):
+        return None
+    return cast("dict[str, Any]", document) if _looks_like_document(document, part) else None
 
 
 def query_document(data: CatalogueDoc) -> QueryDoc:

@@ -21,7 +21,6 @@ then fewer items.
 from __future__ import annotations
 
 import re
-from fractions import Fraction
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from .money import per_dose_cents, to_cents
@@ -224,6 +223,8 @@ class _TopUpTable:
     def __init__(self, options: tuple[Option, ...], max_needed: int) -> None:
         # Ties on price per dose go to the option with the most doses: the "no more items" step of the
         # argument in the module docstring relies on it.
+        from fractions import Fraction  # exact price per dose; only rankings that ask for doses need it
+
         self.top_up = min(options, key=lambda o: (Fraction(o.price, o.doses), -o.doses))
         self.others = [o for o in options if o is not self.top_up]
         largest = max((o.doses for o in self.others), default=0)

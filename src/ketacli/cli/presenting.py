@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     from ketacli.catalogue import LoadedQuery
     from ketacli.document import AlternativeDoc, Dated, Entry, RuleDoc
-    from ketacli.fields import Row
+    from ketacli.fields import Command, Row
     from ketacli.query import Confirmed, Result
     from ketacli.render import Column
 
@@ -162,23 +162,25 @@ def report_excluded(result: "Result[Any]", fmt: FormatName, show: bool) -> list[
 def show_ranking(
     result: "Result[Any]",
     criteria: Any,
-    columns: list[Any],
+    view: "Command",
     fmt: FormatName,
     show_excluded: bool,
     *,
     fields: list[str] | None = None,
     csv_fields: list[str] | None = None,
 ) -> None:
-    """A ranking from `compare` or `cost`: notices and exclusions on stderr, rows in the chosen format."""
-    from ketacli.render.columns import dose_group, ranking_title
-
+    """A ranking from `compare` or `cost`: notices and exclusions on stderr, rows in the chosen format. JSON and
+    CSV print the rows as they are: the columns, their words and the titles load only for people's views."""
     for notice in result.notices:
         note(notice)
     excluded = report_excluded(result, fmt, show_excluded)
-    render_rows(
-        result.rows, columns, fmt, fields=fields, csv_fields=csv_fields, json_extra=excluded,
-        title=ranking_title(criteria, result.insurance.shown if result.insurance else None), section_of=dose_group,
-    )  # fmt: skip
+    if fmt in ("json", "csv"):
+        render_rows(result.rows, [], fmt, fields=fields, csv_fields=csv_fields, json_extra=excluded)
+    else:
+        from ketacli.render.columns import dose_group, ranking_columns, ranking_title
+
+        title = ranking_title(criteria, result.insurance.shown if result.insurance else None)
+        render_rows(result.rows, ranking_columns(view), fmt, title=title, section_of=dose_group)
     if criteria.state and any(r["availability"] == "unknown" for r in result.rows):
         note(
             f"'unconfirmed' means the sources do not say whether the provider serves {criteria.state}: "

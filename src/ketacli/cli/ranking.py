@@ -92,7 +92,6 @@ def compare_cmd(
     """Filter, rank and explain: one row per provider that passes every filter."""
     from ketacli.fields import COMPARE_FIELDS
     from ketacli.query import compare, needs_alternatives
-    from ketacli.render.columns import ranking_columns
 
     fmt = output_format(fmt, as_json)
     chosen_fields = parse_fields(fields, COMPARE_FIELDS)
@@ -105,8 +104,7 @@ def compare_cmd(
     )  # fmt: skip
     catalogue = load_ranking(ctx.obj)
     result = compare(catalogue, criteria, today())
-    columns = ranking_columns("compare")
-    show_ranking(result, criteria, columns, fmt, show_excluded, fields=chosen_fields, csv_fields=COMPARE_FIELDS)
+    show_ranking(result, criteria, "compare", fmt, show_excluded, fields=chosen_fields, csv_fields=COMPARE_FIELDS)
     if not result.rows:
         note("no providers matched")
     if needs_alternatives(result) and criteria.state and result.confirmed is not None:
@@ -135,7 +133,6 @@ def cost_cmd(
     """The cheapest way to get at least N doses at each provider, with what to buy."""
     from ketacli.fields import COST_FIELDS
     from ketacli.query import cost
-    from ketacli.render.columns import ranking_columns
 
     fmt = output_format(fmt, as_json)
     # cost's own flags; a saved budget is compare's business, so only these come from the profile.
@@ -147,7 +144,7 @@ def cost_cmd(
     )  # fmt: skip
     catalogue = load_ranking(ctx.obj)
     result = cost(catalogue, criteria, today())
-    show_ranking(result, criteria, ranking_columns("cost"), fmt, show_excluded, csv_fields=COST_FIELDS)
+    show_ranking(result, criteria, "cost", fmt, show_excluded, csv_fields=COST_FIELDS)
     if schedule and fmt == "table":
         from ketacli.render.columns import schedule_text
 

@@ -8,8 +8,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Generic, Literal, NamedTuple, TypeVar
 
-from ketacli.money import format_usd, to_cents
-
 # A row of a tabular view: a ranking's typed `fields.Row`, or the plain dicts of `providers` and `states`.
 R = TypeVar("R", bound=Mapping[str, Any])
 
@@ -61,9 +59,13 @@ def sections(rows: list[R], section_of: Callable[[R], str] | None) -> list[tuple
 
 
 def usd(value: Any) -> str:
+    from ketacli.money import format_usd, to_cents  # not at import: `rules` and `show` text need no money
+
     return "—" if value is None else format_usd(to_cents(value))
 
 
 def usd_cents(value: Any) -> str:
     """Per-dose prices always show cents, so a column of them lines up."""
+    from ketacli.money import format_usd, to_cents
+
     return "—" if value is None else format_usd(to_cents(value), always_cents=True)
