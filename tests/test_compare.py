@@ -427,7 +427,7 @@ def test_stderr_notes(cli):
         (["--delivery", "patch"], "unknown delivery kind 'patch'; choose one of: tablet, troche, injection, infusion"),
         (["--fields", "id,,price"], "unknown field 'price'"),
         (["--doses", "0"], "--doses must be between 1 and 1000"),
-        (["--limit", "0"], "Invalid value for '--limit'"),
+        (["--limit", "-1"], "Invalid value for '--limit'"),
         (["--sort", "cheapest"], "Invalid value for '--sort'"),
         (["--insurance", "aetna"], "--insurance needs --state"),
         (["--dose-level", "medium"], "Invalid value for '--dose-level'"),
@@ -460,3 +460,31 @@ def test_a_monthly_budget_row_says_its_monthly_figure(cli):
     assert returning["mindbloom"]["notes"][0] == "no monthly payments stated: the whole price fits the month"
     table = cli("compare", "--state", "TX", "--monthly-budget", "350", env={"COLUMNS": "60"}).stdout
     assert "shipment: unknown; Notes: $318 a month at the least" in " ".join(table.split())
+
+
+def _many(tmp_path, count: int) -> str:
+    """The frozen catalogue with `count` copies of Better U (distinct ids and names)."""
+    import copy
+
+    from conftest import catalogue_document, provider, write_catalogue
+
+    document = catalogue_document()
+    template = provider(document, "better-u")
+    document["providers"] = [
+        {**copy.deepcopy(template), "id": f"better-u-{n}", "name": f"Better U {n}"} for n in range(count)
+    ]
+    return str(write_catalogue(tmp_path / "many.toml", document))
+
+
+def test_a_table_shows_the_first_20_rows_and_says_how_many_more(cli, tmp_path):
+    # Issue #32: before, `cost --doses 1000` at 1,000 providers drew every row (8x the time of the answer).
+    catalog = _many(tmp_path, 26)
+    for command in (["compare"], ["cost", "--doses", "12"]):
+        out = cli("--catalog", catalog, *command, "--format", "table").stdout
+        assert "│ 20 │" in out and "│ 21 │" not in out  # ranks 1 to 20
+        assert "6 more rows not shown: --limit 0 shows them all (--json and CSV always do)\n" in out
+        every = cli("--catalog", catalog, *command, "--limit", "0").stdout
+        assert "│ 26 │" in every and "more rows not shown" not in every
+        assert len(cli("--catalog", catalog, *command, "--json").json()) == 26
+    five = cli("--catalog", catalog, "compare", "--limit", "5").stdout
+    assert "top 5" in five and "more rows not shown" not in five

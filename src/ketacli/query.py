@@ -220,7 +220,7 @@ def rank(catalogue: Rankable[P], criteria: Criteria, today: dt.date | None, *, c
     if criteria.state:
         in_state = sum(availability(p, criteria.state) == "served" for p in catalogue.providers)
         confirmed = Confirmed(in_state, sum(e.availability == "served" for e in passed))
-    if criteria.limit is not None:
+    if criteria.limit:  # 0: all
         passed = passed[: criteria.limit]
     ranked = [e._replace(rank=position) for position, e in enumerate(passed, start=1)]
     return Result([row(e, command) for e in ranked], excluded, notices, ask, confirmed, ranked)

@@ -170,6 +170,17 @@ MonthlyBudgetOption = Annotated[
 ]
 
 
+LimitOption = Annotated[
+    int | None,
+    typer.Option(
+        "--limit",
+        min=0,
+        help="Show at most N rows (0: all). A table shows the first 20 unless asked; JSON and CSV show all.",
+        show_default=False,
+    ),
+]
+
+
 MaxUpfrontOption = Annotated[
     float | None,
     typer.Option(

@@ -159,6 +159,11 @@ def report_excluded(result: "Result[Any]", fmt: FormatName, show: bool) -> list[
     return []
 
 
+# A table for people shows this many rows unless --limit says otherwise (as `gh` lists 30): enough to decide,
+# and a 1,000-row table is not read, only waited for.
+TABLE_ROWS = 20
+
+
 def show_ranking(
     result: "Result[Any]",
     criteria: Any,
@@ -180,7 +185,14 @@ def show_ranking(
         from ketacli.render.columns import dose_group, ranking_columns, ranking_title
 
         title = ranking_title(criteria, result.insurance.shown if result.insurance else None)
-        render_rows(result.rows, ranking_columns(view), fmt, title=title, section_of=dose_group)
+        rows = result.rows
+        cut = fmt == "table" and criteria.limit is None and len(rows) > TABLE_ROWS
+        render_rows(rows[:TABLE_ROWS] if cut else rows, ranking_columns(view), fmt, title=title, section_of=dose_group)
+        if cut:
+            more = len(rows) - TABLE_ROWS
+            emit(
+                f"{more:,} more row{'s' if more != 1 else ''} not shown: --limit 0 shows them all (--json and CSV always do)\n"
+            )
     if criteria.state and any(r["availability"] == "unknown" for r in result.rows):
         note(
             f"'unconfirmed' means the sources do not say whether the provider serves {criteria.state}: "

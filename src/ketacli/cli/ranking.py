@@ -19,6 +19,7 @@ from .options import (
     InNetworkOnlyOption,
     InsuranceOption,
     JsonShortcutOption,
+    LimitOption,
     MaxAgeOption,
     MaxUpfrontOption,
     MonthlyBudgetOption,
@@ -77,9 +78,7 @@ def compare_cmd(
     in_network_only: InNetworkOnlyOption = False,
     sort: Annotated[SortKey, typer.Option("--sort", help="Ranking order.")] = "total",
     reverse: Annotated[bool, typer.Option("--reverse", help="Reverse the order.")] = False,
-    limit: Annotated[
-        int | None, typer.Option("--limit", min=1, help="Show at most N rows.", show_default=False)
-    ] = None,
+    limit: LimitOption = None,
     fields: Annotated[
         str | None, typer.Option("--fields", help="Comma-separated keys for JSON and CSV.", show_default=False)
     ] = None,
@@ -124,6 +123,7 @@ def cost_cmd(
     confirmed_only: ConfirmedOnlyOption = False,
     in_network_only: InNetworkOnlyOption = False,
     schedule: Annotated[bool, typer.Option("--schedule", help="Show installment schedules where defined.")] = False,
+    limit: LimitOption = None,
     show_excluded: ShowExcludedOption = False,
     fmt: FormatOption = None,
     as_json: JsonShortcutOption = False,
@@ -140,7 +140,7 @@ def cost_cmd(
         no_profile=no_profile, default_doses=12,
         profiled=("doses", "state", "insurance", "returning", "pay_in_full", "dose_level"),
         doses=doses, state=state, insurance=insurance, returning=returning, pay_in_full=pay_in_full,
-        dose_level=dose_level, confirmed_only=confirmed_only, in_network_only=in_network_only,
+        dose_level=dose_level, confirmed_only=confirmed_only, in_network_only=in_network_only, limit=limit,
     )  # fmt: skip
     catalogue = load_ranking(ctx.obj)
     result = cost(catalogue, criteria, today())

@@ -201,7 +201,7 @@ def ranking_title(criteria: Criteria, carrier: str | None = None) -> str:
         what = f"Cheapest way to {criteria.doses} doses" if criteria.doses else "Cheapest way to start"
     if criteria.reverse:
         what += " (reversed)"
-    if criteria.limit is not None:
+    if criteria.limit:
         what += f", top {criteria.limit}"
     asked = question_words(criteria, with_doses=False, carrier=carrier)
     return f"{what}: {asked}" if asked else what
