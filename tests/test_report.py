@@ -331,3 +331,29 @@ def test_the_answer_comes_first(cli, args, answer):
     assert text.index("**The answer:**") < text.index("Made on")
     html = cli("report", *args).stdout
     assert '<p class="answer"><strong>The answer:</strong>' in html
+
+
+def _header_and_row(text: str, name: str) -> tuple[list[str], list[str]]:
+    lines = text.splitlines()
+    header = next(line for line in lines if line.startswith("| # | Provider"))
+    row = next(line for line in lines if line.startswith("| ") and f"| {name} |" in line)
+    return [c.strip() for c in header.strip("|").split("|")], [c.strip() for c in row.strip("|").split("|")]
+
+
+def test_the_report_shows_the_figure_the_question_was_about(cli):
+    """Issue #30: the New York $200-a-month report never showed Better U's $54 a month; a financing report
+    never said on what terms; the insurance column sat far from the total."""
+    monthly = cli("report", "--state", "NY", "--monthly-budget", "200", "--format", "markdown").stdout
+    header, row = _header_and_row(monthly, "Better U")
+    assert header[:6] == ["#", "Provider", "Doses", "Total", "Dose level", "A month, at the least"]
+    assert row[5] == "$54 a month"
+    financing = cli("report", "--state", "TX", "--financing", "--format", "markdown").stdout
+    header, row = _header_and_row(financing, "Better U")
+    terms = row[header.index("Financing terms")]
+    assert terms.startswith("Introduction: from $54 a month, subject to approval; Transformation: from $54 a month")
+    assert terms.endswith("at checkout: Affirm, Afterpay")
+    insured = cli("report", "--state", "TX", "--insurance", "aetna", "--format", "markdown").stdout
+    header, row = _header_and_row(insured, "Innerwell")
+    assert header[4:6] == ["Dose level", "Insurance"] and row[5] == "insured (in network)"
+    plain = cli("report", "--state", "TX", "--format", "markdown").stdout
+    assert "A month, at the least" not in plain and "Financing terms" not in plain and "| Delivery |" in plain

@@ -250,7 +250,7 @@ FIELDS: list[OutputField] = [
         "id_verification", STRING, lambda e: e.provider["care"]["id_verification"], COMPARE, Display("ID check", 9)
     ),
     OutputField("integration", STRING, lambda e: e.provider["care"]["integration"], COMPARE, Display("Integration", 5)),
-    OutputField("delivery", LIST, lambda e: e.provider["delivery"], COMPARE, Display("Delivery", 10, TABLES)),
+    OutputField("delivery", LIST, lambda e: e.provider["delivery"], COMPARE, Display("Delivery", 10)),
     OutputField(
         "in_clinic",
         LIST,

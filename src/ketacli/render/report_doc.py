@@ -25,6 +25,7 @@ from ketacli.render.words import (
 from ketacli.states import STATE_NAMES
 
 if TYPE_CHECKING:
+    from ketacli.document import ProviderDoc
     from ketacli.fields import Row
     from ketacli.refunds import Outcome, Stage
     from ketacli.report import AlternativesSection, Answer, ReportDocument
@@ -101,29 +102,82 @@ _REPORT_CELLS: dict[str, Callable[[Row], str]] = {"insurance": lambda row: INSUR
 
 
 class RankingTable(NamedTuple):
-    """The report's ranking table: the columns the field registry gives the report, and each cell's words."""
+    """The report's ranking table: the columns the field registry gives the report, the figure the question
+    was about beside the total, and each cell's words."""
 
     columns: list[dict[str, Any]]  # key, header, numeric
+    extra: dict[str, dict[str, str]]  # provider id → the question's own cells (financing terms)
 
-    @staticmethod
-    def cell(key: str, row: Row) -> str:
-        return _REPORT_CELLS.get(key, CELLS[key])(row)
+    def cell(self, key: str, row: Row) -> str:
+        own = self.extra.get(row["id"], {})
+        if key in own:
+            return own[key]
+        words = _REPORT_CELLS.get(key) or CELLS[key]
+        return words(row)
 
 
-def ranking_table(state_name: str | None) -> RankingTable:
+# The figure each question is about, shown right after the total and its dose level (so before a phone's
+# sideways scroll, and never between a figure and what qualifies it):
+# "up to $200 a month" asks what each costs a month; "with financing", on what terms; a carrier, insured or not.
+_MONTHLY = {"key": "lowest_monthly_payment", "header": "A month, at the least", "numeric": True}
+_FINANCING = {"key": "financing_terms", "header": "Financing terms", "numeric": False}
+
+
+def _monthly_words(row: Row) -> str:
+    monthly = row.get("lowest_monthly_payment")
+    return "not stated" if monthly is None else f"{_usd(monthly)} a month"
+
+
+_REPORT_CELLS["lowest_monthly_payment"] = _monthly_words
+
+
+def financing_terms(provider: ProviderDoc) -> str:
+    """What the catalogue says of a provider's financing: from how much a month, approval, alternatives."""
+    financing = provider["financing"]
+    if not financing["available"]:
+        return "none offered"
+    parts = [
+        f"{plan['name']}: from {_usd(plan['financing']['monthly_from'])} a month, "
+        f"{plan['financing']['approval'].replace('_', ' ')}"
+        for plan in provider["plans"]
+        if plan["financing"]
+    ]
+    if not parts and financing["monthly_from"] is not None:
+        parts.append(f"from {_usd(financing['monthly_from'])} a month")
+    if financing["approval_note"]:
+        parts.append(financing["approval_note"].rstrip("."))
+    if financing["checkout_installments"]:
+        parts.append(f"at checkout: {', '.join(financing['checkout_installments'])}")
+    return "; ".join(parts) or "offered; terms not stated"
+
+
+def ranking_table(
+    state_name: str | None, criteria: Criteria | None = None, providers: list[ProviderDoc] | None = None
+) -> RankingTable:
     from ketacli.fields import columns
 
-    return RankingTable(
-        [
-            {
-                "key": key,
-                # The state's name in the header: "In Texas", as the question was asked.
-                "header": f"In {state_name or 'your state'}" if key == "availability" else shown.header,
-                "numeric": shown.justify == "right",
-            }
-            for key, shown in columns("report")
-        ]
-    )
+    shown = [
+        {
+            "key": key,
+            # The state's name in the header: "In Texas", as the question was asked.
+            "header": f"In {state_name or 'your state'}" if key == "availability" else column.header,
+            "numeric": column.justify == "right",
+        }
+        for key, column in columns("report")
+    ]
+    beside_total: list[dict[str, Any]] = []
+    if criteria is not None and criteria.insurance:
+        beside_total += [c for c in shown if c["key"] == "insurance"]
+    if criteria is not None and criteria.monthly_budget is not None:
+        beside_total.append(_MONTHLY)
+    if criteria is not None and criteria.financing:
+        beside_total.append(_FINANCING)
+    if beside_total:
+        rest = [c for c in shown if c not in beside_total]
+        at = next(i for i, c in enumerate(rest) if c["key"] == "dose_level") + 1
+        shown = [*rest[:at], *beside_total, *rest[at:]]
+    extra = {p["id"]: {"financing_terms": financing_terms(p)} for p in providers or []}
+    return RankingTable(shown, extra)
 
 
 def render_report(document: ReportDocument, criteria: Criteria, fmt: ReportFormat, *, version: str) -> str:
@@ -167,7 +221,7 @@ def render_report(document: ReportDocument, criteria: Criteria, fmt: ReportForma
         "version": version,
         "question": question_words(criteria, carrier=carrier) or "every provider, with no filters",
         "title": ranking_title(criteria, carrier),
-        "ranking": ranking_table(STATE_NAMES.get(criteria.state or "")),
+        "ranking": ranking_table(STATE_NAMES.get(criteria.state or ""), criteria, document["all_providers"]),
         "data_as_of": ", ".join(document["data_as_of"]) or "—",
         "notes": [(row["name"], note) for row in document["rows"] for note in row["notes"]],
         "chart": geometry(document["curve"]),
