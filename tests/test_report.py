@@ -357,3 +357,22 @@ def test_the_report_shows_the_figure_the_question_was_about(cli):
     assert header[4:6] == ["Dose level", "Insurance"] and row[5] == "insured (in network)"
     plain = cli("report", "--state", "TX", "--format", "markdown").stdout
     assert "A month, at the least" not in plain and "Financing terms" not in plain and "| Delivery |" in plain
+
+
+def test_chart_colours_follow_the_provider_and_the_text_keeps_every_step(cli):
+    """Issue #30: Joyous was pink in one report and orange in another (colour by rank); the chart's text
+    equivalent sampled 5 and 10 doses and lost Mindbloom's step at 7."""
+
+    def colour_of(html_text: str, name: str) -> str:
+        match = re.search(r'stroke="(#[0-9A-Fa-f]{6})"[^>]*><title>' + re.escape(name) + "</title>", html_text)
+        assert match, name
+        return match.group(1)
+
+    by_total = cli("report", "--state", "TX", "--format", "html").stdout
+    by_hsa = cli("report", "--state", "TX", "--doses", "40", "--format", "html").stdout
+    assert colour_of(by_total, "Joyous") == colour_of(by_hsa, "Joyous")
+    assert len({colour_of(by_total, n) for n in ("Innerwell", "Better U", "Mindbloom", "Joyous")}) == 4
+    text = cli("report", "--state", "TX", "--format", "markdown").stdout
+    curve = text.split("## What more doses would cost", 1)[1].split("\n## ", 1)[0]
+    assert "| 6 | $579 | $1,098 | $1,254 | $129 |" in curve and "| 7 | $658 | $1,098 | $2,148 | $129 |" in curve
+    assert "nothing paid yet (free evaluation), for the purchase the ranking shows." in text

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 class CurveLine(TypedDict):
     id: str
+    slot: int  # the provider's place in the catalogue: its colour and dash, whatever its rank
     name: str
     dose_level: DoseLevel
     totals: list[int | None]  # cents for at least N doses, N = 1..limit; None: cannot be bought
@@ -136,11 +137,13 @@ def curve_limit(criteria: Criteria) -> int:
 CURVE_PROVIDERS = 8
 
 
-def cost_curve(criteria: Criteria, evaluations: list[Evaluation[ProviderDoc]]) -> list[CurveLine]:
+def cost_curve(
+    criteria: Criteria, evaluations: list[Evaluation[ProviderDoc]], slots: dict[str, int] | None = None
+) -> list[CurveLine]:
     """Total cost of at least N doses for N = 1..limit, per ranked provider, from the pricing engine itself,
     priced exactly as the ranking priced it (returning, insured, pay in full). None where N cannot be bought."""
     limit = curve_limit(criteria)
-    lines = []
+    lines: list[CurveLine] = []
     for evaluation in evaluations:
         provider = evaluation.provider
         options = purchase_options(
@@ -154,7 +157,8 @@ def cost_curve(criteria: Criteria, evaluations: list[Evaluation[ProviderDoc]]) -
             purchase = cheapest(options, n, returning=criteria.returning)
             totals.append(None if purchase is None else purchase.total)
         line: CurveLine = {
-            "id": provider["id"], "name": provider["name"], "dose_level": provider["dose_level"], "totals": totals
+            "id": provider["id"], "slot": (slots or {}).get(provider["id"], len(lines)), "name": provider["name"],
+            "dose_level": provider["dose_level"], "totals": totals,
         }  # fmt: skip
         lines.append(line)
     return lines
@@ -289,7 +293,11 @@ def build_report(catalogue: LoadedCatalogue, criteria: Criteria, *, today: dt.da
         "curve": {
             "asked": criteria.doses,
             "limit": curve_limit(criteria),
-            "lines": cost_curve(criteria, result.evaluations[:CURVE_PROVIDERS]),
+            "lines": cost_curve(
+                criteria,
+                result.evaluations[:CURVE_PROVIDERS],
+                {p["id"]: slot for slot, p in enumerate(catalogue.providers)},
+            ),
             "ranked": len(result.evaluations),
         },
         "providers": [

@@ -30,6 +30,34 @@ def _nice_step(span: float, ticks: int = 5) -> int:
     return 10 * power  # pragma: no cover - the loop always returns
 
 
+# The text equivalent lists every dose count where a line's price steps, up to this many rows; beyond that (a
+# thousand doses), the chart's own ticks, so the table stays a table.
+MOST_TABLE_ROWS = 48
+
+
+def _table_doses(curve: Curve, x_step: int) -> list[int]:
+    """The dose counts the chart's text equivalent gives: the ticks, the asked N, the last, and every N where a
+    line's price steps (its increase from N-1 differs from the one before: Mindbloom's jump at 7 doses)."""
+    limit, asked = curve["limit"], curve["asked"]
+    doses = {1, *range(x_step, limit + 1, x_step), limit, *([asked] if asked else [])}
+    steps: set[int] = set()
+    for line in curve["lines"]:
+        totals = line["totals"]
+        for n in range(2, limit + 1):
+            rise, before = _rise(totals, n), _rise(totals, n - 1)
+            if rise is not None and before is not None and rise != before:
+                steps.update((n - 1, n))  # the last price before the step, and the first after it
+    wanted = doses | steps
+    return sorted(wanted if len(wanted) <= MOST_TABLE_ROWS else doses)
+
+
+def _rise(totals: list[int | None], n: int) -> int | None:
+    """How much the total for n doses rises over n-1 (None where either cannot be bought, or n is 1)."""
+    if n < 2 or totals[n - 1] is None or totals[n - 2] is None:
+        return None
+    return totals[n - 1] - totals[n - 2]  # type: ignore[operator]
+
+
 def geometry(curve: Curve) -> dict[str, Any]:
     """Paths, ticks, legend and the asked-N marker, in SVG user units (cents on the way in)."""
     limit: int = curve["limit"]
@@ -46,7 +74,7 @@ def geometry(curve: Curve) -> dict[str, Any]:
         return round(TOP + plot_h - cents / 100 / y_max * plot_h, 1)
 
     lines = []
-    for index, line in enumerate(curve["lines"]):
+    for line in curve["lines"]:
         parts: list[str] = []
         previous = None
         for n, total in enumerate(line["totals"], start=1):
@@ -63,8 +91,9 @@ def geometry(curve: Curve) -> dict[str, Any]:
                 "name": line["name"],
                 "very_low": line["dose_level"] == "very_low",
                 "d": " ".join(parts),
-                "colour": COLOURS[index % len(COLOURS)],
-                "dash": DASHES[index % len(DASHES)],
+                # By the provider, not the rank: Joyous is the same colour in every report.
+                "colour": COLOURS[line["slot"] % len(COLOURS)],
+                "dash": DASHES[line["slot"] % len(DASHES)],
             }
         )
     x_step = _nice_step(limit, 6)
@@ -82,5 +111,5 @@ def geometry(curve: Curve) -> dict[str, Any]:
         "x_ticks": x_ticks,
         "y_ticks": y_ticks,
         "marker": {"x": x(asked), "label": f"{asked} doses (asked)"} if asked else None,
-        "table_doses": sorted({1, *range(x_step, limit + 1, x_step), limit, *([asked] if asked else [])}),
+        "table_doses": _table_doses(curve, x_step),
     }
