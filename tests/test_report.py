@@ -376,3 +376,16 @@ def test_chart_colours_follow_the_provider_and_the_text_keeps_every_step(cli):
     curve = text.split("## What more doses would cost", 1)[1].split("\n## ", 1)[0]
     assert "| 6 | $579 | $1,098 | $1,254 | $129 |" in curve and "| 7 | $658 | $1,098 | $2,148 | $129 |" in curve
     assert "nothing paid yet (free evaluation), for the purchase the ranking shows." in text
+
+
+def test_an_empty_result_is_a_useful_page(cli):
+    """Issue #30: an empty answer said 'the data is as of —' and printed empty refund, money-back and question
+    sections; it now says what was asked, why each was left out, and the nearest questions with answers."""
+    for fmt in ("markdown", "html"):
+        text = cli("report", "--state", "WY", "--in-clinic", "--format", fmt).stdout
+        assert "as of —" not in text and "as of ." not in text
+        assert "Without “in-person sessions”: 3 providers (Better U, Mindbloom, Joyous)" in text
+        assert "Without “Wyoming”: 2 providers" in text
+        for section in ("If you are found ineligible", "Money back from insurance", "Questions to ask"):
+            assert section not in text, (fmt, section)
+        assert "Left out, and why" in text and "Safety" in text

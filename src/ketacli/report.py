@@ -98,6 +98,14 @@ class ReportProvider(TypedDict):
     rule_until: str | None
 
 
+class Nearer(TypedDict):
+    """A question next to the one asked that has answers: the one filter dropped, and what it then ranks."""
+
+    field: str  # a Criteria field
+    kept: int
+    names: list[str]  # the first few it ranks
+
+
 class ReportDocument(TypedDict):
     """Everything the report shows; the HTML and Markdown templates read these keys."""
 
@@ -111,6 +119,7 @@ class ReportDocument(TypedDict):
     stale_warning: str | None
     alternatives: AlternativesSection | None
     notices: list[str]
+    nearest: list[Nearer]  # when nothing matched: the questions one filter away that have answers
     groups: list[Group]
     rows: list[Row]
     excluded: list[Excluded]
@@ -242,6 +251,32 @@ def _alternatives(
     return {"state": criteria.state, "confirmed": result.confirmed, "entries": catalogue.alternatives}
 
 
+# The question's filters a person could drop, with what they fall back to (Criteria's defaults); dropping the
+# carrier drops "in network only" with it.
+_DROPPABLE = tuple(name for name in Criteria._fields if name not in ("doses", "sort", "reverse", "limit"))
+
+
+def _nearest(catalogue: LoadedCatalogue, criteria: Criteria, today: dt.date) -> list[Nearer]:
+    """When no provider matched: each filter that, dropped alone, lets some provider through."""
+    from .errors import KetaError
+
+    defaults = Criteria()
+    found: list[Nearer] = []
+    for name in _DROPPABLE:
+        if getattr(criteria, name) == getattr(defaults, name) or name == "in_network_only" and criteria.insurance:
+            continue
+        relaxed = criteria._replace(**{name: getattr(defaults, name)})
+        if name in ("insurance", "state"):
+            relaxed = relaxed._replace(in_network_only=False, insurance=None)
+        try:
+            rows = compare(catalogue, relaxed, today).rows
+        except KetaError:  # e.g. a carrier without its state
+            continue
+        if rows:
+            found.append({"field": name, "kept": len(rows), "names": [row["name"] for row in rows[:3]]})
+    return found
+
+
 def _answer(criteria: Criteria, result: Result[ProviderDoc]) -> Answer:
     """The bottom line, for the report's first lines: the first option of the ranking the sources confirm in
     the state (the first at all with no state), the first at all where that one is unconfirmed, how many
@@ -281,6 +316,7 @@ def build_report(catalogue: LoadedCatalogue, criteria: Criteria, *, today: dt.da
         "stale_warning": stale_warning(shown, today, max_age, catalogue.rules, undated_sources(shown)),
         "alternatives": _alternatives(catalogue, criteria, result),
         "notices": result.notices,
+        "nearest": [] if rows else _nearest(catalogue, criteria, today),
         "groups": [
             {"title": DOSE_GROUPS[level], "dose_level": level, "rows": [r for r in rows if r["dose_level"] == level]}
             for level in DOSE_GROUPS

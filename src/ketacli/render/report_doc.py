@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from ketacli.document import ProviderDoc
     from ketacli.fields import Row
     from ketacli.refunds import Outcome, Stage
-    from ketacli.report import AlternativesSection, Answer, ReportDocument
+    from ketacli.report import AlternativesSection, Answer, Nearer, ReportDocument
 from ketacli.textsafe import CONTROL_CHARS
 
 from .alternatives import alternative_facts, alternatives_heading
@@ -49,6 +49,20 @@ def _alternatives(found: AlternativesSection | None) -> dict[str, Any] | None:
         "heading": alternatives_heading(found["state"], found["confirmed"]),
         "entries": [{"name": a["name"], "facts": alternative_facts(a)} for a in found["entries"]],
     }
+
+
+def nearest_lines(nearest: list[Nearer], criteria: Criteria, carrier: str | None) -> list[str]:
+    """'Without “in-person sessions”: 3 providers (Innerwell, Better U, Mindbloom)': the questions one filter
+    away from an empty answer."""
+    from ketacli.render.columns import _FILTER_WORDS
+
+    lines = []
+    for near in nearest:
+        words = _FILTER_WORDS[near["field"]](criteria, carrier)
+        more = "" if near["kept"] <= len(near["names"]) else f" and {near['kept'] - len(near['names'])} more"
+        count = f"{near['kept']} provider{'s' if near['kept'] != 1 else ''}"
+        lines.append(f"Without “{words}”: {count} ({', '.join(near['names'])}{more})")
+    return lines
 
 
 def answer_lines(answer: Answer) -> list[str]:
@@ -228,5 +242,6 @@ def render_report(document: ReportDocument, criteria: Criteria, fmt: ReportForma
         "alternatives": _alternatives(document["alternatives"]),
         "minimum_ages": minimum_age_lines(document["all_providers"]),
         "answer_lines": answer_lines(document["answer"]),
+        "nearest_lines": nearest_lines(document["nearest"], criteria, document["carrier"]),
     }
     return template.render(**context)
