@@ -99,7 +99,7 @@ def test_new_york_by_name(cli):
 def test_doses_and_budget(cli):
     rows = cli("compare", "--state", "TX", "--doses", "12", "--budget", "1500", "--json").json()
     assert [(r["id"], r["total"], r["doses"], r["purchase"]) for r in rows] == [
-        ("better-u", 1029, 12, "9-session Transformation + 3 × continuation session"),
+        ("better-u", 1029, 12, "9-session Transformation + 3 continuation sessions"),
         ("joyous", 129, 30, "Monthly plan (30 daily troches)"),
     ]
     assert reasons(cli, "--state", "TX", "--doses", "12", "--budget", "1500") == {
@@ -149,7 +149,7 @@ def test_a_monthly_budget_is_judged_on_every_purchase(cli, args, provider_id, pu
 def test_a_monthly_figure_is_used_only_for_the_plans_its_source_names(cli):
     """Better U's "as low as $54 per month" is for its packages, not one $79 continuation session."""
     row = next(r for r in cli("compare", "--returning", "--json").json() if r["id"] == "better-u")
-    assert row["purchase"] == "continuation session" and row["lowest_monthly_payment"] is None
+    assert row["purchase"] == "1 continuation session" and row["lowest_monthly_payment"] is None
 
 
 def test_insurance_in_texas_keeps_self_pay_options(cli):

@@ -25,7 +25,7 @@ def test_cost_json_contract(cli):
         "surplus": 0,
         "total": 1029,
         "per_dose": 85.75,
-        "purchase": "9-session Transformation + 3 × continuation session",
+        "purchase": "9-session Transformation + 3 continuation sessions",
         "items": [
             {
                 "option": "transformation",
@@ -148,8 +148,8 @@ def test_cost_table_exact(cli):
         "┡━━━╇━━━━━━━━━━━╇━━━━━━━╇━━━━━━━━╇━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━┩\n"
         "│ 1 │ Better U  │    12 │ $1,029 │ standard   │ 9-session           │   $85.75 │\n"
         "│   │           │       │        │            │ Transformation + 3  │          │\n"
-        "│   │           │       │        │            │ × continuation      │          │\n"
-        "│   │           │       │        │            │ session             │          │\n"
+        "│   │           │       │        │            │ continuation        │          │\n"
+        "│   │           │       │        │            │ sessions            │          │\n"
         "│ 2 │ Innerwell │    24 │ $2,100 │ standard   │ 24-session Extended │   $87.50 │\n"
         "│   │           │       │        │            │ Program             │          │\n"
         "│ 3 │ Mindbloom │    12 │ $2,148 │ standard   │ 12-session          │  $179.00 │\n"
@@ -190,14 +190,14 @@ def test_cost_csv_and_markdown(cli):
         ("3", "Mindbloom", "2148", "179", "standard"),
         ("4", "Joyous", "129", "4.3", "very_low"),
     ]
-    assert rows[0]["purchase"] == "9-session Transformation + 3 × continuation session"
+    assert rows[0]["purchase"] == "9-session Transformation + 3 continuation sessions"
     markdown = cli("cost", "-n", "12", "--format", "markdown").stdout.splitlines()
     assert markdown[0] == "**Cheapest way to 12 doses**"
     assert markdown[4] == (
         "| # | Provider | Doses | Total | Dose level | What to buy | Per dose | Money at risk | Paid ahead | Notes |"
     )
     assert markdown[6] == (
-        "| 1 | Better U | 12 | $1,029 | standard | 9-session Transformation + 3 × continuation session | $85.75 "
+        "| 1 | Better U | 12 | $1,029 | standard | 9-session Transformation + 3 continuation sessions | $85.75 "
         "| found ineligible: nothing paid yet (free evaluation); stop after 1st shipment: unknown "
         "| $792 at start, $792 at most | continuation applied for |"
     )

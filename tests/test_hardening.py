@@ -527,7 +527,7 @@ def test_report_takes_every_dose_count_compare_takes(cli, doses):
     # Before: "internal error: ValueError" (the cost curve ran to twice N, past the pricing engine's limit).
     result = cli("report", "--doses", doses, "--format", "markdown")
     assert result.code == 0, result.stderr
-    assert f"{doses} doses" in result.stdout and "internal error" not in result.stderr
+    assert f"{int(doses):,} doses" in result.stdout and "internal error" not in result.stderr
 
 
 @pytest.mark.parametrize(

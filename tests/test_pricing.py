@@ -41,11 +41,11 @@ def price(provider_id: str, doses: int, **context) -> tuple[int, int, str]:
         # Insured, 24 doses: Extended $1,398 < 3 × $650 = $1,950.
         ("innerwell", 24, {"insured": True}, (1398, 24, "24-session Extended Program")),
         # Better U 12 new: Transformation $792 + 3 × $79 = $1,029 (Intro $500 + 7 × $79 = $1,053).
-        ("better-u", 12, {}, (1029, 12, "9-session Transformation + 3 × continuation session")),
+        ("better-u", 12, {}, (1029, 12, "9-session Transformation + 3 continuation sessions")),
         # Better U 5: Introduction $500.
         ("better-u", 5, {}, (500, 5, "5-session Introduction")),
         # Better U returning: 12 × $79 = $948.
-        ("better-u", 12, {"returning": True}, (948, 12, "12 × continuation session")),
+        ("better-u", 12, {"returning": True}, (948, 12, "12 continuation sessions")),
         # Mindbloom 12 new: the 12-session $2,148 (6 + 6 returning = $1,254 + $954 = $2,208).
         ("mindbloom", 12, {}, (2148, 12, "12-session treatment")),
         # Mindbloom 12 returning: the guide's own example, 2 × $954 = $1,908.

@@ -153,7 +153,7 @@ def test_hostile_catalogue_text_is_escaped(cli, tmp_path):
     document = catalogue_document()
     hostile = provider(document, "mindbloom")
     hostile["name"] = "<script>alert(1)</script> | *bold* [x](javascript:alert(2))"
-    hostile["sources"][0]["url"] = "javascript:alert(3)"
+    hostile["sources"][0]["title"] = "A title with ] and )(javascript:alert(4)"
     path = write_catalogue(tmp_path / "hostile.toml", document)
     html = cli("--catalog", str(path), "report", "--state", "TX").stdout
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
@@ -161,6 +161,18 @@ def test_hostile_catalogue_text_is_escaped(cli, tmp_path):
     markdown = cli("--catalog", str(path), "report", "--state", "TX", "--format", "markdown").stdout
     assert "<script>" not in markdown
     assert "&lt;script&gt;alert(1)&lt;/script&gt; \\| \\*bold\\* \\[x\\](javascript:alert(2))" in markdown
+    assert "[A title with \\] and )(javascript:alert(4)](<https://" in markdown  # a link whose text stays text
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(3)", "data:text/html,<script>x</script>", "JavaScript:x", "ftp://x"])
+def test_a_source_address_that_is_not_http_is_refused(cli, tmp_path, url):
+    """Issue #30: `catalog validate` refuses a `javascript:` or `data:` address (a report would link it)."""
+    document = catalogue_document()
+    provider(document, "mindbloom")["sources"][0]["url"] = url
+    path = write_catalogue(tmp_path / "bad-url.toml", document)
+    result = cli("catalog", "validate", str(path))
+    assert result.code == 1
+    assert "providers[2].sources[0].url" in result.stderr and 'http(s) address or "unaddressed"' in result.stderr
 
 
 def test_other_commands_never_load_the_template_engine(tmp_path):
@@ -316,7 +328,7 @@ def test_the_curve_shows_the_first_eight_ranked_providers(cli, tmp_path):
     [
         (["--state", "TX", "--doses", "12"],
          "**The answer:** The first option confirmed in Texas in this ranking: Better U, 9-session Transformation + "
-         "3 × continuation session, $1,029. 4 at-home providers are confirmed in Texas, and all meet your question. "
+         "3 continuation sessions, $1,029. 4 at-home providers are confirmed in Texas, and all meet your question. "
          "It depends on a telemedicine prescribing rule that is set to end on 2026-12-31 unless extended (see below)."),
         (["--state", "new york", "--doses", "12", "--budget", "1500"],
          "**The answer:** No option in this ranking is confirmed in New York; the first is Better U, $1,029, which "

@@ -149,10 +149,20 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _address(value: str) -> str:
+    """A source's address: an http(s) URL, or "unaddressed" where none was recorded. Never `javascript:`,
+    `data:` or another scheme, which a report's link would run or open."""
+    if value != "unaddressed" and not value.lower().startswith(("https://", "http://")):
+        raise ValueError(f'must be an http(s) address or "unaddressed" (got {value[:40]!r})')
+    if any(char.isspace() or char in '<>"' for char in value):
+        raise ValueError("an address has no spaces, quotes or angle brackets")
+    return value
+
+
 class Source(Strict):
     id: Slug
     title: Line
-    url: Line
+    url: Annotated[Line, AfterValidator(_address)]
     publisher: Line | None = None
     date: SourceDate = Field(description="Publication or update date, or 'undated'.")
     note: Text | None = None

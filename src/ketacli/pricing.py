@@ -105,6 +105,9 @@ class Purchase(NamedTuple):
     def describe(self) -> str:
         parts = []
         for item in self.items:
+            if item.option.kind == "continuation":  # "3 continuation sessions", not "3 × continuation session"
+                parts.append(f"{item.quantity} continuation session{'s' if item.quantity != 1 else ''}")
+                continue
             prefix = f"{item.quantity} × " if item.quantity > 1 else ""
             suffix = " (returning price)" if item.option.basis == "returning" else ""
             parts.append(f"{prefix}{item.option.description}{suffix}")

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from ketacli.states import STATE_NAMES
 
 if TYPE_CHECKING:
-    from ketacli.document import AlternativeDoc
+    from ketacli.document import AlternativeDoc, SourceDoc
     from ketacli.query import Confirmed
 
 NOT_STATED = "not stated in the sources"
@@ -33,19 +33,27 @@ def alternatives_heading(state: str, confirmed: Confirmed) -> str:
     return f"Alternatives to at-home treatment ({confirmed_words(state, confirmed)})"
 
 
-def alternative_facts(alternative: AlternativeDoc) -> list[str]:
-    """An alternative in a few lines: setting, insurance, each cost with its source, and how to find it."""
-    titles = {s["id"]: s["title"] for s in alternative["sources"]}
+def alternative_fact_records(alternative: AlternativeDoc) -> list[tuple[str, SourceDoc | None]]:
+    """An alternative in a few facts, each with the source it comes from (None: the entry's own summary):
+    setting, insurance, each cost, and how to find it."""
+    sources = {s["id"]: s for s in alternative["sources"]}
     found = alternative["how_to_find"]
-    lines = [
-        f"Setting: {alternative['setting']}",
-        f"Insurance: {alternative['insurance']}",
-        *(f"Cost: {c['text']} [source: {titles[c['source']]}]" for c in alternative["cost"]),
-        f"How to find it: {found['text']} [source: {titles[found['source']]}]"
+    return [
+        (f"Setting: {alternative['setting']}", None),
+        (f"Insurance: {alternative['insurance']}", None),
+        *((f"Cost: {c['text']}", sources[c["source"]]) for c in alternative["cost"]),
+        (f"How to find it: {found['text']}", sources[found["source"]])
         if found
-        else f"How to find it: {NOT_STATED}",
+        else (f"How to find it: {NOT_STATED}", None),
     ]
-    return lines
+
+
+def alternative_facts(alternative: AlternativeDoc) -> list[str]:
+    """The facts as lines for a terminal: each sourced one ends with its source's title."""
+    return [
+        f"{text} [source: {source['title']}]" if source else text
+        for text, source in alternative_fact_records(alternative)
+    ]
 
 
 def alternatives_text(alternatives: list[AlternativeDoc], state: str, confirmed: Confirmed, width: int) -> str:

@@ -110,6 +110,6 @@ def geometry(curve: Curve) -> dict[str, Any]:
         "lines": lines,
         "x_ticks": x_ticks,
         "y_ticks": y_ticks,
-        "marker": {"x": x(asked), "label": f"{asked} doses (asked)"} if asked else None,
+        "marker": {"x": x(asked), "label": f"{asked:,} doses (asked)"} if asked else None,
         "table_doses": _table_doses(curve, x_step),
     }

@@ -196,9 +196,9 @@ def ranking_title(criteria: Criteria, carrier: str | None = None) -> str:
     elif criteria.sort == "states":
         what = "By number of states served"
     elif criteria.sort == "per-dose":
-        what = f"Lowest price per dose for {criteria.doses} doses" if criteria.doses else "Lowest price per dose"
+        what = f"Lowest price per dose for {criteria.doses:,} doses" if criteria.doses else "Lowest price per dose"
     else:
-        what = f"Cheapest way to {criteria.doses} doses" if criteria.doses else "Cheapest way to start"
+        what = f"Cheapest way to {criteria.doses:,} doses" if criteria.doses else "Cheapest way to start"
     if criteria.reverse:
         what += " (reversed)"
     if criteria.limit:
@@ -212,7 +212,7 @@ def ranking_title(criteria: Criteria, carrier: str | None = None) -> str:
 # Criteria field is in one of the two.
 _FILTER_WORDS: dict[str, Callable[[Criteria, str | None], str | None]] = {
     "state": lambda c, _: STATE_NAMES[c.state] if c.state else None,
-    "doses": lambda c, _: f"{c.doses} doses" if c.doses else None,
+    "doses": lambda c, _: f"{c.doses:,} doses" if c.doses else None,
     "budget": lambda c, _: f"up to {format_usd(c.budget)}" if c.budget is not None else None,
     "monthly_budget": lambda c, _: (
         f"up to {format_usd(c.monthly_budget)} a month" if c.monthly_budget is not None else None

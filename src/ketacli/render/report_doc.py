@@ -7,7 +7,7 @@ imported here only, so no other command pays for it at start-up.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from ketacli.report import AlternativesSection, Answer, Nearer, ReportDocument
 from ketacli.textsafe import CONTROL_CHARS
 
-from .alternatives import alternative_facts, alternatives_heading
+from .alternatives import alternative_fact_records, alternatives_heading
 from .chart import geometry
 from .columns import CELLS, question_words, ranking_title
 from .markdown import escape_text
@@ -47,7 +47,10 @@ def _alternatives(found: AlternativesSection | None) -> dict[str, Any] | None:
         return None
     return {
         "heading": alternatives_heading(found["state"], found["confirmed"]),
-        "entries": [{"name": a["name"], "facts": alternative_facts(a)} for a in found["entries"]],
+        "entries": [
+            {"name": a["name"], "facts": [{"text": t, "source": s} for t, s in alternative_fact_records(a)]}
+            for a in found["entries"]
+        ],
     }
 
 
@@ -194,6 +197,19 @@ def ranking_table(
     return RankingTable(shown, extra)
 
 
+def markdown_link(source: Mapping[str, Any], safe: Callable[[str], Any]) -> Any:
+    """A source as a CommonMark link, `[title](<url>)`, its title escaped; where no address was recorded, the
+    title and that fact. `safe` marks the result as already escaped (markupsafe.Markup)."""
+    title = escape_text(source["title"])
+    url = source["url"]
+    if not url.startswith(("https://", "http://")):
+        return safe(f"{title} (address not recorded)")
+    # Inside <...> a destination may hold parentheses; <, > and \ are percent-encoded (validation refuses
+    # spaces and quotes in an address).
+    destination = url.replace("\\", "%5C").replace("<", "%3C").replace(">", "%3E")
+    return safe(f"[{title}](<{destination}>)")
+
+
 def render_report(document: ReportDocument, criteria: Criteria, fmt: ReportFormat, *, version: str) -> str:
     import jinja2
     import markupsafe
@@ -225,6 +241,7 @@ def render_report(document: ReportDocument, criteria: Criteria, fmt: ReportForma
         payment_words=payment_words,
         charged=_charged,
         link=lambda url: url if isinstance(url, str) and url.startswith(("https://", "http://")) else "",
+        mdlink=lambda source: markdown_link(source, markupsafe.Markup),
         plan_name=lambda plan_id, provider: provider["plan_names"][plan_id],
         conditions=join_conditions,
         capitalize_first=lambda text: text[:1].upper() + text[1:],
