@@ -401,3 +401,18 @@ def test_an_empty_result_is_a_useful_page(cli):
         for section in ("If you are found ineligible", "Money back from insurance", "Questions to ask"):
             assert section not in text, (fmt, section)
         assert "Left out, and why" in text and "Safety" in text
+
+
+def test_what_is_due_when_where_to_ask_and_how_it_was_made(cli):
+    """Issue #30: the report said what a plan costs, never when each payment falls, nor where to reach the
+    provider or how the report was made."""
+    text = cli("report", "--state", "TX", "--doses", "12", "--format", "markdown").stdout
+    due = text.split("## What is due when", 1)[1].split("\n## ", 1)[0]
+    assert "- **Mindbloom**: 12-session treatment: $358 at checkout, before the evaluation; then $358 a month for " \
+        "5 more months" in due  # fmt: skip
+    assert "  - 3 continuation sessions: $79 each, when each is bought" in due
+    assert "- **Joyous**" not in due  # the first three options only
+    assert "- **Innerwell**: <https://helloinnerwell.com>" in text
+    assert "## How this was made" in text and "never fills a gap with a guess" in text
+    html_text = cli("report", "--state", "TX", "--doses", "12").stdout
+    assert '<a href="https://joyous.team">https://joyous.team</a>' in html_text and 'id="due-when"' in html_text

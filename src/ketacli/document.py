@@ -202,6 +202,11 @@ class AddOnDoc(TypedDict):
     source: str
 
 
+class WebsiteDoc(TypedDict):
+    url: str
+    source: str
+
+
 class ExtraCostDoc(TypedDict):
     what: str
     amount_up_to: Dollars | None
@@ -284,6 +289,7 @@ class ProviderDoc(RankedProviderDoc):
     inconsistencies: list[str]
     notes: list[NoteDoc]
     exclusions: list[NoteDoc]
+    website: WebsiteDoc | None
     sources: list[SourceDoc]
 
 

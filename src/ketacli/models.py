@@ -452,6 +452,13 @@ class AddOn(Strict):
     source: Slug
 
 
+class Website(Strict):
+    """Where to reach a provider: its own site, as a source names it."""
+
+    url: Annotated[Line, AfterValidator(_address)]
+    source: Slug
+
+
 class ExtraCost(Strict):
     """Money a source says can fall due outside a plan's price: a fee, a copay, a cost a person may bear."""
 
@@ -560,6 +567,7 @@ class Provider(Strict):
     exclusions: list[Note] = Field(
         default_factory=list, description="Who the provider itself says it will not treat, each with its source."
     )
+    website: Website | None = Field(None, description="The provider's own site; absent where no source names it.")
     depends_on_rules: list[Slug] = Field(default_factory=list, description="Ids of the rules its service needs.")
     sources: list[Source] = Field(min_length=1)
 
@@ -701,6 +709,7 @@ def _check_refunds(provider: Provider) -> None:
     cited = [r.source for r in provider.refunds] + [r.source for r in provider.reimbursement_ranges]
     cited += [a.source for a in provider.add_on_prices]
     cited += [c.source for c in provider.extra_costs]
+    cited += [provider.website.source] if provider.website else []
     cited += [i.source for p in provider.plans for i in (p.installments, p.insured_installments) if i and i.source]
     cited += [provider.evaluation.source] if provider.evaluation else []
     cited += [s for s in (provider.refund_if_ineligible.source, provider.care.prescriber_source,

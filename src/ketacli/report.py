@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from .criteria import Criteria, availability
 from .freshness import stale_warning, undated_sources
-from .pricing import cheapest, purchase_options
+from .pricing import Purchase, cheapest, purchase_options
 from .query import DOSE_GROUPS, Confirmed, Result, compare, needs_alternatives
 from .refunds import current_ladder, provider_refunds
 from .rules import rule_warnings, standing, status_words
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         ReimbursementDoc,
         SafetyDoc,
         SourceDoc,
+        WebsiteDoc,
     )
     from .evaluation import Evaluation
     from .fields import ChargeJson, Row
@@ -77,6 +78,18 @@ class Excluded(TypedDict):
     reasons: list[str]
 
 
+class CalendarEntry(TypedDict):
+    """When one item of a purchase is paid: its first payment and the monthly ones after it (cents)."""
+
+    item: str
+    kind: str  # plan, subscription, continuation
+    count: int
+    first: int
+    first_when: str  # "checkout" (before the evaluation), "purchase" (when bought), "unknown"
+    monthly: int | None  # each later month; None: nothing more after the first payment
+    months: int  # how many later monthly payments
+
+
 class ReportProvider(TypedDict):
     id: str
     name: str
@@ -96,6 +109,8 @@ class ReportProvider(TypedDict):
     most_paid_ahead: int | float | None
     due_after_rule_end: int | float | None
     rule_until: str | None
+    calendar: list[CalendarEntry]  # for the first CALENDAR_PROVIDERS ranked; [] after them
+    website: WebsiteDoc | None
 
 
 class Nearer(TypedDict):
@@ -171,6 +186,33 @@ def cost_curve(
         }  # fmt: skip
         lines.append(line)
     return lines
+
+
+# "What is due when" for the first few options of the ranking: the ones a person is choosing between.
+CALENDAR_PROVIDERS = 3
+
+
+def payment_calendar(provider: ProviderDoc, purchase: Purchase | None) -> list[CalendarEntry]:
+    """Each item of a purchase, in the order it is bought, with its payments as its schedule states them."""
+    from .ahead import schedule_of
+
+    entries: list[CalendarEntry] = []
+    for item in purchase.items if purchase else ():
+        option = item.option
+        entry: CalendarEntry = {
+            "item": option.description, "kind": option.kind, "count": item.quantity, "first": option.price,
+            "first_when": "purchase", "monthly": None, "months": 0,
+        }  # fmt: skip
+        if option.installments is not None:
+            count, amount = option.installments
+            schedule = schedule_of(provider, option)
+            first_due = schedule["first_due"] if schedule else "unknown"
+            entry["first"], entry["first_when"] = amount, first_due
+            entry["monthly"], entry["months"] = amount, count - 1
+        elif option.kind == "subscription":
+            entry["monthly"], entry["months"] = option.price, item.quantity - 1
+        entries.append(entry)
+    return entries
 
 
 def _hsa_fsa_question(provider: ProviderDoc) -> list[str]:
@@ -356,8 +398,10 @@ def build_report(catalogue: LoadedCatalogue, criteria: Criteria, *, today: dt.da
                 "most_paid_ahead": row["most_paid_ahead"],
                 "due_after_rule_end": row["due_after_rule_end"],
                 "rule_until": row["prescribing_rule_until"],
+                "calendar": payment_calendar(p, evaluation.purchase) if rank < CALENDAR_PROVIDERS else [],
+                "website": p["website"],
             }
-            for p, row in zip(shown, rows, strict=True)
+            for rank, (p, row, evaluation) in enumerate(zip(shown, rows, result.evaluations, strict=True))
         ],
         "closures": catalogue.data["closures"],
         "safety": catalogue.data["safety"],

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from ketacli.document import ProviderDoc
     from ketacli.fields import Row
     from ketacli.refunds import Outcome, Stage
-    from ketacli.report import AlternativesSection, Answer, Nearer, ReportDocument
+    from ketacli.report import AlternativesSection, Answer, CalendarEntry, Nearer, ReportDocument
 from ketacli.textsafe import CONTROL_CHARS
 
 from .alternatives import alternative_fact_records, alternatives_heading
@@ -52,6 +52,35 @@ def _alternatives(found: AlternativesSection | None) -> dict[str, Any] | None:
             for a in found["entries"]
         ],
     }
+
+
+def calendar_lines(entries: list[CalendarEntry]) -> list[str]:
+    """What is due when, for one provider's purchase: each item's first payment and the monthly ones after it,
+    as its schedule states them; "not stated" where the sources are silent."""
+    return [_calendar_line(entry) for entry in entries]
+
+
+def _calendar_line(entry: CalendarEntry) -> str:
+    first, count, months = format_usd(entry["first"]), entry["count"], entry["months"]
+    if entry["kind"] == "continuation":
+        return f"{count} continuation session{'s' if count != 1 else ''}: {first} each, when each is bought"
+    what = f"{count} × {entry['item']} (each, when bought)" if count > 1 else entry["item"]
+    monthly = entry["monthly"]
+    later = (
+        f"; then {format_usd(monthly)} a month for {months} more month{'s' if months != 1 else ''}"
+        if monthly is not None and months
+        else ""
+    )
+    if entry["first_when"] == "unknown":
+        return f"{what}: {first} a month for {months + 1} months; when the first is taken is not stated"
+    if entry["kind"] == "subscription":
+        return f"{what}: {first} at the start of each month you stay" + (f" ({months + 1} months)" if months else "")
+    if entry["first_when"] == "checkout":
+        when = (
+            "at checkout (the first one before the evaluation)" if count > 1 else "at checkout, before the evaluation"
+        )
+        return f"{what}: {first} {when}{later}"
+    return f"{what}: {first} when bought (no payment schedule is stated)"
 
 
 def nearest_lines(nearest: list[Nearer], criteria: Criteria, carrier: str | None) -> list[str]:
@@ -260,5 +289,6 @@ def render_report(document: ReportDocument, criteria: Criteria, fmt: ReportForma
         "minimum_ages": minimum_age_lines(document["all_providers"]),
         "answer_lines": answer_lines(document["answer"]),
         "nearest_lines": nearest_lines(document["nearest"], criteria, document["carrier"]),
+        "calendars": [(p["name"], calendar_lines(p["calendar"])) for p in document["providers"] if p["calendar"]],
     }
     return template.render(**context)
