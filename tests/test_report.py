@@ -275,13 +275,35 @@ def test_axe_core_finds_no_wcag_violation_on_desktop_or_phone(cli, tmp_path, que
     assert cli("report", *question, "--output", str(page)).code == 0
     probe = tmp_path / "axe.html"  # a test-only copy: the report itself carries no script
     probe.write_text(page.read_text().replace("</body>", f"<script>{axe}</script>{_RUN_AXE}"))
-    for size in ("1100,1400", "375,800"):
-        dom = chromium(f"--window-size={size}", "--virtual-time-budget=30000", "--dump-dom", probe.as_uri(),
-                       tmp_path=tmp_path).stdout  # fmt: skip
+    # Light and dark (prefers-color-scheme: Blink's 0 is dark), on a desktop and a phone.
+    for size, scheme in (("1100,1400", "1"), ("375,800", "1"), ("1100,1400", "0"), ("375,800", "0")):
+        dom = chromium(f"--window-size={size}", f"--blink-settings=preferredColorScheme={scheme}",
+                       "--virtual-time-budget=30000", "--dump-dom", probe.as_uri(), tmp_path=tmp_path).stdout  # fmt: skip
         found = re.search(r'<pre id="axe-result">(.*?)</pre>', dom, re.S)
         assert found, f"axe-core did not finish at {size}"
         violations = json.loads(html.unescape(found.group(1)))
-        assert violations == [], (size, violations)
+        assert violations == [], (size, scheme, violations)
+
+
+def test_the_dark_theme_is_dark_and_print_keeps_the_group_labels(cli, tmp_path):
+    """Issue #30: under prefers-color-scheme: dark the page was pixel-identical to light; printed without
+    background graphics (the browser's default) the group labels were white on white."""
+    browser()
+    page = tmp_path / "report.html"
+    assert cli("report", *FILTERS, "--output", str(page)).code == 0
+    from PIL import Image
+
+    corners = {}
+    for scheme in ("1", "0"):
+        shot = tmp_path / f"shot-{scheme}.png"
+        chromium("--window-size=800,600", f"--blink-settings=preferredColorScheme={scheme}", f"--screenshot={shot}",
+                 page.as_uri(), tmp_path=tmp_path)  # fmt: skip
+        with Image.open(shot) as image:
+            corners[scheme] = image.convert("RGB").getpixel((3, 3))
+    assert corners["1"] == (255, 255, 255) and max(corners["0"]) < 40
+    css = page.read_text()
+    printed = css.split("@media print", 1)[1].split("</style>", 1)[0]
+    assert "tr.group th { background: none; color: #000;" in printed
 
 
 def test_on_a_phone_the_ranking_shows_provider_doses_total_and_dose_level(cli, tmp_path):
