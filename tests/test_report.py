@@ -438,3 +438,26 @@ def test_what_is_due_when_where_to_ask_and_how_it_was_made(cli):
     assert "## How this was made" in text and "never fills a gap with a guess" in text
     html_text = cli("report", "--state", "TX", "--doses", "12").stdout
     assert '<a href="https://joyous.team">https://joyous.team</a>' in html_text and 'id="due-when"' in html_text
+
+
+@pytest.mark.parametrize("doses", [None, 12, 1000])
+def test_the_charts_labels_fit_and_never_overlap(doses):
+    """Issue #30: the y-axis title ran into its tick labels, "$50,000" and the last x label ("100(") were cut,
+    and the asked-N label ran off the plot at 1,000 doses. Measured with the chart's own glyph width."""
+    from ketacli.render.chart import CHAR_WIDTH, TITLE_BAND, WIDTH, geometry
+
+    limit = 36 if doses is None else max(doses, 36)
+    totals = [n * 13_000 for n in range(1, limit + 1)]
+    chart = geometry({"asked": doses, "limit": limit, "ranked": 1,
+                      "lines": [{"id": "a", "slot": 0, "name": "A", "dose_level": "standard", "totals": totals}]})  # fmt: skip
+    for tick in chart["y_ticks"]:  # right-aligned at left - 6, after the title band
+        assert chart["left"] - 6 - len(tick["label"]) * CHAR_WIDTH >= TITLE_BAND
+    last = chart["x_ticks"][-1]
+    assert last["x"] + len(last["label"]) * CHAR_WIDTH / 2 <= WIDTH
+    marker = chart["marker"]
+    if marker:
+        width = len(marker["label"]) * CHAR_WIDTH * 0.9
+        start = marker["text_x"] if marker["anchor"] == "start" else marker["text_x"] - width
+        assert chart["left"] <= start and start + width <= WIDTH
+    if doses == 1000:
+        assert last["label"] == "1,000" and marker["label"] == "1,000 doses (asked)"

@@ -14,7 +14,9 @@ from ketacli.money import format_usd
 
 # A narrow drawing with large type: on a 375-pixel phone it scales to about 0.6, and labels stay readable.
 WIDTH, HEIGHT = 600, 380
-LEFT, RIGHT, TOP, BOTTOM = 104, 16, 22, 60
+TOP, BOTTOM = 22, 60
+TITLE_BAND = 34  # the rotated y-axis title, left of the tick labels
+CHAR_WIDTH = 11.6  # an average glyph at the chart's font size (20): labels are measured, never overlapped
 # Okabe–Ito colours (distinguishable with colour-blindness) and dash patterns (distinguishable in print).
 COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"]
 DASHES = ["", "8 4", "3 3", "10 3 2 3", "1 3", "12 6"]
@@ -58,6 +60,17 @@ def _rise(totals: list[int | None], n: int) -> int | None:
     return totals[n - 1] - totals[n - 2]  # type: ignore[operator]
 
 
+def _marker(at: float, label: str, right: int) -> dict[str, Any]:
+    """The asked-N line's label, on the side of the line where it fits inside the plot."""
+    fits_right = at + 5 + len(label) * CHAR_WIDTH * 0.9 <= right  # the marker's type is a little smaller
+    return {
+        "x": at,
+        "label": label,
+        "text_x": at + 5 if fits_right else at - 5,
+        "anchor": "start" if fits_right else "end",
+    }
+
+
 def geometry(curve: Curve) -> dict[str, Any]:
     """Paths, ticks, legend and the asked-N marker, in SVG user units (cents on the way in)."""
     limit: int = curve["limit"]
@@ -65,10 +78,16 @@ def geometry(curve: Curve) -> dict[str, Any]:
     top_dollars = max(totals, default=100) / 100
     step = _nice_step(top_dollars)
     y_max = step * (int(top_dollars // step) + 1)
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    x_step = _nice_step(limit, 6)
+    x_labels = [1, *range(x_step, limit + 1, x_step)]
+    # The margins fit the widest y label beside the axis title, and half the last x label past the plot.
+    widest = max(len(format_usd(v * 100)) for v in range(0, y_max + 1, step))
+    left = TITLE_BAND + round(widest * CHAR_WIDTH) + 10
+    right = max(16, round(len(f"{x_labels[-1]:,}") * CHAR_WIDTH / 2) + 4)
+    plot_w, plot_h = WIDTH - left - right, HEIGHT - TOP - BOTTOM
 
     def x(n: float) -> float:
-        return round(LEFT + (n - 1) / max(limit - 1, 1) * plot_w, 1)
+        return round(left + (n - 1) / max(limit - 1, 1) * plot_w, 1)
 
     def y(cents: int) -> float:
         return round(TOP + plot_h - cents / 100 / y_max * plot_h, 1)
@@ -96,20 +115,19 @@ def geometry(curve: Curve) -> dict[str, Any]:
                 "dash": DASHES[line["slot"] % len(DASHES)],
             }
         )
-    x_step = _nice_step(limit, 6)
-    x_ticks = [{"x": x(n), "label": str(n)} for n in [1, *range(x_step, limit + 1, x_step)]]
+    x_ticks = [{"x": x(n), "label": f"{n:,}"} for n in x_labels]
     y_ticks = [{"y": y(v * 100), "label": format_usd(v * 100)} for v in range(0, y_max + 1, step)]
     asked = curve["asked"]
     return {
         "width": WIDTH,
         "height": HEIGHT,
-        "left": LEFT,
-        "right": WIDTH - RIGHT,
+        "left": left,
+        "right": WIDTH - right,
         "top": TOP,
         "bottom": HEIGHT - BOTTOM,
         "lines": lines,
         "x_ticks": x_ticks,
         "y_ticks": y_ticks,
-        "marker": {"x": x(asked), "label": f"{asked:,} doses (asked)"} if asked else None,
+        "marker": _marker(x(asked), f"{asked:,} doses (asked)", WIDTH - right) if asked else None,
         "table_doses": _table_doses(curve, x_step),
     }
