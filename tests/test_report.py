@@ -315,7 +315,9 @@ def test_on_a_phone_the_ranking_shows_provider_doses_total_and_dose_level(cli, t
     var right = {};
     heads.forEach(function (th) { right[th.textContent.trim()] = Math.round(th.getBoundingClientRect().right); });
     var tick = document.querySelector("#curve svg g text").getBoundingClientRect().height;
-    document.body.dataset.measures = JSON.stringify({right: right, tick: tick});
+    var rows = Array.from(document.querySelectorAll("#ranking tbody tr:not(.group)"));
+    var tallest = Math.max.apply(null, rows.map(function (tr) { return tr.getBoundingClientRect().height; }));
+    document.body.dataset.measures = JSON.stringify({right: right, tick: tick, tallest: tallest});
     </script></body>"""
     probe = tmp_path / "probe.html"
     probe.write_text(page.read_text().replace("</body>", measure))
@@ -324,6 +326,7 @@ def test_on_a_phone_the_ranking_shows_provider_doses_total_and_dose_level(cli, t
     for column in ("Provider", "Doses", "Total", "Dose level"):
         assert measures["right"][column] <= 375, (column, measures["right"])
     assert measures["tick"] >= 10  # the chart's tick labels: about 7 px before
+    assert measures["tallest"] <= 110  # before: about 140 px, wordy cells one word to a line
     assert "On a narrow screen the table scrolls sideways" in dom
 
 
