@@ -107,7 +107,9 @@ NOT_LOADED = {
     ("compare", "--state", "TX", "--json"): {"fractions", "rich", "jinja2", "ketacli.render.columns",
                                              "ketacli.render.table", "ketacli.report", "tuf", "pydantic"},
     ("cost", "--doses", "12", "--json"): {"rich", "jinja2", "ketacli.render.columns", "ketacli.report", "tuf"},
-    ("compare", "--state", "TX"): {"jinja2", "ketacli.report", "tuf", "pydantic", "csv"},
+    # A table without colour (piped, NO_COLOR, as here) is drawn as plain text: no rich.
+    ("compare", "--state", "TX"): {"rich", "jinja2", "ketacli.report", "tuf", "pydantic", "csv"},
+    ("cost", "--doses", "12"): {"rich", "jinja2", "ketacli.report", "tuf", "pydantic"},
     ("rules", "--json"): {"ketacli.money", "decimal", "fractions", "ketacli.pricing", "rich", "jinja2", "tuf"},
     ("rules",): {"ketacli.money", "decimal", "fractions", "ketacli.pricing", "jinja2", "tuf"},
     ("update", "--check"): {"tuf", "urllib3", "cryptography", "ketacli.pricing", "rich", "jinja2"},

@@ -9,7 +9,7 @@ from .clock import today
 from .environment import load
 from .options import JsonOption, complete_carrier, complete_provider, complete_state, non_empty, parse_state
 from .output import Terminal, data_console, emit, emit_wrapped, note, print_rich, print_sections
-from .presenting import present
+from .presenting import present, print_table
 
 
 @app.command("states")
@@ -41,10 +41,8 @@ def states_cmd(
 
     def matrix() -> None:
         from ketacli.render.places import STATES_LEGEND, state_columns
-        from ketacli.render.table import render_table
 
-        console = data_console(Terminal.detect())
-        print_rich(console, render_table(rows, state_columns(summaries), console.width))
+        print_table(rows, state_columns(summaries))
         emit(STATES_LEGEND + "\n")
 
     present(as_json, data=lambda: {"providers": summaries, "states": rows}, people=matrix)

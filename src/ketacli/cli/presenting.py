@@ -10,7 +10,7 @@ from ketacli.errors import UsageError
 from ketacli.freshness import stale_warning, undated_sources
 
 from .clock import today
-from .output import Terminal, data_console, emit, emit_json, note, print_rich
+from .output import Terminal, data_console, emit, emit_json, note, print_rich, stdout_is_unicode
 from .runenv import getenv
 
 if TYPE_CHECKING:
@@ -90,12 +90,8 @@ def render_rows(
 
         emit(to_markdown(rows, columns, title=title, section_of=section_of))
     elif fmt == "table":
-        if not rows:
-            return
-        from ketacli.render.table import render_table
-
-        console = data_console(Terminal.detect())
-        print_rich(console, render_table(rows, columns, console.width, title=title, section_of=section_of))
+        if rows:
+            print_table(rows, columns, title=title, section_of=section_of)
     else:  # pragma: no cover - typer restricts the choice
         assert_never(fmt)
 
@@ -122,6 +118,25 @@ def show_alternatives(
         emit("\n" * after_rows + alternatives_text(alternatives, state, confirmed, Terminal.detect().width or 10_000))
     else:  # pragma: no cover - typer restricts the choice
         assert_never(fmt)
+
+
+def print_table(
+    rows: list[R], columns: "list[Column[R]]", *, title: str | None = None, section_of: Callable[[R], str] | None = None
+) -> None:
+    """A table for people: drawn by rich in colour; as plain text otherwise (piped, NO_COLOR), the same
+    characters without importing rich."""
+    terminal = Terminal.detect()
+    if terminal.color:
+        from ketacli.render.table import render_table
+
+        console = data_console(terminal)
+        print_rich(console, render_table(rows, columns, console.width, title=title, section_of=section_of))
+        return
+    from ketacli.render.boxes import render_table_text
+
+    ascii_only = not stdout_is_unicode()  # as rich substitutes its ASCII box
+    emit(render_table_text(rows, columns, terminal.width or 10_000, title=title, section_of=section_of,
+                           ascii_only=ascii_only))  # fmt: skip
 
 
 def _pick(row: Mapping[str, Any], fields: list[str] | None) -> Mapping[str, Any]:
