@@ -5,8 +5,9 @@ answer ketacli gave before."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ketacli.rules import _months_later, months_after
@@ -184,3 +185,45 @@ def test_catalog_stale_keeps_mixed_dates_apart(cli):
         "2026-12-03",
         "2026-04-29",
     )
+
+
+@functools.cache
+def _query_catalogue():
+    from conftest import CATALOGUE
+    from ketacli.catalogue import load_query
+
+    return load_query(CATALOGUE)
+
+
+@settings(deadline=None, max_examples=60)
+@given(
+    doses=st.integers(1, 200),
+    returning=st.booleans(),
+    pay_in_full=st.booleans(),
+    today=st.dates(dt.date(2025, 7, 1), dt.date(2028, 1, 1)),
+)
+def test_money_ahead_never_exceeds_what_is_bought(doses, returning, pay_in_full, today):
+    """For every purchase: what is due before the first session is at most the most ever paid ahead, which is
+    at most one item's price; what falls due after the rule's end is at most the first purchase."""
+    from ketacli.criteria import Criteria
+    from ketacli.evaluation import evaluate
+    from ketacli.rules import rules_by_id
+
+    catalogue = _query_catalogue()
+    rules = rules_by_id(catalogue.rules)
+    criteria = Criteria(doses=doses, returning=returning, pay_in_full=pay_in_full)
+    for provider in catalogue.providers:
+        evaluation = evaluate(provider, criteria, None, rules, today)
+        purchase, ahead = evaluation.purchase, evaluation.paid_ahead
+        if purchase is None:
+            assert ahead is None
+            continue
+        assert ahead is not None
+        biggest = max(item.option.price for item in purchase.items)
+        if ahead.most_ahead is not None:
+            assert ahead.most_ahead <= biggest
+            if ahead.before_first_session is not None:
+                assert ahead.before_first_session <= ahead.most_ahead
+        first = purchase.items[0]
+        if ahead.due_after_rule_end is not None:
+            assert 0 <= ahead.due_after_rule_end <= first.subtotal

@@ -60,16 +60,19 @@ def _ahead(provider: RankedProviderDoc, option: Option) -> tuple[int | None, int
     return (None, None) if schedule is None else ahead_of(option.price, schedule)
 
 
-def paid_ahead(provider: RankedProviderDoc, purchase: Purchase, today: dt.date, rule_ends: dt.date | None) -> PaidAhead:
+def paid_ahead(
+    provider: RankedProviderDoc, purchase: Purchase, today: dt.date | None, rule_ends: dt.date | None
+) -> PaidAhead:
     """What a purchase asks ahead of its sessions. Items are bought in turn, so the most ahead is the largest
-    one item asks; only the first purchase is placed in time (when later ones are bought is not known)."""
+    one item asks; only the first purchase is placed in time (when later ones are bought is not known). Without
+    `today` or a rule's end date, nothing is said of what falls due after it."""
     first = purchase.items[0]
     aheads = [_ahead(provider, item.option)[1] for item in purchase.items]
     most = None if any(a is None for a in aheads) else max(a for a in aheads if a is not None)
     return PaidAhead(
         before_first_session=_ahead(provider, first.option)[0],
         most_ahead=most,
-        due_after_rule_end=None if rule_ends is None else _due_after(first, today, rule_ends),
+        due_after_rule_end=None if rule_ends is None or today is None else _due_after(first, today, rule_ends),
     )
 
 

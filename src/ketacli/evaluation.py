@@ -85,8 +85,8 @@ def evaluate(
     rule = prescribing_rule(provider, rules)
     touching = rules_touching(provider["delivery"], criteria.state, rules.values(), today) if today else []
     ahead = None
-    if purchase is not None and today is not None:
-        ends = dt.date.fromisoformat(rule["ends"]) if rule and rule["ends"] else None
+    if purchase is not None:
+        ends = dt.date.fromisoformat(rule["ends"]) if rule and rule["ends"] and today else None
         ahead = paid_ahead(provider, purchase, today, ends)
     reasons = [
         *_availability_reasons(served, criteria),

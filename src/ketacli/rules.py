@@ -145,9 +145,11 @@ def rules_touching(
     """The live restricting rules that reach a provider's at-home forms in `state`, on `today`."""
     touches = []
     for rule in rules:
-        forms = rule_reaches(rule, delivery, state)
+        forms = rule_reaches(rule, delivery, state)  # cheap, and empty for almost every rule and row
+        if not forms:
+            continue
         now = standing(rule, today)
-        if forms and now.state in LIVE:
+        if now.state in LIVE:
             touches.append(RuleTouch(now, forms, tuple(f for f in delivery if f not in forms)))
     return touches
 
