@@ -421,3 +421,17 @@ def test_the_typed_row_has_the_registrys_keys():
     assert list(hints) == [f.key for f in FIELDS]
     not_required = {key for key, hint in hints.items() if typing.get_origin(hint) is typing.NotRequired}
     assert not_required == {f.key for f in FIELDS if f.commands == frozenset({"compare"})}
+
+
+def test_the_row_contract_names_every_note_kind():
+    """docs/scripting.md lists the kinds a `note_records` entry may have: exactly notes.NoteKind."""
+    import re
+    import typing
+    from pathlib import Path
+
+    from ketacli.notes import NoteKind
+
+    page = (Path(__file__).resolve().parents[1] / "docs" / "scripting.md").read_text(encoding="utf-8")
+    line = next(line for line in page.splitlines() if line.startswith("| `note_records` |"))
+    listed = re.findall(r"`([a-z_]+)`", line.split("is one of", 1)[1].split(";", 1)[0])
+    assert sorted(listed) == sorted(typing.get_args(NoteKind))

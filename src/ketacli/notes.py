@@ -48,9 +48,6 @@ class Note(NamedTuple):
     text: str
     values: tuple[tuple[str, NoteValue], ...] = ()
 
-    def value(self, key: str) -> NoteValue:
-        return dict(self.values).get(key)
-
     def record(self) -> dict[str, NoteValue]:
         """The JSON record: its kind, its values, and its sentence."""
         return {"kind": self.kind, **dict(self.values), "text": self.text}
@@ -83,8 +80,9 @@ def _forms(forms: tuple[str, ...]) -> str:
 
 
 def touch_note(touch: RuleTouch, state: str | None) -> Note:
-    """ "its subcutaneous injections at home in TX: Texas Medical Board proposed rules ... would ban home use of
-    injected (parenteral) ketamine ... (proposed 2026-01-02; ...); its sublingual tablets are not reached"."""
+    """The note that a rule reaches some of the row's forms, e.g. 'its subcutaneous injections at home in TX:
+    Texas Medical Board proposed rules ...: would ban home use of injected (parenteral) ketamine ...
+    (proposed 2026-01-02; ...); its sublingual tablets are not reached'."""
     rule = touch.now.rule
     where = f" in {state}" if state else ""
     spared = f"; its {_forms(touch.spared)} are not reached" if touch.spared else ""
