@@ -276,7 +276,10 @@ def test_axe_core_finds_no_wcag_violation_on_desktop_or_phone(cli, tmp_path, que
     probe = tmp_path / "axe.html"  # a test-only copy: the report itself carries no script
     probe.write_text(page.read_text().replace("</body>", f"<script>{axe}</script>{_RUN_AXE}"))
     # Light and dark (prefers-color-scheme: Blink's 0 is dark), on a desktop and a phone.
-    for size, scheme in (("1100,1400", "1"), ("375,800", "1"), ("1100,1400", "0"), ("375,800", "0")):
+    sizes = [("1100,1400", "1"), ("375,800", "1"), ("1100,1400", "0"), ("375,800", "0")]
+    if question == FILTERS:  # the in-between widths where the ranking was clipped, once
+        sizes += [("768,1000", "1"), ("1024,1000", "0"), ("1280,1000", "1")]
+    for size, scheme in sizes:
         dom = chromium(f"--window-size={size}", f"--blink-settings=preferredColorScheme={scheme}",
                        "--virtual-time-budget=30000", "--dump-dom", probe.as_uri(), tmp_path=tmp_path).stdout  # fmt: skip
         found = re.search(r'<pre id="axe-result">(.*?)</pre>', dom, re.S)
