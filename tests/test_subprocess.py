@@ -113,7 +113,7 @@ NOT_LOADED = {
     ("rules", "--json"): {"ketacli.money", "decimal", "fractions", "ketacli.pricing", "rich", "jinja2", "tuf"},
     ("rules",): {"ketacli.money", "decimal", "fractions", "ketacli.pricing", "jinja2", "tuf"},
     ("update", "--check"): {"tuf", "urllib3", "cryptography", "ketacli.pricing", "rich", "jinja2"},
-    ("--version",): {"ketacli.models", "ketacli.query", "ketacli.money", "decimal", "rich", "pydantic"},
+    ("--version",): {"ketacli.models", "ketacli.document", "ketacli.query", "ketacli.money", "decimal", "rich", "pydantic"},
 }  # fmt: skip
 
 
@@ -181,22 +181,19 @@ def test_ctrl_c_at_any_moment_is_130_without_a_traceback(tmp_path, delay):
     import signal
     import time
 
-    # The interpreter's own start-up (and runpy's import of the package, before `__main__` runs) is Python's, and
-    # on a loaded machine it outlasts the shortest delays: measured now, the slower of two, and the signal is
-    # never sent before it (else the test measures the machine's load, not ketacli).
-    durations = []
-    for _ in range(2):
-        started = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "import runpy, ketacli"], check=True, env=env_for(tmp_path))
-        durations.append(time.perf_counter() - started)
-    interpreter = max(durations)
     run = subprocess.Popen([sys.executable, "-m", "ketacli", "compare", "--state", "TX"], env=env_for(tmp_path),
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
-    time.sleep(max(delay, 1.5 * interpreter))
+    time.sleep(delay)
     run.send_signal(signal.SIGINT)
     _, stderr = run.communicate(timeout=60)
-    assert "Traceback" not in stderr
-    assert run.returncode in (130, 0)  # 0: it had finished
+    # On a loaded machine the interpreter's own start-up (runpy finding and importing the package, before any
+    # line of ketacli runs) can outlast the shortest delays. A signal there is Python's: its traceback has no
+    # ketacli frame. A traceback through any ketacli file fails.
+    if "Traceback" in stderr:
+        assert "ketacli" not in stderr.split("Traceback", 1)[1].replace("-m ketacli", ""), stderr
+        assert run.returncode != 0
+    else:
+        assert run.returncode in (130, 0)  # 0: it had finished
 
 
 def test_sigterm_ends_the_run_as_the_shell_expects(tmp_path):

@@ -1,7 +1,7 @@
 """`catalog validate|schema|export|stale|diff`: catalogue files for maintainers."""
 
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
@@ -11,7 +11,6 @@ from ketacli.catalogue import (
     export_document,
     load_catalogue,
 )
-from ketacli.document import Entry
 from ketacli.errors import CatalogueError, CatalogueMissing, KetaError, UsageError
 from ketacli.freshness import DEFAULT_MAX_AGE_DAYS, dated_facts
 
@@ -26,6 +25,9 @@ from .output import emit, emit_json, note, write_output
 from .presenting import present, render_rows
 
 # --------------------------------------------------------------------------------------------------- commands
+
+if TYPE_CHECKING:
+    from ketacli.document import Entry
 
 
 @catalog_app.command("validate")
