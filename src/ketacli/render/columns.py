@@ -238,6 +238,11 @@ _FILTER_WORDS: dict[str, Callable[[Criteria, str | None], str | None]] = {
 ORDERING_FIELDS = ("sort", "reverse", "limit")
 
 
+def filter_words(field: str, criteria: Criteria, carrier: str | None = None) -> str | None:
+    """One filter of the question in words ('in-person sessions'), or None where it is not set."""
+    return _FILTER_WORDS[field](criteria, carrier)
+
+
 def question_words(criteria: Criteria, *, with_doses: bool = True, carrier: str | None = None) -> str:
     """The question asked, in words: 'Texas, 12 doses, up to $1,500, Aetna, with financing'."""
     parts = []

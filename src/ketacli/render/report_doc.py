@@ -86,11 +86,11 @@ def _calendar_line(entry: CalendarEntry) -> str:
 def nearest_lines(nearest: list[Nearer], criteria: Criteria, carrier: str | None) -> list[str]:
     """'Without “in-person sessions”: 3 providers (Innerwell, Better U, Mindbloom)': the questions one filter
     away from an empty answer."""
-    from ketacli.render.columns import _FILTER_WORDS
+    from ketacli.render.columns import filter_words
 
     lines = []
     for near in nearest:
-        words = _FILTER_WORDS[near["field"]](criteria, carrier)
+        words = filter_words(near["field"], criteria, carrier)
         more = "" if near["kept"] <= len(near["names"]) else f" and {near['kept'] - len(near['names'])} more"
         count = f"{near['kept']} provider{'s' if near['kept'] != 1 else ''}"
         lines.append(f"Without “{words}”: {count} ({', '.join(near['names'])}{more})")
@@ -222,7 +222,9 @@ def ranking_table(
         rest = [c for c in shown if c not in beside_total]
         at = next(i for i, c in enumerate(rest) if c["key"] == "dose_level") + 1
         shown = [*rest[:at], *beside_total, *rest[at:]]
-    extra = {p["id"]: {"financing_terms": financing_terms(p)} for p in providers or []}
+    # Only a financing question shows the terms: worked out then, for the providers the ranking shows.
+    asked_financing = criteria is not None and criteria.financing
+    extra = {p["id"]: {"financing_terms": financing_terms(p)} for p in providers or []} if asked_financing else {}
     return RankingTable(shown, extra)
 
 
@@ -237,6 +239,11 @@ def markdown_link(source: Mapping[str, Any], safe: Callable[[str], Any]) -> Any:
     # spaces and quotes in an address).
     destination = url.replace("\\", "%5C").replace("<", "%3C").replace(">", "%3E")
     return safe(f"[{title}](<{destination}>)")
+
+
+def _shown_providers(document: ReportDocument) -> list[ProviderDoc]:
+    shown = {p["id"] for p in document["providers"]}
+    return [p for p in document["all_providers"] if p["id"] in shown]
 
 
 def render_report(document: ReportDocument, criteria: Criteria, fmt: ReportFormat, *, version: str) -> str:
@@ -281,7 +288,7 @@ def render_report(document: ReportDocument, criteria: Criteria, fmt: ReportForma
         "version": version,
         "question": question_words(criteria, carrier=carrier) or "every provider, with no filters",
         "title": ranking_title(criteria, carrier),
-        "ranking": ranking_table(STATE_NAMES.get(criteria.state or ""), criteria, document["all_providers"]),
+        "ranking": ranking_table(STATE_NAMES.get(criteria.state or ""), criteria, _shown_providers(document)),
         "data_as_of": ", ".join(document["data_as_of"]) or "—",
         "notes": [(row["name"], note) for row in document["rows"] for note in row["notes"]],
         "chart": geometry(document["curve"]),
