@@ -7,7 +7,9 @@ yardstick), the compiled tomli that ketacli uses, and then end to end, as users 
 `cost --doses 12` / `cost --doses 1000` warm, and `report --doses 12` warm, with peak memory. The warm run
 reads the cache's query document; its yardstick is json.loads of the whole validated document (`loads`).
 Goals: cold ≤ 0.7 × tomllib, cost 1000 ≤ 1.3 × cost 12 (#13); warm ≤ 1.2 × loads, warm RSS ≤ 300 MiB (#17);
-report ≤ 3 × warm (#21).
+report ≤ 3 × warm (#21); the default question `compare --state TX --json`, answered from the day's precomputed
+answers, ≤ 0.6 × a process that only json.loads the whole document and ≤ 150 MiB, a question they cannot answer
+(`--doses 12 --insurance aetna`) ≤ 1.5 × (#32).
 """
 
 from __future__ import annotations
@@ -73,11 +75,28 @@ def _one_run(path: Path, cache: str | None, *args: str, as_json: bool) -> tuple[
     return float(seconds), float(megabytes)
 
 
+def full_entry(cache: str) -> Path:
+    """The cache's whole-document entry (not the query or answers entries)."""
+    [entry] = [e for e in Path(cache).glob("catalogue-*.json") if e.name.count(".") == 1]
+    return entry
+
+
 def full_document_loads_seconds(cache: str) -> float:
     """The yardstick for a warm run (#17): json.loads of the whole validated document, as the cache holds it."""
-    [entry] = Path(cache).glob("catalogue-*[!y].json")  # the full entry, not the .query.json one
-    body = entry.read_bytes().partition(b"\n")[2]
+    body = full_entry(cache).read_bytes().partition(b"\n")[2]
     return median_seconds(lambda: json.loads(body), runs=5)
+
+
+def yardstick_process(cache: str, runs: int = 5) -> float:
+    """The yardstick of #32: a whole process that only reads and json.loads the whole validated document
+    (collector off, as ketacli runs), median wall seconds."""
+    code = "import gc, json, sys\ngc.disable()\njson.loads(open(sys.argv[1], 'rb').read().partition(b'\\n')[2])\n"
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code, str(full_entry(cache))], check=True)
+        times.append(time.perf_counter() - start)
+    return sorted(times)[runs // 2]
 
 
 def main() -> None:
@@ -104,6 +123,16 @@ def main() -> None:
             report_s, _ = end_to_end(
                 path, cache, "report", "--doses", "12", "--format", "markdown", as_json=False, runs=3
             )
+            # #32: the default question from the precomputed answers (the day's first run writes them), and a
+            # question they cannot answer, against a process that only json.loads the whole document.
+            end_to_end(path, cache, "compare", "--state", "TX")  # writes the day's answers
+            yard_s = yardstick_process(cache)
+            default_s, default_mb = end_to_end(path, cache, "compare", "--state", "TX", runs=5)
+            other_s, other_mb = end_to_end(path, cache, "compare", "--state", "TX", "--doses", "12", "--insurance",
+                                           "aetna", runs=5)  # fmt: skip
+            print(f"{size:>9} yardstick process {yard_s:.2f}s; compare --state TX --json {default_s:.2f}s"
+                  f" ({default_s / yard_s:.2f}x, {default_mb:.0f} MB); --doses 12 --insurance aetna {other_s:.2f}s"
+                  f" ({other_s / yard_s:.2f}x, {other_mb:.0f} MB)")  # fmt: skip
             print(f"{size:>9} {path.stat().st_size / 1e6:6.1f} {stdlib_s:7.2f}s {tomli_s:6.2f}s {cold_s:6.2f}s"
                   f" {cold_s / stdlib_s:11.2f}x {cold_mb:7.0f}MB {loads_s:5.2f}s {warm_s:5.2f}s {warm_s / loads_s:9.2f}x"
                   f" {warm_mb:7.0f}MB {cost12_s:7.2f}s {cost1000_s:8.2f}s {cost1000_s / cost12_s:6.2f}x"

@@ -736,19 +736,27 @@ def test_a_fifo_with_no_reader_is_given_up_with_one_line(cli, tmp_path, monkeypa
     ]
 
 
-def test_an_error_that_is_not_the_caches_never_deletes_a_good_cache(cli, tmp_path, monkeypatch):
+@pytest.mark.parametrize(
+    ("command", "module", "function"),
+    [(["compare", "--doses", "12", "--json"], "ketacli.query", "evaluate"),
+     (["compare", "--json"], "ketacli.answers", "answer")],  # a precomputed answer's entry, checked the same way
+    ids=["query", "answers"],
+)  # fmt: skip
+def test_an_error_that_is_not_the_caches_never_deletes_a_good_cache(
+    cli, tmp_path, monkeypatch, command, module, function
+):
     """Before: any unexpected error in a run that read the cache removed it, as if it were damaged."""
-    import ketacli.query
+    import importlib
 
-    assert cli("compare", "--json").code == 0  # builds the cache
+    assert cli(*command).code == 0  # builds the cache
     entries = sorted((tmp_path / "cache").glob("catalogue-*.json"))
     assert entries
 
     def broken(*args, **kwargs):
         raise RuntimeError("a bug elsewhere")
 
-    monkeypatch.setattr(ketacli.query, "evaluate", broken)
-    result = cli("compare", "--json")
+    monkeypatch.setattr(importlib.import_module(module), function, broken)
+    result = cli(*command)
     assert result.code == 1 and "internal error: RuntimeError: a bug elsewhere" in result.stderr
     assert "cached catalogue" not in result.stderr
     assert sorted((tmp_path / "cache").glob("catalogue-*.json")) == entries  # kept
@@ -858,13 +866,16 @@ def test_a_relative_output_from_a_folder_deeper_than_path_max(cli, tmp_path, mon
     assert os.path.getsize("out.toml") > 10_000
 
 
-def test_a_cache_entry_that_is_a_folder_is_rebuilt(cli, tmp_path):
-    """Before: never rebuilt, so every run stayed cold, in silence."""
-    assert cli("compare", "--json").code == 0
-    (entry,) = (tmp_path / "cache").glob("catalogue-*.query.json")
+@pytest.mark.parametrize("part", ["query", "answers"])
+def test_a_cache_entry_that_is_a_folder_is_rebuilt(cli, tmp_path, part):
+    """Before: never rebuilt, so every run stayed cold, in silence. (`cost` reads the query entry; the default
+    question of `compare`, the answers entry.)"""
+    command = ["cost", "-n", "6", "--json"] if part == "query" else ["compare", "--json"]
+    assert cli(*command).code == 0
+    (entry,) = (tmp_path / "cache").glob(f"catalogue-*.{part}.json")
     entry.unlink()
     entry.mkdir()
-    assert cli("compare", "--json").code == 0  # cold: rebuilds it
+    assert cli(*command).code == 0  # cold: rebuilds it
     assert entry.is_file()
 
 

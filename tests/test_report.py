@@ -288,6 +288,49 @@ def test_axe_core_finds_no_wcag_violation_on_desktop_or_phone(cli, tmp_path, que
         assert violations == [], (size, scheme, violations)
 
 
+def test_on_a_phone_the_ranking_starts_within_the_first_screen_and_the_banners_words_follow_it(cli, tmp_path):
+    """Issue #30: the two long banners put the ranking about 1,340 px down on a phone. Their headings stay at
+    the top, with a link to their words, which come right after the ranking."""
+    browser()
+    page = tmp_path / "report.html"
+    assert cli("report", *FILTERS, "--output", str(page), env={"KETACLI_TODAY": "2026-12-03"}).code == 0
+    text = page.read_text()
+    assert text.index('id="ranking"') < text.index('id="before-you-rely"') < text.index('id="due-when"')
+    header = text.split("</header>")[0]
+    assert 'href="#before-you-rely"' in header and "in 28 days, unless extended" not in header
+    probe = tmp_path / "probe.html"
+    probe.write_text(text.replace("</body>", "<script>document.body.dataset.top = Math.round("
+                                  "document.querySelector('#ranking').getBoundingClientRect().top);</script></body>"))  # fmt: skip
+    dom = chromium("--window-size=375,800", "--dump-dom", probe.as_uri(), tmp_path=tmp_path).stdout
+    assert int(re.search(r'data-top="(\d+)"', dom).group(1)) <= 800  # measured 693 (1,119 in 0.7.0)
+
+
+@pytest.mark.parametrize("paper", [965, 1032])  # Letter and A4, landscape (as the page asks), inside 12 mm margins
+def test_printed_the_page_fits_the_paper_and_axe_finds_nothing(cli, tmp_path, paper):
+    """The print styles, applied on screen at a sheet's width (headless Chromium cannot emulate print media from
+    the command line): nothing wider than the paper (paper does not scroll), and no WCAG violation, so the
+    group labels keep their contrast without background graphics. Then a real print to PDF."""
+    browser()
+    axe = axe_script()
+    page = tmp_path / "report.html"
+    assert cli("report", *FILTERS, "--output", str(page)).code == 0
+    text = page.read_text()
+    assert text.count("@media print {") == 1
+    printed = text.replace("@media print {", "@media all {").replace("@media screen {", "@media not all {")
+    measure = "<script>document.body.dataset.scrollWidth = document.documentElement.scrollWidth;</script>"
+    probe = tmp_path / "print.html"
+    probe.write_text(printed.replace("</body>", f"{measure}<script>{axe}</script>{_RUN_AXE}"))
+    dom = chromium(f"--window-size={paper},1100", "--virtual-time-budget=30000", "--dump-dom", probe.as_uri(),
+                   tmp_path=tmp_path).stdout  # fmt: skip
+    assert int(re.search(r'data-scroll-width="(\d+)"', dom).group(1)) <= paper
+    found = re.search(r'<pre id="axe-result">(.*?)</pre>', dom, re.S)
+    assert found and json.loads(html.unescape(found.group(1))) == []
+    pdf = tmp_path / "report.pdf"
+    chromium("--no-pdf-header-footer", f"--print-to-pdf={pdf}", page.as_uri(), tmp_path=tmp_path)
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
+    assert 2 <= pages <= 20, pages
+
+
 def test_the_dark_theme_is_dark_and_print_keeps_the_group_labels(cli, tmp_path):
     """Issue #30: under prefers-color-scheme: dark the page was pixel-identical to light; printed without
     background graphics (the browser's default) the group labels were white on white."""

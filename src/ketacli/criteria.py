@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Literal, NamedTuple
 from .vocabulary import DoseLevel
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
+
     from .document import RankedProviderDoc
 
 Availability = Literal["served", "not_served", "unknown"]
@@ -59,11 +61,15 @@ class InsuranceAsk(NamedTuple):
 
 
 def availability(provider: RankedProviderDoc, state: str) -> Availability:
-    """Three-valued: only a complete list can say 'not served'."""
     info = provider["availability"]
-    if state in info["states_known"]:
+    return served_in(info["states_known"], info["list_complete"], state)
+
+
+def served_in(states_known: Collection[str], list_complete: bool, state: str) -> Availability:
+    """Three-valued: only a complete list can say 'not served'."""
+    if state in states_known:
         return "served"
-    return "not_served" if info["list_complete"] else "unknown"
+    return "not_served" if list_complete else "unknown"
 
 
 def insurance_status(provider: RankedProviderDoc, state: str, ask: InsuranceAsk) -> bool:

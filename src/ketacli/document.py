@@ -247,14 +247,21 @@ class RuleDoc(TypedDict):
     sources: list[SourceDoc]
 
 
-class RankedProviderDoc(TypedDict):
-    """The part of a provider that a ranking reads (`compare`, `cost`): prices, availability, insurance,
-    care, refund ladders. The cache keeps it apart from the prose (`ProviderDoc`'s other keys), so a
-    ranking never loads summaries, pros, cons, notes and sources (catalogue.py, `load_query`)."""
+class EntryDates(TypedDict):
+    """What the lines about the data's age and its rules read of an entry: all a precomputed answer (answers.py)
+    keeps of a provider besides its filters' outcomes and its row. Every entry document has these keys."""
 
     id: str
     name: str
     as_of: str
+    depends_on_rules: list[str]
+
+
+class RankedProviderDoc(EntryDates):
+    """The part of a provider that a ranking reads (`compare`, `cost`): prices, availability, insurance,
+    care, refund ladders. The cache keeps it apart from the prose (`ProviderDoc`'s other keys), so a
+    ranking never loads summaries, pros, cons, notes and sources (catalogue.py, `load_query`)."""
+
     dose_level: DoseLevel
     delivery: list[str]
     plans: list[PlanDoc]
@@ -270,7 +277,6 @@ class RankedProviderDoc(TypedDict):
     refunds: list[RefundPolicyDoc]
     reimbursement_ranges: list[ReimbursementDoc]
     extra_costs: list[ExtraCostDoc]
-    depends_on_rules: list[str]
 
 
 class ProviderDoc(RankedProviderDoc):
@@ -294,6 +300,7 @@ class ProviderDoc(RankedProviderDoc):
 
 
 RANKED_KEYS = RankedProviderDoc.__required_keys__  # what the query document keeps of each provider
+DATE_KEYS = EntryDates.__required_keys__  # what a precomputed answer keeps of a provider's document
 
 
 class AlternativeDoc(TypedDict):
@@ -364,4 +371,4 @@ class QueryDoc(_CatalogueParts):
 
 
 Entry = ProviderDoc | AlternativeDoc  # what `show` takes
-Dated = RankedProviderDoc | AlternativeDoc  # what the freshness and rule checks take: dates, names, rules
+Dated = EntryDates | AlternativeDoc  # what the freshness and rule checks take: dates, names, rules

@@ -8,8 +8,10 @@ keeps its default: the process ends, and the shell reports 143.
 
 from __future__ import annotations
 
+# Only these two, both loaded by the interpreter already: even building `signal`'s enums takes long enough
+# to be interrupted under load (`typing` longer still).
+import _signal  # type: ignore[import-not-found]  # (no stubs in typeshed)
 import os
-import signal  # only these two before the handler: even `typing` takes long enough to be interrupted
 
 
 def _quit_at_once(signum: int, _frame: object) -> None:
@@ -17,14 +19,14 @@ def _quit_at_once(signum: int, _frame: object) -> None:
 
 
 def main() -> None:
-    signal.signal(signal.SIGINT, _quit_at_once)
+    _signal.signal(_signal.SIGINT, _quit_at_once)
     try:
         from ketacli.cli import main as run_cli  # the slow imports, now safe from a traceback
 
         # From here a Ctrl-C is a KeyboardInterrupt, so that a command cleans up (temporary files, locks);
         # `cli.run` turns it into 130. One that lands outside the command (between two statements here or
         # during the last flush) ends the process here, with the same 130 and no traceback.
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        _signal.signal(_signal.SIGINT, _signal.default_int_handler)
         run_cli()
     except KeyboardInterrupt:
         os._exit(130)

@@ -89,10 +89,9 @@ def evaluate(
         ends = dt.date.fromisoformat(rule["ends"]) if rule and rule["ends"] and today else None
         ahead = paid_ahead(provider, purchase, today, ends)
     reasons = [
-        *_availability_reasons(served, criteria),
+        *availability_reasons(served, criteria),
         *_insurance_reasons(provider, criteria, ask, insured),
-        *_dose_level_reasons(provider, criteria),
-        *_policy_reasons(provider, criteria),
+        *provider_reasons(provider, criteria),
         *unpriced,
         *_budget_reasons(criteria, purchase),
         *over_monthly,
@@ -104,9 +103,9 @@ def evaluate(
         notes.insert(0, monthly_note(monthly))
     if rule is not None and today is not None and purchase is not None:
         notes.extend(rule_notes(purchase, rule, today, ahead.due_after_rule_end if ahead else None))
-    _place_touch_notes(notes, touching, criteria)
     if purchase is not None:
         notes.extend(extra_cost_notes(provider, purchase))
+    place_touch_notes(notes, touching, criteria)
     loss = first_shipment_loss(provider, purchase, criteria.returning)
     return Evaluation(
         provider=provider,
@@ -141,8 +140,8 @@ def _within_monthly_budget(
     return within, []
 
 
-def _place_touch_notes(notes: list[Note], touching: list[RuleTouch], criteria: Criteria) -> None:
-    """A rule that reaches the very form asked about (--delivery) comes first; others after the figures."""
+def place_touch_notes(notes: list[Note], touching: list[RuleTouch], criteria: Criteria) -> None:
+    """A rule that reaches the very form asked about (--delivery) comes first; others last."""
     asked = set(DELIVERY_KINDS[criteria.delivery]) if criteria.delivery else set()
     first = [touch_note(t, criteria.state) for t in touching if asked & set(t.forms)]
     notes.extend(touch_note(t, criteria.state) for t in touching if not asked & set(t.forms))
@@ -163,7 +162,7 @@ def _upfront_reasons(criteria: Criteria, purchase: Purchase | None, ahead: PaidA
     return []
 
 
-def _availability_reasons(served: Availability | None, criteria: Criteria) -> list[str]:
+def availability_reasons(served: Availability | None, criteria: Criteria) -> list[str]:
     if served == "not_served":
         return [f"not available in {criteria.state}"]
     if served == "unknown" and criteria.confirmed_only:
@@ -177,6 +176,11 @@ def _insurance_reasons(
     if ask is not None and not insured and criteria.in_network_only:
         return [f"does not take {ask.shown} in {criteria.state}: {insurance_alternatives(provider)}"]
     return []
+
+
+def provider_reasons(provider: RankedProviderDoc, criteria: Criteria) -> list[str]:
+    """What leaves a provider out whatever its prices: its dose level, its policies, its forms and offices."""
+    return [*_dose_level_reasons(provider, criteria), *_policy_reasons(provider, criteria)]
 
 
 def _dose_level_reasons(provider: RankedProviderDoc, criteria: Criteria) -> list[str]:
@@ -193,7 +197,7 @@ def _purchase(options: OptionSet, criteria: Criteria) -> tuple[Purchase | None, 
     first = min(options.first, key=lambda o: (o.price, -o.doses), default=None)
     if first is None:
         return None, ["no purchase option is offered to returning clients"]
-    return Purchase(first.doses, (LineItem(first, 1),)), []
+    return Purchase.of(first.doses, (LineItem(first, 1),)), []
 
 
 def _budget_reasons(criteria: Criteria, purchase: Purchase | None) -> list[str]:
@@ -285,20 +289,28 @@ def _notes(
                 delivery=criteria.delivery,
             ),
         )
-    elsewhere = provider["insurance"]["hsa_fsa_elsewhere"]
-    if criteria.hsa_fsa and provider["insurance"]["hsa_fsa"] != "yes" and elsewhere is not None:
-        words = hsa_fsa_disagreement(provider["insurance"]["hsa_fsa"])
-        notes.insert(0, note("hsa_fsa_disputed", f"HSA/FSA: {words}: check with your plan"))
-    if served == "unknown":
-        notes.insert(
-            0,
-            note(
-                "availability_unconfirmed",
-                f"availability in {criteria.state} unconfirmed: check with the provider",
-                state=criteria.state,
-            ),
-        )
+    notes[:0] = question_notes(provider, criteria, served)
     return notes
+
+
+def question_notes(provider: RankedProviderDoc, criteria: Criteria, served: Availability | None) -> list[Note]:
+    """The notes a row opens with that its state and the yes/no flags decide, not its prices."""
+    notes = [availability_note(criteria.state)] if served == "unknown" else []
+    return notes + hsa_fsa_note(provider) if criteria.hsa_fsa else notes
+
+
+def availability_note(state: str | None) -> Note:
+    return note(
+        "availability_unconfirmed", f"availability in {state} unconfirmed: check with the provider", state=state
+    )
+
+
+def hsa_fsa_note(provider: RankedProviderDoc) -> list[Note]:
+    """With --hsa-fsa, where the sources disagree whether HSA/FSA money pays (a reason not to leave it out)."""
+    if provider["insurance"]["hsa_fsa"] == "yes" or provider["insurance"]["hsa_fsa_elsewhere"] is None:
+        return []
+    words = hsa_fsa_disagreement(provider["insurance"]["hsa_fsa"])
+    return [note("hsa_fsa_disputed", f"HSA/FSA: {words}: check with your plan")]
 
 
 def purchase_notes(

@@ -7,11 +7,12 @@ the table and Markdown columns of `cost` and `compare` and the report's ranking 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, Literal, NamedTuple, NotRequired, TypedDict, cast
 
 from .evaluation import Evaluation
 from .money import cents_to_json
+from .notes import Note
 from .pricing import Purchase
 from .refunds import Charge, lost_if_ineligible
 from .rules import RuleTouch, status_words
@@ -206,7 +207,7 @@ FIELDS: list[OutputField] = [
     ),
     OutputField("net_best_case", NUMBER.or_null(), _net),
     OutputField("prescribing_rule_until", STRING.or_null(), lambda e: e.prescribing_rule_until),
-    OutputField("rules_touching", LIST, lambda e: [_touch_json(t) for t in e.rules_touching]),
+    OutputField("rules_touching", LIST, lambda e: touches_json(e.rules_touching)),
     # Money paid ahead of the service (ahead.py): one column says the first two.
     OutputField(
         "paid_before_first_session",
@@ -223,8 +224,8 @@ FIELDS: list[OutputField] = [
         lambda e: _money(e.paid_ahead.due_after_rule_end if e.paid_ahead else None),
     ),
     # The table's Notes are the markers (returning price, extra doses, ...); the report lists the notes in full.
-    OutputField("notes", LIST, lambda e: [n.text for n in e.notes], display=Display("Notes", 4, TABLES, footnote=True)),
-    OutputField("note_records", LIST, lambda e: [n.record() for n in e.notes]),
+    OutputField("notes", LIST, lambda e: note_texts(e.notes), display=Display("Notes", 4, TABLES, footnote=True)),
+    OutputField("note_records", LIST, lambda e: note_records(e.notes)),
     OutputField("as_of", STRING, lambda e: e.provider["as_of"]),
     OutputField("states_served", INTEGER, lambda e: e.provider["availability"]["states_reported"], COMPARE),
     OutputField("states_list_complete", BOOLEAN, lambda e: e.provider["availability"]["list_complete"], COMPARE),
@@ -306,6 +307,19 @@ def purchase_items(purchase: Purchase) -> list[ItemJson]:
 
 def _installments_json(schedule: tuple[int, int] | None) -> dict[str, Any] | None:
     return {"count": schedule[0], "amount": cents_to_json(schedule[1]), "period": "month"} if schedule else None
+
+
+def touches_json(touches: Iterable[RuleTouch]) -> list[TouchJson]:
+    """The `rules_touching` field (a precomputed answer fills it in with the same function)."""
+    return [_touch_json(t) for t in touches]
+
+
+def note_texts(notes: Iterable[Note]) -> list[str]:
+    return [n.text for n in notes]
+
+
+def note_records(notes: Iterable[Note]) -> list[dict[str, Any]]:
+    return [n.record() for n in notes]
 
 
 def _touch_json(touch: RuleTouch) -> TouchJson:

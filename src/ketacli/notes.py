@@ -10,7 +10,7 @@ Pure: imported by the evaluation on every ranking.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Literal, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple, cast
 
 from .money import cents_to_json, format_usd, to_cents
 from .rules import RuleTouch, runs_past, status_words
@@ -51,6 +51,12 @@ class Note(NamedTuple):
     def record(self) -> dict[str, NoteValue]:
         """The JSON record: its kind, its values, and its sentence."""
         return {"kind": self.kind, **dict(self.values), "text": self.text}
+
+    @classmethod
+    def from_record(cls, record: dict[str, NoteValue]) -> Note:
+        """The note a `record()` was made from (a precomputed answer keeps its notes as records)."""
+        values = tuple((key, value) for key, value in record.items() if key not in ("kind", "text"))
+        return cls(cast("NoteKind", record["kind"]), str(record["text"]), values)
 
 
 def note(kind: NoteKind, text: str, **values: NoteValue) -> Note:

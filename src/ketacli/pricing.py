@@ -73,18 +73,17 @@ class LineItem(NamedTuple):
 
 
 class Purchase(NamedTuple):
-    """The cheapest basket for a requested dose count."""
+    """The cheapest basket for a requested dose count (made by `Purchase.of`, which sums it once: a ranking
+    reads its total and doses many times per row)."""
 
     doses_requested: int
     items: tuple[LineItem, ...]
+    total: int  # cents
+    doses_covered: int
 
-    @property
-    def total(self) -> int:
-        return sum(item.subtotal for item in self.items)
-
-    @property
-    def doses_covered(self) -> int:
-        return sum(item.doses for item in self.items)
+    @classmethod
+    def of(cls, doses_requested: int, items: tuple[LineItem, ...]) -> Purchase:
+        return cls(doses_requested, items, sum(i.subtotal for i in items), sum(i.doses for i in items))
 
     @property
     def surplus(self) -> int:
@@ -201,7 +200,7 @@ def cheapest(options: OptionSet, doses: int, *, returning: bool = False) -> Purc
     if returning:
         assert table is not None
         found = table.best(doses)
-        return Purchase(doses, _merge(found.items)) if found else None
+        return Purchase.of(doses, _merge(found.items)) if found else None
     best: Basket | None = None
     for first in options.first:
         needed = doses - first.doses
@@ -211,7 +210,7 @@ def cheapest(options: OptionSet, doses: int, *, returning: bool = False) -> Purc
         candidate = Basket(first.price + rest.cost, rest.surplus, 1 + rest.units, ((first, 1), *rest.items))
         if best is None or candidate.rank() < best.rank():
             best = candidate
-    return Purchase(doses, _merge(best.items)) if best else None
+    return Purchase.of(doses, _merge(best.items)) if best else None
 
 
 class _TopUpTable:

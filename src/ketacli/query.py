@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from typing_extensions import TypeIs
 
     from .catalogue import LoadedCatalogue
-    from .document import Entry, ProviderDoc, RankedProviderDoc, RuleDoc
+    from .document import Entry, EntryDates, ProviderDoc, RankedProviderDoc, RuleDoc
 
 
 _DELIVERY_ALIASES = {
@@ -93,6 +93,8 @@ def find_plan(provider: ProviderDoc, name: str) -> str:
 
 
 P_co = TypeVar("P_co", bound="RankedProviderDoc", covariant=True)
+T = TypeVar("T")
+F = TypeVar("F", bound="EntryDates")  # what an exclusion names: a provider, or a precomputed answer's facts
 
 
 class Rankable(Protocol[P_co]):
@@ -151,8 +153,8 @@ def resolve_insurance(
     return InsuranceAsk(query, None, shown), [f"{where}: every provider is priced at self-pay"]
 
 
-class Excluded(NamedTuple, Generic[P]):
-    provider: P
+class Excluded(NamedTuple, Generic[F]):
+    provider: F
     reasons: list[str]
 
 
@@ -214,8 +216,7 @@ def rank(catalogue: Rankable[P], criteria: Criteria, today: dt.date | None, *, c
             excluded.append(Excluded(provider, list(evaluation.reasons)))
         else:
             passed.append(evaluation)
-    passed.sort(key=_sort_key(criteria.sort), reverse=criteria.reverse)
-    passed.sort(key=lambda e: _GROUP_ORDER[e.provider["dose_level"]])  # stable: keeps the order chosen above
+    in_rank_order(passed, rank_facts, criteria)
     confirmed = None
     if criteria.state:
         in_state = sum(availability(p, criteria.state) == "served" for p in catalogue.providers)
@@ -226,26 +227,59 @@ def rank(catalogue: Rankable[P], criteria: Criteria, today: dt.date | None, *, c
     return Result([row(e, command) for e in ranked], excluded, notices, ask, confirmed, ranked)
 
 
-def needs_alternatives(result: Result[Any]) -> bool:
+def needs_alternatives(confirmed: Confirmed | None) -> bool:
     """Fewer than two at-home providers confirmed in the state asked about, or fewer than two of them kept by
     the filters: show the alternatives too (the heading says which)."""
-    return result.confirmed is not None and result.confirmed.kept < 2
+    return confirmed is not None and confirmed.kept < 2
 
 
-def _sort_key(sort: SortKey) -> Callable[[Evaluation[Any]], Any]:
+class RankFacts(NamedTuple):
+    """What every ranking order reads of an evaluated provider (a precomputed answer keeps the same)."""
+
+    total: int | None  # cents; None: no purchase could be priced
+    per_dose: int | None
+    per_dose_rank: int | None  # Evaluation.per_dose_rank
+    name: str
+    states_reported: int
+    dose_level: str
+
+
+def rank_facts(e: Evaluation[Any]) -> RankFacts:
+    purchase = e.purchase
+    return RankFacts(
+        purchase.total if purchase else None,
+        purchase.per_dose if purchase else None,
+        e.per_dose_rank,
+        e.provider["name"],
+        e.provider["availability"]["states_reported"],
+        e.provider["dose_level"],
+    )
+
+
+def in_rank_order(items: list[T], facts: Callable[[T], RankFacts], criteria: Criteria) -> None:
+    """Sort in place by the order asked for, then into the dose-level groups (standard first): the one ranking
+    of both `rank` and a precomputed answer."""
+    order = _sort_key(criteria.sort)
+    keyed = [(facts(item), item) for item in items]  # each item's facts worked out once
+    keyed.sort(key=lambda pair: order(pair[0]), reverse=criteria.reverse)
+    keyed.sort(key=lambda pair: _GROUP_ORDER[pair[0].dose_level])  # stable: keeps the order chosen above
+    items[:] = [item for _, item in keyed]
+
+
+def _sort_key(sort: SortKey) -> Callable[[RankFacts], Any]:
     missing = 10**15
 
-    def name(e: Evaluation[Any]) -> str:
-        return str(e.provider["name"]).lower()
+    def name(f: RankFacts) -> str:
+        return f.name.lower()
 
     if sort == "per-dose":
-        return lambda e: (e.per_dose_rank if e.per_dose_rank is not None else missing, name(e))
+        return lambda f: (f.per_dose_rank if f.per_dose_rank is not None else missing, name(f))
     if sort == "states":
-        return lambda e: (-e.provider["availability"]["states_reported"], name(e))
+        return lambda f: (-f.states_reported, name(f))
     if sort == "name":
         return name
-    return lambda e: (
-        e.purchase.total if e.purchase else missing,
-        e.purchase.per_dose if e.purchase else missing,
-        name(e),
+    return lambda f: (
+        f.total if f.total is not None else missing,
+        f.per_dose if f.per_dose is not None else missing,
+        name(f),
     )

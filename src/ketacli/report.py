@@ -286,7 +286,7 @@ def _alternatives(
     catalogue: LoadedCatalogue, criteria: Criteria, result: Result[ProviderDoc]
 ) -> AlternativesSection | None:
     """Spravato and infusion clinics, when fewer than two at-home providers are confirmed in the state."""
-    if not (needs_alternatives(result) and criteria.state and result.confirmed is not None):
+    if not (needs_alternatives(result.confirmed) and criteria.state and result.confirmed is not None):
         return None
     if not catalogue.alternatives:
         return None

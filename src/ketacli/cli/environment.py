@@ -7,7 +7,7 @@ import errno
 import os
 import stat
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
 
 import typer
 
@@ -20,9 +20,10 @@ from .output import note, stderr_line
 from .runenv import getenv
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
     from ketacli.catalogue import LoadedCatalogue, LoadedQuery
+    from ketacli.document import Dated
     from ketacli.feed.active import ActiveFeed
     from ketacli.models import Catalogue
 
@@ -87,18 +88,33 @@ def installed_feed(run: RunContext) -> "ActiveFeed | None":
 def load(run: RunContext) -> "LoadedCatalogue":
     """The catalogue chosen by `catalogue_choice`, through the cache. A feed catalogue whose signed metadata
     has expired is still used, with one line saying since when it is no longer vouched for."""
-    return _load(run, load_catalogue)
+    return load_with(run, load_catalogue)
 
 
 def load_ranking(run: RunContext) -> "LoadedQuery":
     """`load`, but only what a ranking reads (`compare`, `cost`): the catalogue's query document."""
-    return _load(run, load_query)
+    return load_with(run, load_query)
 
 
-Loaded = TypeVar("Loaded", "LoadedCatalogue", "LoadedQuery")
+class Loaded(Protocol):
+    """What `load_with` reads of whatever its loader loads (a catalogue, its query document, its answers)."""
+
+    @property
+    def cache_entry(self) -> Path | None: ...
+
+    @property
+    def providers(self) -> "Sequence[Dated]": ...
+
+    @property
+    def alternatives(self) -> "Sequence[Dated]": ...
 
 
-def _load(run: RunContext, loader: "Callable[..., Loaded]") -> Loaded:
+L = TypeVar("L", bound=Loaded)
+
+
+def load_with(run: RunContext, loader: "Callable[..., L]") -> L:
+    """The catalogue in use (a feed's, falling back to the built-in one), read by `loader`; the cache entry it
+    read is noted for healing, and KETACLI_TODAY is checked against its dates."""
     choice = catalogue_choice(run)
     cache_dir, max_bytes = cache_folder(), size_limit(DEFAULT_MAX_BYTES)
     _say_if_homeless(run)
@@ -148,7 +164,7 @@ def data_dir() -> Path:
     return _folder("KETACLI_DATA_DIR", "XDG_DATA_HOME", ".local/share", "feed catalogues")
 
 
-def _check_fixed_date(loaded: "LoadedCatalogue | LoadedQuery") -> None:
+def _check_fixed_date(loaded: Loaded) -> None:
     """KETACLI_TODAY before the data's own date would make every age negative: refuse it before any output."""
     if not getenv("KETACLI_TODAY"):
         return

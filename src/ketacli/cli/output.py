@@ -95,17 +95,23 @@ def start_run() -> None:
 
 
 def _write(text: str) -> None:
+    out = current().out
+    _write_bytes(text.encode(out.encoding or "utf-8", out.errors or "strict"), text)
+
+
+def _write_bytes(data: bytes, text: str | None = None) -> None:
+    """`data` to stdout; an in-memory stream (tests, an embedding program) gets `text`, or `data` decoded."""
     _STARTED.get([False])[0] = True
     try:
         fd = _stdout_fd()
         if fd is None:  # an in-memory stream (tests, an embedding program)
-            current().out.write(text)
+            current().out.write(text if text is not None else data.decode("utf-8"))
             current().out.flush()
             return
         current().out.flush()  # whatever was buffered before goes first
         # Written with os.write until every byte is out: CPython's buffered stdout accepts a short write (a
         # file at its size limit, a nearly full disk) and drops the rest, so a cut output would exit 0.
-        view = memoryview(text.encode(current().out.encoding or "utf-8", current().out.errors or "strict"))
+        view = memoryview(data)
         while view:
             view = view[os.write(fd, view) :]
     except BrokenPipeError:
@@ -149,12 +155,22 @@ def stdout_is_unicode() -> bool:
     return (getattr(current().out, "encoding", None) or "").lower().replace("-", "").startswith("utf")
 
 
+def stdout_is_utf8() -> bool:
+    return (getattr(current().out, "encoding", None) or "").lower().replace("-", "").replace("_", "") == "utf8"
+
+
 def emit_json(data: Any) -> None:
     """JSON on stdout: indented on a terminal, one compact line when piped (both parse the same); all
     non-ASCII escaped when stdout cannot encode it (PYTHONIOENCODING=ascii), so it stays valid JSON."""
     from ketacli.render.jsonfmt import to_json
 
     _write(to_json(data, pretty=Terminal.detect().is_tty, ascii_only=not stdout_is_unicode()))
+
+
+def emit_json_list(items: list[bytes]) -> None:
+    """A JSON list for a UTF-8 pipe (compact) from its items' own escaped UTF-8 (`jsonfmt.item_text`, or a
+    precomputed row): written as they are, never parsed and dumped again."""
+    _write_bytes(b"[" + b", ".join(items) + b"]\n")
 
 
 def print_rich(console: "Console", renderable: Any, *, soft_wrap: bool = False) -> None:

@@ -4,23 +4,50 @@ that go with it. Writes only through `output`."""
 
 from collections.abc import Callable, Mapping
 from enum import Enum
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, assert_never, get_args
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, assert_never, get_args
 
 from ketacli.errors import UsageError
 from ketacli.freshness import stale_warning, undated_sources
 
 from .clock import today
-from .output import Terminal, data_console, emit, emit_json, note, print_rich, stdout_is_unicode
+from .output import (
+    Terminal,
+    data_console,
+    emit,
+    emit_json,
+    emit_json_list,
+    note,
+    print_rich,
+    stdout_is_unicode,
+    stdout_is_utf8,
+)
 from .runenv import getenv
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Collection, Sequence
 
-    from ketacli.catalogue import LoadedQuery
-    from ketacli.document import AlternativeDoc, Dated, Entry, RuleDoc
-    from ketacli.fields import Command, Row
-    from ketacli.query import Confirmed, Result
+    from ketacli.answers import Answered
+    from ketacli.criteria import Criteria
+    from ketacli.document import AlternativeDoc, Dated, Entry, EntryDates, RuleDoc
+    from ketacli.fields import Command
+    from ketacli.query import Confirmed, Excluded, Result
     from ketacli.render import Column
+
+
+class DatedCatalogue(Protocol):
+    """What the lines about the data's age and its rules read of a loaded catalogue (or its answers)."""
+
+    @property
+    def providers(self) -> "Sequence[EntryDates]": ...
+
+    @property
+    def rules(self) -> "Sequence[RuleDoc]": ...
+
+    @property
+    def alternatives(self) -> "Sequence[Dated]": ...
+
+    @property
+    def undated_sources(self) -> "Mapping[str, int]": ...
 
 
 FormatName = Literal["table", "json", "csv", "markdown"]
@@ -155,21 +182,21 @@ def parse_fields(value: str | None, valid: list[str]) -> list[str] | None:
     return fields
 
 
-def report_excluded(result: "Result[Any]", fmt: FormatName, show: bool) -> list[dict[str, Any]]:
+def report_excluded(excluded: "Sequence[Excluded[Any]]", fmt: FormatName, show: bool) -> list[dict[str, Any]]:
     """Providers the filters left out: with --explain, their reasons (JSON rows, or stderr lines under a
     table); without it, only a count on stderr. Returns the JSON rows to append."""
-    if not result.excluded:
+    if not excluded:
         return []
     if not show:
-        count = len(result.excluded)
+        count = len(excluded)
         note(f"{count} provider{'s' if count != 1 else ''} left out by the filters (--explain says why)")
         return []
     if fmt == "json":
         return [
             {"id": e.provider["id"], "name": e.provider["name"], "excluded": True, "reasons": e.reasons}
-            for e in result.excluded
+            for e in excluded
         ]
-    for entry in result.excluded:
+    for entry in excluded:
         note(f"left out {entry.provider['name']}: {'; '.join(entry.reasons)}")
     return []
 
@@ -193,7 +220,7 @@ def show_ranking(
     CSV print the rows as they are: the columns, their words and the titles load only for people's views."""
     for notice in result.notices:
         note(notice)
-    excluded = report_excluded(result, fmt, show_excluded)
+    excluded = report_excluded(result.excluded, fmt, show_excluded)
     if fmt in ("json", "csv"):
         render_rows(result.rows, [], fmt, fields=fields, csv_fields=csv_fields, json_extra=excluded)
     else:
@@ -208,25 +235,44 @@ def show_ranking(
             emit(
                 f"{more:,} more row{'s' if more != 1 else ''} not shown: --limit 0 shows them all (--json and CSV always do)\n"
             )
-    if criteria.state and any(r["availability"] == "unknown" for r in result.rows):
-        note(
-            f"'unconfirmed' means the sources do not say whether the provider serves {criteria.state}: "
-            "check with the provider"
-        )
+    _say_what_unconfirmed_means(criteria.state, [r["availability"] for r in result.rows])
 
 
-def prices_as_of(rows: "list[Row]", catalogue: "LoadedQuery", max_age: int) -> None:
-    """The stderr lines on dates for the providers shown: rules that end soon (or have passed their end), then
-    one line on the data's age: a warning when older than max_age, else its date."""
+def _say_what_unconfirmed_means(state: str | None, shown: "Sequence[str | None]") -> None:
+    if state and "unknown" in shown:
+        note(f"'unconfirmed' means the sources do not say whether the provider serves {state}: check with the provider")
 
-    shown_ids = {r["id"] for r in rows}
+
+def show_answer(answered: "Answered", criteria: "Criteria", fmt: FormatName, show_excluded: bool,
+                *, fields: list[str] | None = None) -> None:  # fmt: skip
+    """`show_ranking` for a precomputed answer (answers.py). JSON for a pipe is written from the rows' own UTF-8,
+    never parsed; every other view parses the rows and goes through `show_ranking`."""
+    from ketacli.answers import row_json, row_of
+    from ketacli.fields import COMPARE_FIELDS
+    from ketacli.query import Result
+
+    if fmt != "json" or fields is not None or Terminal.detect().is_tty or not stdout_is_utf8():
+        rows = [row_of(r) for r in answered.rows]
+        result: Result[Any] = Result(rows, list(answered.excluded), [], None, answered.confirmed)
+        show_ranking(result, criteria, "compare", fmt, show_excluded, fields=fields, csv_fields=COMPARE_FIELDS)
+        return
+    from ketacli.render.jsonfmt import item_text
+
+    excluded = [item_text(e).encode() for e in report_excluded(answered.excluded, fmt, show_excluded)]
+    emit_json_list([row_json(r) for r in answered.rows] + excluded)
+    _say_what_unconfirmed_means(criteria.state, [r.availability for r in answered.rows])
+
+
+def prices_as_of(shown_ids: "Collection[str]", catalogue: "DatedCatalogue", max_age: int) -> None:
+    """The stderr lines on dates for the providers shown (named in the catalogue's order): rules that end soon
+    (or have passed their end), then one line on the data's age: a warning when older than max_age, else its date."""
     shown = [p for p in catalogue.providers if p["id"] in shown_ids]
     warn_about_rules(shown, catalogue.rules, catalogue.alternatives)
     warning = stale_warning(shown, today(), max_age, catalogue.rules, catalogue.undated_sources)
     if warning:
         note(warning)
         return
-    dates = sorted({r["as_of"] for r in rows})
+    dates = sorted({entry["as_of"] for entry in shown})
     if dates:
         note(
             f"prices as of {dates[0]}"

@@ -1,6 +1,6 @@
 """`compare`, `cost` and `providers`: the rankings, in every format."""
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -38,9 +38,15 @@ from .presenting import (
     prices_as_of,
     render_rows,
     show_alternatives,
+    show_answer,
     show_ranking,
     warn_about_rules,
 )
+
+if TYPE_CHECKING:
+    from ketacli.catalogue import LoadedQuery
+
+    from .precomputed import LoadedAnswers
 
 # --------------------------------------------------------------------------------------------------- commands
 
@@ -89,6 +95,7 @@ def compare_cmd(
     no_profile: NoProfileOption = False,
 ) -> None:
     """Filter, rank and explain: one row per provider that passes every filter."""
+    from ketacli.answers import answer, answerable
     from ketacli.fields import COMPARE_FIELDS
     from ketacli.query import compare, needs_alternatives
 
@@ -101,14 +108,25 @@ def compare_cmd(
         delivery=delivery, in_clinic=in_clinic, dose_level=dose_level, confirmed_only=confirmed_only,
         in_network_only=in_network_only, sort=sort, reverse=reverse, limit=limit, no_profile=no_profile,
     )  # fmt: skip
-    catalogue = load_ranking(ctx.obj)
-    result = compare(catalogue, criteria, today())
-    show_ranking(result, criteria, "compare", fmt, show_excluded, fields=chosen_fields, csv_fields=COMPARE_FIELDS)
-    if not result.rows:
+    day = today()
+    catalogue: LoadedAnswers | LoadedQuery
+    if answerable(criteria):  # the default question: its answers were worked out once today (answers.py)
+        from .precomputed import load_answers
+
+        catalogue = load_answers(ctx.obj, day)
+        answered = answer(catalogue.answers, criteria, day)
+        show_answer(answered, criteria, fmt, show_excluded, fields=chosen_fields)
+        shown_ids, confirmed = {r.answer.dates["id"] for r in answered.rows}, answered.confirmed
+    else:
+        catalogue = load_ranking(ctx.obj)
+        result = compare(catalogue, criteria, day)
+        show_ranking(result, criteria, "compare", fmt, show_excluded, fields=chosen_fields, csv_fields=COMPARE_FIELDS)
+        shown_ids, confirmed = {r["id"] for r in result.rows}, result.confirmed
+    if not shown_ids:
         note("no providers matched")
-    if needs_alternatives(result) and criteria.state and result.confirmed is not None:
-        show_alternatives(catalogue.alternatives, criteria.state, result.confirmed, fmt, after_rows=bool(result.rows))
-    prices_as_of(result.rows, catalogue, max_age)
+    if needs_alternatives(confirmed) and criteria.state and confirmed is not None:
+        show_alternatives(catalogue.alternatives, criteria.state, confirmed, fmt, after_rows=bool(shown_ids))
+    prices_as_of(shown_ids, catalogue, max_age)
 
 
 @app.command("cost")
@@ -151,7 +169,7 @@ def cost_cmd(
         emit_wrapped(schedule_text(result.rows))
     if not result.rows:
         note("no provider can be priced with these options")
-    prices_as_of(result.rows, catalogue, max_age)
+    prices_as_of({r["id"] for r in result.rows}, catalogue, max_age)
 
 
 @app.command("providers")

@@ -1,0 +1,183 @@
+"""Precomputed answers (#32): the default question answered from each provider's stored row says, byte for byte,
+what `query.compare` says, on random questions and random catalogues; and through the cache, once a day."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import CATALOGUE
+from ketacli.answers import answer, answerable, precompute, read_answers, row_json, row_of
+from ketacli.catalogue import LoadedQuery, load_catalogue, query_document
+from ketacli.criteria import Criteria
+from ketacli.query import compare
+from ketacli.render.jsonfmt import to_json
+
+BASE = query_document(load_catalogue(CATALOGUE).data)
+STATES = ["TX", "CA", "NY", "WY", "ID", "MT", "FL"]
+FORMS = ["oral_rapid_dissolve_tablet", "sublingual_tablet", "troche", "subcutaneous_injection", "injection"]
+# Text a stored row must carry through its separators untouched: tabs, newlines, U+001F, line separators
+# that str.splitlines would cut at, quotes, backslashes, bidi controls and wide characters.
+AWKWARD = st.text(st.sampled_from(list('ab \t\n\x1f\x85\u2028"\\\u202e日é')), min_size=1, max_size=8)
+
+
+def _question(**asked: Any) -> Criteria:
+    return Criteria(**asked)  # every other part left at its default (st.builds would draw them too)
+
+
+default_questions = st.builds(
+    _question,
+    state=st.sampled_from([None, *STATES]),
+    hsa_fsa=st.booleans(),
+    financing=st.booleans(),
+    free_consult=st.booleans(),
+    no_sitter=st.booleans(),
+    id_verified=st.booleans(),
+    clinician_led=st.booleans(),
+    dose_level=st.sampled_from([None, "standard", "very_low"]),
+    confirmed_only=st.booleans(),
+    sort=st.sampled_from(["total", "per-dose", "states", "name"]),
+    reverse=st.booleans(),
+    limit=st.one_of(st.none(), st.integers(0, 6)),
+)
+
+
+@st.composite
+def catalogues(draw: st.DrawFn) -> dict[str, Any]:
+    """The fixture's query document with its providers shuffled, repeated and changed in everything a question's
+    state and flags read, and a restricting rule of random place and routes."""
+    document = copy.deepcopy(BASE)
+    originals = document["providers"]
+    chosen = draw(st.lists(st.sampled_from(originals), min_size=0, max_size=6))
+    providers = []
+    for index, original in enumerate(chosen):
+        p = copy.deepcopy(original)
+        p["id"] = f"{p['id']}-{index}"
+        p["name"] = draw(st.sampled_from([p["name"], "Same Name"])) + draw(AWKWARD)
+        p["dose_level"] = draw(st.sampled_from(["standard", "very_low"]))
+        p["delivery"] = draw(st.lists(st.sampled_from(FORMS), min_size=1, max_size=3, unique=True))
+        availability = p["availability"]
+        availability["states_known"] = draw(st.lists(st.sampled_from(STATES), unique=True))
+        availability["states_reported"] = draw(st.integers(0, 50))
+        availability["list_complete"] = draw(st.booleans())
+        insurance = p["insurance"]
+        insurance["hsa_fsa"] = draw(st.sampled_from(["yes", "no", "may_be_possible", "unknown"]))
+        insurance["hsa_fsa_elsewhere"] = draw(st.sampled_from([None, {"text": "elsewhere", "source": "x"}]))
+        p["financing"]["available"] = draw(st.booleans())
+        p["consultation"]["cost"] = draw(st.sampled_from(["free", "paid", "unknown"]))
+        care = p["care"]
+        care["sitter_required"] = draw(st.sampled_from([True, False, "unknown"]))
+        care["id_verification"] = draw(st.sampled_from(["required", "may_ask", "unknown"]))
+        care["integration"] = draw(st.sampled_from(["psychiatric_clinician", "coach", "none", "unknown"]))
+        providers.append(p)
+    document["providers"] = providers
+    document["undated_sources"] = {p["id"]: draw(st.integers(0, 3)) for p in providers}
+    rule = copy.deepcopy(next(r for r in document["rules"] if r["effect"] == "restricts"))
+    rule["id"] = "drawn-rule"
+    rule["applies_in"] = draw(st.sampled_from([["US"], ["TX"], ["CA", "NY"], []]))
+    rule["routes"] = draw(st.lists(st.sampled_from(FORMS), max_size=2, unique=True))
+    document["rules"] = [*document["rules"], rule]
+    return document
+
+
+days = st.dates(dt.date(2025, 7, 1), dt.date(2027, 12, 31))
+
+
+def both_paths(document: dict[str, Any], asked: Criteria, today: dt.date) -> tuple[object, object]:
+    """What `compare` says and what the precomputed answer says: the JSON text, who was left out and why, how
+    many are confirmed."""
+    ranked = compare(LoadedQuery("drawn", document), asked, today)  # type: ignore[arg-type]
+    slow = (
+        to_json(ranked.rows, pretty=False).encode(),  # what compare --json writes to a pipe
+        [(e.provider["id"], e.reasons) for e in ranked.excluded],
+        ranked.confirmed,
+    )
+    answered = answer(read_answers(precompute(document, today)), asked, today)  # type: ignore[arg-type]
+    fast = (
+        b"[" + b", ".join(row_json(row) for row in answered.rows) + b"]\n",  # as cli.output.emit_json_list
+        [(e.provider["id"], e.reasons) for e in answered.excluded],
+        answered.confirmed,
+    )
+    assert [row_of(row) for row in answered.rows] == ranked.rows  # the views that parse rows see the same
+    return slow, fast
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(catalogues(), default_questions, days)
+def test_a_precomputed_answer_says_byte_for_byte_what_compare_says(document, asked, today):
+    assert answerable(asked)
+    slow, fast = both_paths(document, asked, today)
+    assert fast == slow
+
+
+@settings(max_examples=60, deadline=None)
+@given(default_questions, days)
+def test_on_the_fixture_catalogue_too(asked, today):
+    slow, fast = both_paths(BASE, asked, today)  # type: ignore[arg-type]
+    assert fast == slow
+
+
+def test_a_question_about_money_insurance_delivery_or_an_office_is_not_answerable():
+    for asked in (Criteria(doses=12), Criteria(state="TX", insurance="aetna"), Criteria(budget=100_000),
+                  Criteria(monthly_budget=20_000), Criteria(max_upfront=1), Criteria(delivery="tablet"),
+                  Criteria(in_clinic=True), Criteria(returning=True), Criteria(pay_in_full=True),
+                  Criteria(in_network_only=True)):  # fmt: skip
+        assert not answerable(asked), asked
+    assert answerable(Criteria(state="TX", hsa_fsa=True, sort="name", reverse=True, limit=2))
+
+
+def test_texas_injections_are_marked_from_the_stored_row():
+    """The one state-dependent note of the shipped data: the Texas proposal reaches Mindbloom's injections."""
+    answered = answer(read_answers(precompute(BASE, dt.date(2026, 12, 3))), Criteria(state="TX"), dt.date(2026, 12, 3))  # type: ignore[arg-type]
+    mindbloom = next(row_of(r) for r in answered.rows if r.answer.dates["id"] == "mindbloom")
+    assert [t["id"] for t in mindbloom["rules_touching"]] == ["texas-pkt-proposal"]
+    assert mindbloom["note_records"][-1]["kind"] == "rule_touches"  # after the figures and the fees on top
+
+
+# ------------------------------------------------------------------------------------------- through the cache
+
+
+def answers_entries(tmp_path) -> list:
+    return sorted((tmp_path / "cache").glob("catalogue-*.answers.json"))
+
+
+def test_the_days_first_run_writes_the_answers_and_later_runs_read_them(cli, tmp_path):
+    first = cli("compare", "--state", "TX", "--json", env={"KETACLI_TODAY": "2026-12-03"})
+    [entry] = answers_entries(tmp_path)
+    written = entry.stat().st_mtime_ns
+    again = cli("compare", "--state", "TX", "--json", env={"KETACLI_TODAY": "2026-12-03"})
+    assert again.stdout == first.stdout and again.stderr == first.stderr
+    assert entry.stat().st_mtime_ns == written  # read, not written again
+    slow = cli("compare", "--state", "TX", "--json", "--doses", "12", env={"KETACLI_TODAY": "2026-12-03"})
+    assert [r["id"] for r in slow.json()] == [r["id"] for r in first.json()]  # another path, the same providers
+
+
+def test_another_day_works_the_answers_out_again(cli, tmp_path):
+    """The rules' standing is by date: the day after a rule's end, its notes and warnings change."""
+    before = cli("compare", "--json", env={"KETACLI_TODAY": "2026-12-30"})
+    after = cli("compare", "--json", env={"KETACLI_TODAY": "2027-01-02"})
+    [entry] = answers_entries(tmp_path)
+    assert json.loads(entry.read_bytes().partition(b"\n")[0])["today"] == "2027-01-02"
+    assert before.json() != after.json()
+    assert "was set to end" in after.stderr and "was set to end" not in before.stderr
+
+
+def test_an_answers_entry_edited_on_disk_is_ignored(cli, tmp_path):
+    first = cli("compare", "--state", "NY", "--json")
+    [entry] = answers_entries(tmp_path)
+    entry.write_bytes(entry.read_bytes().replace(b'"Better U"', b'"Worse U!"'))
+    again = cli("compare", "--state", "NY", "--json")
+    assert again.code == 0 and again.stdout == first.stdout
+
+
+def test_the_answers_of_a_table_and_of_csv_are_the_rows_of_compare(cli):
+    as_json = cli("compare", "--state", "TX", "--json").json()
+    as_csv = cli("compare", "--state", "TX", "--format", "csv").stdout.splitlines()
+    assert len(as_csv) == len(as_json) + 1 and as_csv[1].startswith("1,better-u,Better U,served")
+    chosen = cli("compare", "--state", "TX", "--json", "--fields", "id,availability").json()
+    assert chosen == [{"id": r["id"], "availability": r["availability"]} for r in as_json]
