@@ -181,3 +181,23 @@ def test_the_answers_of_a_table_and_of_csv_are_the_rows_of_compare(cli):
     assert len(as_csv) == len(as_json) + 1 and as_csv[1].startswith("1,better-u,Better U,served")
     chosen = cli("compare", "--state", "TX", "--json", "--fields", "id,availability").json()
     assert chosen == [{"id": r["id"], "availability": r["availability"]} for r in as_json]
+
+
+def test_an_answers_entry_of_the_wrong_structure_with_a_valid_checksum_heals_itself(cli, tmp_path):
+    """Checksum right, structure wrong (by hand, or another version): rebuilt once, never an internal error."""
+    import zlib
+
+    first = cli("compare", "--state", "TX", "--json")
+    [entry] = answers_entries(tmp_path)
+    header, _, body = entry.read_bytes().partition(b"\n")
+    lines = body.split(b"\n")
+    lines[1] = b"[[1, 2, 3]]"  # every provider's fields, cut short
+    body = b"\n".join(lines)
+    fields = json.loads(header)
+    fields["checksum"] = f"{len(body):x}-{zlib.crc32(body):08x}-{zlib.adler32(body):08x}"
+    entry.write_bytes(json.dumps(fields).encode() + b"\n" + body)
+    healed = cli("compare", "--state", "TX", "--json")
+    assert healed.code == 0 and healed.stdout == first.stdout
+    assert healed.stderr.count("the cached catalogue was unusable; rebuilt it") == 1
+    again = cli("compare", "--state", "TX", "--json")
+    assert again.code == 0 and "unusable" not in again.stderr

@@ -331,6 +331,29 @@ def test_printed_the_page_fits_the_paper_and_axe_finds_nothing(cli, tmp_path, pa
     assert 2 <= pages <= 20, pages
 
 
+@pytest.mark.parametrize("size", ["375,800", "1280,1000"])
+def test_in_forced_colours_the_chart_keeps_its_lines_and_axe_finds_nothing(cli, tmp_path, size):
+    """Windows High Contrast and the like (forced-colors: active; Chromium's --force-high-contrast): the curve's
+    lines take the text colour instead of vanishing into the page, and axe-core still finds nothing."""
+    browser()
+    axe = axe_script()
+    page = tmp_path / "report.html"
+    assert cli("report", *FILTERS, "--output", str(page)).code == 0
+    measure = """<script>
+    var path = document.querySelector("#curve svg path");
+    document.body.dataset.forced = JSON.stringify({active: matchMedia("(forced-colors: active)").matches,
+      stroke: getComputedStyle(path).stroke, text: getComputedStyle(document.body).color});
+    </script>"""
+    probe = tmp_path / "forced.html"
+    probe.write_text(page.read_text().replace("</body>", f"{measure}<script>{axe}</script>{_RUN_AXE}"))
+    dom = chromium(f"--window-size={size}", "--force-high-contrast", "--virtual-time-budget=30000", "--dump-dom",
+                   probe.as_uri(), tmp_path=tmp_path).stdout  # fmt: skip
+    forced = json.loads(html.unescape(re.search(r'data-forced="([^"]*)"', dom).group(1)))
+    assert forced["active"] and forced["stroke"] == forced["text"], forced
+    found = re.search(r'<pre id="axe-result">(.*?)</pre>', dom, re.S)
+    assert found and json.loads(html.unescape(found.group(1))) == []
+
+
 def test_the_dark_theme_is_dark_and_print_keeps_the_group_labels(cli, tmp_path):
     """Issue #30: under prefers-color-scheme: dark the page was pixel-identical to light; printed without
     background graphics (the browser's default) the group labels were white on white."""

@@ -23,7 +23,7 @@ import json
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from .criteria import Criteria, served_in
-from .evaluation import availability_note, availability_reasons, evaluate, hsa_fsa_note, provider_reasons
+from .evaluation import availability_reasons, evaluate, hsa_fsa_note, provider_reasons, question_notes
 from .fields import COMPARE_FIELDS, note_records, note_texts, row, touches_json
 from .notes import Note, NoteValue, touch_note
 from .query import Confirmed, Excluded, RankFacts, in_rank_order, rank_facts
@@ -242,17 +242,11 @@ def answer(answers: Answers, criteria: Criteria, today: dt.date) -> Answered:
             state,
             served,
             touches(precomputed.delivery),
-            tuple(_opening(precomputed, criteria, served)),
+            tuple(question_notes(criteria, served, [Note.from_record(r) for r in precomputed.hsa_fsa_note])),
         )
         for position, (precomputed, served) in enumerate(passed, start=1)
     ]
     return Answered(rows, excluded, confirmed)
-
-
-def _opening(precomputed: Precomputed, criteria: Criteria, served: Availability | None) -> list[Note]:
-    """`evaluation.question_notes`, with the provider's HSA/FSA note as it was worked out."""
-    notes = [availability_note(criteria.state)] if served == "unknown" else []
-    return notes + [Note.from_record(r) for r in precomputed.hsa_fsa_note] if criteria.hsa_fsa else notes
 
 
 _KEYS = {key: (_dumps(key) + ": ").encode() for key in _CHANGING}

@@ -289,14 +289,15 @@ def _notes(
                 delivery=criteria.delivery,
             ),
         )
-    notes[:0] = question_notes(provider, criteria, served)
+    notes[:0] = question_notes(criteria, served, hsa_fsa_note(provider))
     return notes
 
 
-def question_notes(provider: RankedProviderDoc, criteria: Criteria, served: Availability | None) -> list[Note]:
-    """The notes a row opens with that its state and the yes/no flags decide, not its prices."""
+def question_notes(criteria: Criteria, served: Availability | None, disputed: list[Note]) -> list[Note]:
+    """The notes a row opens with that its state and the yes/no flags decide, not its prices. `disputed`: the
+    provider's `hsa_fsa_note` (a precomputed answer keeps it), said only when HSA/FSA was asked about."""
     notes = [availability_note(criteria.state)] if served == "unknown" else []
-    return notes + hsa_fsa_note(provider) if criteria.hsa_fsa else notes
+    return (notes + disputed) if criteria.hsa_fsa else notes
 
 
 def availability_note(state: str | None) -> Note:

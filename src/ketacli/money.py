@@ -11,6 +11,8 @@ from decimal import Decimal
 
 def to_cents(amount: int | float | str | Decimal) -> int:
     """Dollars (as validated in the catalogue) to integer cents, exactly."""
+    if type(amount) is int:  # most prices: whole dollars, no Decimal needed (a ranking converts ~40,000)
+        return amount * 100
     value = Decimal(str(amount)) * 100
     if value != value.to_integral_value():
         raise ValueError(f"{amount!r} has more than two decimal places")

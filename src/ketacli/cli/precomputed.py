@@ -50,8 +50,11 @@ def load_answers(run: RunContext, day: dt.date) -> LoadedAnswers:
             derived = derived_entry(cache_dir, source, PART, {"today": day.isoformat()}, max_bytes)
             stored = read_derived(derived, max_bytes)
             if stored is not None:
+                # Noted before it is read: an entry whose checksum matches but whose structure does not (written
+                # by hand, or by another version) is healed like any other (ketacli.cli).
+                run.cache_entries.append((derived.entry, source))
                 shown = str(source if source is not None else builtin_catalogue_path())
-                return LoadedAnswers(shown, read_answers(stored), derived.entry)
+                return LoadedAnswers(shown, read_answers(stored), None)
         query = load_query(source, cache_dir=cache_dir, max_bytes=max_bytes)
         if query.cache_entry is not None:  # what the answers are worked out from: healed if bad (ketacli.cli)
             run.cache_entries.append((query.cache_entry, source))
