@@ -331,6 +331,20 @@ def test_printed_the_page_fits_the_paper_and_axe_finds_nothing(cli, tmp_path, pa
     assert 2 <= pages <= 20, pages
 
 
+def test_the_ranking_is_reached_through_its_links_not_an_empty_tab_stop(cli, tmp_path):
+    """Issue #30: at 1,280 px the ranking did not scroll, yet its wrapper was a tab stop announced as scrolling.
+    Now each provider's name links to its money-at-risk details, so the keyboard reaches (and scrolls) the
+    table through real links; axe-core's scrollable-region rule holds at every width (the axe test)."""
+    page = tmp_path / "report.html"
+    assert cli("report", *FILTERS, "--output", str(page)).code == 0
+    text = page.read_text()
+    ranking = text.split('<section id="ranking">', 1)[1].split("</section>", 1)[0]
+    assert "tabindex" not in ranking and 'role="region"' in ranking
+    targets = re.findall(r'<th scope="row"><a href="#([a-z0-9-]+)">', ranking)
+    assert targets == ["refunds-better-u", "refunds-innerwell", "refunds-mindbloom", "refunds-joyous"]
+    assert all(f'id="{target}"' in text for target in targets)
+
+
 @pytest.mark.parametrize("size", ["375,800", "1280,1000"])
 def test_in_forced_colours_the_chart_keeps_its_lines_and_axe_finds_nothing(cli, tmp_path, size):
     """Windows High Contrast and the like (forced-colors: active; Chromium's --force-high-contrast): the curve's
