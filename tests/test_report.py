@@ -331,7 +331,7 @@ def test_printed_the_page_fits_the_paper_and_axe_finds_nothing(cli, tmp_path, pa
     assert 2 <= pages <= 20, pages
 
 
-def test_the_ranking_is_reached_through_its_links_not_an_empty_tab_stop(cli, tmp_path):
+def test_the_tables_are_reached_through_their_links_not_empty_tab_stops(cli, tmp_path):
     """Issue #30: at 1,280 px the ranking did not scroll, yet its wrapper was a tab stop announced as scrolling.
     Now each provider's name links to its money-at-risk details, so the keyboard reaches (and scrolls) the
     table through real links; axe-core's scrollable-region rule holds at every width (the axe test)."""
@@ -343,6 +343,11 @@ def test_the_ranking_is_reached_through_its_links_not_an_empty_tab_stop(cli, tmp
     targets = re.findall(r'<th scope="row"><a href="#([a-z0-9-]+)">', ranking)
     assert targets == ["refunds-better-u", "refunds-innerwell", "refunds-mindbloom", "refunds-joyous"]
     assert all(f'id="{target}"' in text for target in targets)
+    curve = text.split('<section id="curve">', 1)[1].split("</section>", 1)[0]  # the same for the curve's numbers
+    assert (
+        "tabindex" not in curve
+        and re.findall(r'<th scope="col" class="num"><a href="#([a-z0-9-]+)">', curve) == targets
+    )
 
 
 @pytest.mark.parametrize("size", ["375,800", "1280,1000"])
