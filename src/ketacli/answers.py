@@ -5,9 +5,10 @@ Most runs ask the default question: `compare`, perhaps with a state, an order, a
 open a row, the rules that reach its forms in the state, and whether a filter leaves it out do. So `precompute`
 evaluates every provider once, with no state and no flags (`evaluate` still decides everything), and keeps
 each row as JSON text cut at the keys a question changes, beside what each flag would say of it (worked out
-by `evaluation.provider_reasons`, one flag at a time: each is judged alone) and where it is served. `answer`
-then only filters by the state and the flags, sorts (with `query.in_rank_order`) and fills in those keys
-(with `evaluate`'s own note functions); a row's text is printed as it is, never parsed.
+by `filters.provider_reasons`, one flag at a time: each is judged alone) and where it is served. `answer`
+then only filters by the state and the flags (filters.py, as `evaluate` does), sorts (with
+`query.in_rank_order`) and fills in those keys (with `evaluate`'s own note functions); a row's text is printed
+as it is, never parsed. A warm run never imports the pricing engine, the refunds or `evaluate`.
 tests/test_precomputed.py holds both paths byte-identical on random questions and catalogues.
 
 The text (cli/precomputed.py caches it) is a line of context, a line of every provider's `Precomputed` fields
@@ -23,8 +24,8 @@ import json
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from .criteria import Criteria, served_in
-from .evaluation import availability_reasons, evaluate, hsa_fsa_note, provider_reasons, question_notes
 from .fields import COMPARE_FIELDS, note_records, note_texts, row, touches_json
+from .filters import availability_reasons, hsa_fsa_note, provider_reasons, question_notes
 from .notes import Note, NoteValue, touch_note
 from .query import Confirmed, Excluded, RankFacts, in_rank_order, rank_facts
 from .rules import rules_by_id, rules_touching
@@ -89,7 +90,7 @@ def _safe_dumps(value: Any) -> str:
     return json_safe(_dumps(value))
 
 
-# The yes/no flags, in the order `evaluation.provider_reasons` gives their reasons, each asked alone.
+# The yes/no flags, in the order `filters.provider_reasons` gives their reasons, each asked alone.
 FLAGS: dict[str, Criteria] = {
     "hsa_fsa": Criteria(hsa_fsa=True),
     "financing": Criteria(financing=True),
@@ -133,6 +134,7 @@ class Answers(NamedTuple):
 def precompute(document: QueryDoc, today: dt.date) -> bytes:
     """The answers text for a catalogue's query document on `today` (the rules' standing changes by date)."""
     from .document import DATE_KEYS  # its TypedDicts cost 6 ms to build: only the day's first run needs it
+    from .evaluation import evaluate  # with the pricing engine and refunds: a warm run needs none of them
 
     rules = rules_by_id(document["rules"])
     context = {
@@ -188,7 +190,7 @@ class AnsweredRow(NamedTuple):
     state: str | None
     availability: Availability | None
     touches: tuple[RuleTouch, ...]
-    opening: tuple[Note, ...]  # evaluation.question_notes: unconfirmed availability, an HSA/FSA disagreement
+    opening: tuple[Note, ...]  # filters.question_notes: unconfirmed availability, an HSA/FSA disagreement
 
 
 class Answered(NamedTuple):
@@ -198,7 +200,7 @@ class Answered(NamedTuple):
 
 
 def _left_out_by(precomputed: Precomputed, criteria: Criteria) -> list[str]:
-    """`evaluation.provider_reasons` for this question, from each flag's own reason (each flag is judged alone)."""
+    """`filters.provider_reasons` for this question, from each flag's own reason (each flag is judged alone)."""
     reasons = []
     if criteria.dose_level is not None and criteria.dose_level != precomputed.order.dose_level:
         reasons.extend(precomputed.other_level)

@@ -9,10 +9,19 @@ concern has its own function; `evaluate` only puts them together. Output rows ar
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Generic, Literal, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Generic, NamedTuple, TypeVar
 
 from .ahead import PaidAhead, paid_ahead
 from .criteria import DELIVERY_KINDS, Availability, Criteria, InsuranceAsk, availability, insurance_status
+from .filters import (
+    availability_reasons,
+    delivery_answer,
+    hsa_fsa_disagreement,
+    hsa_fsa_note,
+    hsa_fsa_words,
+    provider_reasons,
+    question_notes,
+)
 from .money import cents_to_json, format_usd, per_dose_cents, to_cents
 from .notes import Note, extra_cost_notes, monthly_note, note, rule_notes, touch_note
 from .pricing import LineItem, Option, OptionSet, Purchase, cheapest, purchase_options
@@ -162,30 +171,11 @@ def _upfront_reasons(criteria: Criteria, purchase: Purchase | None, ahead: PaidA
     return []
 
 
-def availability_reasons(served: Availability | None, criteria: Criteria) -> list[str]:
-    if served == "not_served":
-        return [f"not available in {criteria.state}"]
-    if served == "unknown" and criteria.confirmed_only:
-        return [f"availability in {criteria.state} is unconfirmed"]
-    return []
-
-
 def _insurance_reasons(
     provider: RankedProviderDoc, criteria: Criteria, ask: InsuranceAsk | None, insured: bool
 ) -> list[str]:
     if ask is not None and not insured and criteria.in_network_only:
         return [f"does not take {ask.shown} in {criteria.state}: {insurance_alternatives(provider)}"]
-    return []
-
-
-def provider_reasons(provider: RankedProviderDoc, criteria: Criteria) -> list[str]:
-    """What leaves a provider out whatever its prices: its dose level, its policies, its forms and offices."""
-    return [*_dose_level_reasons(provider, criteria), *_policy_reasons(provider, criteria)]
-
-
-def _dose_level_reasons(provider: RankedProviderDoc, criteria: Criteria) -> list[str]:
-    if criteria.dose_level and provider["dose_level"] != criteria.dose_level:
-        return [f"dose level is {_dose_level_words(provider)}"]
     return []
 
 
@@ -293,27 +283,6 @@ def _notes(
     return notes
 
 
-def question_notes(criteria: Criteria, served: Availability | None, disputed: list[Note]) -> list[Note]:
-    """The notes a row opens with that its state and the yes/no flags decide, not its prices. `disputed`: the
-    provider's `hsa_fsa_note` (a precomputed answer keeps it), said only when HSA/FSA was asked about."""
-    notes = [availability_note(criteria.state)] if served == "unknown" else []
-    return (notes + disputed) if criteria.hsa_fsa else notes
-
-
-def availability_note(state: str | None) -> Note:
-    return note(
-        "availability_unconfirmed", f"availability in {state} unconfirmed: check with the provider", state=state
-    )
-
-
-def hsa_fsa_note(provider: RankedProviderDoc) -> list[Note]:
-    """With --hsa-fsa, where the sources disagree whether HSA/FSA money pays (a reason not to leave it out)."""
-    if provider["insurance"]["hsa_fsa"] == "yes" or provider["insurance"]["hsa_fsa_elsewhere"] is None:
-        return []
-    words = hsa_fsa_disagreement(provider["insurance"]["hsa_fsa"])
-    return [note("hsa_fsa_disputed", f"HSA/FSA: {words}: check with your plan")]
-
-
 def purchase_notes(
     provider: RankedProviderDoc, purchase: Purchase, criteria: Criteria, ask: InsuranceAsk | None
 ) -> list[Note]:
@@ -387,10 +356,6 @@ def _unpriceable_reason(criteria: Criteria) -> str:
     return f"no combination of its options gives {criteria.doses} doses"
 
 
-def _dose_level_words(provider: RankedProviderDoc) -> str:
-    return "very-low (psycholytic)" if provider["dose_level"] == "very_low" else "standard"
-
-
 def _first_plan(purchase: Purchase) -> tuple[str, str]:
     """The first plan bought and how it is paid for: the purchase a refund policy covers first."""
     first = purchase.items[0].option
@@ -413,77 +378,11 @@ def ineligible_for(provider: RankedProviderDoc, purchase: Purchase | None, retur
     return if_found_ineligible(provider, plan_id, payment, returning=returning)
 
 
-def _policy_reasons(provider: RankedProviderDoc, criteria: Criteria) -> list[str]:
-    reasons = []
-    insurance, care = provider["insurance"], provider["care"]
-    if criteria.hsa_fsa and insurance["hsa_fsa"] != "yes" and insurance["hsa_fsa_elsewhere"] is None:
-        reasons.append(hsa_fsa_words(insurance["hsa_fsa"]))  # a disagreement between sources is kept, and said
-    if criteria.financing and not provider["financing"]["available"]:
-        reasons.append("no financing")
-    if criteria.free_consult and provider["consultation"]["cost"] != "free":
-        reasons.append(f"consultation is not free ({provider['consultation']['cost'].replace('_', ' ')})")
-    if criteria.no_sitter and care["sitter_required"] is not False:
-        reasons.append("a sitter is required" if care["sitter_required"] is True else "sitter requirement unknown")
-    if criteria.id_verified and care["id_verification"] != "required":
-        reasons.append(f"ID verification is {care['id_verification'].replace('_', ' ')}, not required")
-    if criteria.clinician_led and care["integration"] != "psychiatric_clinician":
-        reasons.append(f"integration is led by {_integration_words(care['integration'])}, not a licensed clinician")
-    if criteria.delivery and delivery_answer(provider, criteria.delivery, criteria.state) == "no":
-        where = f" in {criteria.state}" if criteria.state else ""
-        reasons.append(f"no {criteria.delivery} delivery{where}")
-    if criteria.in_clinic:
-        reason = _in_clinic_reason(provider, criteria.state)
-        if reason:
-            reasons.append(reason)
-    return reasons
-
-
-def _integration_words(integration: str) -> str:
-    return {"psychiatric_clinician": "a psychiatric clinician", "coach": "a coach", "none": "nobody"}.get(
-        integration, "unknown"
-    )
-
-
-def delivery_answer(provider: RankedProviderDoc, kind: str, state: str | None) -> Literal["yes", "no", "not_stated"]:
-    """Whether the provider offers this form of ketamine (at home, or at an office in the state): "not_stated"
-    where an office gives ketamine sessions but the sources do not say in what form."""
-    wanted = set(DELIVERY_KINDS[kind])
-    clinics = [c for c in provider["availability"]["in_clinic"] if state is None or c["state"] == state]
-    if wanted & set(provider["delivery"]) or any(wanted & set(c["delivery"]) for c in clinics):
-        return "yes"
-    if any(c["ketamine_sessions"] and not c["delivery"] for c in clinics):
-        return "not_stated"
-    return "no"
-
-
-def _in_clinic_reason(provider: RankedProviderDoc, state: str | None) -> str | None:
-    clinics = [c for c in provider["availability"]["in_clinic"] if state is None or c["state"] == state]
-    where = f" in {state}" if state else ""
-    if not clinics:
-        return f"no in-person option{where}"
-    if not any(c["ketamine_sessions"] for c in clinics):
-        return f"in-person option{where} offers no ketamine sessions"
-    return None
-
-
 def purchase_monthly_payment(provider: RankedProviderDoc, purchase: Purchase) -> int | None:
     """The least a person must be able to pay in a month for this purchase: every item's smallest stated
     monthly amount, the largest of them (each is paid in its turn). None when any item states none."""
     amounts = [option_monthly(provider, item.option) for item in purchase.items]
     return None if any(a is None for a in amounts) else max(a for a in amounts if a is not None)
-
-
-def hsa_fsa_words(value: str) -> str:
-    """Whether HSA/FSA money pays for it, in the few words a reason or a note uses."""
-    return {
-        "yes": "HSA/FSA accepted",
-        "may_be_possible": 'HSA/FSA payment only "may be possible"',
-        "no": "no HSA/FSA",
-    }.get(value, "HSA/FSA acceptance unknown")
-
-
-def hsa_fsa_disagreement(value: str) -> str:
-    return f"the sources disagree ({hsa_fsa_words(value)}; another source says otherwise)"
 
 
 def insurance_alternatives(provider: RankedProviderDoc) -> str:

@@ -8,14 +8,17 @@ the table and Markdown columns of `cost` and `compare` and the report's ranking 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any, Literal, NamedTuple, NotRequired, TypedDict, cast
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, NotRequired, TypedDict, cast
 
-from .evaluation import Evaluation
 from .money import cents_to_json
-from .notes import Note
-from .pricing import Purchase
-from .refunds import Charge, lost_if_ineligible
-from .rules import RuleTouch, status_words
+from .rules import status_words
+
+if TYPE_CHECKING:
+    from .evaluation import Evaluation
+    from .notes import Note
+    from .pricing import Purchase
+    from .refunds import Charge
+    from .rules import RuleTouch
 
 Dollars = int | float  # whole dollars as int, cents as float (money.cents_to_json)
 
@@ -144,6 +147,12 @@ class OutputField(NamedTuple):
     display: Display | None = None  # None: in JSON and CSV only
 
 
+def _lost_if_ineligible(answer: Any) -> int | None:
+    from .refunds import lost_if_ineligible  # loaded with the evaluation that made the row; not by a warm answer
+
+    return lost_if_ineligible(answer)
+
+
 def _money(cents: int | None) -> int | float | None:
     return None if cents is None else cents_to_json(cents)
 
@@ -197,7 +206,7 @@ FIELDS: list[OutputField] = [
         lambda e: e.refund_if_ineligible,
         display=Display("Money at risk", 5, footnote=True),
     ),
-    OutputField("lose_if_ineligible", NUMBER.or_null(), lambda e: _money(lost_if_ineligible(e.refund_if_ineligible))),
+    OutputField("lose_if_ineligible", NUMBER.or_null(), lambda e: _money(_lost_if_ineligible(e.refund_if_ineligible))),
     OutputField("lose_if_stopped_after_first_shipment", LIST.or_null(), lambda e: _charges_json(e.first_shipment_loss)),
     OutputField(
         "reimbursement_up_to",

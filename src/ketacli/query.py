@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any, Generic, NamedTuple, Protocol, TypeVar
 from .carriers import compact, matching_carriers, suggest_carrier
 from .criteria import DELIVERY_KINDS, Criteria, InsuranceAsk, SortKey, availability
 from .errors import CarrierProblem, NeedsCarrier, NeedsState, UsageError
-from .evaluation import Evaluation, P, evaluate
 from .fields import Command, Row, row
 from .rules import rules_by_id
 
@@ -26,6 +25,7 @@ if TYPE_CHECKING:
 
     from .catalogue import LoadedCatalogue
     from .document import Entry, EntryDates, ProviderDoc, RankedProviderDoc, RuleDoc
+    from .evaluation import Evaluation
 
 
 _DELIVERY_ALIASES = {
@@ -94,6 +94,7 @@ def find_plan(provider: ProviderDoc, name: str) -> str:
 
 P_co = TypeVar("P_co", bound="RankedProviderDoc", covariant=True)
 T = TypeVar("T")
+P = TypeVar("P", bound="RankedProviderDoc")  # the provider type a ranking carries (as `evaluation.P`)
 F = TypeVar("F", bound="EntryDates")  # what an exclusion names: a provider, or a precomputed answer's facts
 
 
@@ -204,6 +205,8 @@ def rank(catalogue: Rankable[P], criteria: Criteria, today: dt.date | None, *, c
     """The one path for `compare` and `cost`: availability in the state, the insurance carrier, the price
     basis and the dose-level groups are decided in `evaluate` and nowhere else. With `today`, a purchase
     whose payments run past the end of the prescribing rule it depends on says so in its notes."""
+    from .evaluation import evaluate  # the pricing engine and refunds: a precomputed answer never loads them
+
     if criteria.in_network_only and criteria.insurance is None:
         raise NeedsCarrier
     rules = rules_by_id(catalogue.rules)

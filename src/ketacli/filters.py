@@ -1,0 +1,125 @@
+"""What a question's filters say of one provider, whatever its prices: the reasons its state, dose level,
+policies, forms and offices leave it out, and the notes a row opens with (unconfirmed availability, an HSA/FSA
+disagreement). `evaluate` uses them for every question; a precomputed answer (answers.py) uses them on a warm
+run without loading the pricing engine. Pure.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+from .criteria import DELIVERY_KINDS, Availability, Criteria
+from .notes import Note, note
+
+if TYPE_CHECKING:
+    from .document import RankedProviderDoc
+
+
+def availability_reasons(served: Availability | None, criteria: Criteria) -> list[str]:
+    if served == "not_served":
+        return [f"not available in {criteria.state}"]
+    if served == "unknown" and criteria.confirmed_only:
+        return [f"availability in {criteria.state} is unconfirmed"]
+    return []
+
+
+def provider_reasons(provider: RankedProviderDoc, criteria: Criteria) -> list[str]:
+    """What leaves a provider out whatever its prices: its dose level, its policies, its forms and offices."""
+    return [*_dose_level_reasons(provider, criteria), *_policy_reasons(provider, criteria)]
+
+
+def _dose_level_reasons(provider: RankedProviderDoc, criteria: Criteria) -> list[str]:
+    if criteria.dose_level and provider["dose_level"] != criteria.dose_level:
+        return [f"dose level is {_dose_level_words(provider)}"]
+    return []
+
+
+def question_notes(criteria: Criteria, served: Availability | None, disputed: list[Note]) -> list[Note]:
+    """The notes a row opens with that its state and the yes/no flags decide, not its prices. `disputed`: the
+    provider's `hsa_fsa_note` (a precomputed answer keeps it), said only when HSA/FSA was asked about."""
+    notes = [availability_note(criteria.state)] if served == "unknown" else []
+    return (notes + disputed) if criteria.hsa_fsa else notes
+
+
+def availability_note(state: str | None) -> Note:
+    return note(
+        "availability_unconfirmed", f"availability in {state} unconfirmed: check with the provider", state=state
+    )
+
+
+def hsa_fsa_note(provider: RankedProviderDoc) -> list[Note]:
+    """With --hsa-fsa, where the sources disagree whether HSA/FSA money pays (a reason not to leave it out)."""
+    if provider["insurance"]["hsa_fsa"] == "yes" or provider["insurance"]["hsa_fsa_elsewhere"] is None:
+        return []
+    words = hsa_fsa_disagreement(provider["insurance"]["hsa_fsa"])
+    return [note("hsa_fsa_disputed", f"HSA/FSA: {words}: check with your plan")]
+
+
+def _dose_level_words(provider: RankedProviderDoc) -> str:
+    return "very-low (psycholytic)" if provider["dose_level"] == "very_low" else "standard"
+
+
+def _policy_reasons(provider: RankedProviderDoc, criteria: Criteria) -> list[str]:
+    reasons = []
+    insurance, care = provider["insurance"], provider["care"]
+    if criteria.hsa_fsa and insurance["hsa_fsa"] != "yes" and insurance["hsa_fsa_elsewhere"] is None:
+        reasons.append(hsa_fsa_words(insurance["hsa_fsa"]))  # a disagreement between sources is kept, and said
+    if criteria.financing and not provider["financing"]["available"]:
+        reasons.append("no financing")
+    if criteria.free_consult and provider["consultation"]["cost"] != "free":
+        reasons.append(f"consultation is not free ({provider['consultation']['cost'].replace('_', ' ')})")
+    if criteria.no_sitter and care["sitter_required"] is not False:
+        reasons.append("a sitter is required" if care["sitter_required"] is True else "sitter requirement unknown")
+    if criteria.id_verified and care["id_verification"] != "required":
+        reasons.append(f"ID verification is {care['id_verification'].replace('_', ' ')}, not required")
+    if criteria.clinician_led and care["integration"] != "psychiatric_clinician":
+        reasons.append(f"integration is led by {_integration_words(care['integration'])}, not a licensed clinician")
+    if criteria.delivery and delivery_answer(provider, criteria.delivery, criteria.state) == "no":
+        where = f" in {criteria.state}" if criteria.state else ""
+        reasons.append(f"no {criteria.delivery} delivery{where}")
+    if criteria.in_clinic:
+        reason = _in_clinic_reason(provider, criteria.state)
+        if reason:
+            reasons.append(reason)
+    return reasons
+
+
+def _integration_words(integration: str) -> str:
+    return {"psychiatric_clinician": "a psychiatric clinician", "coach": "a coach", "none": "nobody"}.get(
+        integration, "unknown"
+    )
+
+
+def delivery_answer(provider: RankedProviderDoc, kind: str, state: str | None) -> Literal["yes", "no", "not_stated"]:
+    """Whether the provider offers this form of ketamine (at home, or at an office in the state): "not_stated"
+    where an office gives ketamine sessions but the sources do not say in what form."""
+    wanted = set(DELIVERY_KINDS[kind])
+    clinics = [c for c in provider["availability"]["in_clinic"] if state is None or c["state"] == state]
+    if wanted & set(provider["delivery"]) or any(wanted & set(c["delivery"]) for c in clinics):
+        return "yes"
+    if any(c["ketamine_sessions"] and not c["delivery"] for c in clinics):
+        return "not_stated"
+    return "no"
+
+
+def _in_clinic_reason(provider: RankedProviderDoc, state: str | None) -> str | None:
+    clinics = [c for c in provider["availability"]["in_clinic"] if state is None or c["state"] == state]
+    where = f" in {state}" if state else ""
+    if not clinics:
+        return f"no in-person option{where}"
+    if not any(c["ketamine_sessions"] for c in clinics):
+        return f"in-person option{where} offers no ketamine sessions"
+    return None
+
+
+def hsa_fsa_words(value: str) -> str:
+    """Whether HSA/FSA money pays for it, in the few words a reason or a note uses."""
+    return {
+        "yes": "HSA/FSA accepted",
+        "may_be_possible": 'HSA/FSA payment only "may be possible"',
+        "no": "no HSA/FSA",
+    }.get(value, "HSA/FSA acceptance unknown")
+
+
+def hsa_fsa_disagreement(value: str) -> str:
+    return f"the sources disagree ({hsa_fsa_words(value)}; another source says otherwise)"
