@@ -15,7 +15,7 @@ from conftest import CATALOGUE
 from ketacli.answers import answer, answerable, precompute, read_answers, row_json, row_of
 from ketacli.catalogue import LoadedQuery, load_catalogue, query_document
 from ketacli.criteria import Criteria
-from ketacli.query import compare
+from ketacli.query import compare, cost
 from ketacli.render.jsonfmt import to_json
 
 BASE = query_document(load_catalogue(CATALOGUE).data)
@@ -88,16 +88,20 @@ def catalogues(draw: st.DrawFn) -> dict[str, Any]:
 days = st.dates(dt.date(2025, 7, 1), dt.date(2027, 12, 31))
 
 
-def both_paths(document: dict[str, Any], asked: Criteria, today: dt.date) -> tuple[object, object]:
-    """What `compare` says and what the precomputed answer says: the JSON text, who was left out and why, how
-    many are confirmed."""
-    ranked = compare(LoadedQuery("drawn", document), asked, today)  # type: ignore[arg-type]
+def both_paths(
+    document: dict[str, Any], asked: Criteria, today: dt.date, command: str = "compare"
+) -> tuple[object, object]:
+    """What `compare` (or `cost`) says and what the precomputed answer says: the JSON text, who was left out and
+    why, how many are confirmed."""
+    rank = compare if command == "compare" else cost
+    ranked = rank(LoadedQuery("drawn", document), asked, today)  # type: ignore[arg-type]
     slow = (
         to_json(ranked.rows, pretty=False).encode(),  # what compare --json writes to a pipe
         [(e.provider["id"], e.reasons) for e in ranked.excluded],
         ranked.confirmed,
     )
-    answered = answer(read_answers(precompute(document, today)), asked, today)  # type: ignore[arg-type]
+    made = precompute(document, today, command, asked.doses)  # type: ignore[arg-type]
+    answered = answer(read_answers(made), asked, today)
     fast = (
         b"[" + b", ".join(row_json(row) for row in answered.rows) + b"]\n",  # as cli.output.emit_json_list
         [(e.provider["id"], e.reasons) for e in answered.excluded],
@@ -112,6 +116,24 @@ def both_paths(document: dict[str, Any], asked: Criteria, today: dt.date) -> tup
 def test_a_precomputed_answer_says_byte_for_byte_what_compare_says(document, asked, today):
     assert answerable(asked)
     slow, fast = both_paths(document, asked, today)
+    assert fast == slow
+
+
+cost_questions = st.builds(
+    _question,
+    doses=st.integers(1, 40),
+    state=st.sampled_from([None, *STATES]),
+    dose_level=st.sampled_from([None, "standard", "very_low"]),
+    confirmed_only=st.booleans(),
+    limit=st.one_of(st.none(), st.integers(0, 6)),
+)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(catalogues(), cost_questions, days)
+def test_cost_from_its_precomputed_answers_says_byte_for_byte_what_cost_says(document, asked, today):
+    assert answerable(asked, "cost") and not answerable(asked)
+    slow, fast = both_paths(document, asked, today, "cost")
     assert fast == slow
 
 
@@ -201,3 +223,14 @@ def test_an_answers_entry_of_the_wrong_structure_with_a_valid_checksum_heals_its
     assert healed.stderr.count("the cached catalogue was unusable; rebuilt it") == 1
     again = cli("compare", "--state", "TX", "--json")
     assert again.code == 0 and "unusable" not in again.stderr
+
+
+def test_answers_for_many_dose_counts_stay_bounded_and_keep_the_documents(cli, tmp_path):
+    """A script asking `cost` for dose after dose makes an answers entry for each: only the newest are kept, and
+    never at the cost of the validated documents they are worked out from."""
+    for doses in range(1, 21):
+        assert cli("cost", "--doses", str(doses), "--json").code == 0
+    cache = tmp_path / "cache"
+    assert len(list(cache.glob("catalogue-*.answers-cost-*.json"))) == 16
+    assert len(list(cache.glob("catalogue-*.query.json"))) == 1
+    assert (cache / next(cache.glob("catalogue-*.answers-cost-20.json")).name).is_file()

@@ -1,7 +1,7 @@
 """Precomputed answers: each provider's answer to the default question, worked out once per catalogue and day.
 
-Most runs ask the default question: `compare`, perhaps with a state, an order, a limit and yes/no flags
-(`answerable`). Its money does not depend on the state or the flags: only the availability, the notes that
+Most runs ask the default question: `compare`, perhaps with a state, an order, a limit and yes/no flags, or
+`cost` for some doses, perhaps in a state (`answerable`; one set of answers per command and dose count). Its money does not depend on the state or the flags: only the availability, the notes that
 open a row, the rules that reach its forms in the state, and whether a filter leaves it out do. So `precompute`
 evaluates every provider once, with no state and no flags (`evaluate` still decides everything), and keeps
 each row as JSON text cut at the keys a question changes, beside what each flag would say of it (worked out
@@ -24,7 +24,7 @@ import json
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from .criteria import Criteria, served_in
-from .fields import COMPARE_FIELDS, note_records, note_texts, row, touches_json
+from .fields import COMPARE_FIELDS, COST_FIELDS, note_records, note_texts, row, touches_json
 from .filters import availability_reasons, hsa_fsa_note, provider_reasons, question_notes
 from .notes import Note, NoteValue, touch_note
 from .query import Confirmed, Excluded, RankFacts, in_rank_order, rank_facts
@@ -36,37 +36,42 @@ if TYPE_CHECKING:
 
     from .criteria import Availability
     from .document import AlternativeDoc, EntryDates, QueryDoc, RuleDoc
-    from .fields import Row
+    from .fields import Command, Row
     from .rules import RuleTouch
     from .vocabulary import DoseLevel
 
-# The question's own parts: where a precomputed answer holds, and what `answer` works out at run time.
-ANSWERED_BY_PRECOMPUTING = frozenset(
-    {"state", "hsa_fsa", "financing", "free_consult", "no_sitter", "id_verified", "clinician_led", "dose_level",
-     "confirmed_only", "sort", "reverse", "limit"}
-)  # fmt: skip
+# The question's own parts a precomputed answer works out at run time, per command: `compare`'s state, order,
+# limit and yes/no flags; `cost`'s state and limit, for the doses its answers were worked out for.
+ANSWERED_BY_PRECOMPUTING: dict[Command, frozenset[str]] = {
+    "compare": frozenset({"state", "hsa_fsa", "financing", "free_consult", "no_sitter", "id_verified",
+                          "clinician_led", "dose_level", "confirmed_only", "sort", "reverse", "limit"}),
+    "cost": frozenset({"state", "doses", "dose_level", "confirmed_only", "limit"}),
+}  # fmt: skip
 _CRITERIA_DEFAULTS: dict[str, Any] = Criteria._field_defaults
 
-# The row keys a question changes; the keys between them are kept as text (`_LAYOUT`).
+# The row keys a question changes; the keys between them are kept as text (`_LAYOUTS`).
 _CHANGING = ("rank", "availability", "rules_touching", "notes", "note_records")
 _PIECE = b"\x1f"
 
 
-def answerable(criteria: Criteria) -> bool:
-    """Whether a precomputed answer holds: no doses, money, insurance, delivery or office asked about."""
+def answerable(criteria: Criteria, command: Command = "compare") -> bool:
+    """Whether a precomputed answer holds: no money, insurance, delivery or office asked about (and for `compare`
+    no doses; `cost` always asks some, and its answers are worked out per dose count)."""
+    if (criteria.doses is None) != (command == "compare"):
+        return False
     return all(
         getattr(criteria, name) == default
         for name, default in _CRITERIA_DEFAULTS.items()
-        if name not in ANSWERED_BY_PRECOMPUTING
+        if name not in ANSWERED_BY_PRECOMPUTING[command]
     )
 
 
-def _layout() -> list[str | tuple[str, ...]]:
-    """compare's row keys in order: each changing key alone, the runs of fixed keys between them as tuples
+def _layout(keys: list[str]) -> list[str | tuple[str, ...]]:
+    """A command's row keys in order: each changing key alone, the runs of fixed keys between them as tuples
     (an empty run between two changing keys too, so the pieces line up)."""
     layout: list[str | tuple[str, ...]] = []
     run: list[str] = []
-    for key in COMPARE_FIELDS:
+    for key in keys:
         if key in _CHANGING:
             layout.append(tuple(run))
             layout.append(key)
@@ -77,7 +82,10 @@ def _layout() -> list[str | tuple[str, ...]]:
     return layout
 
 
-_LAYOUT = _layout()
+_LAYOUTS: dict[Command, list[str | tuple[str, ...]]] = {
+    "compare": _layout(COMPARE_FIELDS),
+    "cost": _layout(COST_FIELDS),
+}
 
 
 def _dumps(value: Any) -> str:
@@ -118,8 +126,11 @@ class Precomputed(NamedTuple):
 
 
 class Answers(NamedTuple):
-    """Every provider's precomputed answer, with what the lines about dates and rules read."""
+    """Every provider's precomputed answer to one command's question, with what the lines about dates and rules
+    read."""
 
+    command: Command
+    doses: int | None
     today: str
     rules: list[RuleDoc]
     alternatives: list[AlternativeDoc]
@@ -131,26 +142,30 @@ class Answers(NamedTuple):
         return [a.dates for a in self.answers]
 
 
-def precompute(document: QueryDoc, today: dt.date) -> bytes:
-    """The answers text for a catalogue's query document on `today` (the rules' standing changes by date)."""
+def precompute(document: QueryDoc, today: dt.date, command: Command = "compare", doses: int | None = None) -> bytes:
+    """The answers text for a catalogue's query document on `today` (the rules' standing changes by date), for
+    `command` (and `cost`'s dose count)."""
     from .document import DATE_KEYS  # its TypedDicts cost 6 ms to build: only the day's first run needs it
     from .evaluation import evaluate  # with the pricing engine and refunds: a warm run needs none of them
 
     rules = rules_by_id(document["rules"])
     context = {
+        "command": command,
+        "doses": doses,
         "today": today.isoformat(),
         "rules": document["rules"],
         "alternatives": document["alternatives"],
         "undated_sources": document["undated_sources"],
     }
     heads, rows = [], []
-    plain = Criteria()
+    plain = Criteria(doses=doses)
+    layout = _LAYOUTS[command]
     for provider in document["providers"]:
         evaluation = evaluate(provider, plain, None, rules, today)
-        fields: dict[str, Any] = dict(row(evaluation, "compare"))
+        fields: dict[str, Any] = dict(row(evaluation, command))
         # The stateless row's rule notes are the nationwide ones; a question's state decides its own.
         notes = [n for n in evaluation.notes if n.kind != "rule_touches"]
-        runs = [_safe_dumps({key: fields[key] for key in part})[1:-1] for part in _LAYOUT if isinstance(part, tuple)]
+        runs = [_safe_dumps({key: fields[key] for key in part})[1:-1] for part in layout if isinstance(part, tuple)]
         pieces = [*runs, _safe_dumps(note_texts(notes)), _safe_dumps(note_records(notes))]
         rows.append(_PIECE.join(piece.encode() for piece in pieces))
         other_level: DoseLevel = "very_low" if provider["dose_level"] == "standard" else "standard"
@@ -179,13 +194,15 @@ def read_answers(data: bytes) -> Answers:
             json.loads(heads), rows, strict=True
         )
     ]
-    return Answers(known["today"], known["rules"], known["alternatives"], known["undated_sources"], answers)
+    return Answers(known["command"], known["doses"], known["today"], known["rules"], known["alternatives"],
+                   known["undated_sources"], answers)  # fmt: skip
 
 
 class AnsweredRow(NamedTuple):
     """A precomputed answer, shown for one question: its place, and what the question's state adds."""
 
     answer: Precomputed
+    command: Command
     rank: int
     state: str | None
     availability: Availability | None
@@ -211,7 +228,7 @@ def _left_out_by(precomputed: Precomputed, criteria: Criteria) -> list[str]:
 
 
 def answer(answers: Answers, criteria: Criteria, today: dt.date) -> Answered:
-    """`query.compare` for an `answerable` question, from the precomputed answers of `today`."""
+    """`query.compare` (or `query.cost`) for an `answerable` question, from the precomputed answers of `today`."""
     state = criteria.state
     passed: list[tuple[Precomputed, Availability | None]] = []
     excluded: list[Excluded[EntryDates]] = []
@@ -240,6 +257,7 @@ def answer(answers: Answers, criteria: Criteria, today: dt.date) -> Answered:
     rows = [
         AnsweredRow(
             precomputed,
+            answers.command,
             position,
             state,
             served,
@@ -277,7 +295,7 @@ def row_json(answered: AnsweredRow) -> bytes:
     }
     parts = []
     pieces = iter(runs)
-    for part in _LAYOUT:
+    for part in _LAYOUTS[answered.command]:
         if isinstance(part, str):
             parts.append(_KEYS[part] + changing[part])
         else:

@@ -36,7 +36,9 @@ if TYPE_CHECKING:
 
 # Stops absurd inputs, not big real ones: a realistic 10,000-provider catalogue is about 96 MB.
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024
-_CACHE_KEEP = 8  # catalogues whose entries are kept (three files each: full, query, and derived answers)
+_CACHE_KEEP = 8  # catalogues whose validated entries are kept (two files each: full and query)
+_CACHE_KEEP_DERIVED = 16  # derived entries kept (precomputed answers: one per catalogue, command and dose count)
+_DERIVED = ".answers"  # in a derived entry's name
 
 
 class LoadedCatalogue(NamedTuple):
@@ -328,6 +330,9 @@ class Derived(NamedTuple):
 
 def derived_entry(cache_dir: Path, source: Path | None, part: str, stamp: dict[str, str],
                   max_bytes: int = DEFAULT_MAX_BYTES) -> Derived:  # fmt: skip
+    """The entry for `part`: "answers", or "answers-…" (its name tells the sweep it is derived)."""
+    if not part.startswith(_DERIVED.lstrip(".")):
+        raise ValueError(f"a derived entry's part starts with {_DERIVED.lstrip('.')!r}, not {part!r}")
     key = _derived_key(source if source is not None else builtin_catalogue_path(), max_bytes)
     return Derived(cache_dir / f"catalogue-{key}.{part}.json", key, {"part": part, **stamp})
 
@@ -379,6 +384,7 @@ def write_derived(derived: Derived, body: bytes, source: Path | None, max_bytes:
 
             shutil.rmtree(derived.entry, ignore_errors=True)
         write_atomic(derived.entry, json.dumps(header).encode() + b"\n" + body, mode=0o600, follow_symlinks=False)
+        _keep_newest_entries(derived.entry.parent, derived=True)
     except (OSError, CatalogueError):
         pass
 
@@ -547,16 +553,24 @@ def _write_cache(cache_dir: Path, key: str, documents: dict[Part, Any]) -> None:
             # A symlink planted as an entry is replaced by the new file, never written through.
             write_atomic(entry, header + b"\n" + body, mode=0o600, follow_symlinks=False)
         sweep_stale_temps(cache_dir, ".catalogue-")
-        entries = sorted(cache_dir.glob("catalogue-*.json"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
-        for stale in entries[3 * _CACHE_KEEP :]:
-            if stale.is_dir() and not stale.is_symlink():
-                import shutil
-
-                shutil.rmtree(stale, ignore_errors=True)
-            else:
-                stale.unlink(missing_ok=True)
+        _keep_newest_entries(cache_dir)
     except OSError:
         pass
+
+
+def _keep_newest_entries(cache_dir: Path, *, derived: bool = False) -> None:
+    """The cache stays bounded: the newest validated entries (two per catalogue), and apart from them the newest
+    derived ones (a script asking `cost` for 1,000 dose counts makes 1,000 answers entries, and must not push
+    the documents they are worked out from out of the cache)."""
+    entries = [e for e in cache_dir.glob("catalogue-*.json") if (_DERIVED in e.name) == derived]
+    entries.sort(key=lambda p: p.stat().st_mtime_ns, reverse=True)
+    for stale in entries[_CACHE_KEEP_DERIVED if derived else 2 * _CACHE_KEEP :]:
+        if stale.is_dir() and not stale.is_symlink():
+            import shutil
+
+            shutil.rmtree(stale, ignore_errors=True)
+        else:
+            stale.unlink(missing_ok=True)
 
 
 def export_document(loaded: LoadedCatalogue) -> dict[str, Any]:

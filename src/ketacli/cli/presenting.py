@@ -243,18 +243,19 @@ def _say_what_unconfirmed_means(state: str | None, shown: "Sequence[str | None]"
         note(f"'unconfirmed' means the sources do not say whether the provider serves {state}: check with the provider")
 
 
-def show_answer(answered: "Answered", criteria: "Criteria", fmt: FormatName, show_excluded: bool,
+def show_answer(answered: "Answered", criteria: "Criteria", view: "Command", fmt: FormatName, show_excluded: bool,
                 *, fields: list[str] | None = None) -> None:  # fmt: skip
     """`show_ranking` for a precomputed answer (answers.py). JSON for a pipe is written from the rows' own UTF-8,
     never parsed; every other view parses the rows and goes through `show_ranking`."""
     from ketacli.answers import row_json, row_of
-    from ketacli.fields import COMPARE_FIELDS
+    from ketacli.fields import COMPARE_FIELDS, COST_FIELDS
     from ketacli.query import Result
 
     if fmt != "json" or fields is not None or Terminal.detect().is_tty or not stdout_is_utf8():
         rows = [row_of(r) for r in answered.rows]
         result: Result[Any] = Result(rows, list(answered.excluded), [], None, answered.confirmed)
-        show_ranking(result, criteria, "compare", fmt, show_excluded, fields=fields, csv_fields=COMPARE_FIELDS)
+        csv_fields = COMPARE_FIELDS if view == "compare" else COST_FIELDS
+        show_ranking(result, criteria, view, fmt, show_excluded, fields=fields, csv_fields=csv_fields)
         return
     from ketacli.render.jsonfmt import item_text
 

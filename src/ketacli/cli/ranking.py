@@ -115,7 +115,7 @@ def compare_cmd(
 
         catalogue = load_answers(ctx.obj, day)
         answered = answer(catalogue.answers, criteria, day)
-        show_answer(answered, criteria, fmt, show_excluded, fields=chosen_fields)
+        show_answer(answered, criteria, "compare", fmt, show_excluded, fields=chosen_fields)
         shown_ids, confirmed = {r.answer.dates["id"] for r in answered.rows}, answered.confirmed
     else:
         catalogue = load_ranking(ctx.obj)
@@ -149,6 +149,7 @@ def cost_cmd(
     no_profile: NoProfileOption = False,
 ) -> None:
     """The cheapest way to get at least N doses at each provider, with what to buy."""
+    from ketacli.answers import answer, answerable, row_of
     from ketacli.fields import COST_FIELDS
     from ketacli.query import cost
 
@@ -160,16 +161,28 @@ def cost_cmd(
         doses=doses, state=state, insurance=insurance, returning=returning, pay_in_full=pay_in_full,
         dose_level=dose_level, confirmed_only=confirmed_only, in_network_only=in_network_only, limit=limit,
     )  # fmt: skip
-    catalogue = load_ranking(ctx.obj)
-    result = cost(catalogue, criteria, today())
-    show_ranking(result, criteria, "cost", fmt, show_excluded, csv_fields=COST_FIELDS)
+    day = today()
+    catalogue: LoadedAnswers | LoadedQuery
+    if answerable(criteria, "cost"):  # cost's default question, for these doses: worked out once today
+        from .precomputed import load_answers
+
+        catalogue = load_answers(ctx.obj, day, "cost", criteria.doses)
+        answered = answer(catalogue.answers, criteria, day)
+        show_answer(answered, criteria, "cost", fmt, show_excluded)
+        rows = [row_of(r) for r in answered.rows] if schedule and fmt == "table" else []
+        shown_ids = {r.answer.dates["id"] for r in answered.rows}
+    else:
+        catalogue = load_ranking(ctx.obj)
+        result = cost(catalogue, criteria, day)
+        show_ranking(result, criteria, "cost", fmt, show_excluded, csv_fields=COST_FIELDS)
+        rows, shown_ids = result.rows, {r["id"] for r in result.rows}
     if schedule and fmt == "table":
         from ketacli.render.columns import schedule_text
 
-        emit_wrapped(schedule_text(result.rows))
-    if not result.rows:
+        emit_wrapped(schedule_text(rows))
+    if not shown_ids:
         note("no provider can be priced with these options")
-    prices_as_of({r["id"] for r in result.rows}, catalogue, max_age)
+    prices_as_of(shown_ids, catalogue, max_age)
 
 
 @app.command("providers")
