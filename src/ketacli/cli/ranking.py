@@ -1,6 +1,6 @@
 """`compare`, `cost` and `providers`: the rankings, in every format."""
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NamedTuple
 
 import typer
 
@@ -44,9 +44,16 @@ from .presenting import (
 )
 
 if TYPE_CHECKING:
-    from ketacli.catalogue import LoadedQuery
+    from collections.abc import Callable
 
+    from ketacli.catalogue import LoadedQuery
+    from ketacli.criteria import Criteria
+    from ketacli.fields import Command, Row
+    from ketacli.query import Confirmed
+
+    from .environment import RunContext
     from .precomputed import LoadedAnswers
+    from .presenting import FormatName
 
 # --------------------------------------------------------------------------------------------------- commands
 
@@ -95,9 +102,8 @@ def compare_cmd(
     no_profile: NoProfileOption = False,
 ) -> None:
     """Filter, rank and explain: one row per provider that passes every filter."""
-    from ketacli.answers import answer, answerable
     from ketacli.fields import COMPARE_FIELDS
-    from ketacli.query import compare, needs_alternatives
+    from ketacli.query import needs_alternatives
 
     fmt = output_format(fmt, as_json)
     chosen_fields = parse_fields(fields, COMPARE_FIELDS)
@@ -108,25 +114,14 @@ def compare_cmd(
         delivery=delivery, in_clinic=in_clinic, dose_level=dose_level, confirmed_only=confirmed_only,
         in_network_only=in_network_only, sort=sort, reverse=reverse, limit=limit, no_profile=no_profile,
     )  # fmt: skip
-    day = today()
-    catalogue: LoadedAnswers | LoadedQuery
-    if answerable(criteria):  # the default question: its answers were worked out once today (answers.py)
-        from .precomputed import load_answers
-
-        catalogue = load_answers(ctx.obj, day)
-        answered = answer(catalogue.answers, criteria, day)
-        show_answer(answered, criteria, "compare", fmt, show_excluded, fields=chosen_fields)
-        shown_ids, confirmed = {r.answer.dates["id"] for r in answered.rows}, answered.confirmed
-    else:
-        catalogue = load_ranking(ctx.obj)
-        result = compare(catalogue, criteria, day)
-        show_ranking(result, criteria, "compare", fmt, show_excluded, fields=chosen_fields, csv_fields=COMPARE_FIELDS)
-        shown_ids, confirmed = {r["id"] for r in result.rows}, result.confirmed
-    if not shown_ids:
+    shown = _rank_and_show(ctx.obj, criteria, "compare", fmt, show_excluded, fields=chosen_fields)
+    if not shown.ids:
         note("no providers matched")
-    if needs_alternatives(confirmed) and criteria.state and confirmed is not None:
-        show_alternatives(catalogue.alternatives, criteria.state, confirmed, fmt, after_rows=bool(shown_ids))
-    prices_as_of(shown_ids, catalogue, max_age)
+    if needs_alternatives(shown.confirmed) and criteria.state and shown.confirmed is not None:
+        show_alternatives(
+            shown.catalogue.alternatives, criteria.state, shown.confirmed, fmt, after_rows=bool(shown.ids)
+        )
+    prices_as_of(shown.ids, shown.catalogue, max_age)
 
 
 @app.command("cost")
@@ -149,9 +144,6 @@ def cost_cmd(
     no_profile: NoProfileOption = False,
 ) -> None:
     """The cheapest way to get at least N doses at each provider, with what to buy."""
-    from ketacli.answers import answer, answerable, row_of
-    from ketacli.fields import COST_FIELDS
-    from ketacli.query import cost
 
     fmt = output_format(fmt, as_json)
     # cost's own flags; a saved budget is compare's business, so only these come from the profile.
@@ -161,28 +153,48 @@ def cost_cmd(
         doses=doses, state=state, insurance=insurance, returning=returning, pay_in_full=pay_in_full,
         dose_level=dose_level, confirmed_only=confirmed_only, in_network_only=in_network_only, limit=limit,
     )  # fmt: skip
-    day = today()
-    catalogue: LoadedAnswers | LoadedQuery
-    if answerable(criteria, "cost"):  # cost's default question, for these doses: worked out once today
-        from .precomputed import load_answers
-
-        catalogue = load_answers(ctx.obj, day, "cost", criteria.doses)
-        answered = answer(catalogue.answers, criteria, day)
-        show_answer(answered, criteria, "cost", fmt, show_excluded)
-        rows = [row_of(r) for r in answered.rows] if schedule and fmt == "table" else []
-        shown_ids = {r.answer.dates["id"] for r in answered.rows}
-    else:
-        catalogue = load_ranking(ctx.obj)
-        result = cost(catalogue, criteria, day)
-        show_ranking(result, criteria, "cost", fmt, show_excluded, csv_fields=COST_FIELDS)
-        rows, shown_ids = result.rows, {r["id"] for r in result.rows}
+    shown = _rank_and_show(ctx.obj, criteria, "cost", fmt, show_excluded)
     if schedule and fmt == "table":
         from ketacli.render.columns import schedule_text
 
-        emit_wrapped(schedule_text(rows))
-    if not shown_ids:
+        emit_wrapped(schedule_text(shown.rows()))
+    if not shown.ids:
         note("no provider can be priced with these options")
-    prices_as_of(shown_ids, catalogue, max_age)
+    prices_as_of(shown.ids, shown.catalogue, max_age)
+
+
+class Shown(NamedTuple):
+    """What a ranking showed: the catalogue (or its answers) for the lines about dates, who, and how many."""
+
+    catalogue: "LoadedAnswers | LoadedQuery"
+    ids: set[str]
+    confirmed: "Confirmed | None"
+    rows: "Callable[[], list[Row]]"  # the rows as data, made only when asked (cost --schedule)
+
+
+def _rank_and_show(run: "RunContext", criteria: "Criteria", view: "Command", fmt: "FormatName", show_excluded: bool,
+                   *, fields: list[str] | None = None) -> Shown:  # fmt: skip
+    """The one choice of path for `compare` and `cost`: the day's precomputed answers for a default question
+    (answers.py), else the ranking of the query document."""
+    from ketacli.answers import answer, answerable, row_of
+
+    day = today()
+    if answerable(criteria, view):
+        from .precomputed import load_answers
+
+        answers = load_answers(run, day, view, criteria.doses)
+        answered = answer(answers.answers, criteria, day)
+        show_answer(answered, criteria, view, fmt, show_excluded, fields=fields)
+        ids = {r.answer.dates["id"] for r in answered.rows}
+        return Shown(answers, ids, answered.confirmed, lambda: [row_of(r) for r in answered.rows])
+    from ketacli.fields import COMPARE_FIELDS, COST_FIELDS
+    from ketacli.query import rank
+
+    catalogue = load_ranking(run)
+    result = rank(catalogue, criteria, day, command=view)
+    csv_fields = COMPARE_FIELDS if view == "compare" else COST_FIELDS
+    show_ranking(result, criteria, view, fmt, show_excluded, fields=fields, csv_fields=csv_fields)
+    return Shown(catalogue, {r["id"] for r in result.rows}, result.confirmed, lambda: result.rows)
 
 
 @app.command("providers")
