@@ -12,39 +12,21 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import CATALOGUE
-from ketacli.answers import answer, answerable, precompute, read_answers, row_json, row_of
+from ketacli.answers import ANSWERED_BY_PRECOMPUTING, answer, answerable, precompute, read_answers, row_json, row_of
 from ketacli.catalogue import LoadedQuery, load_catalogue, query_document
 from ketacli.criteria import Criteria
 from ketacli.query import compare, cost
 from ketacli.render.jsonfmt import to_json
+from questions import STATES, questions
 
 BASE = query_document(load_catalogue(CATALOGUE).data)
-STATES = ["TX", "CA", "NY", "WY", "ID", "MT", "FL"]
 FORMS = ["oral_rapid_dissolve_tablet", "sublingual_tablet", "troche", "subcutaneous_injection", "injection"]
 # Text a stored row must carry through its separators untouched: tabs, newlines, U+001F, line separators
 # that str.splitlines would cut at, quotes, backslashes, bidi controls and wide characters.
 AWKWARD = st.text(st.sampled_from(list('ab \t\n\x1f\x85\u2028"\\\u202e日é')), min_size=1, max_size=8)
 
 
-def _question(**asked: Any) -> Criteria:
-    return Criteria(**asked)  # every other part left at its default (st.builds would draw them too)
-
-
-default_questions = st.builds(
-    _question,
-    state=st.sampled_from([None, *STATES]),
-    hsa_fsa=st.booleans(),
-    financing=st.booleans(),
-    free_consult=st.booleans(),
-    no_sitter=st.booleans(),
-    id_verified=st.booleans(),
-    clinician_led=st.booleans(),
-    dose_level=st.sampled_from([None, "standard", "very_low"]),
-    confirmed_only=st.booleans(),
-    sort=st.sampled_from(["total", "per-dose", "states", "name"]),
-    reverse=st.booleans(),
-    limit=st.one_of(st.none(), st.integers(0, 6)),
-)
+default_questions = questions(*ANSWERED_BY_PRECOMPUTING["compare"])
 
 
 @st.composite
@@ -119,14 +101,7 @@ def test_a_precomputed_answer_says_byte_for_byte_what_compare_says(document, ask
     assert fast == slow
 
 
-cost_questions = st.builds(
-    _question,
-    doses=st.integers(1, 40),
-    state=st.sampled_from([None, *STATES]),
-    dose_level=st.sampled_from([None, "standard", "very_low"]),
-    confirmed_only=st.booleans(),
-    limit=st.one_of(st.none(), st.integers(0, 6)),
-)
+cost_questions = questions(*ANSWERED_BY_PRECOMPUTING["cost"], doses=st.integers(1, 40))
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

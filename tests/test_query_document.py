@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from conftest import CATALOGUE
 from ketacli.catalogue import LoadedCatalogue, LoadedQuery, load_catalogue, query_document
@@ -14,35 +13,13 @@ from ketacli.document import RANKED_KEYS
 from ketacli.errors import KetaError
 from ketacli.fields import FIELDS
 from ketacli.query import compare, cost
+from questions import questions
 
 WHOLE = load_catalogue(CATALOGUE)
 QUERY = LoadedQuery(WHOLE.path, query_document(WHOLE.data))
 TODAY = dt.date(2025, 7, 1)
 
-criteria = st.builds(
-    Criteria,
-    state=st.sampled_from([None, "TX", "CA", "NY", "WY", "ID", "MT"]),
-    doses=st.one_of(st.none(), st.integers(1, 60)),
-    returning=st.booleans(),
-    pay_in_full=st.booleans(),
-    insurance=st.sampled_from([None, "aetna", "cigna", "humana"]),
-    budget=st.one_of(st.none(), st.integers(0, 400_000)),
-    monthly_budget=st.one_of(st.none(), st.integers(0, 60_000)),
-    hsa_fsa=st.booleans(),
-    financing=st.booleans(),
-    free_consult=st.booleans(),
-    no_sitter=st.booleans(),
-    id_verified=st.booleans(),
-    clinician_led=st.booleans(),
-    delivery=st.sampled_from([None, "tablet", "troche", "injection", "infusion"]),
-    in_clinic=st.booleans(),
-    dose_level=st.sampled_from([None, "standard", "very_low"]),
-    confirmed_only=st.booleans(),
-    in_network_only=st.booleans(),
-    sort=st.sampled_from(["total", "per-dose", "states", "name"]),
-    reverse=st.booleans(),
-    limit=st.one_of(st.none(), st.integers(1, 5)),
-)
+criteria = questions()
 
 
 def answers(catalogue: LoadedCatalogue | LoadedQuery, asked: Criteria) -> tuple[object, ...]:
