@@ -19,6 +19,7 @@ PARTS: dict[str, st.SearchStrategy[Any]] = {
     "insurance": st.sampled_from([None, "aetna", "cigna", "humana"]),
     "budget": st.one_of(st.none(), st.integers(0, 400_000)),
     "monthly_budget": st.one_of(st.none(), st.integers(0, 60_000)),
+    "max_upfront": st.one_of(st.none(), st.integers(0, 200_000)),
     "hsa_fsa": st.booleans(),
     "financing": st.booleans(),
     "free_consult": st.booleans(),

@@ -738,7 +738,7 @@ def test_a_fifo_with_no_reader_is_given_up_with_one_line(cli, tmp_path, monkeypa
 
 @pytest.mark.parametrize(
     ("command", "module", "function"),
-    [(["compare", "--doses", "12", "--json"], "ketacli.evaluation", "evaluate"),
+    [(["compare", "--doses", "12", "--monthly-budget", "500", "--json"], "ketacli.evaluation", "evaluate"),
      (["compare", "--json"], "ketacli.answers", "answer")],  # a precomputed answer's entry, checked the same way
     ids=["query", "answers"],
 )  # fmt: skip
@@ -868,9 +868,9 @@ def test_a_relative_output_from_a_folder_deeper_than_path_max(cli, tmp_path, mon
 
 @pytest.mark.parametrize("part", ["query", "answers"])
 def test_a_cache_entry_that_is_a_folder_is_rebuilt(cli, tmp_path, part):
-    """Before: never rebuilt, so every run stayed cold, in silence. (A question about doses and a carrier reads the
-    query entry; the default question of `compare`, the answers entry.)"""
-    command = ["compare", "-n", "6", "--json"] if part == "query" else ["compare", "--json"]
+    """Before: never rebuilt, so every run stayed cold, in silence. (A question about a monthly budget reads the
+    query entry; a common question of `compare`, the answers entry.)"""
+    command = ["compare", "-n", "6", "--monthly-budget", "500", "--json"] if part == "query" else ["compare", "--json"]
     assert cli(*command).code == 0
     (entry,) = (tmp_path / "cache").glob(f"catalogue-*.{part}.json")
     entry.unlink()

@@ -109,6 +109,10 @@ NOT_LOADED = {
                                              "ketacli.render.table", "ketacli.report", "tuf", "pydantic",
                                              "ketacli.evaluation", "ketacli.pricing", "ketacli.refunds",
                                              "ketacli.ahead", "ketacli.document"},
+    # So is a question about doses, a carrier and money: the carrier and the budget are judged at run time.
+    ("compare", "--state", "TX", "--doses", "12", "--insurance", "aetna", "--budget", "3000", "--json"): {
+        "fractions", "rich", "jinja2", "ketacli.render.columns", "ketacli.report", "tuf", "pydantic",
+        "ketacli.evaluation", "ketacli.pricing", "ketacli.refunds", "ketacli.ahead"},
     ("cost", "--doses", "12", "--json"): {"rich", "jinja2", "ketacli.render.columns", "ketacli.report", "tuf",
                                           "ketacli.evaluation", "ketacli.pricing", "fractions"},
     # A table without colour (piped, NO_COLOR, as here) is drawn as plain text: no rich.

@@ -1,18 +1,23 @@
 """Precomputed answers: each provider's answer to the default question, worked out once per catalogue and day.
 
-Most runs ask the default question: `compare`, perhaps with a state, an order, a limit and yes/no flags, or
-`cost` for some doses, perhaps in a state (`answerable`; one set of answers per command and dose count). Its money does not depend on the state or the flags: only the availability, the notes that
-open a row, the rules that reach its forms in the state, and whether a filter leaves it out do. So `precompute`
-evaluates every provider once, with no state and no flags (`evaluate` still decides everything), and keeps
-each row as JSON text cut at the keys a question changes, beside what each flag would say of it (worked out
-by `filters.provider_reasons`, one flag at a time: each is judged alone) and where it is served. `answer`
-then only filters by the state and the flags (filters.py, as `evaluate` does), sorts (with
-`query.in_rank_order`) and fills in those keys (with `evaluate`'s own note functions); a row's text is printed
-as it is, never parsed. A warm run never imports the pricing engine, the refunds or `evaluate`.
+Most runs ask a common question: `compare` or `cost`, for some doses or none, perhaps in a state, with a
+carrier, a budget, a limit on what is paid ahead, an order, a limit and yes/no flags (`answerable`; one set of
+answers per command and dose count). Its money depends on the doses and on one more thing only: whether the
+provider is paid at its insured price, which the carrier and the state decide. The availability, the notes a
+question adds, the rules that reach its forms in the state, and whether a filter leaves it out depend on the
+rest. So `precompute` evaluates every provider once per way of paying (self-pay; insured, where it takes
+insurance anywhere), with no state, carrier or flags (`evaluate` still decides everything), and keeps each row
+as JSON text cut at the keys a question changes, beside what each flag would say of it (worked out by
+`filters.provider_reasons`, one flag at a time: each is judged alone), where it is served, which carriers it
+takes where, and the figures the money filters read. `answer` then resolves the carrier, filters (filters.py,
+as `evaluate` does), sorts (with `query.in_rank_order`) and fills in those keys (with `evaluate`'s own note
+functions); a row's text is printed as it is, never parsed. A warm run never imports the pricing engine, the
+refunds or `evaluate`. A question about a monthly budget, a returning client, paying in full, a form of
+ketamine or an office is ranked from the query document (query.py).
 tests/test_precomputed.py holds both paths byte-identical on random questions and catalogues.
 
 The text (cli/precomputed.py caches it) is a line of context, a line of every provider's `Precomputed` fields
-as one JSON list (one parse, not one per provider), then one line per provider: its row's pieces, escaped as
+as one JSON list (one parse, not one per provider), then one line per provider and way of paying: its row's pieces, escaped as
 `to_json` escapes, separated by U+001F. JSON text never holds a raw newline or U+001F (json.dumps escapes
 every control character), so those separators cannot occur inside a piece.
 Pure: no I/O.
@@ -23,11 +28,22 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
-from .criteria import Criteria, served_in
+from .criteria import Criteria, InsuranceAsk, served_in, takes_carrier
+from .errors import NeedsCarrier
 from .fields import COMPARE_FIELDS, COST_FIELDS, note_records, note_texts, row, touches_json
-from .filters import availability_reasons, hsa_fsa_note, provider_reasons, question_notes
+from .filters import (
+    availability_reasons,
+    budget_reasons,
+    hsa_fsa_note,
+    insurance_alternatives,
+    insurance_note,
+    insurance_reasons,
+    provider_reasons,
+    question_notes,
+    upfront_reasons,
+)
 from .notes import Note, NoteValue, touch_note
-from .query import Confirmed, Excluded, RankFacts, in_rank_order, rank_facts
+from .query import Confirmed, Excluded, RankFacts, in_rank_order, rank_facts, resolve_insurance
 from .rules import rules_by_id, rules_touching
 from .textsafe import json_safe
 
@@ -40,24 +56,27 @@ if TYPE_CHECKING:
     from .rules import RuleTouch
     from .vocabulary import DoseLevel
 
-# The question's own parts a precomputed answer works out at run time, per command: `compare`'s state, order,
-# limit and yes/no flags; `cost`'s state and limit, for the doses its answers were worked out for.
+# The parts of a question a precomputed answer holds, per command (each command's options). The doses and the way
+# of buying (a returning client, paying in full) choose the set of answers (`Buying`); the rest is worked out at
+# run time.
 ANSWERED_BY_PRECOMPUTING: dict[Command, frozenset[str]] = {
-    "compare": frozenset({"state", "hsa_fsa", "financing", "free_consult", "no_sitter", "id_verified",
+    "compare": frozenset({"state", "doses", "returning", "pay_in_full", "insurance", "in_network_only", "budget",
+                          "max_upfront", "hsa_fsa", "financing", "free_consult", "no_sitter", "id_verified",
                           "clinician_led", "dose_level", "confirmed_only", "sort", "reverse", "limit"}),
-    "cost": frozenset({"state", "doses", "dose_level", "confirmed_only", "limit"}),
+    "cost": frozenset({"state", "doses", "returning", "pay_in_full", "insurance", "in_network_only", "dose_level",
+                       "confirmed_only", "limit"}),
 }  # fmt: skip
 _CRITERIA_DEFAULTS: dict[str, Any] = Criteria._field_defaults
 
 # The row keys a question changes; the keys between them are kept as text (`_LAYOUTS`).
-_CHANGING = ("rank", "availability", "rules_touching", "notes", "note_records")
+_CHANGING = ("rank", "availability", "insurance", "accepted_carriers", "rules_touching", "notes", "note_records")
 _PIECE = b"\x1f"
 
 
 def answerable(criteria: Criteria, command: Command = "compare") -> bool:
-    """Whether a precomputed answer holds: no money, insurance, delivery or office asked about (and for `compare`
-    no doses; `cost` always asks some, and its answers are worked out per dose count)."""
-    if (criteria.doses is None) != (command == "compare"):
+    """Whether a precomputed answer holds: no monthly budget, form of ketamine or office asked about (and `cost`
+    asks for some doses)."""
+    if command == "cost" and criteria.doses is None:
         return False
     return all(
         getattr(criteria, name) == default
@@ -88,8 +107,8 @@ _LAYOUTS: dict[Command, list[str | tuple[str, ...]]] = {
 }
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)  # as render.jsonfmt.to_json writes JSON for a pipe
+# One encoder for every value: json.dumps with any option builds a new one per call (tens of thousands here).
+_dumps = json.JSONEncoder(ensure_ascii=False).encode  # as render.jsonfmt.to_json writes JSON for a pipe
 
 
 def _safe_dumps(value: Any) -> str:
@@ -109,20 +128,39 @@ FLAGS: dict[str, Criteria] = {
 }
 
 
+class Paying(NamedTuple):
+    """A provider's answer for one way of paying (self-pay, or at its insured prices): how it sorts, what the
+    money filters read, and its row's text (parsed only to be laid out)."""
+
+    order: RankFacts
+    reasons: list[str]  # what leaves it out whatever is asked (no purchase offered)
+    upfront: int | None  # cents due before the first session; None: not stated, or nothing priced
+    insured_price: bool  # its purchase is at the insured price: the insurance note says so
+    # The row's fixed runs, then its notes' texts and records, each cut where the insurance note goes, as UTF-8
+    # JSON, joined by _PIECE.
+    pieces: bytes
+
+
 class Precomputed(NamedTuple):
-    """One provider's answer to the default question: what the lines about dates read, where it is served,
-    what each filter would say, how it sorts, and its row's text (parsed only to be laid out)."""
+    """One provider's answer to a command's question: what the lines about dates read, where it is served, what
+    each filter would say, which carriers it takes where, and its answer for each way of paying (self-pay, then
+    insured where it takes insurance anywhere)."""
 
     dates: EntryDates
     states_known: list[str]
     list_complete: bool
     delivery: list[str]  # its at-home forms, which a state's rule may reach
-    order: RankFacts
     other_level: list[str]  # the reason a question about the other dose level leaves it out
     flagged: list[list[str]]  # per FLAGS, the reason that flag leaves it out (none: kept)
     hsa_fsa_note: list[dict[str, NoteValue]]  # with --hsa-fsa: the note that the sources disagree, if they do
-    reasons: list[str]  # what leaves it out whatever is asked (no purchase offered)
-    pieces: bytes  # the row's fixed runs, then its notes' texts and records, as UTF-8 JSON, joined by _PIECE
+    takes_insurance: bool
+    carriers_by_state: dict[str, list[str]]
+    alternatives: str  # filters.insurance_alternatives: what to do where it does not take the carrier
+    paying: list[Paying]
+
+    @property
+    def dose_level(self) -> str:
+        return self.paying[0].order.dose_level
 
 
 class Answers(NamedTuple):
@@ -142,45 +180,79 @@ class Answers(NamedTuple):
         return [a.dates for a in self.answers]
 
 
-def precompute(document: QueryDoc, today: dt.date, command: Command = "compare", doses: int | None = None) -> bytes:
+class Buying(NamedTuple):
+    """What chooses a set of precomputed answers: the command, the doses (None: `compare`'s cheapest way to
+    start) and the way of buying."""
+
+    command: Command = "compare"
+    doses: int | None = None
+    returning: bool = False
+    pay_in_full: bool = False
+
+    @classmethod
+    def asked(cls, criteria: Criteria, command: Command) -> Buying:
+        return cls(command, criteria.doses, criteria.returning, criteria.pay_in_full)
+
+
+COMMON = Buying()  # `compare` with no doses: the most common question
+
+
+def precompute(document: QueryDoc, today: dt.date, buying: Buying = COMMON) -> bytes:
     """The answers text for a catalogue's query document on `today` (the rules' standing changes by date), for
-    `command` (and `cost`'s dose count)."""
+    one command, dose count and way of buying."""
     from .document import DATE_KEYS  # its TypedDicts cost 6 ms to build: only the day's first run needs it
     from .evaluation import evaluate  # with the pricing engine and refunds: a warm run needs none of them
 
     rules = rules_by_id(document["rules"])
+    command = buying.command
     context = {
         "command": command,
-        "doses": doses,
+        "doses": buying.doses,
         "today": today.isoformat(),
         "rules": document["rules"],
         "alternatives": document["alternatives"],
         "undated_sources": document["undated_sources"],
     }
     heads, rows = [], []
-    plain = Criteria(doses=doses)
-    layout = _LAYOUTS[command]
+    plain = Criteria(doses=buying.doses, returning=buying.returning, pay_in_full=buying.pay_in_full)
     for provider in document["providers"]:
-        evaluation = evaluate(provider, plain, None, rules, today)
-        fields: dict[str, Any] = dict(row(evaluation, command))
-        # The stateless row's rule notes are the nationwide ones; a question's state decides its own.
-        notes = [n for n in evaluation.notes if n.kind != "rule_touches"]
-        runs = [_safe_dumps({key: fields[key] for key in part})[1:-1] for part in layout if isinstance(part, tuple)]
-        pieces = [*runs, _safe_dumps(note_texts(notes)), _safe_dumps(note_records(notes))]
-        rows.append(_PIECE.join(piece.encode() for piece in pieces))
+        insurance = provider["insurance"]
+        takes_insurance = insurance["accepted"] and any(insurance["carriers_by_state"].values())
+        paying = []
+        for insured in (False, True) if takes_insurance else (False,):
+            evaluation = evaluate(provider, plain, None, rules, today, insured=insured)
+            upfront = evaluation.paid_ahead.before_first_session if evaluation.paid_ahead else None
+            fields = dict(row(evaluation, command))
+            paying.append([list(rank_facts(evaluation)), list(evaluation.reasons), upfront, fields["insured_price"]])
+            rows.append(_row_pieces(fields, evaluation.notes, command))
         other_level: DoseLevel = "very_low" if provider["dose_level"] == "standard" else "standard"
         heads.append([
             {key: value for key, value in provider.items() if key in DATE_KEYS},
             provider["availability"]["states_known"],
             provider["availability"]["list_complete"],
             provider["delivery"],
-            list(rank_facts(evaluation)),
             provider_reasons(provider, Criteria(dose_level=other_level)),
             [provider_reasons(provider, alone) for alone in FLAGS.values()],
             note_records(hsa_fsa_note(provider)),
-            list(evaluation.reasons),
+            insurance["accepted"],
+            insurance["carriers_by_state"],
+            insurance_alternatives(insurance),
+            paying,
         ])  # fmt: skip
     return b"\n".join([_dumps(context).encode(), _dumps(heads).encode(), *rows]) + b"\n"
+
+
+def _row_pieces(fields: dict[str, Any], notes: tuple[Note, ...], command: Command) -> bytes:
+    """A stateless row as stored: its fixed runs, then its notes cut where a carrier's note goes (after the
+    dose-level note, as `evaluation.purchase_notes` places it), without the rules' notes (a question's state
+    decides those)."""
+    kept = [n for n in notes if n.kind != "rule_touches"]
+    cut = 1 if kept and kept[0].kind == "very_low_dose" else 0
+    head, tail = kept[:cut], kept[cut:]
+    runs = [_dumps({key: fields[key] for key in part})[1:-1] for part in _LAYOUTS[command] if isinstance(part, tuple)]
+    said = [_dumps(note_texts(head)), _dumps(note_texts(tail)), _dumps(note_records(head)), _dumps(note_records(tail))]
+    # Escaped once, joined by newlines: JSON text holds no raw newline, and `json_safe` leaves newlines alone.
+    return json_safe("\n".join([*runs, *said])).replace("\n", _PIECE.decode()).encode()
 
 
 def read_answers(data: bytes) -> Answers:
@@ -188,38 +260,60 @@ def read_answers(data: bytes) -> Answers:
     written as it was stored, never decoded (UTF-8 has no 0x0A or 0x1F byte inside a character)."""
     context, heads, *rows = data.split(b"\n")[:-1]
     known = json.loads(context)
-    answers = [
-        Precomputed(dates, states, complete, delivery, RankFacts(*order), other_level, flagged, hsa_note, reasons, row)
-        for (dates, states, complete, delivery, order, other_level, flagged, hsa_note, reasons), row in zip(
-            json.loads(heads), rows, strict=True
-        )
-    ]
+    stored = iter(rows)
+    answers = []
+    for (
+        dates,
+        states,
+        complete,
+        delivery,
+        other_level,
+        flagged,
+        hsa_note,
+        takes,
+        carriers,
+        alternatives,
+        paying,
+    ) in json.loads(heads):
+        ways = [Paying(RankFacts(*order), reasons, upfront, insured_price, next(stored))
+                for order, reasons, upfront, insured_price in paying]  # fmt: skip
+        answers.append(Precomputed(dates, states, complete, delivery, other_level, flagged, hsa_note, takes, carriers,
+                                   alternatives, ways))  # fmt: skip
+    if next(stored, None) is not None:
+        raise ValueError("more rows than answers")
     return Answers(known["command"], known["doses"], known["today"], known["rules"], known["alternatives"],
                    known["undated_sources"], answers)  # fmt: skip
 
 
 class AnsweredRow(NamedTuple):
-    """A precomputed answer, shown for one question: its place, and what the question's state adds."""
+    """A precomputed answer, shown for one question: its place, its way of paying, and what the question's state
+    and carrier add."""
 
     answer: Precomputed
+    paying: Paying
     command: Command
     rank: int
     state: str | None
     availability: Availability | None
     touches: tuple[RuleTouch, ...]
     opening: tuple[Note, ...]  # filters.question_notes: unconfirmed availability, an HSA/FSA disagreement
+    ask: InsuranceAsk | None
+    insured: bool
+    paid_by: tuple[Note, ...]  # with a carrier asked about: filters.insurance_note (for a priced row)
 
 
 class Answered(NamedTuple):
     rows: list[AnsweredRow]
     excluded: list[Excluded[EntryDates]]
     confirmed: Confirmed | None
+    notices: list[str]  # as query.Result's
+    insurance: InsuranceAsk | None
 
 
 def _left_out_by(precomputed: Precomputed, criteria: Criteria) -> list[str]:
     """`filters.provider_reasons` for this question, from each flag's own reason (each flag is judged alone)."""
     reasons = []
-    if criteria.dose_level is not None and criteria.dose_level != precomputed.order.dose_level:
+    if criteria.dose_level is not None and criteria.dose_level != precomputed.dose_level:
         reasons.extend(precomputed.other_level)
     for flag, flag_reasons in zip(FLAGS, precomputed.flagged, strict=True):
         if getattr(criteria, flag):
@@ -228,22 +322,36 @@ def _left_out_by(precomputed: Precomputed, criteria: Criteria) -> list[str]:
 
 
 def answer(answers: Answers, criteria: Criteria, today: dt.date) -> Answered:
-    """`query.compare` (or `query.cost`) for an `answerable` question, from the precomputed answers of `today`."""
+    """`query.compare` (or `query.cost`) for an `answerable` question, from the precomputed answers of `today`,
+    with the same reasons, in the same order, as `evaluate` gives them."""
+    if criteria.in_network_only and criteria.insurance is None:
+        raise NeedsCarrier
     state = criteria.state
-    passed: list[tuple[Precomputed, Availability | None]] = []
+    ask, notices = resolve_insurance([a.carriers_by_state for a in answers.answers], criteria.insurance, state)
+    passed: list[tuple[Precomputed, Paying, Availability | None, bool]] = []
     excluded: list[Excluded[EntryDates]] = []
     for precomputed in answers.answers:
         served = served_in(precomputed.states_known, precomputed.list_complete, state) if state else None
-        reasons = [*availability_reasons(served, criteria), *_left_out_by(precomputed, criteria), *precomputed.reasons]
+        insured = _insured(precomputed, state, ask)
+        paying = precomputed.paying[insured]  # an insured answer is kept wherever the provider takes insurance
+        total = paying.order.total
+        reasons = [
+            *availability_reasons(served, criteria),
+            *insurance_reasons(criteria, ask, insured, precomputed.alternatives),
+            *_left_out_by(precomputed, criteria),
+            *paying.reasons,
+            *budget_reasons(criteria, total),
+            *upfront_reasons(criteria, total is not None, paying.upfront),
+        ]
         if reasons:
             excluded.append(Excluded(precomputed.dates, reasons))
         else:
-            passed.append((precomputed, served))
-    in_rank_order(passed, lambda item: item[0].order, criteria)
+            passed.append((precomputed, paying, served, insured))
+    in_rank_order(passed, lambda item: item[1].order, criteria)
     confirmed = None
     if state:
         in_state = sum(state in a.states_known for a in answers.answers)
-        confirmed = Confirmed(in_state, sum(served == "served" for _, served in passed))
+        confirmed = Confirmed(in_state, sum(served == "served" for _, _, served, _ in passed))
     if criteria.limit:  # 0: all
         passed = passed[: criteria.limit]
     touching: dict[tuple[str, ...], tuple[RuleTouch, ...]] = {}  # by forms: most providers share a few
@@ -254,19 +362,33 @@ def answer(answers: Answers, criteria: Criteria, today: dt.date) -> Answered:
             touching[key] = tuple(rules_touching(forms, state, answers.rules, today))
         return touching[key]
 
+    def paid_by(precomputed: Precomputed, paying: Paying) -> tuple[Note, ...]:
+        if ask is None or paying.order.total is None:  # `evaluate` notes it for a priced row only
+            return ()
+        return (insurance_note(criteria, ask, paying.insured_price, precomputed.alternatives),)
+
     rows = [
         AnsweredRow(
             precomputed,
+            paying,
             answers.command,
             position,
             state,
             served,
             touches(precomputed.delivery),
             tuple(question_notes(criteria, served, [Note.from_record(r) for r in precomputed.hsa_fsa_note])),
+            ask,
+            insured,
+            paid_by(precomputed, paying),
         )
-        for position, (precomputed, served) in enumerate(passed, start=1)
+        for position, (precomputed, paying, served, insured) in enumerate(passed, start=1)
     ]
-    return Answered(rows, excluded, confirmed)
+    return Answered(rows, excluded, confirmed, notices, ask)
+
+
+def _insured(precomputed: Precomputed, state: str | None, ask: InsuranceAsk | None) -> bool:
+    """`evaluate`'s way of paying: insured where the provider takes the carrier asked about in the state."""
+    return bool(ask and state and takes_carrier(precomputed.takes_insurance, precomputed.carriers_by_state, state, ask))
 
 
 _KEYS = {key: (_dumps(key) + ": ").encode() for key in _CHANGING}
@@ -277,21 +399,24 @@ def row_json(answered: AnsweredRow) -> bytes:
     """The row as compact UTF-8 JSON, exactly as `render.jsonfmt.to_json` writes `query.compare`'s for a pipe
     (control characters escaped: the stored pieces were escaped when written, the rest is escaped here).
     An answerable question asks no delivery, so `evaluation.place_touch_notes` puts every rule's note last:
-    the notes are the opening ones, the stored ones, then the rules', joined as JSON lists, never parsed."""
-    *runs, texts, records = answered.answer.pieces.split(_PIECE)
-    touches = b"[]"
-    if answered.opening or answered.touches:
-        before, after = list(answered.opening), [touch_note(t, answered.state) for t in answered.touches]
-        texts = _joined(note_texts(before), texts, note_texts(after))
-        records = _joined(note_records(before), records, note_records(after))
-        if answered.touches:
-            touches = _safe_dumps(touches_json(answered.touches)).encode()
+    the notes are the opening ones, the stored dose-level one, the carrier's, the other stored ones, then the
+    rules', joined as JSON lists, never parsed."""
+    *runs, head_texts, tail_texts, head_records, tail_records = answered.paying.pieces.split(_PIECE)
+    after = [touch_note(t, answered.state) for t in answered.touches]
+    opening, paid_by = list(answered.opening), list(answered.paid_by)
+    ask = answered.ask
     changing = {
         "rank": str(answered.rank).encode(),
         "availability": _AVAILABILITY[answered.availability],
-        "rules_touching": touches,
-        "notes": texts,
-        "note_records": records,
+        "insurance": b"null" if ask is None else b'"accepted"' if answered.insured else b'"not_accepted"',
+        "accepted_carriers": b"null"
+        if ask is None
+        else _safe_dumps([ask.carrier] if answered.insured else []).encode(),
+        "rules_touching": _safe_dumps(touches_json(answered.touches)).encode() if answered.touches else b"[]",
+        "notes": _joined(note_texts(opening), head_texts, note_texts(paid_by), tail_texts, note_texts(after)),
+        "note_records": _joined(
+            note_records(opening), head_records, note_records(paid_by), tail_records, note_records(after)
+        ),
     }
     parts = []
     pieces = iter(runs)
@@ -305,10 +430,15 @@ def row_json(answered: AnsweredRow) -> bytes:
     return b"{" + b", ".join(parts) + b"}"
 
 
-def _joined(before: list[Any], stored: bytes, after: list[Any]) -> bytes:
-    """Three JSON lists as one: `before` and `after` as values, `stored` as its text."""
-    inner = [_safe_dumps(before)[1:-1].encode(), stored[1:-1], _safe_dumps(after)[1:-1].encode()]
-    return b"[" + b", ".join(part for part in inner if part) + b"]"
+def _joined(*lists: bytes | list[Any]) -> bytes:
+    """JSON lists as one: each a value, or the text of one stored (bytes)."""
+    inner = []
+    for part in lists:
+        if not part or part == b"[]":
+            continue
+        text = part if isinstance(part, bytes) else _safe_dumps(part).encode()
+        inner.append(text[1:-1])
+    return b"[" + b", ".join(inner) + b"]"
 
 
 def row_of(answered: AnsweredRow) -> Row:

@@ -15,12 +15,15 @@ from .ahead import PaidAhead, paid_ahead
 from .criteria import DELIVERY_KINDS, Availability, Criteria, InsuranceAsk, availability, insurance_status
 from .filters import (
     availability_reasons,
+    budget_reasons,
     delivery_answer,
-    hsa_fsa_disagreement,
     hsa_fsa_note,
-    hsa_fsa_words,
+    insurance_alternatives,
+    insurance_note,
+    insurance_reasons,
     provider_reasons,
     question_notes,
+    upfront_reasons,
 )
 from .money import cents_to_json, format_usd, per_dose_cents, to_cents
 from .notes import Note, extra_cost_notes, monthly_note, note, rule_notes, touch_note
@@ -80,10 +83,15 @@ def evaluate(
     ask: InsuranceAsk | None,
     rules: dict[str, RuleDoc],
     today: dt.date | None = None,
+    *,
+    insured: bool | None = None,
 ) -> Evaluation[P]:
-    """Every fact the rankings, rows and reasons need about one provider, worked out once."""
+    """Every fact the rankings, rows and reasons need about one provider, worked out once. Whether it is priced
+    as insured is the carrier's (`ask`) in the state asked about, unless `insured` says (a precomputed answer's
+    insured way of paying, worked out with no carrier and no state, whose notes then say nothing of either)."""
     served = availability(provider, criteria.state) if criteria.state else None
-    insured = bool(ask and criteria.state and insurance_status(provider, criteria.state, ask))
+    if insured is None:
+        insured = bool(ask and criteria.state and insurance_status(provider, criteria.state, ask))
     options = purchase_options(
         provider, returning=criteria.returning, insured=insured, pay_in_full=criteria.pay_in_full
     )
@@ -97,14 +105,15 @@ def evaluate(
     if purchase is not None:
         ends = dt.date.fromisoformat(rule["ends"]) if rule and rule["ends"] and today else None
         ahead = paid_ahead(provider, purchase, today, ends)
+    alternatives = insurance_alternatives(provider["insurance"]) if ask is not None else ""
     reasons = [
         *availability_reasons(served, criteria),
-        *_insurance_reasons(provider, criteria, ask, insured),
+        *insurance_reasons(criteria, ask, insured, alternatives),
         *provider_reasons(provider, criteria),
         *unpriced,
-        *_budget_reasons(criteria, purchase),
+        *budget_reasons(criteria, purchase.total if purchase else None),
         *over_monthly,
-        *_upfront_reasons(criteria, purchase, ahead),
+        *upfront_reasons(criteria, purchase is not None, ahead.before_first_session if ahead else None),
     ]
     notes = _notes(provider, criteria, ask, served, purchase, money_back)
     if criteria.monthly_budget is not None and purchase is not None and not over_monthly:
@@ -157,28 +166,6 @@ def place_touch_notes(notes: list[Note], touching: list[RuleTouch], criteria: Cr
     notes[:0] = first
 
 
-def _upfront_reasons(criteria: Criteria, purchase: Purchase | None, ahead: PaidAhead | None) -> list[str]:
-    """--max-upfront: what the purchase asks before the first session (an installment plan: its first payment)."""
-    if criteria.max_upfront is None or purchase is None:
-        return []
-    upfront = ahead.before_first_session if ahead else None
-    if upfront is None:
-        return ["the sources do not say what is due before the first session"]
-    if upfront > criteria.max_upfront:
-        return [
-            f"asks {format_usd(upfront)} before the first session, over the {format_usd(criteria.max_upfront)} limit"
-        ]
-    return []
-
-
-def _insurance_reasons(
-    provider: RankedProviderDoc, criteria: Criteria, ask: InsuranceAsk | None, insured: bool
-) -> list[str]:
-    if ask is not None and not insured and criteria.in_network_only:
-        return [f"does not take {ask.shown} in {criteria.state}: {insurance_alternatives(provider)}"]
-    return []
-
-
 def _purchase(options: OptionSet, criteria: Criteria) -> tuple[Purchase | None, list[str]]:
     """The cheapest way to `criteria.doses` (or, without doses, the cheapest way to start), or why none."""
     if criteria.doses is not None:
@@ -188,14 +175,6 @@ def _purchase(options: OptionSet, criteria: Criteria) -> tuple[Purchase | None, 
     if first is None:
         return None, ["no purchase option is offered to returning clients"]
     return Purchase.of(first.doses, (LineItem(first, 1),)), []
-
-
-def _budget_reasons(criteria: Criteria, purchase: Purchase | None) -> list[str]:
-    """The total budget, judged on the purchase the row shows (the monthly budget chose that purchase)."""
-    if purchase is None or criteria.budget is None or purchase.total <= criteria.budget:
-        return []
-    what = f"cheapest {criteria.doses} doses cost" if criteria.doses else "cheapest plan costs"
-    return [f"{what} {format_usd(purchase.total)}, over the {format_usd(criteria.budget)} budget"]
 
 
 def option_monthly(provider: RankedProviderDoc, option: Option) -> int | None:
@@ -289,18 +268,9 @@ def purchase_notes(
     notes = []
     if provider["dose_level"] == "very_low":
         notes.append(note("very_low_dose", VERY_LOW_NOTE))
-    if "insured" in purchase.bases and ask is not None:
-        notes.append(
-            note("insured_price", f"insured price with {ask.carrier} in {criteria.state}", carrier=ask.carrier)
-        )
-    elif ask is not None:
-        notes.append(
-            note(
-                "self_pay",
-                f"self-pay: does not take {ask.shown} in {criteria.state}; {insurance_alternatives(provider)}",
-                carrier=ask.shown,
-            )
-        )
+    if ask is not None:
+        alternatives = insurance_alternatives(provider["insurance"])
+        notes.append(insurance_note(criteria, ask, "insured" in purchase.bases, alternatives))
     saving = provider["pay_in_full_saving"]
     if "pay_in_full" in purchase.bases and saving is not None:
         amount = to_cents(saving)
@@ -383,18 +353,3 @@ def purchase_monthly_payment(provider: RankedProviderDoc, purchase: Purchase) ->
     monthly amount, the largest of them (each is paid in its turn). None when any item states none."""
     amounts = [option_monthly(provider, item.option) for item in purchase.items]
     return None if any(a is None for a in amounts) else max(a for a in amounts if a is not None)
-
-
-def insurance_alternatives(provider: RankedProviderDoc) -> str:
-    """What someone can do when a provider does not take their insurance, in a few words."""
-    insurance = provider["insurance"]
-    parts = []
-    disputed = insurance["hsa_fsa_elsewhere"] is not None
-    parts.append(
-        f"HSA/FSA: {hsa_fsa_disagreement(insurance['hsa_fsa'])}" if disputed else hsa_fsa_words(insurance["hsa_fsa"])
-    )
-    if insurance["superbill"] is True:
-        parts.append("superbill for reimbursement")
-    elif insurance.get("reimbursement"):
-        parts.append("may be reimbursed")
-    return ", ".join(parts)

@@ -1,18 +1,19 @@
-"""What a question's filters say of one provider, whatever its prices: the reasons its state, dose level,
-policies, forms and offices leave it out, and the notes a row opens with (unconfirmed availability, an HSA/FSA
-disagreement). `evaluate` uses them for every question; a precomputed answer (answers.py) uses them on a warm
-run without loading the pricing engine. Pure.
+"""What a question's filters say of one provider: the reasons its state, carrier, dose level, policies, forms,
+offices and money (from its priced figures) leave it out, and the notes a question adds to a row (unconfirmed
+availability, an HSA/FSA disagreement, insured or self-pay). `evaluate` uses them for every question; a
+precomputed answer (answers.py) uses them on a warm run without loading the pricing engine. Pure.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
-from .criteria import DELIVERY_KINDS, Availability, Criteria
+from .criteria import DELIVERY_KINDS, Availability, Criteria, InsuranceAsk
+from .money import format_usd
 from .notes import Note, note
 
 if TYPE_CHECKING:
-    from .document import RankedProviderDoc
+    from .document import InsuranceDoc, RankedProviderDoc
 
 
 def availability_reasons(served: Availability | None, criteria: Criteria) -> list[str]:
@@ -20,6 +21,60 @@ def availability_reasons(served: Availability | None, criteria: Criteria) -> lis
         return [f"not available in {criteria.state}"]
     if served == "unknown" and criteria.confirmed_only:
         return [f"availability in {criteria.state} is unconfirmed"]
+    return []
+
+
+def insurance_reasons(criteria: Criteria, ask: InsuranceAsk | None, insured: bool, alternatives: str) -> list[str]:
+    """--in-network-only: a provider that does not take the carrier in the state is left out. `alternatives`:
+    the provider's `insurance_alternatives`."""
+    if ask is not None and not insured and criteria.in_network_only:
+        return [f"does not take {ask.shown} in {criteria.state}: {alternatives}"]
+    return []
+
+
+def insurance_note(criteria: Criteria, ask: InsuranceAsk, insured_price: bool, alternatives: str) -> Note:
+    """With a carrier asked about, the note that says how a priced row is paid for: at the insured price, or
+    self-pay (and what to do instead)."""
+    if insured_price:
+        return note("insured_price", f"insured price with {ask.carrier} in {criteria.state}", carrier=ask.carrier)
+    return note(
+        "self_pay", f"self-pay: does not take {ask.shown} in {criteria.state}; {alternatives}", carrier=ask.shown
+    )
+
+
+def insurance_alternatives(insurance: InsuranceDoc) -> str:
+    """What someone can do when a provider does not take their insurance, in a few words."""
+    parts = []
+    disputed = insurance["hsa_fsa_elsewhere"] is not None
+    parts.append(
+        f"HSA/FSA: {hsa_fsa_disagreement(insurance['hsa_fsa'])}" if disputed else hsa_fsa_words(insurance["hsa_fsa"])
+    )
+    if insurance["superbill"] is True:
+        parts.append("superbill for reimbursement")
+    elif insurance.get("reimbursement"):
+        parts.append("may be reimbursed")
+    return ", ".join(parts)
+
+
+def budget_reasons(criteria: Criteria, total: int | None) -> list[str]:
+    """--budget, judged on the total of the purchase the row shows (None: none could be priced)."""
+    if total is None or criteria.budget is None or total <= criteria.budget:
+        return []
+    what = f"cheapest {criteria.doses} doses cost" if criteria.doses else "cheapest plan costs"
+    return [f"{what} {format_usd(total)}, over the {format_usd(criteria.budget)} budget"]
+
+
+def upfront_reasons(criteria: Criteria, priced: bool, upfront: int | None) -> list[str]:
+    """--max-upfront: what the priced purchase asks before the first session (None: the sources do not say;
+    an installment plan: its first payment)."""
+    if criteria.max_upfront is None or not priced:
+        return []
+    if upfront is None:
+        return ["the sources do not say what is due before the first session"]
+    if upfront > criteria.max_upfront:
+        return [
+            f"asks {format_usd(upfront)} before the first session, over the {format_usd(criteria.max_upfront)} limit"
+        ]
     return []
 
 

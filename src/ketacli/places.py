@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from .carriers import matching_carriers
 from .criteria import availability
-from .evaluation import insurance_alternatives
+from .filters import insurance_alternatives
 from .states import STATE_NAMES
 
 if TYPE_CHECKING:
@@ -89,7 +89,7 @@ def insurance_rows(providers: list[ProviderDoc], state: str | None, carrier: str
                 "hsa_fsa": insurance["hsa_fsa"],
                 "superbill": insurance["superbill"],
                 "reimbursement": insurance.get("reimbursement"),
-                "instead": insurance_alternatives(provider),
+                "instead": insurance_alternatives(insurance),
                 "notes": insurance["notes"],
             }
         )

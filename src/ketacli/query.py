@@ -19,7 +19,7 @@ from .rules import rules_by_id
 
 if TYPE_CHECKING:
     import datetime as dt
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
     from typing_extensions import TypeIs
 
@@ -109,18 +109,27 @@ class Rankable(Protocol[P_co]):
 
 
 def all_carriers(catalogue: Rankable[RankedProviderDoc]) -> list[str]:
-    names = {c for p in catalogue.providers for cs in p["insurance"]["carriers_by_state"].values() for c in cs}
-    return sorted(names)
+    return listed_carriers(carrier_listings(catalogue))
 
 
-def carriers_in_state(catalogue: Rankable[RankedProviderDoc], state: str) -> list[str]:
-    names = {c for p in catalogue.providers for c in p["insurance"]["carriers_by_state"].get(state, [])}
-    return sorted(names)
+def carrier_listings(catalogue: Rankable[RankedProviderDoc]) -> list[Mapping[str, list[str]]]:
+    """Each provider's carriers by state: all that resolving a carrier reads (a precomputed answer keeps them)."""
+    return [p["insurance"]["carriers_by_state"] for p in catalogue.providers]
+
+
+def listed_carriers(listings: Sequence[Mapping[str, list[str]]], state: str | None = None) -> list[str]:
+    """The carriers the providers list, anywhere or in one state."""
+    if state is not None:
+        return sorted({c for listing in listings for c in listing.get(state, [])})
+    return sorted({c for listing in listings for carriers in listing.values() for c in carriers})
 
 
 def check_carrier(catalogue: Rankable[RankedProviderDoc], query: str) -> list[str]:
     """Listed carriers a query names; a near miss of a listed carrier is a usage error ('did you mean')."""
-    known = all_carriers(catalogue)
+    return _check_listed(listed_carriers(carrier_listings(catalogue)), query)
+
+
+def _check_listed(known: list[str], query: str) -> list[str]:
     matched = matching_carriers(query, known)
     if not matched:
         near = suggest_carrier(query, known)
@@ -130,9 +139,10 @@ def check_carrier(catalogue: Rankable[RankedProviderDoc], query: str) -> list[st
 
 
 def resolve_insurance(
-    catalogue: Rankable[RankedProviderDoc], query: str | None, state: str | None
+    listings: Sequence[Mapping[str, list[str]]], query: str | None, state: str | None
 ) -> tuple[InsuranceAsk | None, list[str]]:
-    """The carrier `query` names in `state`, and notices for people (stderr).
+    """The carrier `query` names in `state`, and notices for people (stderr); `listings`: each provider's
+    carriers by state (`carrier_listings`).
 
     A carrier nobody lists (Humana, Kaiser, ...) is valid: every provider is out of network. A query that
     names several carriers listed in the state is a usage error; so is a typo of a listed carrier.
@@ -141,8 +151,8 @@ def resolve_insurance(
         return None, []
     if state is None:
         raise NeedsState
-    anywhere = check_carrier(catalogue, query)
-    here = matching_carriers(query, carriers_in_state(catalogue, state))
+    anywhere = _check_listed(listed_carriers(listings), query)
+    here = matching_carriers(query, listed_carriers(listings, state))
     if len(here) > 1:
         raise CarrierProblem(f"{query!r} matches several carriers in {state}: {'; '.join(here)}; give the full name")
     if here:
@@ -210,7 +220,7 @@ def rank(catalogue: Rankable[P], criteria: Criteria, today: dt.date | None, *, c
     if criteria.in_network_only and criteria.insurance is None:
         raise NeedsCarrier
     rules = rules_by_id(catalogue.rules)
-    ask, notices = resolve_insurance(catalogue, criteria.insurance, criteria.state)
+    ask, notices = resolve_insurance(carrier_listings(catalogue), criteria.insurance, criteria.state)
     passed: list[Evaluation[P]] = []
     excluded: list[Excluded[P]] = []
     for provider in catalogue.providers:

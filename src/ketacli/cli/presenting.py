@@ -253,12 +253,15 @@ def show_answer(answered: "Answered", criteria: "Criteria", view: "Command", fmt
 
     if fmt != "json" or fields is not None or Terminal.detect().is_tty or not stdout_is_utf8():
         rows = [row_of(r) for r in answered.rows]
-        result: Result[Any] = Result(rows, list(answered.excluded), [], None, answered.confirmed)
+        result: Result[Any] = Result(rows, list(answered.excluded), answered.notices, answered.insurance,
+                                     answered.confirmed)  # fmt: skip
         csv_fields = COMPARE_FIELDS if view == "compare" else COST_FIELDS
         show_ranking(result, criteria, view, fmt, show_excluded, fields=fields, csv_fields=csv_fields)
         return
     from ketacli.render.jsonfmt import item_text
 
+    for notice in answered.notices:  # as show_ranking says them
+        note(notice)
     excluded = [item_text(e).encode() for e in report_excluded(answered.excluded, fmt, show_excluded)]
     emit_json_list([row_json(r) for r in answered.rows] + excluded)
     _say_what_unconfirmed_means(criteria.state, [r.availability for r in answered.rows])

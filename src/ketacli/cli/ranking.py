@@ -176,13 +176,13 @@ def _rank_and_show(run: "RunContext", criteria: "Criteria", view: "Command", fmt
                    *, fields: list[str] | None = None) -> Shown:  # fmt: skip
     """The one choice of path for `compare` and `cost`: the day's precomputed answers for a default question
     (answers.py), else the ranking of the query document."""
-    from ketacli.answers import answer, answerable, row_of
+    from ketacli.answers import Buying, answer, answerable, row_of
 
     day = today()
     if answerable(criteria, view):
         from .precomputed import load_answers
 
-        answers = load_answers(run, day, view, criteria.doses)
+        answers = load_answers(run, day, Buying.asked(criteria, view))
         answered = answer(answers.answers, criteria, day)
         show_answer(answered, criteria, view, fmt, show_excluded, fields=fields)
         ids = {r.answer.dates["id"] for r in answered.rows}
