@@ -109,7 +109,7 @@ def both_paths(
         ranked.insurance,
     )
     made = precompute(document, today, Buying.asked(asked, command))  # type: ignore[arg-type]
-    answered = answer(read_answers(made), asked, today)
+    answered = answer(read_answers(made, carriers=asked.insurance is not None), asked, today)
     fast = (
         b"[" + b", ".join(row_json(row) for row in answered.rows) + b"]\n",  # as cli.output.emit_json_list
         [(e.provider["id"], e.reasons) for e in answered.excluded],

@@ -49,6 +49,7 @@ from .textsafe import json_safe
 
 if TYPE_CHECKING:
     import datetime as dt
+    from collections.abc import Iterator
 
     from .criteria import Availability
     from .document import AlternativeDoc, EntryDates, QueryDoc, RuleDoc
@@ -141,10 +142,18 @@ class Paying(NamedTuple):
     pieces: bytes
 
 
+class InsuranceFacts(NamedTuple):
+    """What a question about a carrier reads of a provider (parsed only for such a question)."""
+
+    takes_insurance: bool
+    carriers_by_state: dict[str, list[str]]
+    alternatives: str  # filters.insurance_alternatives: what to do where it does not take the carrier
+
+
 class Precomputed(NamedTuple):
     """One provider's answer to a command's question: what the lines about dates read, where it is served, what
-    each filter would say, which carriers it takes where, and its answer for each way of paying (self-pay, then
-    insured where it takes insurance anywhere)."""
+    each filter would say, and its answer for each way of paying (self-pay, then insured where it takes
+    insurance anywhere); with a carrier asked about, which carriers it takes where."""
 
     dates: EntryDates
     states_known: list[str]
@@ -153,10 +162,8 @@ class Precomputed(NamedTuple):
     other_level: list[str]  # the reason a question about the other dose level leaves it out
     flagged: list[list[str]]  # per FLAGS, the reason that flag leaves it out (none: kept)
     hsa_fsa_note: list[dict[str, NoteValue]]  # with --hsa-fsa: the note that the sources disagree, if they do
-    takes_insurance: bool
-    carriers_by_state: dict[str, list[str]]
-    alternatives: str  # filters.insurance_alternatives: what to do where it does not take the carrier
-    paying: list[Paying]
+    paying: list[Paying]  # self-pay; then, when read for a carrier and it takes insurance, insured
+    insurance: InsuranceFacts | None  # None: read for a question about no carrier
 
     @property
     def dose_level(self) -> str:
@@ -174,6 +181,7 @@ class Answers(NamedTuple):
     alternatives: list[AlternativeDoc]
     undated_sources: dict[str, int]
     answers: list[Precomputed]
+    carriers: bool  # read for a question about a carrier: each answer has its insurance facts and insured rows
 
     @property
     def providers(self) -> list[EntryDates]:
@@ -213,7 +221,10 @@ def precompute(document: QueryDoc, today: dt.date, buying: Buying = COMMON) -> b
         "alternatives": document["alternatives"],
         "undated_sources": document["undated_sources"],
     }
-    heads, rows = [], []
+    heads: list[list[Any]] = []
+    carriers: list[list[Any]] = []
+    rows: list[bytes] = []
+    insured_rows: list[bytes] = []
     plain = Criteria(doses=buying.doses, returning=buying.returning, pay_in_full=buying.pay_in_full)
     for provider in document["providers"]:
         insurance = provider["insurance"]
@@ -224,7 +235,7 @@ def precompute(document: QueryDoc, today: dt.date, buying: Buying = COMMON) -> b
             upfront = evaluation.paid_ahead.before_first_session if evaluation.paid_ahead else None
             fields = dict(row(evaluation, command))
             paying.append([list(rank_facts(evaluation)), list(evaluation.reasons), upfront, fields["insured_price"]])
-            rows.append(_row_pieces(fields, evaluation.notes, command))
+            (insured_rows if insured else rows).append(_row_pieces(fields, evaluation.notes, command))
         other_level: DoseLevel = "very_low" if provider["dose_level"] == "standard" else "standard"
         heads.append([
             {key: value for key, value in provider.items() if key in DATE_KEYS},
@@ -234,12 +245,14 @@ def precompute(document: QueryDoc, today: dt.date, buying: Buying = COMMON) -> b
             provider_reasons(provider, Criteria(dose_level=other_level)),
             [provider_reasons(provider, alone) for alone in FLAGS.values()],
             note_records(hsa_fsa_note(provider)),
-            insurance["accepted"],
-            insurance["carriers_by_state"],
-            insurance_alternatives(insurance),
-            paying,
+            paying[0],
         ])  # fmt: skip
-    return b"\n".join([_dumps(context).encode(), _dumps(heads).encode(), *rows]) + b"\n"
+        carriers.append([
+            insurance["accepted"], insurance["carriers_by_state"], insurance_alternatives(insurance), paying[1:]
+        ])  # fmt: skip
+    # A question about no carrier reads neither the carriers' line nor the insured rows (they come last).
+    lines = [_dumps(context).encode(), _dumps(heads).encode(), _dumps(carriers).encode(), *rows, *insured_rows]
+    return b"\n".join(lines) + b"\n"
 
 
 def _row_pieces(fields: dict[str, Any], notes: tuple[Note, ...], command: Command) -> bytes:
@@ -255,34 +268,41 @@ def _row_pieces(fields: dict[str, Any], notes: tuple[Note, ...], command: Comman
     return json_safe("\n".join([*runs, *said])).replace("\n", _PIECE.decode()).encode()
 
 
-def read_answers(data: bytes) -> Answers:
+def read_answers(data: bytes, *, carriers: bool = True) -> Answers:
     """The answers `precompute` wrote (checked by the cache before it is read here). Bytes, not text: a row is
-    written as it was stored, never decoded (UTF-8 has no 0x0A or 0x1F byte inside a character)."""
-    context, heads, *rows = data.split(b"\n")[:-1]
-    known = json.loads(context)
-    stored = iter(rows)
-    answers = []
-    for (
-        dates,
-        states,
-        complete,
-        delivery,
-        other_level,
-        flagged,
-        hsa_note,
-        takes,
-        carriers,
-        alternatives,
-        paying,
-    ) in json.loads(heads):
-        ways = [Paying(RankFacts(*order), reasons, upfront, insured_price, next(stored))
-                for order, reasons, upfront, insured_price in paying]  # fmt: skip
-        answers.append(Precomputed(dates, states, complete, delivery, other_level, flagged, hsa_note, takes, carriers,
-                                   alternatives, ways))  # fmt: skip
-    if next(stored, None) is not None:
-        raise ValueError("more rows than answers")
+    written as it was stored, never decoded (UTF-8 has no 0x0A or 0x1F byte inside a character). Without
+    `carriers` (a question about no carrier), the carriers' facts and the insured rows are not even cut out."""
+    lines = _lines(data)
+    known, heads = json.loads(next(lines)), json.loads(next(lines))
+    carriers_line = next(lines)
+    insurance = json.loads(carriers_line) if carriers else None
+    answers = [
+        Precomputed(dates, states, complete, delivery, other_level, flagged, hsa_note, [_paying(paying, next(lines))],
+                    None)
+        for dates, states, complete, delivery, other_level, flagged, hsa_note, paying in heads
+    ]  # fmt: skip
+    if insurance is not None:
+        for index, (read, (takes, by_state, alternatives, insured)) in enumerate(zip(answers, insurance, strict=True)):
+            read.paying.extend(_paying(paying, next(lines)) for paying in insured)  # in the order they were written
+            answers[index] = read._replace(insurance=InsuranceFacts(takes, by_state, alternatives))
+        if next(lines, None) is not None:
+            raise ValueError("more rows than answers")
     return Answers(known["command"], known["doses"], known["today"], known["rules"], known["alternatives"],
-                   known["undated_sources"], answers)  # fmt: skip
+                   known["undated_sources"], answers, carriers)  # fmt: skip
+
+
+def _paying(facts: list[Any], pieces: bytes) -> Paying:
+    """A way of paying as `precompute` keeps it: [order, reasons, upfront, insured_price], and its row."""
+    order, reasons, upfront, insured_price = facts
+    return Paying(RankFacts(*order), reasons, upfront, insured_price, pieces)
+
+
+def _lines(data: bytes) -> Iterator[bytes]:
+    """The lines one by one, each cut out only when asked for (not `split`: the rows not needed stay uncopied)."""
+    start, end = 0, data.find(b"\n")
+    while end != -1:
+        yield data[start:end]
+        start, end = end + 1, data.find(b"\n", end + 1)
 
 
 class AnsweredRow(NamedTuple):
@@ -326,8 +346,11 @@ def answer(answers: Answers, criteria: Criteria, today: dt.date) -> Answered:
     with the same reasons, in the same order, as `evaluate` gives them."""
     if criteria.in_network_only and criteria.insurance is None:
         raise NeedsCarrier
+    if criteria.insurance is not None and not answers.carriers:
+        raise ValueError("a question about a carrier needs the answers read with their carriers")
     state = criteria.state
-    ask, notices = resolve_insurance([a.carriers_by_state for a in answers.answers], criteria.insurance, state)
+    listings = [a.insurance.carriers_by_state for a in answers.answers if a.insurance is not None]
+    ask, notices = resolve_insurance(listings, criteria.insurance, state)
     passed: list[tuple[Precomputed, Paying, Availability | None, bool]] = []
     excluded: list[Excluded[EntryDates]] = []
     for precomputed in answers.answers:
@@ -337,7 +360,7 @@ def answer(answers: Answers, criteria: Criteria, today: dt.date) -> Answered:
         total = paying.order.total
         reasons = [
             *availability_reasons(served, criteria),
-            *insurance_reasons(criteria, ask, insured, precomputed.alternatives),
+            *insurance_reasons(criteria, ask, insured, _alternatives(precomputed)),
             *_left_out_by(precomputed, criteria),
             *paying.reasons,
             *budget_reasons(criteria, total),
@@ -365,7 +388,7 @@ def answer(answers: Answers, criteria: Criteria, today: dt.date) -> Answered:
     def paid_by(precomputed: Precomputed, paying: Paying) -> tuple[Note, ...]:
         if ask is None or paying.order.total is None:  # `evaluate` notes it for a priced row only
             return ()
-        return (insurance_note(criteria, ask, paying.insured_price, precomputed.alternatives),)
+        return (insurance_note(criteria, ask, paying.insured_price, _alternatives(precomputed)),)
 
     rows = [
         AnsweredRow(
@@ -388,7 +411,12 @@ def answer(answers: Answers, criteria: Criteria, today: dt.date) -> Answered:
 
 def _insured(precomputed: Precomputed, state: str | None, ask: InsuranceAsk | None) -> bool:
     """`evaluate`'s way of paying: insured where the provider takes the carrier asked about in the state."""
-    return bool(ask and state and takes_carrier(precomputed.takes_insurance, precomputed.carriers_by_state, state, ask))
+    facts = precomputed.insurance
+    return bool(ask and state and facts and takes_carrier(facts.takes_insurance, facts.carriers_by_state, state, ask))
+
+
+def _alternatives(precomputed: Precomputed) -> str:
+    return precomputed.insurance.alternatives if precomputed.insurance is not None else ""
 
 
 _KEYS = {key: (_dumps(key) + ": ").encode() for key in _CHANGING}

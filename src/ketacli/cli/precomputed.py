@@ -38,10 +38,11 @@ class LoadedAnswers(NamedTuple):
         return self.answers.undated_sources
 
 
-def load_answers(run: RunContext, day: dt.date, buying: "Buying") -> LoadedAnswers:
+def load_answers(run: RunContext, day: dt.date, buying: "Buying", *, carriers: bool) -> LoadedAnswers:
     """Every provider's answer to the questions of one command, dose count and way of buying (`buying`) on `day`,
     for the catalogue in use: from the cache, else worked out from the query document (and cached). Without a
-    cache, worked out for this run alone. One entry each (`part_name`)."""
+    cache, worked out for this run alone. One entry each (`part_name`). `carriers`: read for a question about a
+    carrier (answers.read_answers)."""
     from ketacli.answers import precompute, read_answers
     from ketacli.catalogue import builtin_catalogue_path, derived_entry, load_query, read_derived, write_derived
 
@@ -55,14 +56,14 @@ def load_answers(run: RunContext, day: dt.date, buying: "Buying") -> LoadedAnswe
                 # by hand, or by another version) is healed like any other (ketacli.cli).
                 run.cache_entries.append((derived.entry, source))
                 shown = str(source if source is not None else builtin_catalogue_path())
-                return LoadedAnswers(shown, read_answers(stored), None)
+                return LoadedAnswers(shown, read_answers(stored, carriers=carriers), None)
         query = load_query(source, cache_dir=cache_dir, max_bytes=max_bytes)
         if query.cache_entry is not None:  # what the answers are worked out from: healed if bad (ketacli.cli)
             run.cache_entries.append((query.cache_entry, source))
         made = precompute(query.data, day, buying)
         if derived is not None:
             write_derived(derived, made, source, max_bytes)
-        return LoadedAnswers(query.path, read_answers(made), None)
+        return LoadedAnswers(query.path, read_answers(made, carriers=carriers), None)
 
     return load_with(run, loader)
 

@@ -182,7 +182,7 @@ def _rank_and_show(run: "RunContext", criteria: "Criteria", view: "Command", fmt
     if answerable(criteria, view):
         from .precomputed import load_answers
 
-        answers = load_answers(run, day, Buying.asked(criteria, view))
+        answers = load_answers(run, day, Buying.asked(criteria, view), carriers=criteria.insurance is not None)
         answered = answer(answers.answers, criteria, day)
         show_answer(answered, criteria, view, fmt, show_excluded, fields=fields)
         ids = {r.answer.dates["id"] for r in answered.rows}
