@@ -59,6 +59,12 @@ def catalogues(draw: st.DrawFn) -> dict[str, Any]:
         availability["states_known"] = draw(st.lists(st.sampled_from(STATES), unique=True))
         availability["states_reported"] = draw(st.integers(0, 50))
         availability["list_complete"] = draw(st.booleans())
+        availability["in_clinic"] = [
+            {"state": state, "locations": 1, "offers": ["In-person ketamine sessions"], "note": None,
+             "ketamine_sessions": draw(st.booleans()),
+             "delivery": draw(st.lists(st.sampled_from([*FORMS, "infusion"]), max_size=2, unique=True))}
+            for state in draw(st.lists(st.sampled_from(STATES), max_size=3, unique=True))
+        ]  # fmt: skip
         insurance = p["insurance"]
         insurance["hsa_fsa"] = draw(st.sampled_from(["yes", "no", "may_be_possible", "unknown"]))
         insurance["hsa_fsa_elsewhere"] = draw(st.sampled_from([None, {"text": "elsewhere", "source": "x"}]))
@@ -147,12 +153,13 @@ def test_on_the_fixture_catalogue_too(asked, today):
     assert fast == slow
 
 
-def test_a_question_about_a_monthly_budget_a_form_or_an_office_is_not_answerable():
-    for asked in (Criteria(monthly_budget=20_000), Criteria(delivery="tablet"), Criteria(in_clinic=True),
-                  Criteria(doses=12, returning=True, monthly_budget=1)):  # fmt: skip
+def test_only_a_question_about_a_monthly_budget_is_not_answerable():
+    """A monthly budget changes which purchase is priced; every other part of a question is held."""
+    for asked in (Criteria(monthly_budget=20_000), Criteria(doses=12, returning=True, monthly_budget=1)):
         assert not answerable(asked), asked
         assert not answerable(asked._replace(doses=12), "cost"), asked
     assert answerable(Criteria(state="TX", hsa_fsa=True, sort="name", reverse=True, limit=2))
+    assert answerable(Criteria(state="NY", delivery="injection", in_clinic=True))
     assert answerable(Criteria(state="TX", doses=12, insurance="aetna", budget=100_000, max_upfront=50_000))
     assert answerable(Criteria(state="TX", doses=12, returning=True, pay_in_full=True, insurance="aetna"), "cost")
     assert not answerable(Criteria(), "cost")  # cost always asks for some doses
@@ -165,6 +172,21 @@ def test_each_set_of_answers_has_its_own_entry_named_for_it(command, doses, retu
     buying = Buying(command, doses, returning, pay_in_full)
     assert buying_of(part_name(buying)) == buying
     assert part_name(Buying()) == "answers"  # the entry earlier versions wrote for compare's common question
+
+
+@pytest.mark.parametrize("delivery", ["injection", "tablet", None])
+def test_a_rule_reaching_the_form_asked_about_opens_the_row_on_both_paths(delivery):
+    """The Texas proposal reaches Mindbloom's injections: asked about injections, its note opens the row; asked about
+    tablets or no form, it closes it (evaluation.place_touch_notes)."""
+    today = dt.date(2026, 12, 3)
+    asked = Criteria(state="TX", delivery=delivery)
+    slow, fast = both_paths(BASE, asked, today)  # type: ignore[arg-type]
+    assert fast == slow
+    answered = answer(read_answers(precompute(BASE, today), carriers=False), asked, today)  # type: ignore[arg-type]
+    mindbloom = next(row_of(r) for r in answered.rows if r.answer.dates["id"] == "mindbloom")
+    kinds = [n["kind"] for n in mindbloom["note_records"]]
+    assert "rule_touches" in kinds
+    assert (kinds.index("rule_touches") == 0) == (delivery == "injection")
 
 
 def test_texas_injections_are_marked_from_the_stored_row():

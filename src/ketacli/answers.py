@@ -12,8 +12,8 @@ as JSON text cut at the keys a question changes, beside what each flag would say
 takes where, and the figures the money filters read. `answer` then resolves the carrier, filters (filters.py,
 as `evaluate` does), sorts (with `query.in_rank_order`) and fills in those keys (with `evaluate`'s own note
 functions); a row's text is printed as it is, never parsed. A warm run never imports the pricing engine, the
-refunds or `evaluate`. A question about a monthly budget, a returning client, paying in full, a form of
-ketamine or an office is ranked from the query document (query.py).
+refunds or `evaluate`. A question about a monthly budget (which changes which purchase is priced) is ranked
+from the query document (query.py).
 tests/test_precomputed.py holds both paths byte-identical on random questions and catalogues.
 
 The text (cli/precomputed.py caches it) is a line of context, a line of every provider's `Precomputed` fields
@@ -34,15 +34,18 @@ from .fields import COMPARE_FIELDS, COST_FIELDS, note_records, note_texts, row, 
 from .filters import (
     availability_reasons,
     budget_reasons,
+    form_notes,
     hsa_fsa_note,
     insurance_alternatives,
     insurance_note,
     insurance_reasons,
+    place_reasons,
     provider_reasons,
     question_notes,
+    touch_notes,
     upfront_reasons,
 )
-from .notes import Note, NoteValue, touch_note
+from .notes import Note, NoteValue
 from .query import Confirmed, Excluded, RankFacts, in_rank_order, rank_facts, resolve_insurance
 from .rules import rules_by_id, rules_touching
 from .textsafe import json_safe
@@ -52,7 +55,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from .criteria import Availability
-    from .document import AlternativeDoc, EntryDates, QueryDoc, RuleDoc
+    from .document import AlternativeDoc, ClinicForms, EntryDates, QueryDoc, RuleDoc
     from .fields import Command, Row
     from .rules import RuleTouch
     from .vocabulary import DoseLevel
@@ -63,7 +66,8 @@ if TYPE_CHECKING:
 ANSWERED_BY_PRECOMPUTING: dict[Command, frozenset[str]] = {
     "compare": frozenset({"state", "doses", "returning", "pay_in_full", "insurance", "in_network_only", "budget",
                           "max_upfront", "hsa_fsa", "financing", "free_consult", "no_sitter", "id_verified",
-                          "clinician_led", "dose_level", "confirmed_only", "sort", "reverse", "limit"}),
+                          "clinician_led", "delivery", "in_clinic", "dose_level", "confirmed_only", "sort", "reverse",
+                          "limit"}),
     "cost": frozenset({"state", "doses", "returning", "pay_in_full", "insurance", "in_network_only", "dose_level",
                        "confirmed_only", "limit"}),
 }  # fmt: skip
@@ -75,8 +79,8 @@ _PIECE = b"\x1f"
 
 
 def answerable(criteria: Criteria, command: Command = "compare") -> bool:
-    """Whether a precomputed answer holds: no monthly budget, form of ketamine or office asked about (and `cost`
-    asks for some doses)."""
+    """Whether a precomputed answer holds: no monthly budget asked about (it changes which purchase is priced),
+    and `cost` asks for some doses."""
     if command == "cost" and criteria.doses is None:
         return False
     return all(
@@ -159,6 +163,7 @@ class Precomputed(NamedTuple):
     states_known: list[str]
     list_complete: bool
     delivery: list[str]  # its at-home forms, which a state's rule may reach
+    clinics: list[ClinicForms]  # its offices, for a question about a form or an office
     other_level: list[str]  # the reason a question about the other dose level leaves it out
     flagged: list[list[str]]  # per FLAGS, the reason that flag leaves it out (none: kept)
     hsa_fsa_note: list[dict[str, NoteValue]]  # with --hsa-fsa: the note that the sources disagree, if they do
@@ -242,6 +247,8 @@ def precompute(document: QueryDoc, today: dt.date, buying: Buying = COMMON) -> b
             provider["availability"]["states_known"],
             provider["availability"]["list_complete"],
             provider["delivery"],
+            [{"state": c["state"], "ketamine_sessions": c["ketamine_sessions"], "delivery": c["delivery"]}
+             for c in provider["availability"]["in_clinic"]],
             provider_reasons(provider, Criteria(dose_level=other_level)),
             [provider_reasons(provider, alone) for alone in FLAGS.values()],
             note_records(hsa_fsa_note(provider)),
@@ -277,9 +284,9 @@ def read_answers(data: bytes, *, carriers: bool = True) -> Answers:
     carriers_line = next(lines)
     insurance = json.loads(carriers_line) if carriers else None
     answers = [
-        Precomputed(dates, states, complete, delivery, other_level, flagged, hsa_note, [_paying(paying, next(lines))],
-                    None)
-        for dates, states, complete, delivery, other_level, flagged, hsa_note, paying in heads
+        Precomputed(dates, states, complete, delivery, clinics, other_level, flagged, hsa_note,
+                    [_paying(paying, next(lines))], None)
+        for dates, states, complete, delivery, clinics, other_level, flagged, hsa_note, paying in heads
     ]  # fmt: skip
     if insurance is not None:
         for index, (read, (takes, by_state, alternatives, insured)) in enumerate(zip(answers, insurance, strict=True)):
@@ -313,10 +320,12 @@ class AnsweredRow(NamedTuple):
     paying: Paying
     command: Command
     rank: int
-    state: str | None
     availability: Availability | None
     touches: tuple[RuleTouch, ...]
-    opening: tuple[Note, ...]  # filters.question_notes: unconfirmed availability, an HSA/FSA disagreement
+    # The notes a question adds before the stored ones: the rules' that reach the form asked about, then
+    # filters.question_notes and filters.form_notes; and after them, the other rules'.
+    opening: tuple[Note, ...]
+    closing: tuple[Note, ...]
     ask: InsuranceAsk | None
     insured: bool
     paid_by: tuple[Note, ...]  # with a carrier asked about: filters.insurance_note (for a priced row)
@@ -362,6 +371,7 @@ def answer(answers: Answers, criteria: Criteria, today: dt.date) -> Answered:
             *availability_reasons(served, criteria),
             *insurance_reasons(criteria, ask, insured, _alternatives(precomputed)),
             *_left_out_by(precomputed, criteria),
+            *place_reasons(precomputed.delivery, precomputed.clinics, criteria),
             *paying.reasons,
             *budget_reasons(criteria, total),
             *upfront_reasons(criteria, total is not None, paying.upfront),
@@ -390,22 +400,17 @@ def answer(answers: Answers, criteria: Criteria, today: dt.date) -> Answered:
             return ()
         return (insurance_note(criteria, ask, paying.insured_price, _alternatives(precomputed)),)
 
-    rows = [
-        AnsweredRow(
-            precomputed,
-            paying,
-            answers.command,
-            position,
-            state,
-            served,
-            touches(precomputed.delivery),
-            tuple(question_notes(criteria, served, [Note.from_record(r) for r in precomputed.hsa_fsa_note])),
-            ask,
-            insured,
-            paid_by(precomputed, paying),
-        )
-        for position, (precomputed, paying, served, insured) in enumerate(passed, start=1)
-    ]
+    def answered(position: int, precomputed: Precomputed, paying: Paying, served: Availability | None,
+                 insured: bool) -> AnsweredRow:  # fmt: skip
+        touched = touches(precomputed.delivery)
+        first, last = touch_notes(touched, criteria)  # as evaluation.place_touch_notes places them
+        disputed = [Note.from_record(r) for r in precomputed.hsa_fsa_note]
+        opening = [*first, *question_notes(criteria, served, disputed),
+                   *form_notes(precomputed.delivery, precomputed.clinics, criteria)]  # fmt: skip
+        return AnsweredRow(precomputed, paying, answers.command, position, served, touched, tuple(opening),
+                           tuple(last), ask, insured, paid_by(precomputed, paying))  # fmt: skip
+
+    rows = [answered(position, *item) for position, item in enumerate(passed, start=1)]
     return Answered(rows, excluded, confirmed, notices, ask)
 
 
@@ -426,12 +431,10 @@ _AVAILABILITY = {None: b"null", "served": b'"served"', "unknown": b'"unknown"', 
 def row_json(answered: AnsweredRow) -> bytes:
     """The row as compact UTF-8 JSON, exactly as `render.jsonfmt.to_json` writes `query.compare`'s for a pipe
     (control characters escaped: the stored pieces were escaped when written, the rest is escaped here).
-    An answerable question asks no delivery, so `evaluation.place_touch_notes` puts every rule's note last:
-    the notes are the opening ones, the stored dose-level one, the carrier's, the other stored ones, then the
-    rules', joined as JSON lists, never parsed."""
+    The notes are the opening ones, the stored dose-level one, the carrier's, the other stored ones, then the
+    closing ones, joined as JSON lists, never parsed."""
     *runs, head_texts, tail_texts, head_records, tail_records = answered.paying.pieces.split(_PIECE)
-    after = [touch_note(t, answered.state) for t in answered.touches]
-    opening, paid_by = list(answered.opening), list(answered.paid_by)
+    opening, paid_by, after = list(answered.opening), list(answered.paid_by), list(answered.closing)
     ask = answered.ask
     changing = {
         "rank": str(answered.rank).encode(),

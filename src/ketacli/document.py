@@ -129,6 +129,14 @@ class ClinicDoc(TypedDict):
     note: str | None
 
 
+class ClinicForms(TypedDict):
+    """What the filters read of an office (`ClinicDoc`; a precomputed answer keeps only this)."""
+
+    state: str
+    ketamine_sessions: bool
+    delivery: list[str]
+
+
 class AvailabilityDoc(TypedDict):
     states_known: list[str]
     states_reported: int

@@ -12,21 +12,22 @@ import datetime as dt
 from typing import TYPE_CHECKING, Generic, NamedTuple, TypeVar
 
 from .ahead import PaidAhead, paid_ahead
-from .criteria import DELIVERY_KINDS, Availability, Criteria, InsuranceAsk, availability, insurance_status
+from .criteria import Availability, Criteria, InsuranceAsk, availability, insurance_status
 from .filters import (
     availability_reasons,
     budget_reasons,
-    delivery_answer,
+    form_notes,
     hsa_fsa_note,
     insurance_alternatives,
     insurance_note,
     insurance_reasons,
     provider_reasons,
     question_notes,
+    touch_notes,
     upfront_reasons,
 )
 from .money import cents_to_json, format_usd, per_dose_cents, to_cents
-from .notes import Note, extra_cost_notes, monthly_note, note, rule_notes, touch_note
+from .notes import Note, extra_cost_notes, monthly_note, note, rule_notes
 from .pricing import LineItem, Option, OptionSet, Purchase, cheapest, purchase_options
 from .refunds import (
     Charge,
@@ -160,9 +161,8 @@ def _within_monthly_budget(
 
 def place_touch_notes(notes: list[Note], touching: list[RuleTouch], criteria: Criteria) -> None:
     """A rule that reaches the very form asked about (--delivery) comes first; others last."""
-    asked = set(DELIVERY_KINDS[criteria.delivery]) if criteria.delivery else set()
-    first = [touch_note(t, criteria.state) for t in touching if asked & set(t.forms)]
-    notes.extend(touch_note(t, criteria.state) for t in touching if not asked & set(t.forms))
+    first, last = touch_notes(touching, criteria)
+    notes.extend(last)
     notes[:0] = first
 
 
@@ -248,17 +248,11 @@ def _notes(
                 net_high=cents_to_json(high),
             )
         )
-    if criteria.delivery and delivery_answer(provider, criteria.delivery, criteria.state) == "not_stated":
-        where = f"the {criteria.state} office" if criteria.state else "its office"
-        notes.insert(
-            0,
-            note(
-                "delivery_unconfirmed",
-                f"{criteria.delivery} unconfirmed: the sources do not say what form {where} uses",
-                delivery=criteria.delivery,
-            ),
-        )
-    notes[:0] = question_notes(criteria, served, hsa_fsa_note(provider))
+    clinics = provider["availability"]["in_clinic"]
+    notes[:0] = [
+        *question_notes(criteria, served, hsa_fsa_note(provider)),
+        *form_notes(provider["delivery"], clinics, criteria),
+    ]
     return notes
 
 

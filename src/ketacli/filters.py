@@ -10,10 +10,13 @@ from typing import TYPE_CHECKING, Literal
 
 from .criteria import DELIVERY_KINDS, Availability, Criteria, InsuranceAsk
 from .money import format_usd
-from .notes import Note, note
+from .notes import Note, note, touch_note
 
 if TYPE_CHECKING:
-    from .document import InsuranceDoc, RankedProviderDoc
+    from collections.abc import Sequence
+
+    from .document import ClinicForms, InsuranceDoc, RankedProviderDoc
+    from .rules import RuleTouch
 
 
 def availability_reasons(served: Availability | None, criteria: Criteria) -> list[str]:
@@ -80,7 +83,48 @@ def upfront_reasons(criteria: Criteria, priced: bool, upfront: int | None) -> li
 
 def provider_reasons(provider: RankedProviderDoc, criteria: Criteria) -> list[str]:
     """What leaves a provider out whatever its prices: its dose level, its policies, its forms and offices."""
-    return [*_dose_level_reasons(provider, criteria), *_policy_reasons(provider, criteria)]
+    return [
+        *_dose_level_reasons(provider, criteria),
+        *_policy_reasons(provider, criteria),
+        *place_reasons(provider["delivery"], provider["availability"]["in_clinic"], criteria),
+    ]
+
+
+def place_reasons(delivery: list[str], clinics: Sequence[ClinicForms], criteria: Criteria) -> list[str]:
+    """What leaves a provider out for the form of ketamine asked about (at home, or at an office in the state)
+    and for an office asked about: from its at-home forms and its offices (a precomputed answer keeps them)."""
+    reasons = []
+    if criteria.delivery and delivery_answer(delivery, clinics, criteria.delivery, criteria.state) == "no":
+        where = f" in {criteria.state}" if criteria.state else ""
+        reasons.append(f"no {criteria.delivery} delivery{where}")
+    if criteria.in_clinic:
+        reason = _in_clinic_reason(clinics, criteria.state)
+        if reason:
+            reasons.append(reason)
+    return reasons
+
+
+def form_notes(delivery: list[str], clinics: Sequence[ClinicForms], criteria: Criteria) -> list[Note]:
+    """With --delivery, the note that an office gives ketamine sessions in a form the sources do not state."""
+    if criteria.delivery and delivery_answer(delivery, clinics, criteria.delivery, criteria.state) == "not_stated":
+        where = f"the {criteria.state} office" if criteria.state else "its office"
+        return [
+            note(
+                "delivery_unconfirmed",
+                f"{criteria.delivery} unconfirmed: the sources do not say what form {where} uses",
+                delivery=criteria.delivery,
+            )
+        ]
+    return []
+
+
+def touch_notes(touching: Sequence[RuleTouch], criteria: Criteria) -> tuple[list[Note], list[Note]]:
+    """The notes of the rules that reach a row's forms: those reaching the very form asked about (--delivery) open
+    the row, the others close it."""
+    asked = set(DELIVERY_KINDS[criteria.delivery]) if criteria.delivery else set()
+    first = [touch_note(t, criteria.state) for t in touching if asked & set(t.forms)]
+    last = [touch_note(t, criteria.state) for t in touching if not asked & set(t.forms)]
+    return first, last
 
 
 def _dose_level_reasons(provider: RankedProviderDoc, criteria: Criteria) -> list[str]:
@@ -129,13 +173,6 @@ def _policy_reasons(provider: RankedProviderDoc, criteria: Criteria) -> list[str
         reasons.append(f"ID verification is {care['id_verification'].replace('_', ' ')}, not required")
     if criteria.clinician_led and care["integration"] != "psychiatric_clinician":
         reasons.append(f"integration is led by {_integration_words(care['integration'])}, not a licensed clinician")
-    if criteria.delivery and delivery_answer(provider, criteria.delivery, criteria.state) == "no":
-        where = f" in {criteria.state}" if criteria.state else ""
-        reasons.append(f"no {criteria.delivery} delivery{where}")
-    if criteria.in_clinic:
-        reason = _in_clinic_reason(provider, criteria.state)
-        if reason:
-            reasons.append(reason)
     return reasons
 
 
@@ -145,20 +182,22 @@ def _integration_words(integration: str) -> str:
     )
 
 
-def delivery_answer(provider: RankedProviderDoc, kind: str, state: str | None) -> Literal["yes", "no", "not_stated"]:
-    """Whether the provider offers this form of ketamine (at home, or at an office in the state): "not_stated"
-    where an office gives ketamine sessions but the sources do not say in what form."""
+def delivery_answer(
+    delivery: list[str], clinics: Sequence[ClinicForms], kind: str, state: str | None
+) -> Literal["yes", "no", "not_stated"]:
+    """Whether the provider offers this form of ketamine, at home (`delivery`) or at an office in the state:
+    "not_stated" where an office gives ketamine sessions but the sources do not say in what form."""
     wanted = set(DELIVERY_KINDS[kind])
-    clinics = [c for c in provider["availability"]["in_clinic"] if state is None or c["state"] == state]
-    if wanted & set(provider["delivery"]) or any(wanted & set(c["delivery"]) for c in clinics):
+    here = [c for c in clinics if state is None or c["state"] == state]
+    if wanted & set(delivery) or any(wanted & set(c["delivery"]) for c in here):
         return "yes"
-    if any(c["ketamine_sessions"] and not c["delivery"] for c in clinics):
+    if any(c["ketamine_sessions"] and not c["delivery"] for c in here):
         return "not_stated"
     return "no"
 
 
-def _in_clinic_reason(provider: RankedProviderDoc, state: str | None) -> str | None:
-    clinics = [c for c in provider["availability"]["in_clinic"] if state is None or c["state"] == state]
+def _in_clinic_reason(all_clinics: Sequence[ClinicForms], state: str | None) -> str | None:
+    clinics = [c for c in all_clinics if state is None or c["state"] == state]
     where = f" in {state}" if state else ""
     if not clinics:
         return f"no in-person option{where}"
