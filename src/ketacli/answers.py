@@ -1,25 +1,29 @@
-"""Precomputed answers: each provider's answer to the default question, worked out once per catalogue and day.
+"""Precomputed answers: each provider's answer to a command's questions, worked out once per catalogue and day.
 
-Most runs ask a common question: `compare` or `cost`, for some doses or none, perhaps in a state, with a
-carrier, a budget, a limit on what is paid ahead, an order, a limit and yes/no flags (`answerable`; one set of
-answers per command and dose count). Its money depends on the doses and on one more thing only: whether the
-provider is paid at its insured price, which the carrier and the state decide. The availability, the notes a
-question adds, the rules that reach its forms in the state, and whether a filter leaves it out depend on the
-rest. So `precompute` evaluates every provider once per way of paying (self-pay; insured, where it takes
-insurance anywhere), with no state, carrier or flags (`evaluate` still decides everything), and keeps each row
-as JSON text cut at the keys a question changes, beside what each flag would say of it (worked out by
-`filters.provider_reasons`, one flag at a time: each is judged alone), where it is served, which carriers it
-takes where, and the figures the money filters read. `answer` then resolves the carrier, filters (filters.py,
-as `evaluate` does), sorts (with `query.in_rank_order`) and fills in those keys (with `evaluate`'s own note
+Most runs ask a question whose money depends only on the doses, the way of buying (a returning client, paying
+in full) and whether the provider is paid at its insured price (which the carrier and the state decide).
+Everything else a question asks (a state, a carrier, a budget, a limit on what is paid ahead, the yes/no
+flags, a form of ketamine, an office, an order, a limit) changes only a row's availability, its insurance
+keys, the notes a question adds, the rules that reach its forms in the state, and whether a filter leaves it
+out (`answerable`: all but a monthly budget, which changes which purchase is priced).
+
+So `precompute`, for one command, dose count and way of buying (`Buying`), evaluates every provider once per
+way of paying (self-pay; insured, where it takes insurance anywhere) with no state, carrier or flags
+(`evaluate` still decides everything), and keeps each row as JSON text cut at the keys a question changes,
+beside what each flag would say of it (`filters.provider_reasons`, one flag at a time: each is judged alone),
+where it is served, its forms and offices, which carriers it takes where, and the figures the money filters
+read. `answer` then resolves the carrier, picks each provider's way of paying, filters (filters.py, as
+`evaluate` does), sorts (`query.in_rank_order`) and fills in those keys (with `evaluate`'s own note
 functions); a row's text is printed as it is, never parsed. A warm run never imports the pricing engine, the
-refunds or `evaluate`. A question about a monthly budget (which changes which purchase is priced) is ranked
-from the query document (query.py).
-tests/test_precomputed.py holds both paths byte-identical on random questions and catalogues.
+refunds or `evaluate`. tests/test_precomputed.py holds both paths byte-identical on random questions and
+catalogues.
 
-The text (cli/precomputed.py caches it) is a line of context, a line of every provider's `Precomputed` fields
-as one JSON list (one parse, not one per provider), then one line per provider and way of paying: its row's pieces, escaped as
-`to_json` escapes, separated by U+001F. JSON text never holds a raw newline or U+001F (json.dumps escapes
-every control character), so those separators cannot occur inside a piece.
+The text (cli/precomputed.py caches it) is a line of context; a line of every provider's `Precomputed` fields
+as one JSON list (one parse, not one per provider); a line of what a question about a carrier reads (each
+provider's `InsuranceFacts` and its insured answer's figures, parsed only for such a question); then one line
+per provider's self-pay row, then one per insured row (cut out only for a question about a carrier). A row is
+its pieces, escaped as `to_json` escapes, separated by U+001F. JSON text never holds a raw newline or U+001F
+(json.dumps escapes every control character), so those separators cannot occur inside a piece.
 Pure: no I/O.
 """
 
