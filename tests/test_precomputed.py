@@ -211,8 +211,25 @@ def test_the_days_first_run_writes_the_answers_and_later_runs_read_them(cli, tmp
     again = cli("compare", "--state", "TX", "--json", env={"KETACLI_TODAY": "2026-12-03"})
     assert again.stdout == first.stdout and again.stderr == first.stderr
     assert entry.stat().st_mtime_ns == written  # read, not written again
-    slow = cli("compare", "--state", "TX", "--json", "--doses", "12", env={"KETACLI_TODAY": "2026-12-03"})
-    assert [r["id"] for r in slow.json()] == [r["id"] for r in first.json()]  # another path, the same providers
+    # A monthly budget is ranked from the query document: another path, the same providers.
+    slow = cli("compare", "--state", "TX", "--json", "--monthly-budget", "100000", env={"KETACLI_TODAY": "2026-12-03"})
+    assert [r["id"] for r in slow.json()] == [r["id"] for r in first.json()]
+
+
+def test_without_a_cache_a_question_is_ranked_not_precomputed_and_answered_alike(cli, tmp_path, monkeypatch):
+    """Answers worked out for one run and thrown away cost more than ranking the one question."""
+    import ketacli.answers
+
+    asked = ("compare", "--state", "TX", "--doses", "12", "--insurance", "aetna", "--json")
+    cached = cli(*asked, env={"KETACLI_TODAY": "2026-12-03"})
+    assert [e.name.split(".")[1] for e in (tmp_path / "cache").glob("*.answers*")] == ["answers-compare-12"]
+
+    def not_here(*args, **kwargs):
+        raise AssertionError("answers worked out without a cache")
+
+    monkeypatch.setattr(ketacli.answers, "precompute", not_here)
+    uncached = cli(*asked, env={"KETACLI_TODAY": "2026-12-03", "KETACLI_NO_CACHE": "1"})
+    assert uncached.code == 0 and uncached.stdout == cached.stdout and uncached.stderr == cached.stderr
 
 
 def test_another_day_works_the_answers_out_again(cli, tmp_path):

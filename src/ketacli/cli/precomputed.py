@@ -41,7 +41,7 @@ class LoadedAnswers(NamedTuple):
 def load_answers(run: RunContext, day: dt.date, buying: "Buying", *, carriers: bool) -> LoadedAnswers:
     """Every provider's answer to the questions of one command, dose count and way of buying (`buying`) on `day`,
     for the catalogue in use: from the cache, else worked out from the query document (and cached). Without a
-    cache, worked out for this run alone. One entry each (`part_name`). `carriers`: read for a question about a
+    cache, worked out for this run alone (cli.ranking ranks such a run instead). One entry each (`part_name`). `carriers`: read for a question about a
     carrier (answers.read_answers)."""
     from ketacli.answers import precompute, read_answers
     from ketacli.catalogue import builtin_catalogue_path, derived_entry, load_query, read_derived, write_derived

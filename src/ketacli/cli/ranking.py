@@ -9,7 +9,7 @@ from ketacli.freshness import DEFAULT_MAX_AGE_DAYS
 
 from .app import app
 from .clock import today
-from .environment import load, load_ranking
+from .environment import cache_folder, load, load_ranking
 from .options import (
     BudgetOption,
     ConfirmedOnlyOption,
@@ -174,12 +174,13 @@ class Shown(NamedTuple):
 
 def _rank_and_show(run: "RunContext", criteria: "Criteria", view: "Command", fmt: "FormatName", show_excluded: bool,
                    *, fields: list[str] | None = None) -> Shown:  # fmt: skip
-    """The one choice of path for `compare` and `cost`: the day's precomputed answers for a default question
-    (answers.py), else the ranking of the query document."""
+    """The one choice of path for `compare` and `cost`: the day's precomputed answers for a question they hold
+    (answers.py), else the ranking of the query document. Without a cache (KETACLI_NO_CACHE) answers would be
+    worked out for one question and thrown away, which costs more than ranking it: the answer is the same."""
     from ketacli.answers import Buying, answer, answerable, row_of
 
     day = today()
-    if answerable(criteria, view):
+    if answerable(criteria, view) and cache_folder() is not None:
         from .precomputed import load_answers
 
         answers = load_answers(run, day, Buying.asked(criteria, view), carriers=criteria.insurance is not None)
