@@ -179,7 +179,7 @@ def test_what_hidden_columns_say_is_listed_under_the_table(cli):
     under = " ".join(out.split("└")[-1].split())
     assert "2 Innerwell: Money at risk: found ineligible: full refund; stop after 1st shipment: $450 or $615" in under
     assert "Notes: 12 extra doses" in under
-    assert "1 Better U: Money at risk:" in under and "Notes: continuation applied for" in under
+    assert "1 Better U: Money at risk:" in under and "Notes: apply for continuation" in under
 
 
 def test_below_the_essentials_width_rows_stack(cli):

@@ -163,7 +163,7 @@ def test_cost_table_exact(cli):
         "│   │           │       │        │            │ daily troches)      │          │\n"
         "└───┴───────────┴───────┴────────┴────────────┴─────────────────────┴──────────┘\n"
         "1 Better U: Money at risk: found ineligible: nothing paid yet (free evaluation);\n"
-        "    stop after 1st shipment: unknown; Notes: continuation applied for\n"
+        "    stop after 1st shipment: unknown; Notes: apply for continuation\n"
         "2 Innerwell: Money at risk: found ineligible: full refund; stop after 1st\n"
         "    shipment: $450 or $615, by what you have completed; Notes: 12 extra doses\n"
         "3 Mindbloom: Money at risk: found ineligible: full refund; stop after 1st\n"
@@ -199,7 +199,7 @@ def test_cost_csv_and_markdown(cli):
     assert markdown[6] == (
         "| 1 | Better U | 12 | $1,029 | standard | 9-session Transformation + 3 continuation sessions | $85.75 "
         "| found ineligible: nothing paid yet (free evaluation); stop after 1st shipment: unknown "
-        "| $792 at start, $792 at most | continuation applied for |"
+        "| $792 at start, $792 at most | apply for continuation |"
     )
 
 

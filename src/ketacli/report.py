@@ -267,7 +267,7 @@ def questions(provider: ProviderDoc, row: Row, criteria: Criteria) -> list[str]:
         if item["count"] > 1 and plan["returning_price"] == "unknown":
             asked.append(f"What does a repeat {plan['name']} cost a returning client at {name}? No price is listed.")
     if any(item["kind"] == "continuation" for item in row["items"]):
-        asked.append(f"Will {name} approve continuation sessions for you? They are applied for.")
+        asked.append(f"Will {name} approve continuation sessions for you? You apply for them.")
     asked += _hsa_fsa_question(provider)
     if row["insurance"] == "not_accepted" or (row["insurance"] is None and provider["insurance"]["superbill"] is True):
         if row["reimbursement_up_to"] is None:

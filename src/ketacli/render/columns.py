@@ -77,7 +77,7 @@ def _markers(row: Row) -> str:
     if "pay_in_full_not_applied" in kinds:
         marks.append("pay-in-full saving not applied (insured)")
     if any(item["kind"] == "continuation" for item in row["items"]):
-        marks.append("continuation applied for")
+        marks.append("apply for continuation")  # the sessions priced are granted on application
     if row["surplus"]:
         marks.append(f"{row['surplus']} extra doses")
     if "payments_past_rule_end" in kinds:
