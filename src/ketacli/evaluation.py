@@ -106,7 +106,7 @@ def evaluate(
     if purchase is not None:
         ends = dt.date.fromisoformat(rule["ends"]) if rule and rule["ends"] and today else None
         ahead = paid_ahead(provider, purchase, today, ends)
-    alternatives = insurance_alternatives(provider["insurance"]) if ask is not None else ""
+    alternatives = insurance_alternatives(provider["insurance"]) if ask is not None else ""  # for reasons and notes
     reasons = [
         *availability_reasons(served, criteria),
         *insurance_reasons(criteria, ask, insured, alternatives),
@@ -116,7 +116,7 @@ def evaluate(
         *over_monthly,
         *upfront_reasons(criteria, purchase is not None, ahead.before_first_session if ahead else None),
     ]
-    notes = _notes(provider, criteria, ask, served, purchase, money_back)
+    notes = _notes(provider, criteria, ask, alternatives, served, purchase, money_back)
     if criteria.monthly_budget is not None and purchase is not None and not over_monthly:
         # The figure the question was about, said in the row (its total is for the whole purchase).
         notes.insert(0, monthly_note(monthly))
@@ -231,11 +231,12 @@ def _notes(
     provider: RankedProviderDoc,
     criteria: Criteria,
     ask: InsuranceAsk | None,
+    alternatives: str,
     served: Availability | None,
     purchase: Purchase | None,
     money_back: int | None,
 ) -> list[Note]:
-    notes = purchase_notes(provider, purchase, criteria, ask) if purchase else []
+    notes = purchase_notes(provider, purchase, criteria, ask, alternatives) if purchase else []
     if purchase and money_back is not None:
         low, high = max(purchase.total - money_back, 0), purchase.total
         notes.append(
@@ -257,13 +258,14 @@ def _notes(
 
 
 def purchase_notes(
-    provider: RankedProviderDoc, purchase: Purchase, criteria: Criteria, ask: InsuranceAsk | None
+    provider: RankedProviderDoc, purchase: Purchase, criteria: Criteria, ask: InsuranceAsk | None, alternatives: str
 ) -> list[Note]:
+    """The notes the purchase itself calls for; `alternatives`: the provider's `filters.insurance_alternatives`
+    (with a carrier asked about)."""
     notes = []
     if provider["dose_level"] == "very_low":
         notes.append(note("very_low_dose", VERY_LOW_NOTE))
     if ask is not None:
-        alternatives = insurance_alternatives(provider["insurance"])
         notes.append(insurance_note(criteria, ask, "insured" in purchase.bases, alternatives))
     saving = provider["pay_in_full_saving"]
     if "pay_in_full" in purchase.bases and saving is not None:

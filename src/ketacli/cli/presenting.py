@@ -214,7 +214,6 @@ def show_ranking(
     show_excluded: bool,
     *,
     fields: list[str] | None = None,
-    csv_fields: list[str] | None = None,
 ) -> None:
     """A ranking from `compare` or `cost`: notices and exclusions on stderr, rows in the chosen format. JSON and
     CSV print the rows as they are: the columns, their words and the titles load only for people's views."""
@@ -222,6 +221,9 @@ def show_ranking(
         note(notice)
     excluded = report_excluded(result.excluded, fmt, show_excluded)
     if fmt in ("json", "csv"):
+        from ketacli.fields import COMPARE_FIELDS, COST_FIELDS
+
+        csv_fields = COMPARE_FIELDS if view == "compare" else COST_FIELDS  # every field the command carries
         render_rows(result.rows, [], fmt, fields=fields, csv_fields=csv_fields, json_extra=excluded)
     else:
         from ketacli.render.columns import dose_group, ranking_columns, ranking_title
@@ -248,15 +250,13 @@ def show_answer(answered: "Answered", criteria: "Criteria", view: "Command", fmt
     """`show_ranking` for a precomputed answer (answers.py). JSON for a pipe is written from the rows' own UTF-8,
     never parsed; every other view parses the rows and goes through `show_ranking`."""
     from ketacli.answers import row_json, row_of
-    from ketacli.fields import COMPARE_FIELDS, COST_FIELDS
     from ketacli.query import Result
 
     if fmt != "json" or fields is not None or Terminal.detect().is_tty or not stdout_is_utf8():
         rows = [row_of(r) for r in answered.rows]
         result: Result[Any] = Result(rows, list(answered.excluded), answered.notices, answered.insurance,
                                      answered.confirmed)  # fmt: skip
-        csv_fields = COMPARE_FIELDS if view == "compare" else COST_FIELDS
-        show_ranking(result, criteria, view, fmt, show_excluded, fields=fields, csv_fields=csv_fields)
+        show_ranking(result, criteria, view, fmt, show_excluded, fields=fields)
         return
     from ketacli.render.jsonfmt import item_text
 

@@ -188,13 +188,11 @@ def _rank_and_show(run: "RunContext", criteria: "Criteria", view: "Command", fmt
         show_answer(answered, criteria, view, fmt, show_excluded, fields=fields)
         ids = {r.answer.dates["id"] for r in answered.rows}
         return Shown(answers, ids, answered.confirmed, lambda: [row_of(r) for r in answered.rows])
-    from ketacli.fields import COMPARE_FIELDS, COST_FIELDS
     from ketacli.query import rank
 
     catalogue = load_ranking(run)
     result = rank(catalogue, criteria, day, command=view)
-    csv_fields = COMPARE_FIELDS if view == "compare" else COST_FIELDS
-    show_ranking(result, criteria, view, fmt, show_excluded, fields=fields, csv_fields=csv_fields)
+    show_ranking(result, criteria, view, fmt, show_excluded, fields=fields)
     return Shown(catalogue, {r["id"] for r in result.rows}, result.confirmed, lambda: result.rows)
 
 
