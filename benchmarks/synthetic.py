@@ -15,10 +15,11 @@ from ketacli.states import STATE_CODES
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def synthetic_document(count: int, seed: int = 7) -> dict[str, Any]:
+def synthetic_document(count: int, seed: int = 7, *, serving: str | None = None) -> dict[str, Any]:
     """The shipped catalogue with `count` providers: clones of the real ones with all their prose (summaries,
     pros and cons, notes, sources, refund ladders), prices and states varied. Only the figures that must
-    agree with a varied price (stated per-dose prices, installment schedules) are dropped."""
+    agree with a varied price (stated per-dose prices, installment schedules) are dropped. `serving`: a state
+    every provider lists (the worst case for a question about it: nobody is left out)."""
     rng = random.Random(seed)
     base = tomllib.loads((ROOT / "providers.toml").read_text(encoding="utf-8"))
     templates = base["providers"]
@@ -38,6 +39,8 @@ def synthetic_document(count: int, seed: int = 7) -> dict[str, Any]:
             sub["price"] = round(sub["price"] * factor)
             sub.pop("per_dose_stated", None)
         states = sorted(rng.sample(sorted(STATE_CODES), rng.randint(5, 40)))
+        if serving is not None and serving not in states:
+            states = sorted([*states[1:], serving])
         availability = clone["availability"]
         availability["states_known"] = states
         availability["states_reported"] = len(states) if availability["list_complete"] else len(states) + 3
@@ -52,6 +55,6 @@ def synthetic_document(count: int, seed: int = 7) -> dict[str, Any]:
     return base
 
 
-def write_synthetic(path: Path, count: int) -> Path:
-    path.write_text(tomli_w.dumps(synthetic_document(count)), encoding="utf-8")
+def write_synthetic(path: Path, count: int, *, serving: str | None = None) -> Path:
+    path.write_text(tomli_w.dumps(synthetic_document(count, serving=serving)), encoding="utf-8")
     return path

@@ -73,7 +73,7 @@ LAYERS = {
     "shared facts": {"errors", "money", "vocabulary", "document", "states", "carriers", "textsafe", "fileio", "freshness"},
     "models": {"models"},
     "loading": {"catalogue", "feed.active", "feed.registry", "feed.layout"},
-    "pure core": {"criteria", "pricing", "refunds", "rules", "notes", "ahead", "filters", "evaluation", "query", "fields", "answers", "report", "places",
+    "pure core": {"criteria", "pricing", "refunds", "rules", "notes", "ahead", "filters", "evaluation", "query", "fields", "report", "places",
                   "diff", "profile", "feed", "feed.keys", "feed.repo", "feed.client", "feed.changes"},
     "renderers": {"render"},
     "command line": {"cli", "__main__", "entry", ""},

@@ -1,3 +1,3 @@
 """ketacli: compare US at-home ketamine therapy providers from a typed, sourced catalogue."""
 
-__version__ = "0.9.0"
+__version__ = "0.10.0"

@@ -21,7 +21,7 @@ import contextlib
 import json
 import os
 import zlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, cast
 
@@ -37,8 +37,6 @@ if TYPE_CHECKING:
 # Stops absurd inputs, not big real ones: a realistic 10,000-provider catalogue is about 96 MB.
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024
 _CACHE_KEEP = 8  # catalogues whose validated entries are kept (two files each: full and query)
-_CACHE_KEEP_DERIVED = 16  # derived entries kept (precomputed answers: one per catalogue, command and dose count)
-_DERIVED = ".answers"  # in a derived entry's name
 
 
 class LoadedCatalogue(NamedTuple):
@@ -318,77 +316,6 @@ def _load(
     return shown, documents[part], None
 
 
-class Derived(NamedTuple):
-    """A cache entry of data worked out from a catalogue by code above this layer (the precomputed answers):
-    keyed by the catalogue's checksum, the schema's fingerprint, a stamp of every core module (any of them may
-    change what is worked out) and the caller's own values (`stamp`, e.g. the day)."""
-
-    entry: Path
-    key: str
-    stamp: dict[str, str]
-
-
-def derived_entry(cache_dir: Path, source: Path | None, part: str, stamp: dict[str, str],
-                  max_bytes: int = DEFAULT_MAX_BYTES) -> Derived:  # fmt: skip
-    """The entry for `part`: "answers", or "answers-…" (its name tells the sweep it is derived)."""
-    if not part.startswith(_DERIVED.lstrip(".")):
-        raise ValueError(f"a derived entry's part starts with {_DERIVED.lstrip('.')!r}, not {part!r}")
-    key = _derived_key(source if source is not None else builtin_catalogue_path(), max_bytes)
-    return Derived(cache_dir / f"catalogue-{key}.{part}.json", key, {"part": part, **stamp})
-
-
-def _derived_key(path: Path, max_bytes: int) -> str:
-    here = Path(__file__).resolve().parent
-    stamps = []
-    for module in sorted(here.glob("*.py")):
-        try:
-            info = module.stat()
-            stamps.append(f"{module.name}:{info.st_size}:{info.st_mtime_ns}")
-        except OSError:
-            stamps.append(f"{module.name}:?")
-    checksum = catalogue_checksum(path, max_bytes)[1]
-    return f"{_cache_key(checksum)}-{zlib.crc32(';'.join(stamps).encode()):08x}"
-
-
-def read_derived(derived: Derived, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes | None:
-    """The derived entry's text, or None: missing, of another stamp (another day), edited or cut."""
-    if not _private_dir(derived.entry.parent):
-        return None
-    try:
-        raw = read_limited(derived.entry, _cache_limit(max_bytes), follow_symlinks=False)
-        start = raw.find(b"\n") + 1
-        header = json.loads(raw[:start])
-        body = memoryview(raw)[start:]
-        expected = {"cache_key": derived.key, "checksum": _checksum(body), **derived.stamp}
-        if not isinstance(header, dict) or any(header.get(name) != value for name, value in expected.items()):
-            return None
-        return body.tobytes()
-    except (OSError, ReadRefused, ValueError, RecursionError):
-        return None
-
-
-def write_derived(derived: Derived, body: bytes, source: Path | None, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
-    """Best effort, as `_write_cache`; written only while the catalogue is still the one `derived` was keyed by
-    (the file may have changed since), so an entry always holds what its key says."""
-    from .fileio import write_atomic
-
-    path = source if source is not None else builtin_catalogue_path()
-    if not _private_dir(derived.entry.parent):
-        return
-    try:
-        if _derived_key(path, max_bytes) != derived.key:
-            return
-        header = {"cache_key": derived.key, "checksum": _checksum(body), **derived.stamp}
-        if derived.entry.is_dir() and not derived.entry.is_symlink():
-            import shutil
-
-            shutil.rmtree(derived.entry, ignore_errors=True)
-        write_atomic(derived.entry, json.dumps(header).encode() + b"\n" + body, mode=0o600, follow_symlinks=False)
-        _keep_newest_entries(derived.entry.parent, derived=True)
-    except (OSError, CatalogueError):
-        pass
-
-
 def builtin_documents(source: Path | None = None) -> dict[Part, bytes]:
     """The files `BUILTIN_DIR` holds for the built-in catalogue: per part, a header line naming the checksum of
     the providers.toml they were made from, then the validated document (as the cache writes it)."""
@@ -505,29 +432,20 @@ def _read_cache(cache_dir: Path, key: str, part: Part, limit: int) -> dict[str, 
     return cast("dict[str, Any]", document) if _looks_like_document(document, part) else None
 
 
-def cache_entry_is_current(
-    entry: Path,
-    source: Path | None,
-    max_bytes: int = DEFAULT_MAX_BYTES,
-    derive: Callable[[QueryDoc, dict[str, Any]], bytes] | None = None,
-) -> bool:
-    """Whether a cache entry holds exactly what validating `source` (None: the built-in catalogue) gives now;
-    for a derived entry, what `derive` works out from the query document and the entry's header. The CLI asks
-    before it blames the cache for an error: a good entry is never deleted for another's fault."""
+def cache_entry_is_current(entry: Path, source: Path | None, max_bytes: int = DEFAULT_MAX_BYTES) -> bool:
+    """Whether a cache entry holds exactly what validating `source` (None: the built-in catalogue) gives now.
+    The CLI asks before it blames the cache for an error: a good entry is never deleted for another's fault."""
     from .errors import KetaError
     from .fileio import ReadRefused, read_limited
 
     try:
         raw = read_limited(entry, entry.stat().st_size, follow_symlinks=False)
         start = raw.find(b"\n") + 1
-        header = json.loads(raw[:start])
-        part = header.get("part")
+        part = json.loads(raw[:start]).get("part")
         path = source if source is not None else builtin_catalogue_path()
         shown = str(path)
         data = validate_document(parse_document(read_catalogue_bytes(path, max_bytes), shown), shown)
         dumped = cast("CatalogueDoc", data.model_dump(mode="json"))
-        if part not in ("full", "query"):
-            return derive is not None and raw[start:] == derive(query_document(dumped), header)
     except (OSError, ReadRefused, ValueError, AttributeError, KeyError, TypeError, KetaError):
         return False
     document = dumped if part == "full" else query_document(dumped) if part == "query" else None
@@ -558,13 +476,14 @@ def _write_cache(cache_dir: Path, key: str, documents: dict[Part, Any]) -> None:
         pass
 
 
-def _keep_newest_entries(cache_dir: Path, *, derived: bool = False) -> None:
-    """The cache stays bounded: the newest validated entries (two per catalogue), and apart from them the newest
-    derived ones (a script asking `cost` for 1,000 dose counts makes 1,000 answers entries, and must not push
-    the documents they are worked out from out of the cache)."""
-    entries = [e for e in cache_dir.glob("catalogue-*.json") if (_DERIVED in e.name) == derived]
-    entries.sort(key=lambda p: p.stat().st_mtime_ns, reverse=True)
-    for stale in entries[_CACHE_KEEP_DERIVED if derived else 2 * _CACHE_KEEP :]:
+def _keep_newest_entries(cache_dir: Path) -> None:
+    """The cache stays bounded: the newest validated entries (two per catalogue). Anything else by the cache's
+    names (0.8 and 0.9 kept precomputed answers there, `catalogue-*.answers*.json`) is removed."""
+    entries = sorted(cache_dir.glob("catalogue-*.json"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+    is_document = [e.name.count(".") == 1 or e.name.endswith(".query.json") for e in entries]
+    documents = [e for e, kept in zip(entries, is_document, strict=True) if kept]
+    others = [e for e, kept in zip(entries, is_document, strict=True) if not kept]
+    for stale in documents[2 * _CACHE_KEEP :] + others:
         if stale.is_dir() and not stale.is_symlink():
             import shutil
 

@@ -1,8 +1,10 @@
 """One provider judged against one question: a typed `Evaluation` (its availability, insurance match,
 purchase, monthly figure, money back and money at risk, notes, and the reasons a filter leaves it out).
 
-Pure: a provider, the `Criteria`, the resolved carrier, the rules and today in; an `Evaluation` out. Each
-concern has its own function; `evaluate` only puts them together. Output rows are made from evaluations by
+Pure: a provider, the `Criteria`, the resolved carrier, the rules and today in; an `Evaluation` out, in two
+steps: `price` works out what the question's way of buying (`Buying`) costs at the provider, which no state,
+carrier or filter changes, and `judge` holds that against the rest of the question. Each concern has its own
+function; `evaluate` only puts them together. Output rows are made from evaluations by
 `fields.py`, the one list of output fields.
 """
 
@@ -78,54 +80,118 @@ class Evaluation(NamedTuple, Generic[P]):
         return self.purchase.per_dose if self.criteria.doses else min(self.option_prices, default=None)
 
 
+class Buying(NamedTuple):
+    """All of a question that a provider's price depends on: the dose count (None: the cheapest way to start),
+    the way of buying, whether it is paid at its insured price, and a monthly budget (which chooses among the
+    purchases). The state, the carrier's name and every other filter only judge the purchase."""
+
+    doses: int | None
+    returning: bool
+    pay_in_full: bool
+    insured: bool
+    monthly_budget: int | None
+
+    @classmethod
+    def asked(cls, criteria: Criteria, *, insured: bool) -> Buying:
+        return cls(criteria.doses, criteria.returning, criteria.pay_in_full, insured, criteria.monthly_budget)
+
+
+class Priced(NamedTuple):
+    """A provider's cheapest purchase for one `Buying`, and the money facts that follow from it: data, the same
+    for every question that buys the same way. Money in cents."""
+
+    buying: Buying
+    options: OptionSet
+    purchase: Purchase | None
+    unpriced: tuple[str, ...]  # why no purchase could be priced at all
+    over_monthly: tuple[str, ...]  # why no purchase fits the monthly budget
+    option_prices: tuple[int, ...]  # per-dose cents of every first purchase option (the price range)
+    monthly: int | None
+    money_back: int | None
+    paid_ahead: PaidAhead | None  # None where no purchase could be priced
+    refund_if_ineligible: IneligibleAnswer
+    first_shipment_loss: tuple[Charge, ...] | None
+    rule: RuleDoc | None  # the prescribing rule the provider depends on
+
+
+def price(provider: RankedProviderDoc, buying: Buying, rules: dict[str, RuleDoc], today: dt.date | None) -> Priced:
+    """What buying `buying` at `provider` costs, pays back and puts at risk; `today` dates the money due after
+    the end of the prescribing rule it depends on."""
+    options = purchase_options(
+        provider, returning=buying.returning, insured=buying.insured, pay_in_full=buying.pay_in_full
+    )
+    purchase, unpriced = _purchase(options, buying)
+    purchase, over_monthly = _within_monthly_budget(provider, options, buying, purchase)
+    rule = prescribing_rule(provider, rules)
+    ahead = None
+    if purchase is not None:
+        ends = dt.date.fromisoformat(rule["ends"]) if rule and rule["ends"] and today else None
+        ahead = paid_ahead(provider, purchase, today, ends)
+    loss = first_shipment_loss(provider, purchase, buying.returning)
+    return Priced(
+        buying=buying,
+        options=options,
+        purchase=purchase,
+        unpriced=tuple(unpriced),
+        over_monthly=tuple(over_monthly),
+        option_prices=tuple(per_dose_cents(o.price, o.doses) for o in options.first),
+        monthly=purchase_monthly_payment(provider, purchase) if purchase else None,
+        money_back=reimbursement_up_to(provider, purchase) if purchase else None,
+        paid_ahead=ahead,
+        refund_if_ineligible=ineligible_for(provider, purchase, buying.returning),
+        first_shipment_loss=None if loss is None else tuple(loss),
+        rule=rule,
+    )
+
+
 def evaluate(
     provider: P,
     criteria: Criteria,
     ask: InsuranceAsk | None,
     rules: dict[str, RuleDoc],
     today: dt.date | None = None,
-    *,
-    insured: bool | None = None,
 ) -> Evaluation[P]:
-    """Every fact the rankings, rows and reasons need about one provider, worked out once. Whether it is priced
-    as insured is the carrier's (`ask`) in the state asked about, unless `insured` says (a precomputed answer's
-    insured way of paying, worked out with no carrier and no state, whose notes then say nothing of either)."""
+    """Every fact the rankings, rows and reasons need about one provider, worked out once: priced the way the
+    question buys (insured where the carrier asked about is accepted in the state asked about), then judged."""
+    insured = bool(ask and criteria.state and insurance_status(provider, criteria.state, ask))
+    return judge(provider, price(provider, Buying.asked(criteria, insured=insured), rules, today), criteria, ask,
+                 rules, today)  # fmt: skip
+
+
+def judge(
+    provider: P,
+    priced: Priced,
+    criteria: Criteria,
+    ask: InsuranceAsk | None,
+    rules: dict[str, RuleDoc],
+    today: dt.date | None = None,
+) -> Evaluation[P]:
+    """`priced` against the rest of the question: the state, the carrier, the filters (its reasons) and the
+    notes a row carries."""
     served = availability(provider, criteria.state) if criteria.state else None
-    if insured is None:
-        insured = bool(ask and criteria.state and insurance_status(provider, criteria.state, ask))
-    options = purchase_options(
-        provider, returning=criteria.returning, insured=insured, pay_in_full=criteria.pay_in_full
-    )
-    purchase, unpriced = _purchase(options, criteria)
-    purchase, over_monthly = _within_monthly_budget(provider, options, criteria, purchase)
-    monthly = purchase_monthly_payment(provider, purchase) if purchase else None
-    money_back = reimbursement_up_to(provider, purchase) if purchase else None
-    rule = prescribing_rule(provider, rules)
+    purchase, ahead = priced.purchase, priced.paid_ahead
+    insured = priced.buying.insured
     touching = rules_touching(provider["delivery"], criteria.state, rules.values(), today) if today else []
-    ahead = None
-    if purchase is not None:
-        ends = dt.date.fromisoformat(rule["ends"]) if rule and rule["ends"] and today else None
-        ahead = paid_ahead(provider, purchase, today, ends)
     alternatives = insurance_alternatives(provider["insurance"]) if ask is not None else ""  # for reasons and notes
     reasons = [
         *availability_reasons(served, criteria),
         *insurance_reasons(criteria, ask, insured, alternatives),
         *provider_reasons(provider, criteria),
-        *unpriced,
+        *priced.unpriced,
         *budget_reasons(criteria, purchase.total if purchase else None),
-        *over_monthly,
+        *priced.over_monthly,
         *upfront_reasons(criteria, purchase is not None, ahead.before_first_session if ahead else None),
     ]
-    notes = _notes(provider, criteria, ask, alternatives, served, purchase, money_back)
-    if criteria.monthly_budget is not None and purchase is not None and not over_monthly:
+    notes = _notes(provider, criteria, ask, alternatives, served, purchase, priced.money_back)
+    if criteria.monthly_budget is not None and purchase is not None and not priced.over_monthly:
         # The figure the question was about, said in the row (its total is for the whole purchase).
-        notes.insert(0, monthly_note(monthly))
+        notes.insert(0, monthly_note(priced.monthly))
+    rule = priced.rule
     if rule is not None and today is not None and purchase is not None:
         notes.extend(rule_notes(purchase, rule, today, ahead.due_after_rule_end if ahead else None))
     if purchase is not None:
         notes.extend(extra_cost_notes(provider, purchase))
     place_touch_notes(notes, touching, criteria)
-    loss = first_shipment_loss(provider, purchase, criteria.returning)
     return Evaluation(
         provider=provider,
         criteria=criteria,
@@ -133,11 +199,11 @@ def evaluate(
         insurance=None if ask is None else "accepted" if insured else "not_accepted",
         ask=ask,
         purchase=purchase,
-        option_prices=tuple(per_dose_cents(o.price, o.doses) for o in options.first),
-        monthly=monthly,
-        money_back=money_back,
-        refund_if_ineligible=ineligible_for(provider, purchase, criteria.returning),
-        first_shipment_loss=None if loss is None else tuple(loss),
+        option_prices=priced.option_prices,
+        monthly=priced.monthly,
+        money_back=priced.money_back,
+        refund_if_ineligible=priced.refund_if_ineligible,
+        first_shipment_loss=priced.first_shipment_loss,
         prescribing_rule_until=rule["ends"] if rule else None,
         rules_touching=tuple(touching),
         paid_ahead=ahead,
@@ -147,15 +213,15 @@ def evaluate(
 
 
 def _within_monthly_budget(
-    provider: RankedProviderDoc, options: OptionSet, criteria: Criteria, purchase: Purchase | None
+    provider: RankedProviderDoc, options: OptionSet, buying: Buying, purchase: Purchase | None
 ) -> tuple[Purchase | None, list[str]]:
     """With --monthly-budget, judged on every purchase that could answer the question: the cheapest whose every
     item fits the month, or the reason none does."""
-    if criteria.monthly_budget is None or purchase is None:
+    if buying.monthly_budget is None or purchase is None:
         return purchase, []
-    within, _ = _purchase(_within_monthly(provider, options, criteria.monthly_budget), criteria)
+    within, _ = _purchase(_within_monthly(provider, options, buying.monthly_budget), buying)
     if within is None:
-        return purchase, [_over_monthly_reason(provider, options, criteria)]
+        return purchase, [_over_monthly_reason(provider, options, buying)]
     return within, []
 
 
@@ -166,11 +232,11 @@ def place_touch_notes(notes: list[Note], touching: list[RuleTouch], criteria: Cr
     notes[:0] = first
 
 
-def _purchase(options: OptionSet, criteria: Criteria) -> tuple[Purchase | None, list[str]]:
-    """The cheapest way to `criteria.doses` (or, without doses, the cheapest way to start), or why none."""
-    if criteria.doses is not None:
-        purchase = cheapest(options, criteria.doses, returning=criteria.returning)
-        return purchase, [] if purchase is not None else [_unpriceable_reason(criteria)]
+def _purchase(options: OptionSet, buying: Buying) -> tuple[Purchase | None, list[str]]:
+    """The cheapest way to `buying.doses` (or, without doses, the cheapest way to start), or why none."""
+    if buying.doses is not None:
+        purchase = cheapest(options, buying.doses, returning=buying.returning)
+        return purchase, [] if purchase is not None else [_unpriceable_reason(buying)]
     first = min(options.first, key=lambda o: (o.price, -o.doses), default=None)
     if first is None:
         return None, ["no purchase option is offered to returning clients"]
@@ -209,17 +275,17 @@ def _within_monthly(provider: RankedProviderDoc, options: OptionSet, budget: int
     )
 
 
-def _over_monthly_reason(provider: RankedProviderDoc, options: OptionSet, criteria: Criteria) -> str:
+def _over_monthly_reason(provider: RankedProviderDoc, options: OptionSet, buying: Buying) -> str:
     """Why no purchase fits the monthly budget: the option that costs least in a month, and what it costs
     (its whole price where no monthly amount is stated: "not stated" is not "none")."""
-    assert criteria.monthly_budget is not None
-    goal = f"{criteria.doses} doses" if criteria.doses else "a first purchase"
-    candidates = options.later if criteria.returning else options.first
+    assert buying.monthly_budget is not None
+    goal = f"{buying.doses} doses" if buying.doses else "a first purchase"
+    candidates = options.later if buying.returning else options.first
     least = min(candidates, key=lambda o: (_month_cost(provider, o), o.price))
     monthly = option_monthly(provider, least)
     cost = (f"{format_usd(monthly)} a month" if monthly is not None
             else f"{format_usd(least.price)}, with no monthly payment stated in the sources")  # fmt: skip
-    return f"no way to {goal} within {format_usd(criteria.monthly_budget)} a month: the least, {least.description}, costs {cost}"
+    return f"no way to {goal} within {format_usd(buying.monthly_budget)} a month: the least, {least.description}, costs {cost}"
 
 
 def _month_cost(provider: RankedProviderDoc, option: Option) -> int:
@@ -316,10 +382,10 @@ def purchase_notes(
     return notes
 
 
-def _unpriceable_reason(criteria: Criteria) -> str:
-    if criteria.returning:
+def _unpriceable_reason(buying: Buying) -> str:
+    if buying.returning:
         return "no purchase option is offered to returning clients"
-    return f"no combination of its options gives {criteria.doses} doses"
+    return f"no combination of its options gives {buying.doses} doses"
 
 
 def _first_plan(purchase: Purchase) -> tuple[str, str]:

@@ -179,10 +179,9 @@ def _stale_cache_entries(run: RunContext) -> list[Path]:
     from ketacli.catalogue import DEFAULT_MAX_BYTES, cache_entry_is_current
 
     from .environment import size_limit
-    from .precomputed import derive
 
     limit = size_limit(DEFAULT_MAX_BYTES)
-    return [entry for entry, source in run.cache_entries if not cache_entry_is_current(entry, source, limit, derive)]
+    return [entry for entry, source in run.cache_entries if not cache_entry_is_current(entry, source, limit)]
 
 
 def _debug_from_environment() -> bool:

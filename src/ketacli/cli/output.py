@@ -155,22 +155,12 @@ def stdout_is_unicode() -> bool:
     return (getattr(current().out, "encoding", None) or "").lower().replace("-", "").startswith("utf")
 
 
-def stdout_is_utf8() -> bool:
-    return (getattr(current().out, "encoding", None) or "").lower().replace("-", "").replace("_", "") == "utf8"
-
-
 def emit_json(data: Any) -> None:
     """JSON on stdout: indented on a terminal, one compact line when piped (both parse the same); all
     non-ASCII escaped when stdout cannot encode it (PYTHONIOENCODING=ascii), so it stays valid JSON."""
     from ketacli.render.jsonfmt import to_json
 
     _write(to_json(data, pretty=Terminal.detect().is_tty, ascii_only=not stdout_is_unicode()))
-
-
-def emit_json_list(items: list[bytes]) -> None:
-    """A JSON list for a UTF-8 pipe (compact) from its items' own escaped UTF-8 (`jsonfmt.item_text`, or a
-    precomputed row): written as they are, never parsed and dumped again."""
-    _write_bytes(b"[" + b", ".join(items) + b"]\n")
 
 
 def print_rich(console: "Console", renderable: Any, *, soft_wrap: bool = False) -> None:

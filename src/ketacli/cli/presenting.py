@@ -15,18 +15,15 @@ from .output import (
     data_console,
     emit,
     emit_json,
-    emit_json_list,
     note,
     print_rich,
     stdout_is_unicode,
-    stdout_is_utf8,
 )
 from .runenv import getenv
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Sequence
 
-    from ketacli.answers import Answered
     from ketacli.criteria import Criteria
     from ketacli.document import AlternativeDoc, Dated, Entry, EntryDates, RuleDoc
     from ketacli.fields import Command
@@ -35,7 +32,7 @@ if TYPE_CHECKING:
 
 
 class DatedCatalogue(Protocol):
-    """What the lines about the data's age and its rules read of a loaded catalogue (or its answers)."""
+    """What the lines about the data's age and its rules read of a loaded catalogue (or its query document)."""
 
     @property
     def providers(self) -> "Sequence[EntryDates]": ...
@@ -208,7 +205,7 @@ TABLE_ROWS = 20
 
 def show_ranking(
     result: "Result[Any]",
-    criteria: Any,
+    criteria: "Criteria",
     view: "Command",
     fmt: FormatName,
     show_excluded: bool,
@@ -243,28 +240,6 @@ def show_ranking(
 def _say_what_unconfirmed_means(state: str | None, shown: "Sequence[str | None]") -> None:
     if state and "unknown" in shown:
         note(f"'unconfirmed' means the sources do not say whether the provider serves {state}: check with the provider")
-
-
-def show_answer(answered: "Answered", criteria: "Criteria", view: "Command", fmt: FormatName, show_excluded: bool,
-                *, fields: list[str] | None = None) -> None:  # fmt: skip
-    """`show_ranking` for a precomputed answer (answers.py). JSON for a pipe is written from the rows' own UTF-8,
-    never parsed; every other view parses the rows and goes through `show_ranking`."""
-    from ketacli.answers import row_json, row_of
-    from ketacli.query import Result
-
-    if fmt != "json" or fields is not None or Terminal.detect().is_tty or not stdout_is_utf8():
-        rows = [row_of(r) for r in answered.rows]
-        result: Result[Any] = Result(rows, list(answered.excluded), answered.notices, answered.insurance,
-                                     answered.confirmed)  # fmt: skip
-        show_ranking(result, criteria, view, fmt, show_excluded, fields=fields)
-        return
-    from ketacli.render.jsonfmt import item_text
-
-    for notice in answered.notices:  # as show_ranking says them
-        note(notice)
-    excluded = [item_text(e).encode() for e in report_excluded(answered.excluded, fmt, show_excluded)]
-    emit_json_list([row_json(r) for r in answered.rows] + excluded)
-    _say_what_unconfirmed_means(criteria.state, [r.availability for r in answered.rows])
 
 
 def prices_as_of(shown_ids: "Collection[str]", catalogue: "DatedCatalogue", max_age: int) -> None:

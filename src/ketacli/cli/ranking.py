@@ -9,7 +9,7 @@ from ketacli.freshness import DEFAULT_MAX_AGE_DAYS
 
 from .app import app
 from .clock import today
-from .environment import cache_folder, load, load_ranking
+from .environment import load, load_ranking
 from .options import (
     BudgetOption,
     ConfirmedOnlyOption,
@@ -38,21 +38,17 @@ from .presenting import (
     prices_as_of,
     render_rows,
     show_alternatives,
-    show_answer,
     show_ranking,
     warn_about_rules,
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from ketacli.catalogue import LoadedQuery
     from ketacli.criteria import Criteria
     from ketacli.fields import Command, Row
     from ketacli.query import Confirmed
 
     from .environment import RunContext
-    from .precomputed import LoadedAnswers
     from .presenting import FormatName
 
 # --------------------------------------------------------------------------------------------------- commands
@@ -157,43 +153,30 @@ def cost_cmd(
     if schedule and fmt == "table":
         from ketacli.render.columns import schedule_text
 
-        emit_wrapped(schedule_text(shown.rows()))
+        emit_wrapped(schedule_text(shown.rows))
     if not shown.ids:
         note("no provider can be priced with these options")
     prices_as_of(shown.ids, shown.catalogue, max_age)
 
 
 class Shown(NamedTuple):
-    """What a ranking showed: the catalogue (or its answers) for the lines about dates, who, and how many."""
+    """What a ranking showed: the query document for the lines about dates, who, and how many."""
 
-    catalogue: "LoadedAnswers | LoadedQuery"
+    catalogue: "LoadedQuery"
     ids: set[str]
     confirmed: "Confirmed | None"
-    rows: "Callable[[], list[Row]]"  # the rows as data, made only when asked (cost --schedule)
+    rows: "list[Row]"
 
 
 def _rank_and_show(run: "RunContext", criteria: "Criteria", view: "Command", fmt: "FormatName", show_excluded: bool,
                    *, fields: list[str] | None = None) -> Shown:  # fmt: skip
-    """The one choice of path for `compare` and `cost`: the day's precomputed answers for a question they hold
-    (answers.py), else the ranking of the query document. Without a cache (KETACLI_NO_CACHE) answers would be
-    worked out for one question and thrown away, which costs more than ranking it: the answer is the same."""
-    from ketacli.answers import Buying, answer, answerable, row_of
-
-    day = today()
-    if answerable(criteria, view) and cache_folder() is not None:
-        from .precomputed import load_answers
-
-        answers = load_answers(run, day, Buying.asked(criteria, view), carriers=criteria.insurance is not None)
-        answered = answer(answers.answers, criteria, day)
-        show_answer(answered, criteria, view, fmt, show_excluded, fields=fields)
-        ids = {r.answer.dates["id"] for r in answered.rows}
-        return Shown(answers, ids, answered.confirmed, lambda: [row_of(r) for r in answered.rows])
+    """`compare` and `cost`: rank the query document for the question, and show it."""
     from ketacli.query import rank
 
     catalogue = load_ranking(run)
-    result = rank(catalogue, criteria, day, command=view)
+    result = rank(catalogue, criteria, today(), command=view)
     show_ranking(result, criteria, view, fmt, show_excluded, fields=fields)
-    return Shown(catalogue, {r["id"] for r in result.rows}, result.confirmed, lambda: result.rows)
+    return Shown(catalogue, {r["id"] for r in result.rows}, result.confirmed, result.rows)
 
 
 @app.command("providers")

@@ -16,8 +16,3 @@ def to_json(data: Any, *, pretty: bool = True, ascii_only: bool = False) -> str:
     """
     text = json.dumps(data, indent=2 if pretty else None, ensure_ascii=ascii_only)
     return (text if ascii_only else json_safe(text)) + "\n"
-
-
-def item_text(value: Any) -> str:
-    """One item of a JSON list as `to_json` writes it for a pipe, escaped (the CLI joins escaped items)."""
-    return json_safe(json.dumps(value, ensure_ascii=False))
