@@ -859,6 +859,19 @@ def test_a_relative_output_from_a_folder_deeper_than_path_max(cli, tmp_path, mon
     assert os.path.getsize("out.toml") > 10_000
 
 
+def test_the_precomputed_answers_of_09_are_removed_when_the_cache_is_written(cli, tmp_path):
+    """0.8 and 0.9 kept a day's answers per command and dose count (up to 0.78 GB for one catalogue); 0.10
+    answers every question from the query document, and sweeps them."""
+    cache = tmp_path / "cache"
+    cache.mkdir(mode=0o700)
+    old = [cache / "catalogue-1-2-3-4-5.answers.json", cache / "catalogue-1-2-3-4-5.answers-cost-12.json"]
+    for entry in old:
+        entry.write_text("{}")
+    assert cli("compare", "--json").code == 0  # cold: validates and writes the cache
+    assert not any(entry.exists() for entry in old)
+    assert sorted(e.name.count(".") for e in cache.glob("catalogue-*.json")) == [1, 2]  # the document and its query part
+
+
 def test_a_cache_entry_that_is_a_folder_is_rebuilt(cli, tmp_path):
     """Before: never rebuilt, so every run stayed cold, in silence."""
     command = ["compare", "-n", "6", "--monthly-budget", "500", "--json"]
