@@ -167,13 +167,15 @@ def served_feed(folder: Path, env: dict[str, str]) -> Iterator[None]:
             pass
 
     repo = folder / "feed"
-    run(env, "feed", "init", str(repo))
+    init = run(env, "feed", "init", str(repo))
+    assert init is not None and init.returncode == 0, "feed init failed"
     run(env, "feed", "publish", str(repo), str(ROOT / "providers.toml"))
     server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(repo / "public")))
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
+    fingerprint = init.stdout.split(": ", 1)[1].strip()  # as the publisher published it
     run(env, "feed", "add", "main", f"http://127.0.0.1:{server.server_port}", "--root",
-        str(repo / "public" / "metadata" / "1.root.json"))  # fmt: skip
+        str(repo / "public" / "metadata" / "1.root.json"), "--fingerprint", fingerprint)  # fmt: skip
     try:
         yield
     finally:

@@ -110,3 +110,22 @@ def new_feed(repo: Path, now: dt.datetime, **days: int) -> str:
     layout = new_layout(repo, None, None)
     pub = Publisher(layout, now, no_passphrase, {**DEFAULT_EXPIRY_DAYS, **days})
     return str(init_repository(pub, {}))
+
+
+def trust(root: Path) -> list[str]:
+    """`feed add`'s `--root ROOT` and `--fingerprint` once per root key of `root`, as a person gives them from
+    the publisher's page: each the SHA-256 of the key's DER public key, computed here apart from ketacli (as
+    `openssl pkey -pubout -outform DER | sha256sum` prints it)."""
+    import hashlib
+    import json
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    signed = json.loads(root.read_bytes())["signed"]
+    args = ["--root", str(root)]
+    for keyid in signed["roles"]["root"]["keyids"]:
+        public = Ed25519PublicKey.from_public_bytes(bytes.fromhex(signed["keys"][keyid]["keyval"]["public"]))
+        der = public.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+        args += ["--fingerprint", hashlib.sha256(der).hexdigest()]
+    return args

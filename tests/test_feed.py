@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from conftest import CATALOGUE, SHIPPED, catalogue_document, provider, write_catalogue
-from feedkit import publisher, serve
+from feedkit import publisher, serve, trust
 
 UNCHANGED = "the active catalogue is unchanged"
 
@@ -34,7 +34,7 @@ def feed(tmp_path: Path, cli) -> Iterator[dict[str, object]]:
     assert cli("feed", "init", str(repo)).code == 0
     assert cli("feed", "publish", str(repo), str(CATALOGUE)).code == 0
     with serve(repo / "public") as url:
-        added = cli("feed", "add", "main", url, "--root", str(repo / "public" / "metadata" / "1.root.json"))
+        added = cli("feed", "add", "main", url, *trust(repo / "public" / "metadata" / "1.root.json"))
         assert added.code == 0, added.stderr
         yield {"repo": repo, "url": url, "public": repo / "public"}
 
@@ -218,6 +218,24 @@ def test_a_rollback_is_refused(cli, feed, tmp_path):
     assert _state(tmp_path) == before and cli("compare", "--json").json()[0]["total"] == 550
 
 
+def test_a_rollback_after_a_lost_metadata_cache_is_refused(cli, feed, tmp_path):
+    """Before: with `feeds/NAME/metadata` deleted, TUF starts again from the pinned root and accepted a replayed
+    older, unexpired version, installed over the newer one that state.json recorded (#39)."""
+    assert cli("update").code == 0  # version 2
+    replay = tmp_path / "replay"
+    shutil.copytree(feed["public"], replay)  # what an attacker keeps to serve later
+    _publish(cli, feed["repo"], tmp_path, _better_u_at(550))
+    assert cli("update").code == 0  # version 3
+    before = _state(tmp_path)
+    shutil.rmtree(tmp_path / "data" / "feeds" / "main" / "metadata")
+    shutil.rmtree(feed["public"])
+    shutil.copytree(replay, feed["public"])  # the server replays version 2, still unexpired
+    result = cli("update")
+    assert result.code == 1 and result.stderr.count("\n") == 1, result.stderr
+    assert "refused a rollback to version 2: version 3 is installed" in result.stderr and UNCHANGED in result.stderr
+    assert _state(tmp_path) == before and cli("compare", "--json").json()[0]["total"] == 550
+
+
 def test_a_frozen_feed_is_refused_and_then_every_command_says_so(cli, feed, tmp_path):
     from ketacli.feed.repo import refresh
 
@@ -284,7 +302,7 @@ def test_a_server_that_is_down_is_offline(cli, tmp_path):
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    cli("feed", "add", "down", f"http://127.0.0.1:{port}", "--root", str(repo / "public/metadata/1.root.json"))
+    cli("feed", "add", "down", f"http://127.0.0.1:{port}", *trust(repo / "public/metadata/1.root.json"))
     result = cli("update", env={"KETACLI_FEED_TIMEOUT": "2"})
     assert result.code == 1 and "feed down: offline: cannot reach" in result.stderr and UNCHANGED in result.stderr
 
@@ -297,7 +315,7 @@ def test_a_server_that_hangs_times_out(cli, tmp_path):
     listener.listen(5)  # accepts connections, never answers
     port = listener.getsockname()[1]
     try:
-        cli("feed", "add", "hang", f"http://127.0.0.1:{port}", "--root", str(repo / "public/metadata/1.root.json"))
+        cli("feed", "add", "hang", f"http://127.0.0.1:{port}", *trust(repo / "public/metadata/1.root.json"))
         started = time.monotonic()
         result = cli("update", env={"KETACLI_FEED_TIMEOUT": "1"})
         assert time.monotonic() - started < 30
@@ -316,7 +334,7 @@ def test_add_list_remove(cli, feed, tmp_path):
     assert oct((tmp_path / "config" / "feeds" / "main" / "root.json").stat().st_mode & 0o777) == "0o600"
     cli("update")
     assert cli("feed", "list").stdout == f"main  {feed['url']}  (active)\n"
-    duplicate = cli("feed", "add", "main", feed["url"], "--root", str(feed["public"] / "metadata/1.root.json"))
+    duplicate = cli("feed", "add", "main", feed["url"], *trust(feed["public"] / "metadata/1.root.json"))
     assert duplicate.code == 1 and "already trusted" in duplicate.stderr
     removed = cli("feed", "remove", "main")
     assert removed.code == 0 and "the built-in catalogue is active again" in removed.stderr

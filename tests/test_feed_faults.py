@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import CATALOGUE
-from feedkit import body, endless, redirect_to, serve, trickle
+from feedkit import body, endless, redirect_to, serve, trickle, trust
 
 UNCHANGED = "the active catalogue is unchanged"
 
@@ -29,7 +29,7 @@ def repo(published_repo: Path) -> Path:
 
 
 def _add(cli, repo: Path, url: str) -> None:
-    added = cli("feed", "add", "main", url, "--root", str(repo / "public" / "metadata" / "1.root.json"))
+    added = cli("feed", "add", "main", url, *trust(repo / "public" / "metadata" / "1.root.json"))
     assert added.code == 0, added.stderr
 
 
@@ -143,7 +143,7 @@ def test_a_name_inside_feed_json_is_never_a_path(repo, cli, tmp_path):
 
 
 def test_plain_http_is_warned_about_once(repo, cli):
-    result = cli("feed", "add", "main", "http://127.0.0.1:1/", "--root", str(repo / "public/metadata/1.root.json"))
+    result = cli("feed", "add", "main", "http://127.0.0.1:1/", *trust(repo / "public/metadata/1.root.json"))
     assert result.code == 0 and result.stderr.count("plain http://") == 1
     assert cli("feed", "list", "--json").json()[0]["url"] == "http://127.0.0.1:1"
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import CATALOGUE, catalogue_document, provider, write_catalogue
-from feedkit import new_feed, publisher, serve
+from feedkit import new_feed, publisher, serve, trust
 
 NOW = dt.datetime.now(dt.UTC)
 
@@ -157,7 +157,7 @@ def test_status_shows_each_role_and_what_to_do(cli, tmp_path):
 def test_every_role_can_rotate_and_clients_follow(cli, tmp_path, role, published_repo):
     repo = published_repo
     with serve(repo / "public") as url:
-        assert cli("feed", "add", "main", url, "--root", str(repo / "public/metadata/1.root.json")).code == 0
+        assert cli("feed", "add", "main", url, *trust(repo / "public/metadata/1.root.json")).code == 0
         assert cli("update").code == 0
         old_key = (tmp_path / "pub-keys" / ("root" if role == "root" else "online") / f"{role}.pem").read_bytes()
         rotated = cli("feed", "rotate-key", role, str(repo))
@@ -173,6 +173,14 @@ def test_every_role_can_rotate_and_clients_follow(cli, tmp_path, role, published
         assert cli("feed", "publish", str(repo), str(write_catalogue(tmp_path / "n.toml", document))).code == 0
         result = cli("update")
         assert result.code == 0, result.stderr
+        # Who can sign the root is said once, when it changes (#39), and only then.
+        changed = "the publisher changed the root keys (root version "
+        if role == "root":
+            assert changed in result.stderr
+            assert f"  root key fingerprint: {rotated.stdout.split(': ')[1].strip()}\n" in result.stderr
+        else:
+            assert changed not in result.stderr
+        assert changed not in cli("update").stderr
     assert cli("compare", "--json").json()[0]["total"] == 550
     retired = list((tmp_path / "pub-keys").rglob(f"{role}.retired-at-root-*.pem"))
     assert len(retired) == 1 and retired[0].read_bytes() == old_key
@@ -196,7 +204,7 @@ def test_a_rotation_interrupted_anywhere_is_finished_by_a_rerun(
 
     repo = published_repo
     with serve(repo / "public") as url:
-        assert cli("feed", "add", "main", url, "--root", str(repo / "public/metadata/1.root.json")).code == 0
+        assert cli("feed", "add", "main", url, *trust(repo / "public/metadata/1.root.json")).code == 0
         assert cli("update").code == 0
         steps = {"n": 0}
 

@@ -869,7 +869,10 @@ def test_the_precomputed_answers_of_09_are_removed_when_the_cache_is_written(cli
         entry.write_text("{}")
     assert cli("compare", "--json").code == 0  # cold: validates and writes the cache
     assert not any(entry.exists() for entry in old)
-    assert sorted(e.name.count(".") for e in cache.glob("catalogue-*.json")) == [1, 2]  # the document and its query part
+    assert sorted(e.name.count(".") for e in cache.glob("catalogue-*.json")) == [
+        1,
+        2,
+    ]  # the document and its query part
 
 
 def test_a_cache_entry_that_is_a_folder_is_rebuilt(cli, tmp_path):

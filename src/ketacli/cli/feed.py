@@ -33,7 +33,7 @@ from .runenv import current, getenv
 if TYPE_CHECKING:
     from ketacli.catalogue import LoadedCatalogue
     from ketacli.feed.active import ActiveFeed
-    from ketacli.feed.keys import Passphrase
+    from ketacli.feed.keys import Passphrase, RootKeys
     from ketacli.feed.repo import Publisher
 
 # Not registered on `app` at import: the root group (app.py) builds `feed` and `update` only when asked.
@@ -98,7 +98,7 @@ def _passphrase_source() -> Passphrase:
 
 
 def _typing_possible() -> bool:
-    """Whether a person can type a passphrase: stdin is a terminal."""
+    """Whether a person can type a passphrase or a fingerprint: stdin is a terminal."""
     stdin = current().input
     return stdin is not None and stdin.isatty()
 
@@ -277,9 +277,18 @@ def feed_add(
     name: Annotated[str, typer.Argument(help="A short name for the feed (lowercase, digits, hyphens).")],
     url: Annotated[str, typer.Argument(help="The feed's address (the folder `feed publish` wrote, served).")],
     root_file: Annotated[Path, typer.Option("--root", help="The feed's root.json, obtained out of band.")],
+    fingerprints: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--fingerprint",
+            help="A root key fingerprint the publisher gave you out of band; once per key. Required unless typed "
+            "at the prompt.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Trust a feed explicitly: prints the root key's fingerprint (computed from the key) to compare with the
-    publisher's."""
+    """Trust a feed explicitly: only when the root's signing keys are exactly the fingerprints you confirm
+    (computed from the keys), one key a line."""
     from ketacli.feed.registry import MAX_ROOT_BYTES, check_name, check_url
     from ketacli.fileio import ReadRefused, read_limited
 
@@ -291,15 +300,39 @@ def feed_add(
         root_bytes = read_limited(root_file, MAX_ROOT_BYTES)
     except (OSError, ReadRefused) as exc:
         raise FeedError(f"--root {root_file}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
-    from ketacli.feed.client import add_feed
+    from ketacli.feed.client import add_feed, root_keys
 
-    fingerprint = add_feed(config_dir(), name, address, root_bytes, f"--root {root_file}", _now())
-    emit(f"root key fingerprint: {fingerprint}\n")
+    where = f"--root {root_file}"
+    keys = root_keys(root_bytes, where, _now())
+    confirmed = list(fingerprints or [])
+    if not confirmed:
+        if not _typing_possible():
+            raise UsageError(
+                f"{where}: {keys.summary()}: give --fingerprint once for each, as the publisher published it out "
+                "of band (or run `feed add` at a terminal to type them)"
+            )
+        confirmed = _typed_fingerprints(keys)
+        if not confirmed:
+            raise UsageError("no fingerprint typed; nothing is trusted")
+    keys = add_feed(config_dir(), name, address, root_bytes, where, _now(), confirmed)
+    emit("\n".join(keys.lines()) + "\n")
     if address.startswith("http://"):
         note("warning: a plain http:// address: TUF guards what you get, not who sees what you fetch; prefer https")
-    note(
-        f"trusting feed {name} at {address}: compare the fingerprint with the publisher's; then `ketacli update {name}`"
-    )
+    note(f"trusting feed {name} at {address}: its root keys are the ones you confirmed; then `ketacli update {name}`")
+
+
+def _typed_fingerprints(keys: RootKeys) -> list[str]:
+    """At a terminal: the person types (or pastes) the publisher's fingerprints; shown nothing to copy from."""
+    stream = current().input
+    count = len(keys.fingerprints)
+    note(f"this root has {count} root key{'s' if count != 1 else ''} ({keys.summary()})")
+    note("type or paste each root key fingerprint the publisher published, one a line; an empty line ends")
+    typed: list[str] = []
+    while True:
+        line = stream.readline() if stream is not None else ""
+        if not line.strip():
+            return typed
+        typed.append(line)
 
 
 @feed_app.command("list")
@@ -356,12 +389,22 @@ def update_cmd(
         fetched = fetch(data_dir(), feed, max_bytes=size_limit(DEFAULT_MAX_BYTES), timeout=timeout, download=not check)
         for host in sorted(fetched.redirected_to):
             note(f"feed {feed.name}: the server redirected to another host, {host}")
+        if fetched.rotated is not None:  # signed by the keys trusted before: say who can sign it now
+            note(f"feed {feed.name}: the publisher changed the root keys (root version {fetched.rotated.version}); "
+                 "compare these with the fingerprints it published:")  # fmt: skip
+            for line in fetched.rotated.lines():
+                note(f"  {line}")
         installed = installed_feed(ctx.obj)
         intact = installed is not None and installed.intact()  # still the bytes that were verified
         current = installed if installed is not None and installed.feed == feed.name else None
         newer = current is None or fetched.version > current.version
         # The same version, and the installed file still has its verified bytes (else it is installed again).
         same = current is not None and current.sha256 == fetched.sha256 and intact
+        if current is not None and fetched.version < current.version:
+            # TUF refuses a rollback from the metadata it keeps; a lost metadata cache starts again from the
+            # pinned root, and then the version installed is what holds.
+            raise FeedError(f"feed {feed.name}: refused a rollback to version {fetched.version}: version "
+                            f"{current.version} is installed; the active catalogue is unchanged")  # fmt: skip
         if same:
             record_check(data_dir(), fetched, _now())  # a good check renews "still vouched for"
         if check:

@@ -31,7 +31,7 @@ from ketacli.errors import FeedError
 from ketacli.fileio import exclusive_lock, write_atomic
 
 from .active import ActiveFeed, DamagedState, active_dir, clear_active, private, read_active, write_active
-from .keys import check_key_ids, role_fingerprints
+from .keys import RootKeys, check_confirmed, check_key_ids
 from .registry import Feed, feeds_dir, pinned_root, private_mkdir, save_feed
 from .repo import TARGET_NAME
 
@@ -50,6 +50,7 @@ class Fetched(NamedTuple):
     data: bytes
     path: Path | None  # the verified download in the feed's target folder (None without download)
     redirected_to: frozenset[str]  # other hosts the server sent us to
+    rotated: RootKeys | None = None  # who can sign the root, when this update followed a change of them
 
 
 # ------------------------------------------------------------------------------------------- trust
@@ -73,12 +74,19 @@ def check_root(root_bytes: bytes, where: str, now: dt.datetime) -> Metadata[Root
     return root
 
 
-def add_feed(config_dir: Path, name: str, url: str, root_bytes: bytes, where: str, now: dt.datetime) -> str:
-    """Trust a feed: its address and root, pinned privately. Returns the root key's fingerprint (computed from
-    the key) for the user to compare with the publisher's."""
-    root = check_root(root_bytes, where, now)
+def root_keys(root_bytes: bytes, where: str, now: dt.datetime) -> RootKeys:
+    """Who can sign a root fit to pin (`check_root`): what the person adding the feed must confirm."""
+    return RootKeys.of(check_root(root_bytes, where, now).signed)
+
+
+def add_feed(config_dir: Path, name: str, url: str, root_bytes: bytes, where: str, now: dt.datetime,
+             confirmed: list[str]) -> RootKeys:  # fmt: skip
+    """Trust a feed: its address and root, pinned privately, only when the root's signing keys are exactly the
+    fingerprints the person `confirmed` (from the publisher, out of band). Returns who can sign the root."""
+    keys = root_keys(root_bytes, where, now)
+    check_confirmed(keys, confirmed, where)
     save_feed(config_dir, name, url, root_bytes, now.replace(microsecond=0).isoformat())
-    return ", ".join(role_fingerprints(root.signed, "root"))
+    return keys
 
 
 def remove_feed(config_dir: Path, data_dir: Path, feed: Feed) -> bool:
@@ -191,6 +199,7 @@ def fetch(data_dir: Path, feed: Feed, *, max_bytes: int, timeout: int, download:
     for place in (folder, metadata_dir, targets_dir):
         _writable(place, private_mkdir, place)
     _sweep(metadata_dir, targets_dir)
+    signers_before = _root_signers(metadata_dir / "root.json", bootstrap)
     fetcher = _Fetcher(socket_timeout=timeout)
     phase = "metadata"
     try:
@@ -229,8 +238,18 @@ def fetch(data_dir: Path, feed: Feed, *, max_bytes: int, timeout: int, download:
         raise _refused(feed, exc, phase) from None
     except OSError as exc:
         raise FeedError(f"{getattr(exc, 'filename', None) or folder}: {exc.strerror or exc}; {UNCHANGED}") from None
-    return Fetched(feed, trusted[0], _signed(info.custom), trusted[1], info.hashes.get("sha256", ""), data, path,
-                   frozenset(fetcher.other_hosts))  # fmt: skip
+    version, expires, keys = trusted
+    return Fetched(feed, version, _signed(info.custom), expires, info.hashes.get("sha256", ""), data, path,
+                   frozenset(fetcher.other_hosts), keys if keys.signers() != signers_before else None)  # fmt: skip
+
+
+def _root_signers(cached: Path, pinned: bytes) -> tuple[int, tuple[str, ...]]:
+    """Who could sign the root this client trusted before the refresh: its cached copy's, else the pinned one's."""
+    try:
+        root = Metadata[Root].from_bytes(cached.read_bytes())
+    except (OSError, DeserializationError):
+        root = Metadata[Root].from_bytes(pinned)  # checked by check_root
+    return RootKeys.of(root.signed).signers()
 
 
 def _signed(custom: Any) -> str:
@@ -243,14 +262,14 @@ def _signed(custom: Any) -> str:
         return "unknown"
 
 
-def _trusted(metadata_dir: Path, feed: Feed) -> tuple[int, str]:
-    """After a refresh: the root TUF now trusts must name its keys honestly; then the targets version and
-    the earliest expiry among the metadata vouching for it."""
+def _trusted(metadata_dir: Path, feed: Feed) -> tuple[int, str, RootKeys]:
+    """After a refresh: the root TUF now trusts must name its keys honestly; then the targets version, the
+    earliest expiry among the metadata vouching for it, and who can sign the root now."""
     root: Metadata[Root] = Metadata.from_file(str(metadata_dir / "root.json"))
     check_key_ids(root.signed, f"feed {feed.name}: root version {root.signed.version}")
     others = [Metadata.from_file(str(metadata_dir / f"{role}.json")) for role in ("timestamp", "snapshot", "targets")]
     expiries = [md.signed.expires for md in [root, *others]]
-    return others[-1].signed.version, min(expiries).isoformat()
+    return others[-1].signed.version, min(expiries).isoformat(), RootKeys.of(root.signed)
 
 
 def _refused(feed: Feed, exc: Exception, phase: str) -> FeedError:

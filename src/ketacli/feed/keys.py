@@ -17,9 +17,9 @@ import os
 import stat
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ketacli.errors import FeedError
+from ketacli.errors import FeedError, UsageError
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -82,6 +82,64 @@ def check_key_ids(root: Root, where: str) -> None:
 def role_fingerprints(root: Root, role: str) -> list[str]:
     """The fingerprints of the keys `root` trusts for `role`, in the root's order."""
     return [fingerprint(root.keys[keyid]) for keyid in root.roles[role].keyids]
+
+
+class RootKeys(NamedTuple):
+    """Who can sign a root: every key of its root role and how many of them must sign. What a person confirms
+    is all of it: a forged root may list the publisher's key beside its own, threshold 1, signed by its own."""
+
+    version: int
+    threshold: int
+    fingerprints: tuple[str, ...]
+
+    @classmethod
+    def of(cls, root: Root) -> RootKeys:
+        return cls(root.version, root.roles["root"].threshold, tuple(role_fingerprints(root, "root")))
+
+    def signers(self) -> tuple[int, tuple[str, ...]]:
+        """The root role itself, whatever the version (a rotation of another role makes a new root too)."""
+        return self.threshold, tuple(sorted(self.fingerprints))
+
+    def summary(self) -> str:
+        count = len(self.fingerprints)
+        if count == 1:
+            return "1 key can sign the root"
+        return f"any {self.threshold} of these {count} keys can sign the root"
+
+    def lines(self) -> list[str]:
+        """One key a line, after the summary."""
+        return [f"{self.summary()}:", *(f"root key fingerprint: {fp}" for fp in self.fingerprints)]
+
+
+def normal_fingerprint(text: str) -> str:
+    """A fingerprint as a person pastes it: any case, with colons or spaces, or as `sha256sum` prints it (with
+    its trailing ` -`); a usage error when it is not 64 hex digits."""
+    value = text.strip().removesuffix("-").replace(":", "").replace(" ", "").lower()
+    if len(value) != 64 or any(c not in "0123456789abcdef" for c in value):
+        shown = text if len(text) <= 80 else text[:80] + "…"
+        raise UsageError(f"{shown!r} is not a key fingerprint: 64 hex digits, as `feed init` printed it")
+    return value
+
+
+def check_confirmed(keys: RootKeys, confirmed: list[str], where: str) -> None:
+    """The root's signing keys must be exactly the ones the person confirmed: no key missing, none added."""
+    given = {normal_fingerprint(fp) for fp in confirmed}
+    unconfirmed = [fp for fp in keys.fingerprints if fp not in given]
+    absent = sorted(given - set(keys.fingerprints))
+    if unconfirmed or absent:
+        problems = []
+        if unconfirmed:
+            problems.append(
+                f"it can be signed by {len(unconfirmed)} key(s) you did not confirm ({', '.join(fp[:16] + '…' for fp in unconfirmed)})"
+            )
+        if absent:
+            problems.append(
+                f"{len(absent)} fingerprint(s) you gave are not among its root keys ({', '.join(fp[:16] + '…' for fp in absent)})"
+            )
+        raise FeedError(
+            f"{where}: refused: {' and '.join(problems)}; {keys.summary()} (version {keys.version}). Trust a root "
+            "only when its keys are exactly the publisher's: ask the publisher, out of band"
+        )
 
 
 # ------------------------------------------------------------------------------------------- key files
