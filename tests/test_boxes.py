@@ -1,5 +1,5 @@
-"""The plain table drawing (`render/boxes.py`, used without colour so a table never imports rich) draws the
-characters rich draws for the same layout (issue #32): held on random tables, and on the real rankings."""
+"""The table drawing (`render/boxes.py`, which never imports rich) draws the characters rich draws for the
+same layout (issues #32, #38): held on random tables; in colour, the same characters with their styles."""
 
 from __future__ import annotations
 
@@ -19,9 +19,28 @@ CELLS = st.lists(WORDS, min_size=0, max_size=8).map(" ".join)
 
 
 def _rich(rows, columns, width, *, title=None, ascii_only=False) -> str:
-    from rich.console import Console
+    """What rich itself draws for the same layout (the tables ketacli drew with rich before 0.10)."""
+    from rich.console import Console, Group
+    from rich.table import Table
+    from rich.text import Text
 
-    from ketacli.render.table import render_table
+    from ketacli.render.layout import table_view
+
+    def render_table(rows, columns, width, *, title):
+        view = table_view(rows, columns, width, title=title)
+        parts = []
+        for part in view.parts:
+            if part.rows is None:
+                parts.append(Text(part.text or ""))
+                continue
+            table = Table(header_style="bold", expand=False)
+            for column in view.columns:
+                table.add_column(Text(column.header), justify=column.justify, overflow="fold",
+                                 width=view.widths[column.key])  # fmt: skip
+            for row in part.rows:
+                table.add_row(*(Text(column.cell(row)) for column in view.columns))
+            parts.append(table)
+        return Group(*parts)
 
     class Stream(io.StringIO):
         encoding = "ascii" if ascii_only else "utf-8"  # rich substitutes its ASCII box on an ASCII stream
@@ -60,3 +79,15 @@ def test_the_ascii_box_is_richs_ascii_box():
     plain = render_table_text(rows, columns, 40, ascii_only=True)
     assert plain == _rich(rows, columns, 40, ascii_only=True)
     assert plain.splitlines()[0].startswith("+-") and "| Better U" in plain
+
+
+def test_in_colour_only_titles_headers_and_the_footer_are_styled_and_catalogue_text_stays_inert():
+    columns = [Column("a", "Provider", lambda r: r["a"]), Column("b", "Total", lambda r: r["b"], justify="right")]
+    rows = [{"a": "Evil \x1b[31mred\x1b[0m", "b": "$1,029"}]
+    plain = render_table_text(rows, columns, 60, title="Cheapest way to start")
+    colour = render_table_text(rows, columns, 60, title="Cheapest way to start", color=True)
+    assert colour.replace("\x1b[1m", "").replace("\x1b[0m", "") == plain  # the same characters
+    assert colour.startswith("\x1b[1mCheapest way to start\x1b[0m\n")
+    assert "┃\x1b[1m Provider " in colour
+    assert "\x1b[31m" not in colour  # the catalogue's own escape sequence never reaches the terminal
+    assert "\\x1b[31mred" in colour  # it is shown, escaped

@@ -16,6 +16,32 @@ def printable(text: str) -> str:
     return CONTROL_CHARS.sub(lambda m: repr(m.group())[1:-1], text)
 
 
+# The only escape sequences ketacli itself writes: Select Graphic Rendition for the styles of text for people.
+STYLES = {"bold": "\x1b[1m", "italic": "\x1b[3m"}
+_RESET = "\x1b[0m"
+_OWN_STYLE = re.compile(r"\x1b\[[013]m")
+
+
+def styled(text: str, style: str) -> str:
+    """`text` (already `printable`) in a style of STYLES; line by line, so each line stands alone."""
+    return "\n".join(f"{STYLES[style]}{line}{_RESET}" if line else line for line in text.split("\n"))
+
+
+def printable_but_styles(text: str) -> str:
+    """`printable`, except for the style sequences `styled` adds (catalogue text was escaped before them)."""
+    return "".join(printable(part) + (own.group() if own else "") for part, own in _split_own_styles(text))
+
+
+def _split_own_styles(text: str) -> list[tuple[str, re.Match[str] | None]]:
+    pieces: list[tuple[str, re.Match[str] | None]] = []
+    start = 0
+    for own in _OWN_STYLE.finditer(text):
+        pieces.append((text[start : own.start()], own))
+        start = own.end()
+    pieces.append((text[start:], None))
+    return pieces
+
+
 def json_safe(text: str) -> str:
     """JSON text with the control characters json.dumps leaves raw (DEL, C1, bidi) escaped as \\uXXXX."""
     return CONTROL_CHARS.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

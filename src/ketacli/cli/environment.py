@@ -97,7 +97,7 @@ def load_ranking(run: RunContext) -> "LoadedQuery":
 
 
 class Loaded(Protocol):
-    """What `load_with` reads of whatever its loader loads (a catalogue, its query document, its answers)."""
+    """What `load_with` reads of whatever its loader loads (a catalogue, or its query document)."""
 
     @property
     def cache_entry(self) -> Path | None: ...

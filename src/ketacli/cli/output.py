@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 from ketacli import fileio
 from ketacli.errors import KetaError, UsageError
 from ketacli.fileio import write_output_file
-from ketacli.textsafe import bounded_quotes, printable
+from ketacli.textsafe import bounded_quotes, printable, printable_but_styles, styled
 
 from .runenv import current, getenv
 
@@ -133,6 +133,12 @@ def emit(text: str) -> None:
     _write(printable(text))
 
 
+def emit_styled(text: str) -> None:
+    """`emit` for text in colour: the style sequences `textsafe.styled` added are kept, every other control
+    character escaped, as `emit` escapes them."""
+    _write(printable_but_styles(text))
+
+
 def write_output(text: str, output: str | None, *, what: str = "") -> None:
     """To stdout (no --output, or `-o -`), or to `output` (fileio.write_output_file: atomic for a regular
     file, in place for a device or FIFO); a failed write is one line, exit 1, with a note saying where."""
@@ -193,25 +199,24 @@ def emit_wrapped(text: str) -> None:
 
 
 def print_sections(sections: list[tuple[str, list[str]]], bullet: str = "") -> None:
-    """Titled sections of text for people (`show`, `alternatives`, `safety`): bold titles, indented lines."""
-    from rich.text import Text
-
+    """Titled sections of text for people (`show`, `alternatives`, `safety`): titles (bold in colour),
+    indented lines, wrapped to the terminal (URLs stay whole)."""
     terminal = Terminal.detect()
 
     def wrap(line: str) -> str:
-        return wrap_line(line, terminal.width, hang=len(bullet) or 2)
+        return wrap_line(printable(line), terminal.width, hang=len(bullet) or 2)
 
-    view: list[Text] = []
+    view: list[str] = []
     for index, (title, lines) in enumerate(sections):
         if index:
-            view.append(Text(""))
-        view.append(Text(wrap(title), style="bold"))
+            view.append("")
+        view.append(styled(wrap(title), "bold") if terminal.color else wrap(title))
         for line in lines:
             # An indented line continues the bulleted one above it (a rule's meaning, citation, sources): one
             # bullet per item, its details aligned under its text.
             continued = bool(bullet) and line.startswith("  ")
-            view.append(Text(wrap(f"  {' ' * len(bullet)}{line.lstrip()}" if continued else f"  {bullet}{line}")))
-    print_rich(data_console(terminal), Text("\n").join(view), soft_wrap=True)  # wrapped above; URLs stay whole
+            view.append(wrap(f"  {' ' * len(bullet)}{line.lstrip()}" if continued else f"  {bullet}{line}"))
+    emit_styled("\n".join(view) + "\n")
 
 
 def stderr_line(text: str) -> None:

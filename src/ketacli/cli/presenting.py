@@ -12,11 +12,10 @@ from ketacli.freshness import stale_warning, undated_sources
 from .clock import today
 from .output import (
     Terminal,
-    data_console,
     emit,
     emit_json,
+    emit_styled,
     note,
-    print_rich,
     stdout_is_unicode,
 )
 from .runenv import getenv
@@ -147,20 +146,14 @@ def show_alternatives(
 def print_table(
     rows: list[R], columns: "list[Column[R]]", *, title: str | None = None, section_of: Callable[[R], str] | None = None
 ) -> None:
-    """A table for people: drawn by rich in colour; as plain text otherwise (piped, NO_COLOR), the same
-    characters without importing rich."""
-    terminal = Terminal.detect()
-    if terminal.color:
-        from ketacli.render.table import render_table
-
-        console = data_console(terminal)
-        print_rich(console, render_table(rows, columns, console.width, title=title, section_of=section_of))
-        return
+    """A table for people, box-drawn as rich draws it (never importing rich); in colour, with its styles."""
     from ketacli.render.boxes import render_table_text
 
+    terminal = Terminal.detect()
     ascii_only = not stdout_is_unicode()  # as rich substitutes its ASCII box
-    emit(render_table_text(rows, columns, terminal.width or 10_000, title=title, section_of=section_of,
-                           ascii_only=ascii_only))  # fmt: skip
+    text = render_table_text(rows, columns, terminal.width or 10_000, title=title, section_of=section_of,
+                             ascii_only=ascii_only, color=terminal.color)  # fmt: skip
+    (emit_styled if terminal.color else emit)(text)
 
 
 def _pick(row: Mapping[str, Any], fields: list[str] | None) -> Mapping[str, Any]:

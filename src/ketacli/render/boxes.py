@@ -1,8 +1,9 @@
-"""Tables for people without colour, drawn as plain text: the same characters rich draws for `table.py`'s
-tables (its default heavy-head box, headers at the bottom of their cells, rows at the top, words wrapped to
-the column and folded only where a word is wider than it), without importing rich (about 40 ms of start-up,
-most of a table's cost over the JSON answer). A run with no colour (piped, NO_COLOR) uses it;
-tests/test_answers.py holds it to rich's output.
+"""Tables for people, drawn as text: the characters rich draws for a table (its default heavy-head box,
+headers at the bottom of their cells, rows at the top, words wrapped to the column and folded only where a
+word is wider than it), without importing rich (about 40 ms of start-up, most of a table's cost over the
+JSON answer). In colour, titles and headers are bold and the footer italic, as rich styled them; every
+catalogue string is escaped (`textsafe.printable`) before a style is added. tests/test_boxes.py holds the
+characters to rich's own.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable
 from typing import Any
+
+from ketacli.textsafe import printable, styled
 
 from . import Column, R
 from .layout import table_view
@@ -63,14 +66,17 @@ def _pad(text: str, width: int, justify: str) -> str:
 
 
 def _row_lines(cells: list[list[str]], columns: list[Column[Any]], widths: list[int], left: str, bar: str,
-               right: str, *, bottom: bool) -> list[str]:  # fmt: skip
+               right: str, *, bottom: bool, style: str | None = None) -> list[str]:  # fmt: skip
     height = max(len(lines) for lines in cells)
     padded = [([""] * (height - len(lines)) + lines) if bottom else (lines + [""] * (height - len(lines)))
               for lines in cells]  # fmt: skip
+
+    def cell(text: str, width: int, column: Column[Any]) -> str:
+        shown = f" {_pad(text, width, column.justify)} "
+        return styled(shown, style) if style else shown
+
     return [
-        left
-        + bar.join(f" {_pad(lines[i], w, c.justify)} " for lines, w, c in zip(padded, widths, columns, strict=True))
-        + right
+        left + bar.join(cell(lines[i], w, c) for lines, w, c in zip(padded, widths, columns, strict=True)) + right
         for i in range(height)
     ]
 
@@ -82,9 +88,15 @@ _ASCII = {"top": "+--+", "head": "|||", "rule": "|-+|", "row": "|||", "bottom": 
 
 
 def draw_table(
-    rows: list[Any], columns: list[Column[Any]], widths_by_key: dict[str, int], *, ascii_only: bool = False
+    rows: list[Any],
+    columns: list[Column[Any]],
+    widths_by_key: dict[str, int],
+    *,
+    ascii_only: bool = False,
+    color: bool = False,
 ) -> str:
-    """One section's table, box-drawn (nothing at all without a column, as rich draws it)."""
+    """One section's table, box-drawn (nothing at all without a column, as rich draws it); in colour, the
+    headers bold."""
     if not columns:
         return ""
     box = _ASCII if ascii_only else _HEAVY_HEAD
@@ -95,13 +107,14 @@ def draw_table(
         return left + joint.join(line * (w + 2) for w in widths) + right
 
     lines = [edge("top")]
-    headers = [wrap(c.header, w) for c, w in zip(columns, widths, strict=True)]
+    headers = [wrap(printable(c.header), w) for c, w in zip(columns, widths, strict=True)]
     head_left, head_bar, head_right = tuple(box["head"])
-    lines += _row_lines(headers, columns, widths, head_left, head_bar, head_right, bottom=True)
+    lines += _row_lines(headers, columns, widths, head_left, head_bar, head_right, bottom=True,
+                        style="bold" if color else None)  # fmt: skip
     lines.append(edge("rule"))
     row_left, row_bar, row_right = tuple(box["row"])
     for row in rows:
-        cells = [wrap(c.cell(row), w) for c, w in zip(columns, widths, strict=True)]
+        cells = [wrap(printable(c.cell(row)), w) for c, w in zip(columns, widths, strict=True)]
         lines += _row_lines(cells, columns, widths, row_left, row_bar, row_right, bottom=False)
     lines.append(edge("bottom"))
     return "\n".join(lines)
@@ -115,12 +128,16 @@ def render_table_text(
     title: str | None = None,
     section_of: Callable[[R], str] | None = None,
     ascii_only: bool = False,
+    color: bool = False,
 ) -> str:
-    """The table view as plain text, ending with a newline (ASCII boxes for a stream without Unicode)."""
+    """The table view as text, ending with a newline (ASCII boxes for a stream without Unicode); in colour,
+    with its styles (`textsafe.styled`: write it with `output.emit_styled`)."""
     view = table_view(rows, columns, width, title=title, section_of=section_of)
-    parts = [
-        draw_table(part.rows, view.columns, view.widths, ascii_only=ascii_only) if part.rows is not None
-        else part.text or ""
-        for part in view.parts
-    ]  # fmt: skip
+    parts = []
+    for part in view.parts:
+        if part.rows is not None:
+            parts.append(draw_table(part.rows, view.columns, view.widths, ascii_only=ascii_only, color=color))
+        else:
+            text = printable(part.text or "")
+            parts.append(styled(text, part.style) if color and part.style != "plain" else text)
     return "\n".join(parts) + "\n"
