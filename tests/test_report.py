@@ -552,3 +552,17 @@ def test_the_charts_labels_fit_and_never_overlap(doses):
         assert chart["left"] <= start and start + width <= WIDTH
     if doses == 1000:
         assert last["label"] == "1,000" and marker["label"] == "1,000 doses (asked)"
+
+
+def test_the_templates_compiled_code_is_kept_in_the_cache_and_never_fails_a_report(cli, tmp_path):
+    """Compiling the HTML template took most of a report's start-up (#38): Jinja's bytecode cache keeps it."""
+    first = cli("report", "--state", "TX")
+    assert first.code == 0, first.stderr
+    (kept,) = (tmp_path / "cache").glob("template-*.cache")
+    assert kept.stat().st_size > 10_000
+    assert cli("report", "--state", "TX").stdout == first.stdout  # read back: the same page
+    kept.unlink()
+    kept.mkdir()  # a folder in its place: neither read nor written, and the report is the same
+    again = cli("report", "--state", "TX")
+    assert again.code == 0 and again.stdout == first.stdout and again.stderr == first.stderr
+    assert cli("report", "--state", "TX", env={"KETACLI_NO_CACHE": "1"}).stdout == first.stdout

@@ -83,9 +83,10 @@ class LoadedQuery(NamedTuple):
         return self.data["rules"]
 
 
-# The shipped catalogue's validated documents, made from providers.toml when the package is built (`write_builtin`;
-# tests/test_document.py holds them to what validation gives today): a first run, and every KETACLI_NO_CACHE
-# run, reads them instead of parsing TOML and importing pydantic.
+# The shipped catalogue's validated documents, committed beside the code and made from providers.toml by
+# `python -m ketacli.catalogue` (`write_builtin`) after editing it or the models; tests/test_document.py fails,
+# naming that command, while they differ from what validation gives. A first run, every KETACLI_NO_CACHE run and
+# `catalog validate` of the built-in catalogue read them instead of parsing TOML and importing pydantic.
 BUILTIN_DIR = Path(__file__).with_name("builtin")
 
 
@@ -337,6 +338,14 @@ def write_builtin() -> None:
         (BUILTIN_DIR / f"{part}.json").write_bytes(body)
 
 
+def prebuilt_builtin(source: Path) -> CatalogueDoc | None:
+    """The built-in catalogue's validated document when `source` is that file and its bytes are the ones it
+    was made from (so validating it gives the same): what `catalog validate` reports without validating."""
+    if source.resolve() != builtin_catalogue_path().resolve():
+        return None
+    return cast("CatalogueDoc | None", _read_builtin(source, "full", DEFAULT_MAX_BYTES))
+
+
 def _read_builtin(source: Path, part: Part, max_bytes: int) -> dict[str, Any] | None:
     """The prebuilt document of the built-in catalogue, when it was made from these very bytes; else None (a
     source checkout whose providers.toml was edited since, or a package without them): validate as usual."""
@@ -389,7 +398,7 @@ def _looks_like_document(document: Any, part: Part) -> bool:
     return all(isinstance(e, dict) and isinstance(e.get("id"), str) and isinstance(e.get("name"), str) for e in entries)
 
 
-def _private_dir(cache_dir: Path) -> bool:
+def private_dir(cache_dir: Path) -> bool:
     """Create the cache directory private (0700); use it only when no other user can write to it."""
     from .fileio import not_ours_alone
 
@@ -414,7 +423,7 @@ def _read_cache(cache_dir: Path, key: str, part: Part, limit: int) -> dict[str, 
     trusted until its checksum, its key and its shape agree."""
     from .fileio import read_limited
 
-    if not _private_dir(cache_dir):
+    if not private_dir(cache_dir):
         return None
     try:
         raw = read_limited(_entry_path(cache_dir, key, part), limit, follow_symlinks=False)
@@ -457,7 +466,7 @@ def _write_cache(cache_dir: Path, key: str, documents: dict[Part, Any]) -> None:
     the whole document, and the query document that `compare` and `cost` read."""
     from .fileio import sweep_stale_temps, write_atomic
 
-    if not _private_dir(cache_dir):
+    if not private_dir(cache_dir):
         return
     try:
         for part, document in documents.items():
@@ -508,3 +517,7 @@ def export_document(loaded: LoadedCatalogue) -> dict[str, Any]:
         return value
 
     return cast("dict[str, Any]", plain(model.model_dump(mode="python", exclude_none=True)))
+
+
+if __name__ == "__main__":  # python -m ketacli.catalogue: the built-in documents, made afresh
+    write_builtin()

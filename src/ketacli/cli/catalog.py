@@ -10,6 +10,7 @@ from ketacli.catalogue import (
     builtin_catalogue_path,
     export_document,
     load_catalogue,
+    prebuilt_builtin,
 )
 from ketacli.errors import CatalogueError, CatalogueMissing, KetaError, UsageError
 from ketacli.freshness import DEFAULT_MAX_AGE_DAYS, dated_facts
@@ -41,8 +42,13 @@ def catalog_validate(
     """Validate a catalogue file and report every problem found; exit 0 when valid."""
 
     target = path or ctx.obj.catalog or builtin_catalogue_path()
-    _, model = validate_file(target)
-    emit(f"{target}: valid ({len(model.providers)} providers, {len(model.alternatives)} alternatives)\n")
+    prebuilt = prebuilt_builtin(target)  # validated when it was made, from these very bytes (tests hold it)
+    if prebuilt is not None:
+        counts = len(prebuilt["providers"]), len(prebuilt["alternatives"])
+    else:
+        _, model = validate_file(target)
+        counts = len(model.providers), len(model.alternatives)
+    emit(f"{target}: valid ({counts[0]} providers, {counts[1]} alternatives)\n")
 
 
 @catalog_app.command("schema")

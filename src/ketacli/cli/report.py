@@ -12,10 +12,11 @@ from typing import Annotated, Any, Literal
 import typer
 
 from ketacli import __version__
+from ketacli.errors import UsageError
 
 from .app import app
 from .clock import today
-from .environment import load
+from .environment import cache_folder, load
 from .options import build_criteria
 from .output import note, write_output
 
@@ -31,7 +32,13 @@ def report_cmd(ctx: typer.Context, output: str | None, fmt: str | None, **filter
     from ketacli.render.report_doc import ReportFormat, render_report
     from ketacli.report import build_report
 
-    markdown_file = output is not None and Path(output).suffix.lower() in (".md", ".markdown")
+    suffix = Path(output).suffix.lower() if output is not None else ""
+    if suffix == ".pdf":
+        raise UsageError(
+            f"--output {output}: ketacli writes the report as HTML or Markdown, not PDF: write it as .html, open "
+            "it in a browser and print it (Save as PDF)"
+        )
+    markdown_file = suffix in (".md", ".markdown")
     chosen: ReportFormat = "markdown" if fmt == "markdown" or (fmt is None and markdown_file) else "html"
     max_age = filters.pop("max_age")
     criteria = build_criteria(**filters, sort="total", reverse=False, limit=None)
@@ -41,7 +48,11 @@ def report_cmd(ctx: typer.Context, output: str | None, fmt: str | None, **filter
         note(f"warning: {warning['text']}")
     if document["stale_warning"]:
         note(document["stale_warning"])
-    text = render_report(document, criteria, chosen, version=__version__)
+    from ketacli.catalogue import private_dir
+
+    folder = cache_folder()
+    compiled = folder if folder is not None and private_dir(folder) else None
+    text = render_report(document, criteria, chosen, version=__version__, compiled=compiled)
     write_output(text, output, what="open it in a browser" if chosen == "html" else "Markdown")
 
 

@@ -246,7 +246,31 @@ def _shown_providers(document: ReportDocument) -> list[ProviderDoc]:
     return [p for p in document["all_providers"] if p["id"] in shown]
 
 
-def render_report(document: ReportDocument, criteria: Criteria, fmt: ReportFormat, *, version: str) -> str:
+def _best_effort_cache(jinja2: Any, folder: Path) -> Any:
+    """Jinja's bytecode cache in `folder`, which never fails a report: a cache that cannot be read or written
+    (a full disk, a file-size limit, a folder in a file's place) only costs the compiling it saves."""
+
+    class BestEffort(jinja2.FileSystemBytecodeCache):  # type: ignore[misc]
+        def load_bytecode(self, bucket: Any) -> None:
+            try:
+                super().load_bytecode(bucket)
+            except OSError:
+                bucket.reset()
+
+        def dump_bytecode(self, bucket: Any) -> None:
+            try:
+                super().dump_bytecode(bucket)
+            except OSError:
+                pass
+
+    return BestEffort(str(folder), "template-%s.cache")
+
+
+def render_report(document: ReportDocument, criteria: Criteria, fmt: ReportFormat, *, version: str,
+                  compiled: Path | None = None) -> str:  # fmt: skip
+    """The report as HTML or Markdown. `compiled`: a private folder (the cache's) that keeps the templates'
+    compiled code between runs (Jinja's own bytecode cache, keyed by each template's source): compiling the
+    HTML template took most of a report's start-up."""
     import jinja2
     import markupsafe
 
@@ -261,6 +285,7 @@ def render_report(document: ReportDocument, criteria: Criteria, fmt: ReportForma
 
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
+        bytecode_cache=None if compiled is None else _best_effort_cache(jinja2, compiled),
         autoescape=fmt == "html",
         finalize=finalize,
         undefined=jinja2.StrictUndefined,
