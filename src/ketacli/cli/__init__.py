@@ -120,11 +120,11 @@ def _c_locale() -> bool:
 
 
 def _run(args: list[str]) -> int:
-    from typer.main import get_command
+    from .app import root_command
 
     run = RunContext(debug="--debug" in args or _debug_from_environment())
     start_run()
-    command = get_command(app)
+    command = root_command(args)
     try:
         try:
             result = command.main(args=args, prog_name="ketacli", standalone_mode=False, obj=run)

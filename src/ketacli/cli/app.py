@@ -63,6 +63,37 @@ profile_app = typer.Typer(
 app.add_typer(profile_app, name="profile")
 
 
+# The root's options that take a value: the word after one is never the command's name.
+ROOT_OPTIONS_WITH_VALUES = frozenset({"--catalog"})
+
+
+def root_command(args: list[str]) -> Any:
+    """The click command for a run: with only the command `args` name built (its options are most of what
+    building every command costs each run); the whole tree for help, completion, a lazy or unknown command."""
+    import copy
+
+    from typer.main import get_command
+
+    name = _command_name(args)
+    commands = [c for c in app.registered_commands if c.name == name]
+    groups = [g for g in app.registered_groups if g.name == name]
+    if not commands and not groups:
+        return get_command(app)
+    one = copy.copy(app)
+    one.registered_commands, one.registered_groups = commands, groups
+    return get_command(one)
+
+
+def _command_name(args: list[str]) -> str | None:
+    words = iter(args)
+    for word in words:
+        if word in ROOT_OPTIONS_WITH_VALUES:
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
 def _version(value: bool) -> None:
     if value:
         emit(f"ketacli {__version__}\n")
