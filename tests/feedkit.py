@@ -95,7 +95,7 @@ def body(data: bytes) -> Misbehaviour:
 def publisher(repo: Path, now: dt.datetime | None = None, **days: int) -> Any:
     """The publisher API on a feed made by `feed init`, at `now` (default: the real time)."""
     from ketacli.feed.keys import no_passphrase
-    from ketacli.feed.layout import DEFAULT_EXPIRY_DAYS, open_layout
+    from ketacli.feed.paths import DEFAULT_EXPIRY_DAYS, open_layout
     from ketacli.feed.repo import Publisher
 
     return Publisher(open_layout(repo), now or dt.datetime.now(dt.UTC), no_passphrase, {**DEFAULT_EXPIRY_DAYS, **days})
@@ -104,7 +104,7 @@ def publisher(repo: Path, now: dt.datetime | None = None, **days: int) -> Any:
 def new_feed(repo: Path, now: dt.datetime, **days: int) -> str:
     """A feed made on the API as `feed init` makes it, but at `now`; returns the root fingerprint."""
     from ketacli.feed.keys import no_passphrase
-    from ketacli.feed.layout import DEFAULT_EXPIRY_DAYS, new_layout
+    from ketacli.feed.paths import DEFAULT_EXPIRY_DAYS, new_layout
     from ketacli.feed.repo import Publisher, init_repository
 
     layout = new_layout(repo, None, None)

@@ -24,7 +24,7 @@ def _rich(rows, columns, width, *, title=None, ascii_only=False) -> str:
     from rich.table import Table
     from rich.text import Text
 
-    from ketacli.render.layout import table_view
+    from ketacli.render.table_layout import table_view
 
     def render_table(rows, columns, width, *, title):
         view = table_view(rows, columns, width, title=title)

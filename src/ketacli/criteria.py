@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Literal, NamedTuple
 from .vocabulary import DoseLevel
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Mapping
+    from collections.abc import Collection
 
     from .document import RankedProviderDoc
 
@@ -75,9 +75,4 @@ def served_in(states_known: Collection[str], list_complete: bool, state: str) ->
 def insurance_status(provider: RankedProviderDoc, state: str, ask: InsuranceAsk) -> bool:
     """Whether this provider takes the asked carrier in the state."""
     insurance = provider["insurance"]
-    return takes_carrier(insurance["accepted"], insurance["carriers_by_state"], state, ask)
-
-
-def takes_carrier(accepted: bool, carriers_by_state: Mapping[str, list[str]], state: str, ask: InsuranceAsk) -> bool:
-    """`insurance_status` from the two facts it reads (a precomputed answer keeps them)."""
-    return bool(accepted and ask.carrier in carriers_by_state.get(state, []))
+    return bool(insurance["accepted"] and ask.carrier in insurance["carriers_by_state"].get(state, []))

@@ -130,7 +130,7 @@ class ClinicDoc(TypedDict):
 
 
 class ClinicForms(TypedDict):
-    """What the filters read of an office (`ClinicDoc`; a precomputed answer keeps only this)."""
+    """What the filters read of an office (`ClinicDoc`)."""
 
     state: str
     ketamine_sessions: bool
@@ -256,8 +256,7 @@ class RuleDoc(TypedDict):
 
 
 class EntryDates(TypedDict):
-    """What the lines about the data's age and its rules read of an entry: all a precomputed answer (answers.py)
-    keeps of a provider besides its filters' outcomes and its row. Every entry document has these keys."""
+    """What the lines about the data's age and its rules read of an entry. Every entry document has these keys."""
 
     id: str
     name: str
@@ -308,7 +307,6 @@ class ProviderDoc(RankedProviderDoc):
 
 
 RANKED_KEYS = RankedProviderDoc.__required_keys__  # what the query document keeps of each provider
-DATE_KEYS = EntryDates.__required_keys__  # what a precomputed answer keeps of a provider's document
 
 
 class AlternativeDoc(TypedDict):

@@ -51,7 +51,7 @@ class TouchJson(TypedDict):
 
 class Row(TypedDict):
     """One ranked provider as every view reads it: JSON and CSV as they are, tables and the report through
-    render/columns.py. The keys are FIELDS' keys (tests/test_answers.py holds them equal, with their JSON
+    render/columns.py. The keys are FIELDS' keys (tests/test_rows_for_people.py holds them equal, with their JSON
     types); `compare` carries the NotRequired ones, `cost` does not."""
 
     rank: int | None
@@ -293,7 +293,7 @@ def columns(view: View) -> list[tuple[str, Display]]:
 
 def row(evaluation: Evaluation[Any], command: Command) -> Row:
     """The JSON-ready row a command shows for one evaluation, in the registry's order. (Built from the registry,
-    so typed by one cast; tests/test_answers.py holds `Row` and FIELDS to the same keys.)"""
+    so typed by one cast; tests/test_rows_for_people.py holds `Row` and FIELDS to the same keys.)"""
     return cast("Row", {f.key: f.read(evaluation) for f in _CARRIED[command]})
 
 
@@ -319,7 +319,7 @@ def _installments_json(schedule: tuple[int, int] | None) -> dict[str, Any] | Non
 
 
 def touches_json(touches: Iterable[RuleTouch]) -> list[TouchJson]:
-    """The `rules_touching` field (a precomputed answer fills it in with the same function)."""
+    """The `rules_touching` field."""
     return [_touch_json(t) for t in touches]
 
 

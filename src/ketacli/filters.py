@@ -1,7 +1,7 @@
 """What a question's filters say of one provider: the reasons its state, carrier, dose level, policies, forms,
 offices and money (from its priced figures) leave it out, and the notes a question adds to a row (unconfirmed
-availability, an HSA/FSA disagreement, insured or self-pay). `evaluate` uses them for every question; a
-precomputed answer (answers.py) uses them on a warm run without loading the pricing engine. Pure.
+availability, an HSA/FSA disagreement, insured or self-pay), for `evaluation.judge`. A new yes/no filter is
+one criterion (`criteria.py`), one reason here, and its words. Pure.
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ def provider_reasons(provider: RankedProviderDoc, criteria: Criteria) -> list[st
 
 def place_reasons(delivery: list[str], clinics: Sequence[ClinicForms], criteria: Criteria) -> list[str]:
     """What leaves a provider out for the form of ketamine asked about (at home, or at an office in the state)
-    and for an office asked about: from its at-home forms and its offices (a precomputed answer keeps them)."""
+    and for an office asked about: from its at-home forms and its offices."""
     reasons = []
     if criteria.delivery and delivery_answer(delivery, clinics, criteria.delivery, criteria.state) == "no":
         where = f" in {criteria.state}" if criteria.state else ""
@@ -135,7 +135,7 @@ def _dose_level_reasons(provider: RankedProviderDoc, criteria: Criteria) -> list
 
 def question_notes(criteria: Criteria, served: Availability | None, disputed: list[Note]) -> list[Note]:
     """The notes a row opens with that its state and the yes/no flags decide, not its prices. `disputed`: the
-    provider's `hsa_fsa_note` (a precomputed answer keeps it), said only when HSA/FSA was asked about."""
+    provider's `hsa_fsa_note`, said only when HSA/FSA was asked about."""
     notes = [availability_note(criteria.state)] if served == "unknown" else []
     return (notes + disputed) if criteria.hsa_fsa else notes
 

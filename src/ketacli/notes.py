@@ -54,7 +54,7 @@ class Note(NamedTuple):
 
     @classmethod
     def from_record(cls, record: dict[str, NoteValue]) -> Note:
-        """The note a `record()` was made from (a precomputed answer keeps its notes as records)."""
+        """The note a `record()` was made from."""
         values = tuple((key, value) for key, value in record.items() if key not in ("kind", "text"))
         return cls(cast("NoteKind", record["kind"]), str(record["text"]), values)
 

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from typing_extensions import TypeIs
 
     from .catalogue import LoadedCatalogue
-    from .document import Entry, EntryDates, ProviderDoc, RankedProviderDoc, RuleDoc
+    from .document import Entry, ProviderDoc, RankedProviderDoc, RuleDoc
     from .evaluation import Evaluation
 
 
@@ -95,7 +95,6 @@ def find_plan(provider: ProviderDoc, name: str) -> str:
 P_co = TypeVar("P_co", bound="RankedProviderDoc", covariant=True)
 T = TypeVar("T")
 P = TypeVar("P", bound="RankedProviderDoc")  # the provider type a ranking carries (as `evaluation.P`)
-F = TypeVar("F", bound="EntryDates")  # what an exclusion names: a provider, or a precomputed answer's facts
 
 
 class Rankable(Protocol[P_co]):
@@ -113,7 +112,7 @@ def all_carriers(catalogue: Rankable[RankedProviderDoc]) -> list[str]:
 
 
 def carrier_listings(catalogue: Rankable[RankedProviderDoc]) -> list[Mapping[str, list[str]]]:
-    """Each provider's carriers by state: all that resolving a carrier reads (a precomputed answer keeps them)."""
+    """Each provider's carriers by state: all that resolving a carrier reads."""
     return [p["insurance"]["carriers_by_state"] for p in catalogue.providers]
 
 
@@ -164,8 +163,8 @@ def resolve_insurance(
     return InsuranceAsk(query, None, shown), [f"{where}: every provider is priced at self-pay"]
 
 
-class Excluded(NamedTuple, Generic[F]):
-    provider: F
+class Excluded(NamedTuple, Generic[P]):
+    provider: P
     reasons: list[str]
 
 
@@ -215,7 +214,7 @@ def rank(catalogue: Rankable[P], criteria: Criteria, today: dt.date | None, *, c
     """The one path for `compare` and `cost`: availability in the state, the insurance carrier, the price
     basis and the dose-level groups are decided in `evaluate` and nowhere else. With `today`, a purchase
     whose payments run past the end of the prescribing rule it depends on says so in its notes."""
-    from .evaluation import evaluate  # the pricing engine and refunds: a precomputed answer never loads them
+    from .evaluation import evaluate  # the pricing engine and refunds: `--help` and completion never load them
 
     if criteria.in_network_only and criteria.insurance is None:
         raise NeedsCarrier
@@ -247,7 +246,7 @@ def needs_alternatives(confirmed: Confirmed | None) -> bool:
 
 
 class RankFacts(NamedTuple):
-    """What every ranking order reads of an evaluated provider (a precomputed answer keeps the same)."""
+    """What every ranking order reads of an evaluated provider."""
 
     total: int | None  # cents; None: no purchase could be priced
     per_dose: int | None
@@ -271,7 +270,7 @@ def rank_facts(e: Evaluation[Any]) -> RankFacts:
 
 def in_rank_order(items: list[T], facts: Callable[[T], RankFacts], criteria: Criteria) -> None:
     """Sort in place by the order asked for, then into the dose-level groups (standard first): the one ranking
-    of both `rank` and a precomputed answer."""
+    of `rank`."""
     order = _sort_key(criteria.sort)
     keyed = [(facts(item), item) for item in items]  # each item's facts worked out once
     keyed.sort(key=lambda pair: order(pair[0]), reverse=criteria.reverse)

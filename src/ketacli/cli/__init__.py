@@ -5,7 +5,7 @@ entry point, where every error becomes one line and an `ExitStatus`), `runenv` (
 variables, streams and clock, injectable, the one place that reads them), `output` (stdout and stderr:
 terminals, formats, closed pipes, failed writes), `environment` (environment variables, the catalogue in
 use, the profile file), `clock` (today's date), `options` (flags and shell completion), `app` (the typer
-apps and global options), and the commands: `ranking`, `entries`, `catalog`, `places`, `profile`, `report`
+apps and global options), and the commands: `ranking`, `entries`, `catalog_cmds`, `facts`, `profile`, `report`
 and `feed`. Everything else is pure: data in, data or text out.
 
 Start-up matters (scripts call `ketacli compare --json` in loops), so only typer, the standard library
@@ -29,7 +29,7 @@ from ketacli.errors import CarrierProblem, CatalogueMissing, ExitStatus, KetaErr
 from ketacli.textsafe import bounded_quotes
 
 # isort: off
-from . import ranking, entries, catalog, places, profile, report  # the order of `ketacli --help`
+from . import ranking, entries, catalog_cmds, facts, profile, report  # the order of `ketacli --help`
 
 # isort: on
 from .app import app
@@ -41,7 +41,7 @@ __all__ = ["Environment", "app", "main", "run"]
 
 # The commands register on `app` as their modules load (above), ranking first so that `ketacli --help`
 # lists compare and cost first; `report` takes every filter `compare` takes.
-_COMMAND_MODULES = (ranking, entries, catalog, places, profile, report)  # `feed`: see app.py
+_COMMAND_MODULES = (ranking, entries, catalog_cmds, facts, profile, report)  # `feed`: see app.py
 report.register(ranking.compare_cmd)
 
 # --------------------------------------------------------------------------------------------------- entry point

@@ -14,7 +14,7 @@ import typer
 
 from ketacli.catalogue import DEFAULT_MAX_BYTES
 from ketacli.errors import CatalogueError, FeedError, UsageError
-from ketacli.feed.layout import DEFAULT_EXPIRY_DAYS as EXPIRY_DEFAULTS
+from ketacli.feed.paths import DEFAULT_EXPIRY_DAYS as EXPIRY_DEFAULTS
 
 from .environment import (
     cache_folder,
@@ -68,7 +68,7 @@ RootKeysOption = Annotated[
 
 
 def _publisher(folder: Path, keys: Path | None, root_keys: Path | None, days: dict[str, int]) -> Publisher:
-    from ketacli.feed.layout import open_layout
+    from ketacli.feed.paths import open_layout
     from ketacli.feed.repo import Publisher
 
     return Publisher(open_layout(folder, keys, root_keys), _now(), _passphrase_source(), days)
@@ -155,7 +155,7 @@ def feed_init(
 ) -> None:
     """Create a TUF repository and its Ed25519 keys: the root key apart from the online keys, and neither
     under FOLDER (which may be served)."""
-    from ketacli.feed.layout import new_layout
+    from ketacli.feed.paths import new_layout
 
     if not str(folder) or str(folder) == ".":
         raise UsageError("name a new folder for the feed (not the current one)")
@@ -234,7 +234,7 @@ def feed_rotate_key(
 ) -> None:
     """Replace one role's key. The new key is saved before anything is published, and a rerun after a crash
     finishes the same rotation. The root signs the change (and a new root key signs too)."""
-    from ketacli.feed.layout import ROLES
+    from ketacli.feed.paths import ROLES
 
     if role not in ROLES:
         raise UsageError(f"role {role!r}: use one of {', '.join(ROLES)}")
@@ -249,7 +249,7 @@ def feed_rotate_key(
 @feed_app.command("status")
 def feed_status(folder: FeedFolder, keys: KeysOption = None, as_json: JsonOption = False) -> None:
     """Each role's version, expiry, days left and key fingerprint, and what to run next."""
-    from ketacli.feed.layout import open_layout
+    from ketacli.feed.paths import open_layout
     from ketacli.feed.repo import status
 
     rows, steps = status(open_layout(folder, keys), _now())

@@ -2,7 +2,7 @@
 
 Built on python-tuf's metadata API and Ed25519 keys, as python-tuf's `examples/manual_repo`; nothing here
 checks signatures, versions or expiry for a client (`client.py` leaves that to `tuf.ngclient`). Where
-things live: `layout.py`. Every command holds the publisher lock, so a scheduled `refresh` and a `publish`
+things live: `paths.py`. Every command holds the publisher lock, so a scheduled `refresh` and a `publish`
 take turns instead of losing one another's versions.
 
 Files are written in the order a client reads backwards (target, targets, snapshot, root, timestamp last),
@@ -40,7 +40,7 @@ from .keys import (
     sync_folder,
     write_key,
 )
-from .layout import ONLINE_ROLES, ROLES, Layout, settings_text
+from .paths import ONLINE_ROLES, ROLES, Layout, settings_text
 
 ROOT_WARNING_DAYS = 60  # `refresh` and `status` warn this long before the root expires
 TARGET_NAME = "catalogue.toml"  # the one target a feed carries

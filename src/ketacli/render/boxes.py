@@ -15,7 +15,7 @@ from typing import Any
 from ketacli.textsafe import printable, styled
 
 from . import Column, R
-from .layout import table_view
+from .table_layout import table_view
 
 
 def cell_width(text: str) -> int:

@@ -208,7 +208,7 @@ def ranking_title(criteria: Criteria, carrier: str | None = None) -> str:
 
 
 # Every filter in `Criteria`, in words: the titles, the Markdown and the report all say the whole question.
-# The ordering fields (sort, reverse, limit) are said by ranking_title. tests/test_answers.py checks that each
+# The ordering fields (sort, reverse, limit) are said by ranking_title. tests/test_rows_for_people.py checks that each
 # Criteria field is in one of the two.
 _FILTER_WORDS: dict[str, Callable[[Criteria, str | None], str | None]] = {
     "state": lambda c, _: STATE_NAMES[c.state] if c.state else None,

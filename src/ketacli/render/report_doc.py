@@ -34,8 +34,8 @@ from ketacli.textsafe import CONTROL_CHARS
 from .alternatives import alternative_fact_records, alternatives_heading
 from .chart import geometry
 from .columns import CELLS, question_words, ranking_title
+from .coverage_text import minimum_age_lines
 from .markdown import escape_text
-from .places import minimum_age_lines
 from .refunds import join_conditions
 
 ReportFormat = Literal["html", "markdown"]

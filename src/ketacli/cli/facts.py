@@ -22,7 +22,7 @@ def states_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Which providers serve which states: served, not served, or unknown."""
-    from ketacli.places import provider_summary, state_detail, state_matrix
+    from ketacli.coverage import provider_summary, state_detail, state_matrix
 
     providers = load(ctx.obj).providers
     code = parse_state(state)
@@ -30,7 +30,7 @@ def states_cmd(
         detail = state_detail(providers, code)
 
         def one_state() -> None:
-            from ketacli.render.places import state_detail_text
+            from ketacli.render.coverage_text import state_detail_text
 
             emit_wrapped(state_detail_text(detail, {p["id"]: p["name"] for p in providers}))
 
@@ -40,7 +40,7 @@ def states_cmd(
     rows = state_matrix(providers)
 
     def matrix() -> None:
-        from ketacli.render.places import STATES_LEGEND, state_columns
+        from ketacli.render.coverage_text import STATES_LEGEND, state_columns
 
         print_table(rows, state_columns(summaries))
         emit(STATES_LEGEND + "\n")
@@ -60,7 +60,7 @@ def map_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """A tile map of the US: how many providers are confirmed in each state."""
-    from ketacli.places import state_matrix
+    from ketacli.coverage import state_matrix
     from ketacli.query import find_provider
     from ketacli.render.usmap import TILES, WIDTH_NEEDED, legend, render_list, render_map
 
@@ -112,7 +112,7 @@ def insurance_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Which providers accept insurance, where and from whom; and what to do where they do not."""
-    from ketacli.places import insurance_rows
+    from ketacli.coverage import insurance_rows
     from ketacli.query import check_carrier
 
     catalogue = load(ctx.obj)
@@ -128,7 +128,7 @@ def insurance_cmd(
         note("no provider is available here" if catalogue.providers else "the catalogue lists no providers")
 
     def people() -> None:
-        from ketacli.render.places import insurance_text
+        from ketacli.render.coverage_text import insurance_text
 
         emit_wrapped(insurance_text(rows, narrowed=bool(state or carrier)))
 
@@ -160,7 +160,7 @@ def safety_cmd(ctx: typer.Context, as_json: JsonOption = False) -> None:
     drug_rules = about_the_drug(catalogue.rules)
 
     def data() -> dict[str, Any]:
-        from ketacli.render.places import minimum_ages_json
+        from ketacli.render.coverage_text import minimum_ages_json
         from ketacli.render.rules import rule_json
 
         return {
@@ -171,7 +171,7 @@ def safety_cmd(ctx: typer.Context, as_json: JsonOption = False) -> None:
         }
 
     def people() -> None:
-        from ketacli.render.places import exclusion_lines, minimum_age_lines, safety_sections
+        from ketacli.render.coverage_text import exclusion_lines, minimum_age_lines, safety_sections
         from ketacli.render.rules import rule_lines, source_line
 
         lines = [line for rule in drug_rules for line in rule_lines(rule, today(), sources=True)]

@@ -101,7 +101,7 @@ def catalog_stale(
     rows = dated_facts(entries, catalogue.rules, today(), max_age)
 
     def people() -> None:
-        from ketacli.render.catalog import STALE_COLUMNS
+        from ketacli.render.catalog_tables import STALE_COLUMNS
 
         render_rows(rows, STALE_COLUMNS, "table")
 
@@ -142,7 +142,7 @@ def catalog_diff(
         if not changes:
             note("no differences")
             return
-        from ketacli.render.catalog import DIFF_COLUMNS
+        from ketacli.render.catalog_tables import DIFF_COLUMNS
 
         render_rows(rows, DIFF_COLUMNS, "table")
         note(f"{len(changes)} change{'s' if len(changes) != 1 else ''}")
