@@ -45,9 +45,9 @@ def test_mindbloom_prices_new_and_returning(cli):
         "count": 9,
         "amount": 318,
         "period": "month",
-        "first_due": "checkout",
-        "pace": "sessions",
-        "sessions_each": 2,
+        "first_due": "checkout",  # the guide: the first installment at checkout, before the evaluation
+        "pace": "unknown",  # "$318/month", two sessions each: no source says billing follows the sessions (#40)
+        "sessions_each": None,
         "source": None,
     }
     six = plan(mindbloom, "six-sessions")
@@ -56,9 +56,9 @@ def test_mindbloom_prices_new_and_returning(cli):
         "count": 3,
         "amount": 418,
         "period": "month",
-        "first_due": "checkout",
-        "pace": "sessions",
-        "sessions_each": 2,
+        "first_due": "checkout",  # the guide: the first installment at checkout, before the evaluation
+        "pace": "unknown",  # "$318/month", two sessions each: no source says billing follows the sessions (#40)
+        "sessions_each": None,
         "source": None,
     }
     twelve = plan(mindbloom, "twelve-sessions")
@@ -67,9 +67,9 @@ def test_mindbloom_prices_new_and_returning(cli):
         "count": 6,
         "amount": 358,
         "period": "month",
-        "first_due": "checkout",
-        "pace": "sessions",
-        "sessions_each": 2,
+        "first_due": "checkout",  # the guide: the first installment at checkout, before the evaluation
+        "pace": "unknown",  # "$318/month", two sessions each: no source says billing follows the sessions (#40)
+        "sessions_each": None,
         "source": None,
     }
     assert mindbloom["consultation"]["cost"] == "first_installment_refundable"
@@ -81,14 +81,17 @@ def test_innerwell_plans_insured_and_self_pay(cli):
     innerwell = cli("show", "innerwell", "--json").json()
     extended = plan(innerwell, "extended")
     assert (extended["doses"], extended["price"], extended["per_dose_stated"]) == (24, 2100, 87.5)
-    billing = {"first_due": "checkout", "pace": "calendar", "sessions_each": None, "source": "innerwell-billing"}
+    # Self-pay: "billed on the payment schedule reflected on this receipt" says neither when nor at what pace;
+    # insured plans for non-covered services are billed monthly "even if you have not scheduled" (#40).
+    billing = {"first_due": "unknown", "pace": "unknown", "sessions_each": None, "source": "innerwell-billing"}
+    insured_billing = {**billing, "pace": "calendar"}
     assert extended["installments"] == {"count": 4, "amount": 525, "period": "month", **billing}
     assert extended["insured_price"] == 1398
-    assert extended["insured_installments"] == {"count": 3, "amount": 466, "period": "month", **billing}
+    assert extended["insured_installments"] == {"count": 3, "amount": 466, "period": "month", **insured_billing}
     foundation = plan(innerwell, "foundation")
     assert (foundation["price"], foundation["per_dose_stated"], foundation["insured_price"]) == (1098, 137.25, 650)
     assert foundation["installments"]["amount"] == 366
-    assert foundation["insured_installments"] == {"count": 2, "amount": 325, "period": "month", **billing}
+    assert foundation["insured_installments"] == {"count": 2, "amount": 325, "period": "month", **insured_billing}
     assert foundation["includes"]["clinician_consults"] == 3
     assert foundation["includes"]["psychotherapy_sessions"] == 1
     assert innerwell["pay_in_full_saving"] == 100

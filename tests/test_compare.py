@@ -457,9 +457,29 @@ def test_a_monthly_budget_row_says_its_monthly_figure(cli):
     rows = {r["id"]: r for r in cli("compare", "--state", "TX", "--monthly-budget", "350", "--json").json()}
     assert rows["mindbloom"]["notes"][0] == "$318 a month at the least"
     returning = {r["id"]: r for r in cli("compare", "--returning", "--monthly-budget", "5000", "--json").json()}
-    assert returning["mindbloom"]["notes"][0] == "no monthly payments stated: the whole price fits the month"
+    assert returning["mindbloom"]["notes"][0] == (
+        "no monthly payment stated for the 6-session treatment: its whole price fits the month"
+    )
     table = cli("compare", "--state", "TX", "--monthly-budget", "350", env={"COLUMNS": "60"}).stdout
     assert "shipment: unknown; Notes: $318 a month at the least" in " ".join(table.split())
+
+
+def test_a_purchase_that_fits_the_month_only_through_financing_says_so(cli):
+    """Before: Better U's $1,029 kept under $100 a month with 'the whole price fits the month' (#40). It fits
+    only through the Transformation's financing, from $54 a month, subject to approval, plus $79 sessions."""
+    rows = {r["id"]: r for r in cli("compare", "--doses", "12", "--monthly-budget", "100", "--json").json()}
+    better_u = rows["better-u"]
+    assert (better_u["total"], better_u["purchase"]) == (1029, "9-session Transformation + 3 continuation sessions")
+    assert better_u["note_records"][0] == {
+        "kind": "financing_fits", "what": "9-session Transformation", "amount": 54,
+        "text": "fits $100 a month only through financing, subject to approval: the 9-session Transformation from "
+                "$54 a month",
+    }  # fmt: skip
+    assert better_u["notes"][1] == (
+        "no monthly payment stated for the 3 continuation sessions: each one's whole price fits the month"
+    )
+    table = " ".join(cli("compare", "--doses", "12", "--monthly-budget", "100", env={"COLUMNS": "80"}).stdout.split())
+    assert "only by financing the 9-session Transformation (from $54 a month, subject to approval)" in table
 
 
 def _many(tmp_path, count: int) -> str:

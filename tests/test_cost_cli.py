@@ -54,8 +54,8 @@ def test_cost_json_contract(cli):
         "insured_price": False,
         "returning_price": False,
         "dose_level": "standard",
-        "refund_if_ineligible": "nothing_paid",
-        "lose_if_ineligible": 0,
+        "refund_if_ineligible": "unknown",  # a free evaluation says nothing of what is paid before it (#40)
+        "lose_if_ineligible": None,
         "lose_if_stopped_after_first_shipment": None,
         "reimbursement_up_to": None,
         "net_best_case": None,
@@ -162,14 +162,16 @@ def test_cost_table_exact(cli):
         "│ 4 │ Joyous    │    30 │   $129 │ very low   │ Monthly plan (30    │    $4.30 │\n"
         "│   │           │       │        │            │ daily troches)      │          │\n"
         "└───┴───────────┴───────┴────────┴────────────┴─────────────────────┴──────────┘\n"
-        "1 Better U: Money at risk: found ineligible: nothing paid yet (free evaluation);\n"
-        "    stop after 1st shipment: unknown; Notes: apply for continuation\n"
+        "1 Better U: Money at risk: found ineligible: unknown; stop after 1st shipment:\n"
+        "    unknown; Notes: apply for continuation\n"
         "2 Innerwell: Money at risk: found ineligible: full refund; stop after 1st\n"
         "    shipment: $450 or $615, by what you have completed; Notes: 12 extra doses\n"
         "3 Mindbloom: Money at risk: found ineligible: full refund; stop after 1st\n"
-        "    shipment: unknown; Notes: a late-cancellation fee up to $150\n"
-        "4 Joyous: Money at risk: found ineligible: nothing paid yet (free evaluation);\n"
-        "    stop after 1st shipment: unknown; Notes: 18 extra doses\n"
+        "    shipment: unknown; Notes: on top: a late-cancellation fee up to $150, on\n"
+        "    top: a hired Peer Treatment Monitor, if no one you know can be on site,\n"
+        "    amount not stated\n"
+        "4 Joyous: Money at risk: found ineligible: unknown; stop after 1st shipment:\n"
+        "    unknown; Notes: 18 extra doses\n"
         "Hidden to fit 80 columns: Money at risk, Paid ahead, Notes. See every column\n"
         "with --format markdown, --json, or a wider terminal.\n"
     )
@@ -198,8 +200,8 @@ def test_cost_csv_and_markdown(cli):
     )
     assert markdown[6] == (
         "| 1 | Better U | 12 | $1,029 | standard | 9-session Transformation + 3 continuation sessions | $85.75 "
-        "| found ineligible: nothing paid yet (free evaluation); stop after 1st shipment: unknown "
-        "| $792 at start, $792 at most | apply for continuation |"
+        "| found ineligible: unknown; stop after 1st shipment: unknown "
+        "| $792 due at the start | apply for continuation |"
     )
 
 

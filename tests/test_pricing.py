@@ -156,7 +156,8 @@ def test_a_monthly_budget_keeps_only_what_fits_and_more_money_never_drops_a_prov
     """Every item of a kept row is payable within the month (its price, or a stated monthly amount), and a
     larger monthly budget keeps every provider a smaller one kept."""
     from ketacli.criteria import Criteria
-    from ketacli.evaluation import evaluate, option_monthly
+    from ketacli.evaluation import evaluate
+    from ketacli.limits import option_monthly
 
     def kept(dollars: int) -> set[str]:
         criteria = Criteria(doses=doses, monthly_budget=dollars * 100, returning=returning, pay_in_full=pay_in_full)
@@ -172,3 +173,68 @@ def test_a_monthly_budget_keeps_only_what_fits_and_more_money_never_drops_a_prov
         return ids
 
     assert kept(budget) <= kept(budget + more)
+
+
+def _baskets(options: OptionSet, doses: int):
+    """Every purchase a new client could make for `doses` (a first option, then later ones), with what it costs."""
+    later = list(options.later)
+    limit = doses + max([o.doses for o in later], default=0)
+    for first in options.first:
+        ranges = [range(0, max(0, limit - first.doses) // o.doses + 2) for o in later]
+        for counts in itertools.product(*ranges):
+            covered = first.doses + sum(c * o.doses for c, o in zip(counts, later, strict=True))
+            if covered < doses:
+                continue
+            used = [o for c, o in zip(counts, later, strict=True) if c]
+            total = first.price + sum(c * o.price for c, o in zip(counts, later, strict=True))
+            yield first, used, (total, covered - doses, 1 + sum(counts))
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    provider_id=st.sampled_from(["innerwell", "better-u", "mindbloom", "joyous"]),
+    insured=st.booleans(),
+    pay_in_full=st.booleans(),
+    doses=st.integers(1, 30),
+    budget=st.one_of(st.none(), st.integers(0, 400_000)),
+    monthly=st.one_of(
+        st.none(), st.sampled_from([5_400, 7_900, 12_900, 31_800, 35_800, 41_800, 50_000]), st.integers(0, 300_000)
+    ),
+    upfront=st.one_of(st.none(), st.sampled_from([12_900, 31_800, 35_800, 50_000, 79_200]), st.integers(0, 300_000)),
+)
+def test_every_money_limit_and_their_combinations_keep_the_cheapest_purchase_that_fits(
+    provider_id, insured, pay_in_full, doses, budget, monthly, upfront
+):
+    """Against brute force over every purchase (#40): the row keeps the cheapest purchase whose every item fits
+    the month, whose first item's stated upfront is within the limit, and whose total is within the budget;
+    a provider is left out exactly when none does, for a money reason. Exact limits (the sampled figures are
+    the catalogue's own amounts) and ties (equal totals) are drawn."""
+    from ketacli.ahead import upfront_of
+    from ketacli.criteria import Criteria
+    from ketacli.evaluation import Buying, judge, price
+    from ketacli.limits import option_monthly
+
+    entry = provider(DOCUMENT, provider_id)
+    criteria = Criteria(doses=doses, budget=budget, monthly_budget=monthly, max_upfront=upfront,
+                        pay_in_full=pay_in_full)  # fmt: skip
+    priced = price(entry, Buying.asked(criteria, insured=insured), {}, None)
+    evaluation = judge(entry, priced, criteria, None, {}, None)
+    options = purchase_options(entry, insured=insured, pay_in_full=pay_in_full)
+
+    def month(option) -> bool:
+        stated = option_monthly(entry, option)
+        return option.price <= monthly or (stated is not None and stated <= monthly)
+
+    fitting = [
+        rank for first, used, rank in _baskets(options, doses)
+        if (monthly is None or all(month(o) for o in [first, *used]))
+        and (upfront is None or ((ahead := upfront_of(entry, first)) is not None and ahead <= upfront))
+        and (budget is None or rank[0] <= budget)
+    ]  # fmt: skip
+    if not fitting:
+        assert evaluation.reasons, "kept although no purchase fits"
+        return
+    assert evaluation.reasons == (), evaluation.reasons
+    purchase = evaluation.purchase
+    assert purchase is not None
+    assert (purchase.total, purchase.surplus, purchase.unit_count) == min(fitting)

@@ -45,12 +45,14 @@ def test_innerwell_extended_self_pay_ladder(cli):
         [(None, 2000, 2000, 0)], [(None, 2000, 1650, 0)], [(None, 2000, 1550, 0)], [(None, 2000, 1385, 0)],
         [(None, 2000, 1350, 0)], [(None, 2000, 1185, 0)],
     ]  # fmt: skip
-    # 4 × $525, the first at purchase (Innerwell's billing page): before the evaluation, that first payment
-    # comes back; when the later ones fall against the stages is not stated, so the rule in words, never a number.
+    # 4 × $525 "billed on the payment schedule reflected on this receipt": when each payment is taken is not
+    # stated (#40; before, the first was read as taken at purchase), so each stage's rule in words, never a number.
     installments = settled(ladder, "installments")
-    assert installments[0] == [(1, 525, 525, 0)]
-    # After the evaluation: by how many of the four payments have been made, each answer exact.
-    assert installments[1] == [(1, 525, 175, 0), (2, 1050, 700, 0), (3, 1575, 1225, 0), (4, 2100, 1750, 0)]
+    assert installments[0] == "you get back whatever you have paid"
+    assert installments[1] == (
+        "you get back what you have paid minus $350; if you have paid less than $350, you owe the difference "
+        "(when each payment falls against this stage is not stated)"
+    )
     assert ladder["stages"][2]["outcomes"][1]["condition"] == "if you have completed it"
     assert ladder["stops_after"].startswith('"If you cancel after your second medicine shipment')
     assert ladder["source"]["url"].startswith("https://support.helloinnerwell.com/hc/en-us/articles/15715402457105")
@@ -96,11 +98,11 @@ def test_better_u_and_joyous_have_no_ladder(cli):
     assert [p["ladder"] for p in better_u[0]["plans"]] == [None, None]
     assert [p["ladder"] for p in joyous[0]["plans"]] == [None]
     assert better_u[0]["refund_if_ineligible"]["stated"] == '"free evaluation appointments" (the guide)'
-    # The provider-level answer summarises its plans' answers (before 0.6, Joyous's said "unknown").
-    assert better_u[0]["refund_if_ineligible"]["value"] == joyous[0]["refund_if_ineligible"]["value"] == "nothing_paid"
+    # "Free evaluation appointments" says the evaluation is free, not that nothing is paid before it: the same
+    # sentence covers Innerwell, which is paid for before its evaluation (#40). So: unknown, for every plan.
+    assert better_u[0]["refund_if_ineligible"]["value"] == joyous[0]["refund_if_ineligible"]["value"] == "unknown"
     assert joyous[0]["refund_if_ineligible"]["stated"] == better_u[0]["refund_if_ineligible"]["stated"]  # one sentence
-    # The guide's one sentence covers both: the same derived answer for every plan of each.
-    assert {p["if_found_ineligible"] for p in better_u[0]["plans"] + joyous[0]["plans"]} == {"nothing_paid"}
+    assert {p["if_found_ineligible"] for p in better_u[0]["plans"] + joyous[0]["plans"]} == {"unknown"}
 
 
 def test_every_partial_ladder_says_where_it_stops(cli):
@@ -124,7 +126,8 @@ def test_refunds_text_view_exact_lines(cli):
     assert "you get back $1,750" not in text  # assumed the whole $2,100 was paid
     assert (
         "Extended Program, with insurance ($1,398)\n  If found ineligible: unknown\n  Paid ahead of the service (by "
-        "its installments): $466 before the first session; at most $1,398 at a time for sessions not yet delivered\n"
+        "its installments): what is due before the first session is not stated; at most $1,398 at a time for sessions "
+        "not yet delivered\n"
         "  Stopping later: unknown" in text
     )
     assert "Foundation Program, self-pay" not in text
@@ -159,8 +162,8 @@ def test_rows_carry_refund_if_ineligible(cli):
     assert rows == {
         "innerwell": "unknown",  # its cheapest start is the Foundation Program: no policy was found for it
         "mindbloom": "full",  # the guide: the first installment is refunded if you do not qualify
-        "better-u": "nothing_paid",  # the guide: free evaluation appointments, nothing paid before
-        "joyous": "nothing_paid",  # the same sentence of the guide: the same answer
+        "better-u": "unknown",  # the guide: free evaluation appointments, which says nothing of what is paid before
+        "joyous": "unknown",  # the same sentence of the guide: the same answer
     }
 
 
@@ -303,7 +306,7 @@ def test_continuation_sessions_say_they_are_applied_for(cli):
         (["-n", "6"], "mindbloom", 0, [{"amount": 627, "condition": "50% of the full-price $1,254 program"}]),
         (["-n", "12"], "mindbloom", 0, None),  # the 12-session ladder was not found
         (["-n", "6", "--returning"], "mindbloom", None, None),  # no returning-client ladder
-        (["-n", "6"], "better-u", 0, None),  # free evaluation; no ladder at all
+        (["-n", "6"], "better-u", None, None),  # a free evaluation, no word of what is paid before; no ladder
         (["-n", "8"], "innerwell", None, None),  # the Foundation Program: no policy found
         (
             ["-n", "12"],

@@ -61,10 +61,10 @@ def test_money_at_risk_sits_next_to_what_to_buy(cli):
     text = report(cli, *FILTERS, "--format", "markdown")
     rows = markdown_rows(text)
     assert {r["Provider"]: r["Money at risk"] for r in rows} == {
-        "Better U": "found ineligible: nothing paid yet (free evaluation); stop after 1st shipment: unknown",
+        "Better U": "found ineligible: unknown; stop after 1st shipment: unknown",
         "Innerwell": "found ineligible: unknown; stop after 1st shipment: unknown",
         "Mindbloom": "found ineligible: full refund; stop after 1st shipment: unknown",
-        "Joyous": "found ineligible: nothing paid yet (free evaluation); stop after 1st shipment: unknown",
+        "Joyous": "found ineligible: unknown; stop after 1st shipment: unknown",
     }
     header = next(line for line in text.splitlines() if line.startswith("| # |"))
     assert "| What to buy | Per dose | Money at risk |" in header
@@ -500,7 +500,7 @@ def test_chart_colours_follow_the_provider_and_the_text_keeps_every_step(cli):
     text = cli("report", "--state", "TX", "--format", "markdown").stdout
     curve = text.split("## What more doses would cost", 1)[1].split("\n## ", 1)[0]
     assert "| 6 | $579 | $1,098 | $1,254 | $129 |" in curve and "| 7 | $658 | $1,098 | $2,148 | $129 |" in curve
-    assert "nothing paid yet (free evaluation), for the purchase the ranking shows." in text
+    assert "ineligible at the first evaluation:** unknown, for the purchase the ranking shows." in text
 
 
 def test_an_empty_result_is_a_useful_page(cli):

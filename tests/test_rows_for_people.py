@@ -275,13 +275,15 @@ def test_a_table_says_what_the_notes_say_about_its_figures(cli):
     """A repeat priced at another price for want of a returning price, and a pay-in-full saving left off an
     insured price, qualify the total: the table's Notes say so, not only the JSON's notes."""
     repeat = cli("cost", "-n", "16", "-s", "TX", "-i", "aetna", "--format", "markdown").stdout
-    assert "| no returning price listed: the insured price used |" in repeat
+    assert "| no returning price listed: the insured price used, " in repeat
     returning = cli("cost", "-n", "12", "-s", "TX", "--returning", "--format", "markdown").stdout
     innerwell = next(line for line in returning.splitlines() if "| Innerwell |" in line)
     assert "no returning price listed: the list price used" in innerwell
     insured = cli("cost", "-n", "8", "-s", "TX", "-i", "aetna", "--pay-in-full", "--format", "markdown").stdout
     innerwell = next(line for line in insured.splitlines() if "| Innerwell |" in line)
-    assert innerwell.endswith("| pay-in-full saving not applied (insured) |")
+    assert "| pay-in-full saving not applied (insured), " in innerwell
+    # An insured price comes with a copay on top: the row says so, not only the JSON (#40).
+    assert innerwell.endswith("on top: an office copay (or the deductible left on your plan), amount not stated |")
 
 
 def test_insured_or_self_pay_is_never_hidden(cli):

@@ -92,21 +92,24 @@ def test_money_paid_ahead(cli):
     # Before: no field said what is paid before the first session or ahead of the sessions.
     rows = _rows(cli, "--doses", "6")
     mindbloom, innerwell = rows["mindbloom"], rows["innerwell"]
-    # $418 a month, each installment paying for the next two sessions, the first at checkout.
-    assert (mindbloom["paid_before_first_session"], mindbloom["most_paid_ahead"]) == (418, 418)
-    # Three payments of $366 from the purchase, billed monthly whatever the pace of treatment: all of it ahead.
-    assert (innerwell["paid_before_first_session"], innerwell["most_paid_ahead"]) == (366, 1098)
+    # $418 a month, the first at checkout (the guide); whether billing follows the sessions, no source says (#40).
+    assert (mindbloom["paid_before_first_session"], mindbloom["most_paid_ahead"]) == (418, None)
+    # Self-pay: "billed on the payment schedule reflected on this receipt", with no word of when the first payment
+    # is taken or of its pace (the "even if you have not scheduled" sentence is about insured plans): unknown.
+    assert (innerwell["paid_before_first_session"], innerwell["most_paid_ahead"]) == (None, None)
     # From 2026-12-03: December on or before 2026-12-31, January and February after it.
     assert (mindbloom["due_after_rule_end"], innerwell["due_after_rule_end"]) == (836, 732)
 
 
 def test_max_upfront_keeps_what_fits_and_says_why_the_rest_is_left_out(cli):
     rows = cli("compare", "--max-upfront", "400", "--json", "--explain", env=TODAY).json()
-    assert [row["id"] for row in rows if not row.get("excluded")] == ["innerwell", "joyous"]  # $366 and $129
+    kept = {row["id"]: (row["purchase"], row["paid_before_first_session"]) for row in rows if not row.get("excluded")}
+    # Every purchase is searched (#40): Mindbloom's 12-session plan asks $358 at checkout, its 6-session $418.
+    assert kept == {"mindbloom": ("12-session treatment", 358), "joyous": ("Monthly plan (30 daily troches)", 129)}
     reasons = {row["id"]: row["reasons"] for row in rows if row.get("excluded")}
     assert reasons == {
-        "better-u": ["asks $500 before the first session, over the $400 limit"],
-        "mindbloom": ["asks $418 before the first session, over the $400 limit"],
+        "better-u": ["asks at least $500 before the first session (5-session Introduction), over the $400 limit"],
+        "innerwell": ["the sources do not say what is due before the first session"],  # unknown is not none
     }
     bad = cli("compare", "--max-upfront", "lots")
     assert bad.code == 2 and "--max-upfront" in bad.stderr
@@ -150,7 +153,7 @@ def test_the_report_says_what_a_closure_or_the_rules_end_would_put_at_risk(cli):
     text = cli("report", "--state", "TX", "--format", "markdown", env=TODAY).stdout
     section = text.split("## If the provider stops, or the rule ends", 1)[1].split("\n## ", 1)[0]
     assert (
-        "- **Mindbloom**: $418 before the first session; at most $418 at a time for sessions not yet delivered; "
+        "- **Mindbloom**: $418 before the first session; how much is paid ahead of sessions later is not stated; "
         "$836 of the first purchase falls due after 2026-12-31." in section
     )
     assert "Ketamine Wellness Centers, 2023-03-10: Closed all 13 clinics" in section
@@ -162,15 +165,21 @@ def test_refunds_say_what_each_plan_asks_ahead(cli):
     [innerwell] = cli("refunds", "innerwell", "--json", env=TODAY).json()
     ahead = {(p["plan"], p["payment"]): p["paid_ahead"] for p in innerwell["plans"]}
     assert ahead[("foundation", "self_pay")] == {
-        "before_first_session": 366,
-        "most_ahead": 1098,
+        "before_first_session": None,
+        "most_ahead": None,
         "by_installments": True,
     }
-    assert ahead[("foundation", "insured")] == {"before_first_session": 325, "most_ahead": 650, "by_installments": True}
+    # Insured plans for non-covered services are billed monthly "even if you have not scheduled your Medical
+    # Consult": all of it may be paid ahead; when the first payment is taken is not stated.
+    assert ahead[("foundation", "insured")] == {
+        "before_first_session": None,
+        "most_ahead": 650,
+        "by_installments": True,
+    }
     text = cli("refunds", "mindbloom", env={**TODAY, "COLUMNS": "200"}).stdout
     assert (
-        "Paid ahead of the service (by its installments): $418 before the first session; at most $418 at a time "
-        "for sessions not yet delivered" in text
+        "Paid ahead of the service (by its installments): $418 before the first session; how much is paid ahead "
+        "of sessions later is not stated" in text
     )
 
 

@@ -4,7 +4,7 @@ for someone who starts today. This is what a provider's closure, a rule's end or
 
 Pure and exact (cents). From the catalogue's payment facts only: an installment plan's first payment counts
 where a source says when it is taken; how far payments run ahead of sessions counts where a source gives the
-pace (Mindbloom: each installment pays for two sessions; Innerwell: billed monthly whatever the treatment's
+pace (Innerwell's insured plans for non-covered services: billed monthly whatever the treatment's
 pace). A price with no payment schedule is paid when bought. Anything else is None: unknown, never a guess.
 """
 
@@ -53,6 +53,11 @@ def ahead_of(price: int, schedule: InstallmentsDoc | None) -> tuple[int | None, 
     return before, None
 
 
+def upfront_of(provider: RankedProviderDoc, option: Option) -> int | None:
+    """What `option`, bought first, asks before the first session; None: the sources do not say."""
+    return _ahead(provider, option)[0]
+
+
 def _ahead(provider: RankedProviderDoc, option: Option) -> tuple[int | None, int | None]:
     if option.installments is None:
         return ahead_of(option.price, None)
@@ -78,12 +83,12 @@ def paid_ahead(
 
 def _due_after(item: LineItem, today: dt.date, ends: dt.date) -> int:
     """The first purchase's payments that fall after `ends`, paid monthly from today (a subscription: one period
-    a month; installments: one a month; no schedule: all today)."""
+    a month, for every period bought; installments: one a month; no schedule: all today). A plan bought twice
+    counts once: the second is another purchase, made when the first is used up."""
     option = item.option
     if option.kind == "subscription":
         return months_after(today, item.quantity, ends) * option.price
     if option.installments is None:
-        return option.price * item.quantity if today > ends else 0
+        return option.price if today > ends else 0
     count, amount = option.installments
-    # A repeated plan's installments follow one another (the second starts when the first is paid off).
-    return months_after(today, count * item.quantity, ends) * amount
+    return months_after(today, count, ends) * amount

@@ -26,11 +26,18 @@ from .filters import (
     provider_reasons,
     question_notes,
     touch_notes,
-    upfront_reasons,
+)
+from .limits import (
+    Limits,
+    over_monthly_reason,
+    over_upfront_reason,
+    purchase_monthly_payment,
+    upfront_reason,
+    within,
 )
 from .money import cents_to_json, format_usd, per_dose_cents, to_cents
-from .notes import Note, extra_cost_notes, monthly_note, note, rule_notes
-from .pricing import LineItem, Option, OptionSet, Purchase, cheapest, purchase_options
+from .notes import Note, extra_cost_notes, monthly_notes, note, rule_notes
+from .pricing import LineItem, OptionSet, Purchase, cheapest, purchase_options
 from .refunds import (
     Charge,
     IneligibleAnswer,
@@ -83,17 +90,19 @@ class Evaluation(NamedTuple, Generic[P]):
 class Buying(NamedTuple):
     """All of a question that a provider's price depends on: the dose count (None: the cheapest way to start),
     the way of buying, whether it is paid at its insured price, and a monthly budget (which chooses among the
-    purchases). The state, the carrier's name and every other filter only judge the purchase."""
+    purchases), and a limit on what is due before the first session (which does too). The state, the carrier's
+    name, a total budget and every other filter only judge the purchase."""
 
     doses: int | None
     returning: bool
     pay_in_full: bool
     insured: bool
-    monthly_budget: int | None
+    limits: Limits
 
     @classmethod
     def asked(cls, criteria: Criteria, *, insured: bool) -> Buying:
-        return cls(criteria.doses, criteria.returning, criteria.pay_in_full, insured, criteria.monthly_budget)
+        limits = Limits(criteria.monthly_budget, criteria.max_upfront)
+        return cls(criteria.doses, criteria.returning, criteria.pay_in_full, insured, limits)
 
 
 class Priced(NamedTuple):
@@ -104,7 +113,7 @@ class Priced(NamedTuple):
     options: OptionSet
     purchase: Purchase | None
     unpriced: tuple[str, ...]  # why no purchase could be priced at all
-    over_monthly: tuple[str, ...]  # why no purchase fits the monthly budget
+    over_limits: tuple[str, ...]  # why no purchase fits the money limits asked (then `purchase` is the cheapest)
     option_prices: tuple[int, ...]  # per-dose cents of every first purchase option (the price range)
     monthly: int | None
     money_back: int | None
@@ -121,19 +130,25 @@ def price(provider: RankedProviderDoc, buying: Buying, rules: dict[str, RuleDoc]
         provider, returning=buying.returning, insured=buying.insured, pay_in_full=buying.pay_in_full
     )
     purchase, unpriced = _purchase(options, buying)
-    purchase, over_monthly = _within_monthly_budget(provider, options, buying, purchase)
+    over_limits: list[str] = []
+    if purchase is not None and buying.limits.asked():
+        purchase, over_limits = _within_limits(provider, options, buying, purchase)
     rule = prescribing_rule(provider, rules)
     ahead = None
     if purchase is not None:
         ends = dt.date.fromisoformat(rule["ends"]) if rule and rule["ends"] and today else None
         ahead = paid_ahead(provider, purchase, today, ends)
+    upfront_limit = buying.limits.upfront
+    if buying.returning and upfront_limit is not None and ahead is not None and not over_limits:
+        # A returning client buys no first option: what is due first is the purchase's own first item.
+        over_limits += filter(None, [upfront_reason(ahead.before_first_session, upfront_limit)])
     loss = first_shipment_loss(provider, purchase, buying.returning)
     return Priced(
         buying=buying,
         options=options,
         purchase=purchase,
         unpriced=tuple(unpriced),
-        over_monthly=tuple(over_monthly),
+        over_limits=tuple(over_limits),
         option_prices=tuple(per_dose_cents(o.price, o.doses) for o in options.first),
         monthly=purchase_monthly_payment(provider, purchase) if purchase else None,
         money_back=reimbursement_up_to(provider, purchase) if purchase else None,
@@ -179,13 +194,12 @@ def judge(
         *provider_reasons(provider, criteria),
         *priced.unpriced,
         *budget_reasons(criteria, purchase.total if purchase else None),
-        *priced.over_monthly,
-        *upfront_reasons(criteria, purchase is not None, ahead.before_first_session if ahead else None),
+        *priced.over_limits,
     ]
     notes = _notes(provider, criteria, ask, alternatives, served, purchase, priced.money_back)
-    if criteria.monthly_budget is not None and purchase is not None and not priced.over_monthly:
-        # The figure the question was about, said in the row (its total is for the whole purchase).
-        notes.insert(0, monthly_note(priced.monthly))
+    if criteria.monthly_budget is not None and purchase is not None and not priced.over_limits:
+        # The figure the question was about, said first in the row (its total is for the whole purchase).
+        notes[:0] = monthly_notes(provider, purchase, criteria.monthly_budget, priced.monthly)
     rule = priced.rule
     if rule is not None and today is not None and purchase is not None:
         notes.extend(rule_notes(purchase, rule, today, ahead.due_after_rule_end if ahead else None))
@@ -212,17 +226,32 @@ def judge(
     )
 
 
-def _within_monthly_budget(
-    provider: RankedProviderDoc, options: OptionSet, buying: Buying, purchase: Purchase | None
-) -> tuple[Purchase | None, list[str]]:
-    """With --monthly-budget, judged on every purchase that could answer the question: the cheapest whose every
-    item fits the month, or the reason none does."""
-    if buying.monthly_budget is None or purchase is None:
-        return purchase, []
-    within, _ = _purchase(_within_monthly(provider, options, buying.monthly_budget), buying)
-    if within is None:
-        return purchase, [_over_monthly_reason(provider, options, buying)]
-    return within, []
+def _within_limits(
+    provider: RankedProviderDoc, options: OptionSet, buying: Buying, cheapest_of_all: Purchase
+) -> tuple[Purchase, list[str]]:
+    """The cheapest purchase that fits every money limit asked, found by one search over every purchase; else
+    the cheapest of all, with the reasons: each limit that no purchase fits alone, or that none fits them all."""
+    limits = buying.limits
+    found, _ = _purchase(within(provider, options, limits), buying)
+    if found is not None:
+        return found, []
+    goal = f"{buying.doses} doses" if buying.doses else "a first purchase"
+    reasons = []
+    if (
+        limits.monthly is not None
+        and _purchase(within(provider, options, limits._replace(upfront=None)), buying)[0] is None
+    ):
+        reasons.append(over_monthly_reason(provider, options, limits.monthly, goal, returning=buying.returning))
+    if (
+        limits.upfront is not None
+        and _purchase(within(provider, options, limits._replace(monthly=None)), buying)[0] is None
+    ):
+        reasons.append(over_upfront_reason(provider, options.first, limits.upfront))
+    if not reasons:
+        assert limits.monthly is not None and limits.upfront is not None
+        reasons.append(f"no way to {goal} fits both {format_usd(limits.monthly)} a month and at most "
+                       f"{format_usd(limits.upfront)} before the first session")  # fmt: skip
+    return cheapest_of_all, reasons
 
 
 def place_touch_notes(notes: list[Note], touching: list[RuleTouch], criteria: Criteria) -> None:
@@ -241,56 +270,6 @@ def _purchase(options: OptionSet, buying: Buying) -> tuple[Purchase | None, list
     if first is None:
         return None, ["no purchase option is offered to returning clients"]
     return Purchase.of(first.doses, (LineItem(first, 1),)), []
-
-
-def option_monthly(provider: RankedProviderDoc, option: Option) -> int | None:
-    """The smallest monthly amount a source states for one option: a subscription's price, its installment
-    (at the option's price basis), or a financing minimum, only for the plans whose source names it: a plan's
-    own, else the provider's, which covers packages only, and only when no package states its own. None:
-    not stated."""
-    if option.kind == "subscription":
-        return option.price
-    amounts = [option.installments[1]] if option.installments else []
-    if option.kind == "plan":
-        plans = provider["plans"]
-        plan = next((p for p in plans if p["id"] == option.key), None)
-        financing_from = provider["financing"]["monthly_from"]
-        if plan is not None and plan["financing"]:
-            amounts.append(to_cents(plan["financing"]["monthly_from"]))
-        elif financing_from is not None and not any(p["financing"] for p in plans):
-            amounts.append(to_cents(financing_from))
-    return min(amounts) if amounts else None
-
-
-def _fits_month(provider: RankedProviderDoc, option: Option, budget: int) -> bool:
-    """Paid within one month's budget: the whole price, or a stated monthly amount."""
-    monthly = option_monthly(provider, option)
-    return option.price <= budget or (monthly is not None and monthly <= budget)
-
-
-def _within_monthly(provider: RankedProviderDoc, options: OptionSet, budget: int) -> OptionSet:
-    return OptionSet(
-        tuple(o for o in options.first if _fits_month(provider, o, budget)),
-        tuple(o for o in options.later if _fits_month(provider, o, budget)),
-    )
-
-
-def _over_monthly_reason(provider: RankedProviderDoc, options: OptionSet, buying: Buying) -> str:
-    """Why no purchase fits the monthly budget: the option that costs least in a month, and what it costs
-    (its whole price where no monthly amount is stated: "not stated" is not "none")."""
-    assert buying.monthly_budget is not None
-    goal = f"{buying.doses} doses" if buying.doses else "a first purchase"
-    candidates = options.later if buying.returning else options.first
-    least = min(candidates, key=lambda o: (_month_cost(provider, o), o.price))
-    monthly = option_monthly(provider, least)
-    cost = (f"{format_usd(monthly)} a month" if monthly is not None
-            else f"{format_usd(least.price)}, with no monthly payment stated in the sources")  # fmt: skip
-    return f"no way to {goal} within {format_usd(buying.monthly_budget)} a month: the least, {least.description}, costs {cost}"
-
-
-def _month_cost(provider: RankedProviderDoc, option: Option) -> int:
-    monthly = option_monthly(provider, option)
-    return option.price if monthly is None else min(monthly, option.price)
 
 
 def _notes(
@@ -408,10 +387,3 @@ def ineligible_for(provider: RankedProviderDoc, purchase: Purchase | None, retur
         return "unknown"
     plan_id, payment = _first_plan(purchase)
     return if_found_ineligible(provider, plan_id, payment, returning=returning)
-
-
-def purchase_monthly_payment(provider: RankedProviderDoc, purchase: Purchase) -> int | None:
-    """The least a person must be able to pay in a month for this purchase: every item's smallest stated
-    monthly amount, the largest of them (each is paid in its turn). None when any item states none."""
-    amounts = [option_monthly(provider, item.option) for item in purchase.items]
-    return None if any(a is None for a in amounts) else max(a for a in amounts if a is not None)

@@ -67,20 +67,6 @@ def budget_reasons(criteria: Criteria, total: int | None) -> list[str]:
     return [f"{what} {format_usd(total)}, over the {format_usd(criteria.budget)} budget"]
 
 
-def upfront_reasons(criteria: Criteria, priced: bool, upfront: int | None) -> list[str]:
-    """--max-upfront: what the priced purchase asks before the first session (None: the sources do not say;
-    an installment plan: its first payment)."""
-    if criteria.max_upfront is None or not priced:
-        return []
-    if upfront is None:
-        return ["the sources do not say what is due before the first session"]
-    if upfront > criteria.max_upfront:
-        return [
-            f"asks {format_usd(upfront)} before the first session, over the {format_usd(criteria.max_upfront)} limit"
-        ]
-    return []
-
-
 def provider_reasons(provider: RankedProviderDoc, criteria: Criteria) -> list[str]:
     """What leaves a provider out whatever its prices: its dose level, its policies, its forms and offices."""
     return [

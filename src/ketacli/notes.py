@@ -25,7 +25,8 @@ NoteKind = Literal[
     "hsa_fsa_disputed",
     "delivery_unconfirmed",
     "monthly",  # with --monthly-budget: the least a month; values: amount (dollars)
-    "no_monthly_stated",
+    "no_monthly_stated",  # with --monthly-budget: items with no monthly amount, whose whole price fits
+    "financing_fits",  # with --monthly-budget: an item fits only through financing; values: what, amount
     "very_low_dose",
     "insured_price",
     "self_pay",
@@ -63,10 +64,37 @@ def note(kind: NoteKind, text: str, **values: NoteValue) -> Note:
     return Note(kind, text, tuple(values.items()))
 
 
-def monthly_note(monthly: int | None) -> Note:
-    if monthly is None:
-        return note("no_monthly_stated", "no monthly payments stated: the whole price fits the month")
-    return note("monthly", f"{format_usd(monthly)} a month at the least", amount=cents_to_json(monthly))
+def monthly_notes(provider: RankedProviderDoc, purchase: Purchase, budget: int, monthly: int | None) -> list[Note]:
+    """With --monthly-budget, how the purchase fits the month: an item that fits only through financing says
+    so, with its figure and "subject to approval"; then the least a month, or which items state no monthly
+    amount (their whole price fits)."""
+    from .limits import financing_monthly, option_monthly
+
+    notes = []
+    for item in purchase.items:
+        option = item.option
+        stated = (
+            option.installments[1] if option.installments else option.price if option.kind == "subscription" else None
+        )
+        financed = financing_monthly(provider, option)
+        if option.price > budget and (stated is None or stated > budget) and financed is not None:
+            notes.append(note("financing_fits", f"fits {format_usd(budget)} a month only through financing, subject "
+                              f"to approval: the {option.description} from {format_usd(financed)} a month",
+                              what=option.description, amount=cents_to_json(financed)))  # fmt: skip
+    if monthly is not None:
+        return [*notes, note("monthly", f"{format_usd(monthly)} a month at the least", amount=cents_to_json(monthly))]
+    unstated = [item for item in purchase.items if option_monthly(provider, item.option) is None]
+    named = " and ".join(_counted(item.quantity, item.option.description) for item in unstated)
+    whole = (
+        "its whole price fits" if len(unstated) == 1 and unstated[0].quantity == 1 else "each one's whole price fits"
+    )
+    return [*notes, note("no_monthly_stated", f"no monthly payment stated for {named}: {whole} the month")]
+
+
+def _counted(quantity: int, description: str) -> str:
+    if quantity == 1:
+        return f"the {description}"
+    return f"the {quantity} {description}s" if description.endswith("session") else f"{quantity} × {description}"
 
 
 _FORM_WORDS = {

@@ -221,7 +221,9 @@ def show_ranking(
         title = ranking_title(criteria, result.insurance.shown if result.insurance else None)
         rows = result.rows
         cut = fmt == "table" and criteria.limit is None and len(rows) > TABLE_ROWS
-        render_rows(rows[:TABLE_ROWS] if cut else rows, ranking_columns(view), fmt, title=title, section_of=dose_group)
+        render_rows(
+            rows[:TABLE_ROWS] if cut else rows, ranking_columns(view, criteria), fmt, title=title, section_of=dose_group
+        )
         if cut:
             more = len(rows) - TABLE_ROWS
             emit(

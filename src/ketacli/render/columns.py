@@ -16,6 +16,7 @@ from . import Column, label, plain, usd, usd_cents
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from ketacli.criteria import Criteria
     from ketacli.document import ProviderDoc
     from ketacli.fields import Row, View
 
@@ -65,10 +66,14 @@ def _markers(row: Row) -> str:
         for record in map(_touch_words, records)
         if record is not None
     ]
+    for record in records:
+        if record["kind"] == "financing_fits":
+            marks.append(f"fits the month only by financing the {record['what']} (from {usd(record['amount'])} a "
+                         "month, subject to approval)")  # fmt: skip
     if "monthly" in kinds:
         marks.append(f"{usd(kinds['monthly']['amount'])} a month at the least")
     if "no_monthly_stated" in kinds:
-        marks.append("no monthly payments stated: the whole price fits the month")
+        marks.append(str(kinds["no_monthly_stated"]["text"]))
     if row["returning_price"]:
         marks.append("returning price")
     if "no_returning_price" in kinds:
@@ -88,10 +93,12 @@ def _markers(row: Row) -> str:
     elif "rule_past_end" in kinds:
         rule = kinds["rule_past_end"]
         marks.append(f"{rule['authority']} telemedicine rule was set to end {rule['ends']}: unknown since")
-    for record in records:  # a fee for what was not delivered: money at risk, said where the figures are
-        if record["kind"] == "extra_costs" and record["at_risk"]:
-            limit = f" up to {usd(record['amount_up_to'])}" if record["amount_up_to"] is not None else ""
-            marks.append(f"{record['what']}{limit}")
+    for record in records:  # what is paid on top of the figures (a copay, a fee), said where the figures are
+        if record["kind"] == "extra_costs":
+            limit = (
+                f" up to {usd(record['amount_up_to'])}" if record["amount_up_to"] is not None else ", amount not stated"
+            )
+            marks.append(f"on top: {record['what']}{limit}")
     return ", ".join(marks) or "—"
 
 
@@ -113,11 +120,19 @@ def _touch_words(record: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def paid_ahead_words(row: Row) -> str:
-    """'$418 at start, $418 at most': before the first session, and the most ahead of sessions at one time."""
+    """'$792 due at the start'; '$366 due at the start, up to $1,098 ahead of sessions' where more is paid ahead
+    later; what the sources do not say, said so."""
     if row["total"] is None:
         return "—"
     first, most = row["paid_before_first_session"], row["most_paid_ahead"]
-    return f"{usd(first) if first is not None else 'not stated'} at start, {usd(most) if most is not None else 'not stated'} at most"
+    start = f"{usd(first)} due at the start" if first is not None else "due at the start: not stated"
+    if most == first:
+        return start
+    return (
+        f"{start}, up to {usd(most)} ahead of sessions"
+        if most is not None
+        else f"{start}; how much ahead later: not stated"
+    )
 
 
 def _availability(row: Row) -> str:
@@ -155,13 +170,31 @@ CELLS: dict[str, Callable[[Row], str]] = {
 }
 
 
-def ranking_columns(view: View) -> list[Column[Row]]:
-    """A ranking's columns, from the one list of fields: header, narrow-terminal priority and order there.
-    (Imported here, not at the top: `providers` and `show` use this module without ranking anything.)"""
+# The column each filter asks about: kept whatever the width, since it holds the figure or fact the question
+# constrained (a monthly budget's figure is in Notes, which a narrow table lists under itself).
+ASKED_COLUMNS = {
+    "max_upfront": "paid_before_first_session",
+    "insurance": "insurance",
+    "hsa_fsa": "hsa_fsa",
+    "financing": "financing",
+    "no_sitter": "sitter_required",
+    "id_verified": "id_verification",
+    "clinician_led": "integration",
+    "delivery": "delivery",
+}
+
+
+def ranking_columns(view: View, criteria: Criteria | None = None) -> list[Column[Row]]:
+    """A ranking's columns, from the one list of fields: header, narrow-terminal priority and order there; a
+    column the question's filters ask about is essential (priority 0). (Imported here, not at the top:
+    `providers` and `show` use this module without ranking anything.)"""
     from ketacli.fields import columns
 
+    asked = {key for name, key in ASKED_COLUMNS.items() if criteria is not None and getattr(criteria, name)}
     return [
-        Column(key, shown.header, CELLS[key], shown.priority, shown.justify, footnote=shown.footnote)
+        Column(
+            key, shown.header, CELLS[key], 0 if key in asked else shown.priority, shown.justify, footnote=shown.footnote
+        )  # fmt: skip
         for key, shown in columns(view)
     ]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ketacli.refunds import payment_words
-from ketacli.render.words import address_words, charge_words, if_ineligible_words, settlement_words
+from ketacli.render.words import address_words, ahead_words, charge_words, if_ineligible_words, settlement_words
 
 from . import usd
 
@@ -43,15 +43,8 @@ def ladder_lines(ladder: Ladder, *, priced: bool = True) -> list[str]:
 
 def paid_ahead_line(ahead: PaidAheadDoc) -> str:
     """'Paid ahead of the service: $418 before the first session; at most $418 at a time ...'."""
-
-    def said(dollars: float | None) -> str:
-        return "not stated" if dollars is None else usd(dollars)
-
     how = "by its installments" if ahead["by_installments"] else "paid when bought"
-    return (
-        f"Paid ahead of the service ({how}): {said(ahead['before_first_session'])} before the first session; "
-        f"at most {said(ahead['most_ahead'])} at a time for sessions not yet delivered"
-    )
+    return f"Paid ahead of the service ({how}): {ahead_words(ahead['before_first_session'], ahead['most_ahead'])}"
 
 
 def refund_sections(document: ProviderRefunds) -> list[tuple[str, list[str]]]:

@@ -17,6 +17,7 @@ from ketacli.refunds import payment_words
 from ketacli.render.words import (
     INSURANCE_IN_FULL,
     address_words,
+    ahead_words,
     charge_words,
     if_ineligible_words,
     settlement_words,
@@ -296,6 +297,7 @@ def render_report(document: ReportDocument, criteria: Criteria, fmt: ReportForma
         usd=_usd,
         usd_from_cents=lambda cents: "—" if cents is None else format_usd(cents),
         usd_or_unknown=lambda dollars: "not stated" if dollars is None else _usd(dollars),
+        ahead=ahead_words,
         ineligible=if_ineligible_words,
         address=address_words,
         shipment_loss=shipment_loss_words,

@@ -92,3 +92,18 @@ def at_risk_words(row: Row) -> str:
     medicine shipment."""
     stop = shipment_loss_words(row["lose_if_stopped_after_first_shipment"])
     return f"found ineligible: {if_ineligible_words(row['refund_if_ineligible'])}; stop after 1st shipment: {stop}"
+
+
+def ahead_words(before: float | None, most: float | None) -> str:
+    """Money paid ahead of the service, in words: what is due before the first session, and the most paid at
+    one time for sessions not yet delivered; what the sources do not say, said so."""
+    from . import usd
+
+    first = (
+        f"{usd(before)} before the first session"
+        if before is not None
+        else "what is due before the first session is not stated"
+    )
+    later = (f"at most {usd(most)} at a time for sessions not yet delivered" if most is not None
+             else "how much is paid ahead of sessions later is not stated")  # fmt: skip
+    return f"{first}; {later}"
