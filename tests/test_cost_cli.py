@@ -243,3 +243,9 @@ def test_json_is_compact_when_piped_and_indented_for_people(cli):
     data = [{"id": "a", "total": 1.5}]
     assert to_json(data) == '[\n  {\n    "id": "a",\n    "total": 1.5\n  }\n]\n'
     assert to_json(data, pretty=False) == '[{"id": "a", "total": 1.5}]\n'
+
+
+def test_a_schedule_says_each_and_in_all_for_what_is_bought_several_times(cli):
+    """Before: 'Better U, continuation session: $237' for three sessions (#40)."""
+    text = cli("cost", "-n", "12", "--schedule", env={"COLUMNS": "200"}).stdout
+    assert "  Better U, 3 × continuation session: $79 each, $237 in all (no installment schedule listed)\n" in text

@@ -437,3 +437,16 @@ def test_the_row_contract_names_every_note_kind():
     line = next(line for line in page.splitlines() if line.startswith("| `note_records` |"))
     listed = re.findall(r"`([a-z_]+)`", line.split("is one of", 1)[1].split(";", 1)[0])
     assert sorted(listed) == sorted(typing.get_args(NoteKind))
+
+
+@pytest.mark.parametrize(
+    ("typed", "suggested"),
+    [("Aetna CVS Health", "Aetna"), ("blue cros", "Blue Cross Blue Shield of Texas"),
+     ("cigna health", "Cigna/Evernorth Behavioral Health")],
+)  # fmt: skip
+def test_extra_words_and_near_misses_of_a_carrier_are_suggested_not_priced_at_self_pay(cli, typed, suggested):
+    """Before: exit 0, every provider priced self-pay (Innerwell $1,098 instead of $650), as if the carrier were
+    unknown (#40). Now a usage error naming the carrier meant, as 'aetan' always was."""
+    result = cli("compare", "--state", "TX", "--insurance", typed, "--json")
+    assert result.code == 2 and result.stdout == ""
+    assert "did you mean" in result.stderr and suggested in result.stderr.split("did you mean", 1)[1]

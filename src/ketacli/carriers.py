@@ -53,18 +53,29 @@ def matching_carriers(query: str, carriers: Iterable[str]) -> list[str]:
 
 
 def suggest_carrier(query: str, carriers: Iterable[str]) -> list[str]:
-    """Listed carriers within a typo of `query` ('aetan' → Aetna), nearest first."""
+    """Listed carriers `query` may mean, nearest first: within a typo of a name, a word or a run of its words
+    ('aetan' → Aetna, 'blue cros' → Blue Cross Blue Shield), or named whole among other words ('Aetna CVS
+    Health' → Aetna; 'cigna health' → Cigna/Evernorth Behavioral Health). Suggested, never assumed: extra words may name another product of the carrier."""
     carriers = list(carriers)
+    asked = set(_words(query)) - _STOP_WORDS
+    # A whole name among extra words ('Aetna CVS Health'), or whole words of a name out of order ('cigna health').
+    within = [
+        c for c in carriers if asked and (words := set(_words(c)) - _STOP_WORDS) and (words <= asked or asked <= words)
+    ]
     by_key: dict[str, set[str]] = {}
     for carrier in carriers:
-        for word in [compact(carrier), *_words(carrier)]:
+        for word in [
+            compact(carrier),
+            *_words(carrier),
+            *(run for run in _runs(carrier) if run not in _words(carrier)),
+        ]:
             if len(word) >= 4 and word not in _STOP_WORDS:
                 by_key.setdefault(word, set()).add(carrier)
     for alias, target in ALIASES.items():
         for carrier in carriers:
             if target in _runs(carrier):
                 by_key.setdefault(alias, set()).add(carrier)
-    found: list[str] = []
+    found: list[str] = sorted(within, key=lambda c: -len(compact(c)))  # the longest name first
     for key in difflib.get_close_matches(compact(query), list(by_key), n=3, cutoff=_TYPO_CUTOFF):
         found += sorted(c for c in by_key[key] if c not in found)
     return found

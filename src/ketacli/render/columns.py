@@ -205,15 +205,18 @@ def schedule_text(rows: list[Row]) -> str:
     for row in rows:
         for item in row["items"]:
             plan = item["installments"]
-            repeat = f" (×{item['count']})" if item["count"] > 1 else ""
+            count = item["count"]
+            what = item["description"] if count == 1 else f"{count} × {item['description']}"
             if plan:
-                lines.append(
-                    f"{row['name']}, {item['description']}: {plan['count']} monthly payments of {usd(plan['amount'])}{repeat}"
-                )
+                each = " each" if count > 1 else ""
+                lines.append(f"{row['name']}, {what}: {plan['count']} monthly payments of {usd(plan['amount'])}{each}")
             else:
-                lines.append(
-                    f"{row['name']}, {item['description']}: {usd(item['subtotal'])} (no installment schedule listed)"
+                price = (
+                    usd(item["subtotal"])
+                    if count == 1
+                    else f"{usd(item['unit_price'])} each, {usd(item['subtotal'])} in all"
                 )
+                lines.append(f"{row['name']}, {what}: {price} (no installment schedule listed)")
     return "\nPayment schedules:\n" + "".join(f"  {line}\n" for line in lines)
 
 
