@@ -51,7 +51,36 @@ def test_states_text(cli):
         "  Served: —\n"
         "  Not served: Innerwell\n"
         "  Unknown (check with the provider): Better U, Mindbloom, Joyous\n"
+        "  State law on prescribing by telemedicine: none recorded in the catalogue (not every state has been "
+        "surveyed: ask the provider)\n"
     )
+
+
+def test_a_state_with_its_own_telemedicine_law_says_it_where_the_person_decides(cli):
+    """Georgia, New Hampshire and Connecticut add their own conditions to prescribing controlled substances by
+    telemedicine (#42): every answer for such a state says what it requires and what to ask, never a 'no'."""
+    detail = cli("states", "GA", "--json").json()
+    assert [law["rule"] for law in detail["state_law"]] == ["georgia-telemedicine-prescribing"]
+    assert detail["state_law"][0]["requires"] == ["in_person_exam_before_first_prescription", "in_person_exam_yearly"]
+    ranked = cli("compare", "--state", "GA", "--json")
+    innerwell = next(r for r in ranked.json() if r["id"] == "innerwell")
+    assert innerwell["availability"] == "served"  # the sources list Georgia: a state rule never makes it a "no"
+    law = next(r for r in innerwell["note_records"] if r["kind"] == "state_law")
+    assert law["text"] == (
+        "Georgia generally requires one in-person examination before the first prescription of a controlled "
+        "substance, and diligent efforts at one every year: ask Innerwell where"
+    )
+    assert innerwell["notes"][0] == law["text"]  # first in the row
+    assert "georgia-telemedicine-prescribing" in [t["id"] for t in innerwell["rules_touching"]]
+    assert "Georgia generally requires one in-person examination" in ranked.stderr
+    ct = next(r for r in cli("compare", "--state", "CT", "--json").json() if r["id"] == "innerwell")
+    assert ct["notes"][0].endswith("substance use disorder: ask Innerwell whether your treatment qualifies")
+    markdown = cli("compare", "--state", "NH", "--format", "markdown").stdout
+    innerwell_line = next(line for line in markdown.splitlines() if "| Innerwell |" in line)
+    assert "| New Hampshire requires an in-person examination at least once a year" in innerwell_line
+    # After the federal rule's end date, the state's own rule still stands: never "unknown since".
+    later = cli("compare", "--state", "GA", "--json", env={"KETACLI_TODAY": "2027-03-01"}).json()
+    assert any(r["kind"] == "state_law" and r["status"] == "in_force" for r in later[0]["note_records"])
 
 
 def test_state_matrix(cli):

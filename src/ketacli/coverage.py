@@ -10,7 +10,9 @@ from .filters import insurance_alternatives
 from .states import STATE_NAMES
 
 if TYPE_CHECKING:
-    from .document import ProviderDoc
+    import datetime as dt
+
+    from .document import ProviderDoc, RuleDoc
 
 
 def provider_summary(provider: ProviderDoc) -> dict[str, Any]:
@@ -42,8 +44,11 @@ def state_matrix(providers: list[ProviderDoc]) -> list[dict[str, Any]]:
     return rows
 
 
-def state_detail(providers: list[ProviderDoc], code: str) -> dict[str, Any]:
-    """Who serves one state, who does not, who is unknown, in-person options and accepted carriers there."""
+def state_detail(providers: list[ProviderDoc], code: str, rules: list[RuleDoc], today: dt.date) -> dict[str, Any]:
+    """Who serves one state, who does not, who is unknown, in-person options and accepted carriers there, and the
+    state's own rules on prescribing by telemedicine (none recorded is not "none": not every state is surveyed)."""
+    from .rules import state_rules
+
     groups: dict[str, list[str]] = {"served": [], "not_served": [], "unknown": []}
     for provider in providers:
         groups[availability(provider, code)].append(provider["id"])
@@ -63,7 +68,10 @@ def state_detail(providers: list[ProviderDoc], code: str) -> dict[str, Any]:
         for p in providers
         if code in p["insurance"]["carriers_by_state"]
     }
-    return {"state": code, "name": STATE_NAMES[code], **groups, "in_clinic": in_clinic, "insurance": carriers}
+    law = [{"rule": r["id"], "in_short": r["in_short"], "requires": r["requires"], "citation": r["citation"]}
+           for r in state_rules(rules, code, today)]  # fmt: skip
+    return {"state": code, "name": STATE_NAMES[code], **groups, "in_clinic": in_clinic, "insurance": carriers,
+            "state_law": law}  # fmt: skip
 
 
 def insurance_rows(providers: list[ProviderDoc], state: str | None, carrier: str | None) -> list[dict[str, Any]]:

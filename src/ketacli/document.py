@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Literal, TypedDict
 
-from .vocabulary import DoseLevel, RuleEffect, RuleEvent, RuleReach, RuleStatus, RuleTopic
+from .vocabulary import DoseLevel, RuleEffect, RuleEvent, RuleReach, RuleStatus, RuleTopic, StateRequirement
 
 Dollars = int | float  # money in the document: whole dollars as int, cents as float (money.cents_to_json)
 
@@ -249,6 +249,8 @@ class RuleDoc(TypedDict):
     reaches: RuleReach
     effect: RuleEffect
     history: list[RuleStepDoc]
+    requires: list[StateRequirement]
+    in_short: str | None
     after_end: NoteDoc | None
     meaning: str
     conflicts: list[str]

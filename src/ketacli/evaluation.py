@@ -205,7 +205,7 @@ def judge(
         notes.extend(rule_notes(purchase, rule, today, ahead.due_after_rule_end if ahead else None))
     if purchase is not None:
         notes.extend(extra_cost_notes(provider, purchase))
-    place_touch_notes(notes, touching, criteria)
+    place_touch_notes(notes, touching, criteria, provider["name"])
     return Evaluation(
         provider=provider,
         criteria=criteria,
@@ -254,9 +254,9 @@ def _within_limits(
     return cheapest_of_all, reasons
 
 
-def place_touch_notes(notes: list[Note], touching: list[RuleTouch], criteria: Criteria) -> None:
-    """A rule that reaches the very form asked about (--delivery) comes first; others last."""
-    first, last = touch_notes(touching, criteria)
+def place_touch_notes(notes: list[Note], touching: list[RuleTouch], criteria: Criteria, name: str) -> None:
+    """The state's own law and a rule that reaches the very form asked about (--delivery) come first; others last."""
+    first, last = touch_notes(touching, criteria, name)
     notes.extend(last)
     notes[:0] = first
 

@@ -104,13 +104,16 @@ def form_notes(delivery: list[str], clinics: Sequence[ClinicForms], criteria: Cr
     return []
 
 
-def touch_notes(touching: Sequence[RuleTouch], criteria: Criteria) -> tuple[list[Note], list[Note]]:
-    """The notes of the rules that reach a row's forms: those reaching the very form asked about (--delivery) open
-    the row, the others close it."""
+def touch_notes(touching: Sequence[RuleTouch], criteria: Criteria, name: str) -> tuple[list[Note], list[Note]]:
+    """The notes of the rules that reach a row's forms: the state's own law and those reaching the very form asked
+    about (--delivery) open the row, the others close it."""
     asked = set(DELIVERY_KINDS[criteria.delivery]) if criteria.delivery else set()
-    first = [touch_note(t, criteria.state) for t in touching if asked & set(t.forms)]
-    last = [touch_note(t, criteria.state) for t in touching if not asked & set(t.forms)]
-    return first, last
+
+    def first(touch: RuleTouch) -> bool:
+        return bool(touch.now.rule["requires"]) or bool(asked & set(touch.forms))
+
+    return ([touch_note(t, criteria.state, name) for t in touching if first(t)],
+            [touch_note(t, criteria.state, name) for t in touching if not first(t)])  # fmt: skip
 
 
 def _dose_level_reasons(provider: RankedProviderDoc, criteria: Criteria) -> list[str]:

@@ -41,6 +41,7 @@ from .vocabulary import (
     RuleReach,
     RuleStatus,
     RuleTopic,
+    StateRequirement,
 )
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -506,6 +507,14 @@ class Rule(Strict):
     reaches: RuleReach = Field("everyone", description="Whom it reaches: everyone, or one programme or drug class.")
     effect: RuleEffect = Field("informs", description="Whether it enables, restricts or only informs at-home care.")
     history: list[RuleStep] = Field(default_factory=list, description="Its dated steps, oldest first.")
+    requires: list[StateRequirement] = Field(
+        default_factory=list,
+        description="A state's telemedicine prescribing rule: what it requires, whatever the DEA allows.",
+    )
+    in_short: Line | None = Field(
+        None,
+        description="A state's rule, in the words a person acts on: 'Georgia generally requires one in-person examination ...'.",
+    )
     after_end: Note | None = Field(None, description="What the sources say follows its end date, or that none found.")
     meaning: Text = Field(description="What it means for a person, in one or two plain sentences.")
     conflicts: list[Text] = Field(default_factory=list, description="Where sources disagree, each kept as said.")
@@ -519,6 +528,12 @@ class Rule(Strict):
             raise ValueError("an ended rule gives the date it ended (ends)")
         if self.status == "ended" and self.ends is not None and self.ends >= self.checked:
             raise ValueError(f"status is 'ended' but ends {self.ends} is not before checked {self.checked}")
+        if (self.topic == "state_telemedicine_prescribing") != bool(self.requires and self.in_short):
+            raise ValueError(
+                "a state telemedicine prescribing rule gives what it requires and in_short; no other rule does"
+            )
+        if self.topic == "state_telemedicine_prescribing" and NATIONWIDE in self.applies_in:
+            raise ValueError("a state telemedicine prescribing rule applies in its states, not 'US'")
         if NATIONWIDE in self.applies_in and len(self.applies_in) > 1:
             raise ValueError(f"applies_in is either {NATIONWIDE!r} alone or a list of states")
         if [step.on for step in self.history] != sorted(step.on for step in self.history):

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 NoteKind = Literal[
     "rule_touches",  # a restricting rule (a state's proposal...) reaches some of the provider's forms here
+    "state_law",  # the state's own rule on prescribing by telemedicine; values: rule, state, requires, status
     "availability_unconfirmed",
     "hsa_fsa_disputed",
     "delivery_unconfirmed",
@@ -113,11 +114,13 @@ def _forms(forms: tuple[str, ...]) -> str:
     return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
-def touch_note(touch: RuleTouch, state: str | None) -> Note:
+def touch_note(touch: RuleTouch, state: str | None, provider_name: str) -> Note:
     """The note that a rule reaches some of the row's forms, e.g. 'its subcutaneous injections at home in TX:
     Texas Medical Board proposed rules ...: would ban home use of injected (parenteral) ketamine ...
     (proposed 2026-01-02; ...); its sublingual tablets are not reached'."""
     rule = touch.now.rule
+    if rule["requires"] and rule["in_short"]:
+        return state_law_note(touch, state, provider_name)
     where = f" in {state}" if state else ""
     spared = f"; its {_forms(touch.spared)} are not reached" if touch.spared else ""
     governs = rule["governs"][0].lower() + rule["governs"][1:]
@@ -131,6 +134,24 @@ def touch_note(touch: RuleTouch, state: str | None) -> Note:
         status_words=status_words(touch.now),
         forms=list(touch.forms),
         spared=list(touch.spared),
+    )
+
+
+def state_law_note(touch: RuleTouch, state: str | None, provider_name: str) -> Note:
+    """A state's own rule on prescribing by telemedicine, in words a person can act on: what it requires and
+    what to ask the provider ('Georgia generally requires ...: ask Innerwell where'), never a 'no' the sources
+    do not give."""
+    rule = touch.now.rule
+    exams = {"in_person_exam_before_first_prescription", "in_person_exam_yearly"} & set(rule["requires"])
+    ask = f"ask {provider_name} where" if exams else f"ask {provider_name} whether your treatment qualifies"
+    standing = "" if touch.now.state == "in_force" else f" ({status_words(touch.now)})"
+    return note(
+        "state_law",
+        f"{rule['in_short']}{standing}: {ask}",
+        rule=rule["id"],
+        state=state,
+        requires=list(rule["requires"]),
+        status=touch.now.state,
     )
 
 

@@ -196,6 +196,14 @@ def next_path(rules: Sequence[RuleDoc], today: dt.date) -> NextPath | None:
     return NextPath(rule, paths, not_paths)
 
 
+def state_rules(rules: Iterable[RuleDoc], state: str | None, today: dt.date) -> list[RuleDoc]:
+    """The state's own live rules on prescribing by telemedicine (they stand whatever happens federally)."""
+    if state is None:
+        return []
+    return [rule for rule in rules if rule["requires"] and state in rule["applies_in"]
+            and standing(rule, today).state in LIVE]  # fmt: skip
+
+
 def rules_by_id(rules: Iterable[RuleDoc]) -> dict[str, RuleDoc]:
     return {rule["id"]: rule for rule in rules}
 

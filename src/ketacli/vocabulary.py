@@ -18,10 +18,13 @@ RuleTopic = Literal[
     "medicare_telehealth",
     "compounded_drugs",
     "state_ketamine_practice",
+    "state_telemedicine_prescribing",  # a state's own conditions on prescribing controlled drugs by telemedicine
     "drug_approval",
     "drug_safety_programme",
 ]
 RuleStatus = Literal["in_force", "proposed", "ended", "withdrawn"]
+# What a state's own telemedicine prescribing rule requires, whatever the DEA allows.
+StateRequirement = Literal["in_person_exam_before_first_prescription", "in_person_exam_yearly", "purpose_limit"]
 # What a rule does to at-home ketamine where it applies: makes it possible (the DEA flexibilities), limits it
 # (a state's ban on a route), or only informs. Only a rule that restricts marks the rows it touches.
 RuleEffect = Literal["enables", "restricts", "informs"]

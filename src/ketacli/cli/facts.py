@@ -24,10 +24,11 @@ def states_cmd(
     """Which providers serve which states: served, not served, or unknown."""
     from ketacli.coverage import provider_summary, state_detail, state_matrix
 
-    providers = load(ctx.obj).providers
+    catalogue = load(ctx.obj)
+    providers = catalogue.providers
     code = parse_state(state)
     if code is not None:
-        detail = state_detail(providers, code)
+        detail = state_detail(providers, code, catalogue.rules, today())
 
         def one_state() -> None:
             from ketacli.render.coverage_text import state_detail_text

@@ -176,6 +176,10 @@ def _rank_and_show(run: "RunContext", criteria: "Criteria", view: "Command", fmt
     catalogue = load_ranking(run)
     result = rank(catalogue, criteria, today(), command=view)
     show_ranking(result, criteria, view, fmt, show_excluded, fields=fields)
+    from ketacli.rules import state_rules
+
+    for rule in state_rules(catalogue.rules, criteria.state, today()):  # the law where the person lives, first
+        note(f"{rule['in_short']}, whatever the DEA allows: ask each provider how it meets this (ketacli rules)")
     return Shown(catalogue, {r["id"] for r in result.rows}, result.confirmed, result.rows)
 
 

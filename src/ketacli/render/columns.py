@@ -61,7 +61,8 @@ def _markers(row: Row) -> str:
     values, never their English)."""
     records = row["note_records"]
     kinds = {record["kind"]: record for record in records}
-    marks = [
+    marks = [str(record["text"]) for record in records if record["kind"] == "state_law"]  # the law where you live
+    marks += [
         f"{record['forms_words']}: {record['authority']} rule {record['status_words_short']}"
         for record in map(_touch_words, records)
         if record is not None

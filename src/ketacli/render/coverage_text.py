@@ -28,6 +28,11 @@ def state_detail_text(detail: dict[str, Any], names: dict[str, str]) -> str:
         lines.append(f"  In person: {names[clinic['provider']]}: {', '.join(clinic['offers'])}{sessions}")
     for provider_id, carriers in detail["insurance"].items():
         lines.append(f"  Insurance at {names[provider_id]}: {', '.join(carriers)}")
+    for law in detail["state_law"]:
+        lines.append(f"  State law: {law['in_short']}, whatever the DEA allows ({law['citation']}; ketacli rules)")
+    if not detail["state_law"]:
+        lines.append("  State law on prescribing by telemedicine: none recorded in the catalogue (not every state has "
+                     "been surveyed: ask the provider)")  # fmt: skip
     return "\n".join(lines) + "\n"
 
 
