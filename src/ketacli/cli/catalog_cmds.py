@@ -94,7 +94,8 @@ def catalog_stale(
     as_json: JsonOption = False,
 ) -> None:
     """How old each entry's data is (its prices' date beside its newest dated source), and when each rule was
-    checked; stale ones are older than --max-age days. Always exits 0."""
+    checked; stale ones are older than --max-age days. Old data is not an error: exit 0 whatever its age (a
+    catalogue that cannot be read is exit 1)."""
 
     catalogue = load(ctx.obj)
     entries: list[Entry] = [*catalogue.providers, *catalogue.alternatives]

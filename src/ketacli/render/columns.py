@@ -129,11 +129,7 @@ def paid_ahead_words(row: Row) -> str:
     start = f"{usd(first)} due at the start" if first is not None else "due at the start: not stated"
     if most == first:
         return start
-    return (
-        f"{start}, up to {usd(most)} ahead of sessions"
-        if most is not None
-        else f"{start}; how much ahead later: not stated"
-    )
+    return f"{start}, up to {usd(most)} ahead of sessions" if most is not None else f"{start}; later: not stated"
 
 
 def _availability(row: Row) -> str:
