@@ -99,3 +99,18 @@ def test_error_messages_do_not_echo_escape_sequences(cli, tmp_path):
     result = cli("--catalog", str(path), "providers")
     assert result.code == 1
     assert "\x1b" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["catalog", "validate", ""],
+        ["catalog", "diff", "", ""],
+        ["feed", "add", "x", "http://127.0.0.1:1", "--root", ""],
+    ],
+    ids=["validate", "diff", "feed-add"],
+)
+def test_an_empty_file_name_is_a_usage_error_not_the_current_folder(cli, args):
+    """Before: typer read '' as '.', so an unset shell variable gave exit 1 ".: not a regular file" (#39)."""
+    result = cli(*args)
+    assert result.code == 2 and result.stderr.count("\n") == 1 and "is empty: name a file" in result.stderr

@@ -21,6 +21,7 @@ from .environment import cache_folder, catalogue_choice, data_dir, load, size_li
 from .options import (
     JsonOption,
     MaxAgeOption,
+    file_path,
 )
 from .output import emit, emit_json, note, write_output
 from .presenting import present, render_rows
@@ -35,13 +36,13 @@ if TYPE_CHECKING:
 def catalog_validate(
     ctx: typer.Context,
     path: Annotated[
-        Path | None,
+        str | None,
         typer.Argument(help="Catalogue file (default: the one in use).", show_default=False),
     ] = None,
 ) -> None:
     """Validate a catalogue file and report every problem found; exit 0 when valid."""
 
-    target = path or ctx.obj.catalog or builtin_catalogue_path()
+    target = file_path(path, "the catalogue file") or ctx.obj.catalog or builtin_catalogue_path()
     prebuilt = prebuilt_builtin(target)  # validated when it was made, from these very bytes (tests hold it)
     if prebuilt is not None:
         counts = len(prebuilt["providers"]), len(prebuilt["alternatives"])
@@ -111,8 +112,12 @@ def catalog_stale(
 
 @catalog_app.command("diff")
 def catalog_diff(
-    old: Annotated[Path | None, typer.Argument(help="The earlier catalogue file.", show_default=False)] = None,
-    new: Annotated[Path | None, typer.Argument(help="The later catalogue file.", show_default=False)] = None,
+    old_name: Annotated[
+        str | None, typer.Argument(metavar="OLD", help="The earlier catalogue file.", show_default=False)
+    ] = None,
+    new_name: Annotated[
+        str | None, typer.Argument(metavar="NEW", help="The later catalogue file.", show_default=False)
+    ] = None,
     previous: Annotated[
         bool, typer.Option("--previous", help="Compare the feed catalogue in use with the one before the last update.")
     ] = False,
@@ -121,6 +126,7 @@ def catalog_diff(
     """What changed between two catalogue files: providers, prices, plans, states, carriers, policies."""
     from ketacli.diff import diff_catalogues
 
+    old, new = file_path(old_name, "OLD"), file_path(new_name, "NEW")
     if previous and (old or new):
         raise UsageError("--previous compares the last update's catalogues: give no files with it")
     if not previous and (old is None or new is None):

@@ -25,7 +25,7 @@ from .environment import (
     size_limit,
     validate_file,
 )
-from .options import JsonOption
+from .options import JsonOption, file_path
 from .output import emit, emit_wrapped, note
 from .presenting import present
 from .runenv import current, getenv
@@ -276,7 +276,7 @@ def feed_status(folder: FeedFolder, keys: KeysOption = None, as_json: JsonOption
 def feed_add(
     name: Annotated[str, typer.Argument(help="A short name for the feed (lowercase, digits, hyphens).")],
     url: Annotated[str, typer.Argument(help="The feed's address (the folder `feed publish` wrote, served).")],
-    root_file: Annotated[Path, typer.Option("--root", help="The feed's root.json, obtained out of band.")],
+    root_name: Annotated[str, typer.Option("--root", help="The feed's root.json, obtained out of band.")],
     fingerprints: Annotated[
         list[str] | None,
         typer.Option(
@@ -294,8 +294,8 @@ def feed_add(
 
     check_name(name)
     address = check_url(url)
-    if not str(root_file):
-        raise UsageError("--root is empty; name the feed's root.json")
+    root_file = file_path(root_name, "--root")
+    assert root_file is not None
     try:
         root_bytes = read_limited(root_file, MAX_ROOT_BYTES)
     except (OSError, ReadRefused) as exc:

@@ -1,6 +1,8 @@
-"""The options `compare`, `cost`, `report` and `profile set` share, their parsing, and shell completion."""
+"""The options `compare`, `cost`, `report` and `profile set` share, file names given as text, their parsing, and shell
+completion."""
 
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -107,6 +109,16 @@ def non_empty(value: str | None) -> str | None:
     if value is not None and not value.strip():
         raise typer.BadParameter("must not be empty")
     return value
+
+
+def file_path(value: str | None, what: str) -> Path | None:
+    """A file named on the command line, as text first: typer turns '' (an unset shell variable) into '.', the
+    current folder, which then reads as a bad file (exit 1) instead of a usage error (exit 2)."""
+    if value is None:
+        return None
+    if not value.strip():
+        raise UsageError(f"{what} is empty: name a file")
+    return Path(value)
 
 
 StateOption = Annotated[
