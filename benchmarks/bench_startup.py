@@ -25,7 +25,13 @@ COMMANDS = {
     "ketacli cost --doses 12 --json": [*KETACLI, "cost", "--doses", "12", "--json"],
     "ketacli compare --state TX (table)": [*KETACLI, "compare", "--state", "TX"],
     "ketacli cost --doses 12 (table)": [*KETACLI, "cost", "--doses", "12"],
+    "ketacli compare --state TX (table, in colour)": ["env", "FORCE_COLOR=1", *KETACLI, "compare", "--state", "TX"],
+    "ketacli cost --doses 12 (table, in colour)": ["env", "FORCE_COLOR=1", *KETACLI, "cost", "--doses", "12"],
     "ketacli rules": [*KETACLI, "rules"],
+    "ketacli show mindbloom": [*KETACLI, "show", "mindbloom"],
+    "ketacli refunds": [*KETACLI, "refunds"],
+    "ketacli report --state TX -o /dev/null": [*KETACLI, "report", "--state", "TX", "-o", os.devnull],
+    "ketacli catalog validate": [*KETACLI, "catalog", "validate"],
     "ketacli update --check (no feed)": [*KETACLI, "update", "--check"],
 }  # fmt: skip
 
