@@ -508,3 +508,40 @@ def test_a_table_shows_the_first_20_rows_and_says_how_many_more(cli, tmp_path):
         assert len(cli("--catalog", catalog, *command, "--json").json()) == 26
     five = cli("--catalog", catalog, "compare", "--limit", "5").stdout
     assert "top 5" in five and "more rows not shown" not in five
+
+
+def _answer(cli, *args: str, env: dict[str, str] | None = None) -> str:
+    """The answer that ends a table for people (after the table and the alternatives)."""
+    out = cli("compare", *args, env={"COLUMNS": "1000", **(env or {})}).stdout
+    return out.rstrip("\n").rsplit("\n\n", 1)[1]
+
+
+@pytest.mark.parametrize(
+    ("args", "first"),
+    [
+        # A monthly budget: the monthly figure, and that it is financing subject to approval.
+        (["--doses", "12", "--monthly-budget", "100"],
+         "Within $100 a month: Better U's 9-session Transformation + 3 continuation sessions, from $54 a month "
+         "through financing (subject to approval), $1,029 in all."),
+        # A carrier: the insured option and its per-dose price, not the cheapest self-pay one.
+        (["--state", "CA", "--insurance", "aetna"],
+         "With Aetna in California: Innerwell's 8-session Foundation Program, insured, $650 ($81.25 a dose)."),
+        # A limit before the first session: what is due before it and what is lost if found ineligible.
+        (["--state", "TX", "--max-upfront", "400"],
+         "At most $400 before the first session in Texas: Mindbloom's 12-session treatment, $358 due before it "
+         "($2,148 in all); if found ineligible: a full refund."),
+    ],
+)  # fmt: skip
+def test_the_answer_says_the_figure_the_question_asked_about(cli, args, first):
+    """Before: the cheapest first option whatever was asked (#41)."""
+    assert _answer(cli, *args).splitlines()[0] == first
+
+
+def test_the_answer_is_true_on_the_day_and_names_the_states_law(cli):
+    before = _answer(cli, "--state", "GA", env={"KETACLI_TODAY": "2026-12-08"})
+    assert "Georgia generally requires one in-person examination" in before
+    assert "set to end on 2026-12-31 unless extended: $732 of this purchase falls due after it" in before
+    after = _answer(cli, "--state", "TX", env={"KETACLI_TODAY": "2027-03-01"})
+    assert "was set to end on 2026-12-31; what holds since is unknown: call the provider before paying." in after
+    assert "set to end on 2026-12-31 unless" not in after
+    assert cli("compare", "--state", "TX", "--json").stdout.startswith("[")  # scripts get rows, not the sentence

@@ -174,6 +174,11 @@ def test_cost_table_exact(cli):
         "    unknown; Notes: 18 extra doses\n"
         "Hidden to fit 80 columns: Money at risk, Paid ahead, Notes. See every column\n"
         "with --format markdown, --json, or a wider terminal.\n"
+        "\n"
+        "Cheapest way to 12 doses: Better U's 9-session Transformation + 3 continuation\n"
+        "  sessions, $1,029 in all ($85.75 a dose).\n"
+        "It depends on a DEA telemedicine rule set to end on 2026-12-31 unless extended:\n"
+        "  starting or continuing after that date may need an in-person visit.\n"
     )
 
 

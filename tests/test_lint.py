@@ -73,7 +73,7 @@ LAYERS = {
     "shared facts": {"errors", "money", "vocabulary", "document", "states", "carriers", "textsafe", "fileio", "freshness"},
     "models": {"models"},
     "loading": {"catalogue", "feed.active", "feed.registry", "feed.paths"},
-    "pure core": {"criteria", "pricing", "limits", "refunds", "rules", "notes", "ahead", "filters", "evaluation", "query", "fields", "report", "coverage",
+    "pure core": {"criteria", "pricing", "limits", "decision", "refunds", "rules", "notes", "ahead", "filters", "evaluation", "query", "fields", "report", "coverage",
                   "diff", "profile", "feed", "feed.keys", "feed.repo", "feed.client", "feed.changes"},
     "renderers": {"render"},
     "command line": {"cli", "__main__", "entry", ""},

@@ -440,13 +440,14 @@ def test_the_curve_shows_the_first_eight_ranked_providers(cli, tmp_path):
     ("args", "answer"),
     [
         (["--state", "TX", "--doses", "12"],
-         "**The answer:** The first option confirmed in Texas in this ranking: Better U, 9-session Transformation + "
-         "3 continuation sessions, $1,029. 4 at-home providers are confirmed in Texas, and all meet your question. "
-         "It depends on a telemedicine prescribing rule that is set to end on 2026-12-31 unless extended (see below)."),
+         "**The answer:** Cheapest way to 12 doses in Texas: Better U's 9-session Transformation + 3 continuation "
+         "sessions, $1,029 in all ($85.75 a dose). It depends on a DEA telemedicine rule set to end on 2026-12-31 "
+         "unless extended: starting or continuing after that date may need an in-person visit."),
+        # The one provider confirmed in New York that the budget removed is named, with its price (#41).
         (["--state", "new york", "--doses", "12", "--budget", "1500"],
-         "**The answer:** No option in this ranking is confirmed in New York; the first is Better U, $1,029, which "
-         "may serve it (check with the provider). 1 at-home provider is confirmed in New York; your filters left "
-         "it out."),
+         "**The answer:** No option here is confirmed in New York; Better U, $1,029, may serve it: check with the "
+         "provider. Left out although confirmed in New York: Innerwell (cheapest 12 doses cost $2,100, over the "
+         "$1,500 budget)."),
     ],
 )  # fmt: skip
 def test_the_answer_comes_first(cli, args, answer):

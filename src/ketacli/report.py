@@ -10,6 +10,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from .criteria import Criteria, availability
+from .decision import Decision, decide
 from .freshness import stale_warning, undated_sources
 from .pricing import Purchase, cheapest, purchase_options
 from .query import DOSE_GROUPS, Confirmed, Result, compare, needs_alternatives
@@ -50,14 +51,6 @@ class Curve(TypedDict):
     limit: int
     lines: list[CurveLine]
     ranked: int
-
-
-class Answer(TypedDict):
-    state: str | None
-    best: Row | None
-    unconfirmed_first: Row | None
-    confirmed: dict[str, int] | None  # in_state, kept
-    rule_until: str | None
 
 
 class AlternativesSection(TypedDict):
@@ -126,7 +119,7 @@ class ReportDocument(TypedDict):
 
     made: str
     criteria: dict[str, Any]
-    answer: Answer
+    answer: Decision  # the answer to the question asked (decision.py), said first
     carrier: str | None
     data_as_of: list[str]
     rule_warnings: list[dict[str, str]]  # heading, text
@@ -319,23 +312,6 @@ def _nearest(catalogue: LoadedCatalogue, criteria: Criteria, today: dt.date) -> 
     return found
 
 
-def _answer(criteria: Criteria, result: Result[ProviderDoc]) -> Answer:
-    """The bottom line, for the report's first lines: the first option of the ranking the sources confirm in
-    the state (the first at all with no state), the first at all where that one is unconfirmed, how many
-    providers are confirmed there and how many the filters kept, and the rule the best option depends on."""
-    rows = result.rows
-    confirmed_rows = [r for r in rows if criteria.state is None or r["availability"] == "served"]
-    best = confirmed_rows[0] if confirmed_rows else None
-    first = rows[0] if rows else None
-    return {
-        "state": criteria.state,
-        "best": best,
-        "unconfirmed_first": first if first is not None and first is not best else None,
-        "confirmed": None if result.confirmed is None else result.confirmed._asdict(),
-        "rule_until": best["prescribing_rule_until"] if best else None,
-    }
-
-
 def build_report(catalogue: LoadedCatalogue, criteria: Criteria, *, today: dt.date, max_age: int) -> ReportDocument:
     """Everything the report shows, from one `compare` run with the person's criteria."""
     result = compare(catalogue, criteria, today)
@@ -346,7 +322,7 @@ def build_report(catalogue: LoadedCatalogue, criteria: Criteria, *, today: dt.da
     return {
         "made": today.isoformat(),
         "criteria": criteria._asdict(),
-        "answer": _answer(criteria, result),
+        "answer": decide(result, criteria, catalogue.rules, today),
         "carrier": ask.shown if ask else None,
         "data_as_of": sorted({p["as_of"] for p in shown}),
         "rule_warnings": [w._asdict() for w in rule_warnings(shown, catalogue.rules, today, catalogue.alternatives)],

@@ -17,6 +17,7 @@ from .output import (
     emit_styled,
     note,
     stdout_is_unicode,
+    wrap_line,
 )
 from .runenv import getenv
 
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from collections.abc import Collection, Sequence
 
     from ketacli.criteria import Criteria
+    from ketacli.decision import Decision
     from ketacli.document import AlternativeDoc, Dated, Entry, EntryDates, RuleDoc
     from ketacli.fields import Command
     from ketacli.query import Confirmed, Excluded, Result
@@ -235,6 +237,21 @@ def show_ranking(
 def _say_what_unconfirmed_means(state: str | None, shown: "Sequence[str | None]") -> None:
     if state and "unknown" in shown:
         note(f"'unconfirmed' means the sources do not say whether the provider serves {state}: check with the provider")
+
+
+def show_decision(decision: "Decision", fmt: FormatName) -> None:
+    """The answer to the question asked, last on stdout for people (on the last screen, after the table and
+    the alternatives); scripts have the rows."""
+    if fmt not in ("table", "markdown"):
+        return
+    from ketacli.render.decision_words import decision_lines
+
+    lines = decision_lines(decision)
+    if fmt == "markdown":
+        emit("\n**The answer:** " + " ".join(lines) + "\n")
+    else:
+        width = Terminal.detect().width
+        emit("\n" + "".join(wrap_line(line, width) + "\n" for line in lines))
 
 
 def prices_as_of(shown_ids: "Collection[str]", catalogue: "DatedCatalogue", max_age: int) -> None:

@@ -38,6 +38,7 @@ from .presenting import (
     prices_as_of,
     render_rows,
     show_alternatives,
+    show_decision,
     show_ranking,
     warn_about_rules,
 )
@@ -45,6 +46,7 @@ from .presenting import (
 if TYPE_CHECKING:
     from ketacli.catalogue import LoadedQuery
     from ketacli.criteria import Criteria
+    from ketacli.decision import Decision
     from ketacli.fields import Command, Row
     from ketacli.query import Confirmed
 
@@ -117,6 +119,7 @@ def compare_cmd(
         show_alternatives(
             shown.catalogue.alternatives, criteria.state, shown.confirmed, fmt, after_rows=bool(shown.ids)
         )
+    show_decision(shown.decision, fmt)
     prices_as_of(shown.ids, shown.catalogue, max_age)
 
 
@@ -156,6 +159,7 @@ def cost_cmd(
         emit_wrapped(schedule_text(shown.rows))
     if not shown.ids:
         note("no provider can be priced with these options")
+    show_decision(shown.decision, fmt)
     prices_as_of(shown.ids, shown.catalogue, max_age)
 
 
@@ -166,21 +170,23 @@ class Shown(NamedTuple):
     ids: set[str]
     confirmed: "Confirmed | None"
     rows: "list[Row]"
+    decision: "Decision"
 
 
 def _rank_and_show(run: "RunContext", criteria: "Criteria", view: "Command", fmt: "FormatName", show_excluded: bool,
                    *, fields: list[str] | None = None) -> Shown:  # fmt: skip
     """`compare` and `cost`: rank the query document for the question, and show it."""
+    from ketacli.decision import decide
     from ketacli.query import rank
 
     catalogue = load_ranking(run)
     result = rank(catalogue, criteria, today(), command=view)
     show_ranking(result, criteria, view, fmt, show_excluded, fields=fields)
-    from ketacli.rules import state_rules
-
-    for rule in state_rules(catalogue.rules, criteria.state, today()):  # the law where the person lives, first
-        note(f"{rule['in_short']}, whatever the DEA allows: ask each provider how it meets this (ketacli rules)")
-    return Shown(catalogue, {r["id"] for r in result.rows}, result.confirmed, result.rows)
+    decision = decide(result, criteria, catalogue.rules, today())
+    if fmt in ("json", "csv"):  # for people, the answer at the end says it; for scripts, stderr
+        for law in decision.state_law:
+            note(f"{law}, whatever the DEA allows: ask each provider how it meets this (ketacli rules)")
+    return Shown(catalogue, {r["id"] for r in result.rows}, result.confirmed, result.rows, decision)
 
 
 @app.command("providers")

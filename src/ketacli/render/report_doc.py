@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 from ketacli.criteria import Criteria
 from ketacli.money import format_usd, to_cents
 from ketacli.refunds import payment_words
+from ketacli.render.decision_words import decision_lines
 from ketacli.render.words import (
     INSURANCE_IN_FULL,
     address_words,
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
     from ketacli.document import ProviderDoc
     from ketacli.fields import Row
     from ketacli.refunds import Outcome, Stage
-    from ketacli.report import AlternativesSection, Answer, CalendarEntry, Nearer, ReportDocument
+    from ketacli.report import AlternativesSection, CalendarEntry, Nearer, ReportDocument
 from ketacli.textsafe import CONTROL_CHARS
 
 from .alternatives import alternative_fact_records, alternatives_heading
@@ -95,41 +96,6 @@ def nearest_lines(nearest: list[Nearer], criteria: Criteria, carrier: str | None
         more = "" if near["kept"] <= len(near["names"]) else f" and {near['kept'] - len(near['names'])} more"
         count = f"{near['kept']} provider{'s' if near['kept'] != 1 else ''}"
         lines.append(f"Without “{words}”: {count} ({', '.join(near['names'])}{more})")
-    return lines
-
-
-def answer_lines(answer: Answer) -> list[str]:
-    """The bottom line in two or three sentences: the best confirmed option and its total, a cheaper one that
-    is not confirmed, how many providers are confirmed and kept, and the rule the best option depends on."""
-    place = STATE_NAMES.get(answer["state"] or "", "")
-    best, other = answer["best"], answer["unconfirmed_first"]
-    lines = []
-    if best is not None:
-        where = f" confirmed in {place}" if place else ""
-        kind = " (a very-low-dose program: a different treatment)" if best["dose_level"] == "very_low" else ""
-        lines.append(f"The first option{where} in this ranking: {best['name']}, {best['purchase']}, "
-                     f"{_usd(best['total'])}{kind}.")  # fmt: skip
-    if other is not None and best is not None:
-        lines.append(f"Ranked above it but not confirmed in {place}: {other['name']}, {_usd(other['total'])} "
-                     "(check with the provider that it serves your state).")  # fmt: skip
-    elif other is not None:
-        lines.append(f"No option in this ranking is confirmed in {place}; the first is {other['name']}, "
-                     f"{_usd(other['total'])}, which may serve it (check with the provider).")  # fmt: skip
-    if answer["confirmed"] is not None:
-        total, kept = answer["confirmed"]["in_state"], answer["confirmed"]["kept"]
-        if total == 0:
-            lines.append(f"No at-home provider is confirmed in {place}.")
-        elif kept == total:
-            lines.append(f"{total} at-home provider{' is' if total == 1 else 's are'} confirmed in {place}, and "
-                         f"{'it meets' if total == 1 else 'all meet'} your question.")  # fmt: skip
-        elif total == 1:
-            lines.append(f"1 at-home provider is confirmed in {place}; your filters left it out.")
-        else:
-            lines.append(f"{total} at-home providers are confirmed in {place}; your filters kept {kept or 'none'} "
-                         "of them.")  # fmt: skip
-    if answer["rule_until"]:
-        lines.append(f"It depends on a telemedicine prescribing rule that is set to end on {answer['rule_until']} "
-                     "unless extended (see below).")  # fmt: skip
     return lines
 
 
@@ -321,7 +287,7 @@ def render_report(document: ReportDocument, criteria: Criteria, fmt: ReportForma
         "chart": geometry(document["curve"]),
         "alternatives": _alternatives(document["alternatives"]),
         "minimum_ages": minimum_age_lines(document["all_providers"]),
-        "answer_lines": answer_lines(document["answer"]),
+        "answer_lines": decision_lines(document["answer"]),
         "nearest_lines": nearest_lines(document["nearest"], criteria, document["carrier"]),
         "calendars": [(p["name"], calendar_lines(p["calendar"])) for p in document["providers"] if p["calendar"]],
     }
