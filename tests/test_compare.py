@@ -545,3 +545,10 @@ def test_the_answer_is_true_on_the_day_and_names_the_states_law(cli):
     assert "was set to end on 2026-12-31; what holds since is unknown: call the provider before paying." in after
     assert "set to end on 2026-12-31 unless" not in after
     assert cli("compare", "--state", "TX", "--json").stdout.startswith("[")  # scripts get rows, not the sentence
+
+
+def test_a_confirmed_provider_ranked_above_the_answer_is_never_called_unconfirmed(cli):
+    """With a carrier, the insured option answers; Better U, cheaper and confirmed in California, ranks above it
+    and must not be called "not confirmed" (a slip caught while looking at the report)."""
+    answer = _answer(cli, "--state", "CA", "--insurance", "aetna")
+    assert "not confirmed" not in answer

@@ -68,13 +68,14 @@ def asked_of(criteria: Criteria) -> Asked:
 
 def decide(result: Result[Any], criteria: Criteria, rules: Sequence[RuleDoc], today: dt.date) -> Decision:
     rows = result.rows
+    state = criteria.state
     standard = [r for r in rows if r["dose_level"] == "standard"]
     confirmed = [r for r in standard if criteria.state is None or r["availability"] == "served"]
     if criteria.insurance is not None:  # a question about a carrier: an insured option first, where there is one
         confirmed.sort(key=lambda r: not r["insured_price"])  # stable: the ranking's order within each
     best = confirmed[0] if confirmed else None
-    first = standard[0] if standard else None
-    state = criteria.state
+    above = standard[: standard.index(best)] if best is not None else standard
+    unconfirmed = [r for r in above if state is not None and r["availability"] != "served"]
     removed = tuple(
         Removed(e.provider["name"], tuple(e.reasons))
         for e in result.excluded
@@ -86,7 +87,7 @@ def decide(result: Result[Any], criteria: Criteria, rules: Sequence[RuleDoc], to
         state=state,
         carrier=result.insurance.shown if result.insurance else None,
         best=best,
-        unconfirmed_cheaper=first if first is not None and first is not best else None,
+        unconfirmed_cheaper=unconfirmed[0] if unconfirmed else None,
         other_treatment=next((r for r in rows if r["dose_level"] != "standard"), None) if not standard else None,
         confirmed=result.confirmed,
         removed=removed,
