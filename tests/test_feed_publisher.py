@@ -260,3 +260,43 @@ def test_refresh_overlapping_publish_never_loses_the_publish(tmp_path):
         assert all(job.wait(timeout=60) == 0 for job in jobs)
         targets = _chain(repo)[2]
         assert targets["targets"]["catalogue.toml"]["length"] == path.stat().st_size
+
+
+@pytest.mark.parametrize("where", ["fsync", "link", "full-disk", "empty-file-from-0.9"])
+def test_a_rotation_killed_while_writing_its_new_key_never_jams(cli, tmp_path, monkeypatch, where, published_repo):
+    """Before: killed after ROLE.next.pem was created but before it was written (or on a full key folder, said
+    as "cannot write output"), it left an empty key file; every rerun failed "not a PEM private key" and
+    `feed status` sent the publisher to the command that failed (#39)."""
+    import errno
+
+    import ketacli.feed.keys as keys_module
+    import ketacli.feed.repo as repo_module
+
+    repo = published_repo
+    pending = next((tmp_path / "pub-keys").rglob("targets.pem")).with_name("targets.next.pem")
+    if where == "empty-file-from-0.9":
+        journal = {"role": "targets", "from_root_version": 1, "started": "2026-12-01T00:00:00+00:00"}
+        (repo / "rotation.json").write_text(__import__("json").dumps(journal))
+        pending.write_bytes(b"")
+    else:
+
+        def fail(*args, **kwargs):
+            if where == "full-disk":
+                raise OSError(errno.ENOSPC, "No space left on device")
+            raise Crash
+
+        with monkeypatch.context() as patch:
+            patch.setattr(keys_module.os, "fsync" if where == "fsync" else "link", fail)
+            if where == "full-disk":
+                result = cli("feed", "rotate-key", "targets", str(repo))
+                assert result.code == 1 and "cannot write the new key (No space left on device)" in result.stderr
+                assert "cannot write output" not in result.stderr
+            else:
+                with pytest.raises(Crash):
+                    repo_module.rotate_key(publisher(repo), "targets")
+        assert not pending.exists()  # never a part of a key
+        assert not list(pending.parent.glob(".*.tmp"))
+    rerun = cli("feed", "rotate-key", "targets", str(repo))
+    assert rerun.code == 0, rerun.stderr
+    assert cli("feed", "publish", str(repo), str(CATALOGUE)).code == 0
+    assert cli("feed", "status", str(repo), "--json").json()["next"][0].startswith("nothing due")

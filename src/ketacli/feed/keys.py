@@ -158,7 +158,9 @@ def signer_of(private: Ed25519PrivateKey) -> CryptoSigner:
 
 
 def write_key(path: Path, private: Ed25519PrivateKey, passphrase: bytes | None) -> None:
-    """A new private key file, owner-only, fsynced with its folder; never overwrites a key."""
+    """A new private key file, owner-only, fsynced with its folder; never overwrites a key, and never leaves a
+    part of one at `path`: the key is written whole to a temporary file first, then linked into place (a kill or
+    a full disk at any step leaves `path` absent, never empty)."""
     from cryptography.hazmat.primitives.serialization import (
         BestAvailableEncryption,
         Encoding,
@@ -168,13 +170,27 @@ def write_key(path: Path, private: Ed25519PrivateKey, passphrase: bytes | None) 
 
     encryption = BestAvailableEncryption(passphrase) if passphrase else NoEncryption()
     data = private.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, encryption)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-    fd = os.open(path, flags, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
+    try:
+        temporary.unlink(missing_ok=True)  # what an earlier run of this process id left
+        fd = os.open(temporary, flags, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.link(temporary, path)  # fails if a key is there: never overwrites one
+    except OSError as exc:
+        raise FeedError(f"{path}: cannot write the new key ({exc.strerror or exc}); nothing was changed") from None
+    finally:
+        temporary.unlink(missing_ok=True)
     sync_folder(path.parent)
+
+
+def sweep_key_temps(folder: Path) -> None:
+    """Remove the temporary key files a killed `write_key` left (never a key itself)."""
+    for stale in folder.glob(".*.pem.*.tmp"):
+        stale.unlink(missing_ok=True)
 
 
 def sync_folder(folder: Path) -> None:

@@ -37,6 +37,7 @@ from .keys import (
     new_key,
     role_fingerprints,
     signer_of,
+    sweep_key_temps,
     sync_folder,
     write_key,
 )
@@ -336,6 +337,11 @@ def _pending_signer(pub: Publisher, role: str, root: Root) -> CryptoSigner:
         write_atomic(layout.journal, json.dumps(journal, indent=2) + "\n")
         sync_folder(layout.repo)
     pending = layout.pending_key_path(role)
+    sweep_key_temps(pending.parent)
+    if pending.exists() and pending.stat().st_size == 0:
+        # An empty key file, torn by a kill before 0.10 wrote keys whole: no key could have been published from
+        # it, so the rotation starts its new key afresh instead of jamming on "not a PEM private key".
+        pending.unlink()
     if pending.exists():
         return load_signer(pending, _kind(role), pub.passphrase, hint="")
     current = layout.key_path(role)
