@@ -17,7 +17,8 @@ ELSEWHERE = (
 SOON = (
     "ketacli: warning: DEA/HHS telemedicine flexibilities, fourth temporary extension, which Innerwell, Better U, "
     "Mindbloom and Joyous depend on, is set to end on 2026-12-31, in 30 days, unless extended: starting at-home "
-    "treatment after that date may need an in-person visit first; check with the provider" + ELSEWHERE
+    "treatment after that date may need an in-person visit first, and a program that runs past it may need one to "
+    "continue; check with the provider" + ELSEWHERE
 )
 PAST = (
     "ketacli: warning: DEA/HHS telemedicine flexibilities, fourth temporary extension, which Innerwell, Better U, "
@@ -180,3 +181,11 @@ def test_a_rule_recorded_as_ended_was_in_force_before_its_end_date(cli):
     assert (third["status_today"], third["days_remaining"]) == ("ending_soon", 16)
     after = cli("rules", "--json", env={"KETACLI_TODAY": "2026-01-05"}).json()
     assert next(rule for rule in after if rule["id"] == "dea-telemedicine-2025")["status_today"] == "ended"
+
+
+def test_after_the_end_date_the_rules_heading_says_was_set_to_end(cli):
+    """Before: "After 2026-12-31, when the DEA/HHS telemedicine rule is set to end", on a day after it (#42)."""
+    later = cli("rules", env={"KETACLI_TODAY": "2027-03-01"}).stdout
+    assert "After 2026-12-31, when the DEA/HHS telemedicine rule was set to end" in later
+    before = cli("rules", env={"KETACLI_TODAY": "2026-12-08"}).stdout
+    assert "After 2026-12-31, when the DEA/HHS telemedicine rule is set to end" in before

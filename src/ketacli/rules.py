@@ -295,8 +295,8 @@ def _warning(now: RuleToday, names: list[str], independent: list[str]) -> RuleWa
     return RuleWarning(
         "A rule these providers depend on is running out.",
         f"{rule['title']}, which {who} {verb} on, is set to end on {rule['ends']}, {when}, unless extended: "
-        f"starting at-home treatment after that date may need an in-person visit first; check with the provider"
-        f"{elsewhere}",
+        f"starting at-home treatment after that date may need an in-person visit first, and a program that runs past "
+        f"it may need one to continue; check with the provider{elsewhere}",
     )
 
 

@@ -70,7 +70,8 @@ def after_end_section(
     independent = [a["name"] for a in alternatives if rule["id"] not in a["depends_on_rules"]]
     if independent:
         lines.append(f"  Not depending on it: {', '.join(independent)} (how to find them: ketacli alternatives).")
-    return (f"After {rule['ends']}, when the {rule['authority']} telemedicine rule is set to end", lines)
+    tense = "was set to end" if today.isoformat() > (rule["ends"] or "") else "is set to end"
+    return (f"After {rule['ends']}, when the {rule['authority']} telemedicine rule {tense}", lines)
 
 
 def rule_json(rule: RuleDoc, today: dt.date) -> dict[str, Any]:
