@@ -114,3 +114,25 @@ def test_an_empty_file_name_is_a_usage_error_not_the_current_folder(cli, args):
     """Before: typer read '' as '.', so an unset shell variable gave exit 1 ".: not a regular file" (#39)."""
     result = cli(*args)
     assert result.code == 2 and result.stderr.count("\n") == 1 and "is empty: name a file" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "args", "code"),
+    [("COLUMNS", "9" * 5000, ["compare", "--state", "TX"], 0),  # ignored, as an unset width is
+     ("KETACLI_MAX_CATALOG_BYTES", "9" * 5000, ["compare", "--json"], 2),
+     ("KETACLI_FEED_TIMEOUT", "9" * 5000, ["update"], 2),
+     ("KETACLI_FEED_TIMEOUT", "99999999999", ["update"], 2)],
+    ids=["columns", "max-bytes", "timeout-digits", "timeout-overflow"],
+)  # fmt: skip
+def test_an_absurd_number_in_the_environment_is_never_an_internal_error(cli, variable, value, args, code):
+    """Before: ValueError (over 4,300 digits) or OverflowError (the timer), "internal error", exit 1 (#39)."""
+    result = cli(*args, env={variable: value})
+    assert result.code == code, result.stderr
+    assert "internal error" not in result.stderr and result.stderr.count("\n") <= 3
+
+
+@pytest.mark.parametrize("address", ["https://me:hunter2@host:99x/", "https://me:hunter 2@host/"])
+def test_a_password_in_a_feed_address_is_never_repeated_back(cli, address):
+    """Before: a bad port or a space echoed the whole address, password included (#39)."""
+    result = cli("feed", "add", "x", address, "--root", "r")
+    assert result.code == 2 and "hunter" not in result.stderr and "…@host" in result.stderr

@@ -218,8 +218,8 @@ def size_limit(default: int) -> int:
     value = getenv("KETACLI_MAX_CATALOG_BYTES")
     if not value:
         return default
-    if not value.isdigit():
-        raise UsageError(f"KETACLI_MAX_CATALOG_BYTES must be a whole number of bytes, not {value!r}")
+    if not value.isdigit() or len(value) > 18:  # past a billion gigabytes is a typo, and past 4,300 digits a crash
+        raise UsageError(f"KETACLI_MAX_CATALOG_BYTES must be a whole number of bytes, not {value[:40]!r}")
     return int(value)
 
 

@@ -446,9 +446,11 @@ def _timeout() -> int:
     value = getenv("KETACLI_FEED_TIMEOUT")
     if not value:
         return FEED_TIMEOUT_SECONDS
-    if not value.isdigit() or int(value) < 1:
+    # At most a day: the timer cannot hold more than a few hundred million seconds, and an update that may take
+    # longer than a day holds the update lock for as long.
+    if not value.isdigit() or len(value) > 6 or not 1 <= int(value) <= 86_400:
         raise UsageError(
-            f"KETACLI_FEED_TIMEOUT must be a whole number of seconds, at least 1 (the most a whole update may "
+            f"KETACLI_FEED_TIMEOUT must be a whole number of seconds from 1 to 86400 (the most a whole update may "
             f"take), not {value[:40]!r}"
         )
     return int(value)

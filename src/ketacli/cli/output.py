@@ -33,7 +33,8 @@ class Terminal(NamedTuple):
         stream = stream or current().out
         is_tty = bool(getattr(stream, "isatty", lambda: False)())
         columns = getenv("COLUMNS")
-        width: int | None = int(columns) if columns.isdigit() and int(columns) > 0 else None
+        # A width no terminal has (COLUMNS=0, or thousands of digits) is ignored, as an unset one is.
+        width: int | None = int(columns) if columns.isdigit() and len(columns) <= 6 and int(columns) > 0 else None
         if width is None and is_tty:
             try:  # this stream's own terminal: stdout may be redirected while stderr is not
                 width = os.get_terminal_size(stream.fileno()).columns

@@ -45,15 +45,16 @@ def check_name(name: str) -> str:
 def check_url(url: str) -> str:
     """A well-formed http(s) address with a host and a valid port and no credentials; returned without a
     trailing slash. A usage error otherwise."""
+    shown = _without_credentials(url)  # an address's password is never repeated back
     if not url or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
-        raise UsageError(f"feed address {url!r}: use an http:// or https:// address without spaces")
+        raise UsageError(f"feed address {shown!r}: use an http:// or https:// address without spaces")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         raise UsageError(f"feed address {url!r}: use an http:// or https:// address")
     try:
         parts.port  # noqa: B018 - parsing the port is the check (ValueError when out of range or not a number)
     except ValueError:
-        raise UsageError(f"feed address {url!r}: the port must be a number from 1 to 65535") from None
+        raise UsageError(f"feed address {shown!r}: the port must be a number from 1 to 65535") from None
     if parts.username is not None or parts.password is not None:
         raise UsageError(
             f"feed address {parts.scheme}://…@{parts.hostname}: refused, it holds a user name or password; "
@@ -66,6 +67,17 @@ def check_url(url: str) -> str:
     if parts.query or parts.fragment:
         raise UsageError(f"feed address {url!r}: give the folder's address, without ?query or #fragment")
     return url.rstrip("/")
+
+
+def _without_credentials(url: str) -> str:
+    """The address with anything before an '@' in its authority replaced by '…' (a user name or password)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    authority, slash, path = rest.partition("/")
+    if "@" not in authority:
+        return url
+    return f"{scheme}://…@{authority.rpartition('@')[2]}{slash}{path}"
 
 
 def feeds_dir(config_dir: Path) -> Path:
