@@ -339,7 +339,7 @@ def test_a_bad_feed_timeout_says_what_it_must_be(cli, value):
     result = cli("update", env={"KETACLI_FEED_TIMEOUT": value})
     assert result.code == 2 and result.stderr.count("\n") == 1
     assert (
-        "KETACLI_FEED_TIMEOUT must be a whole number of seconds, at least 1 (the most a whole update may take)"
+        "KETACLI_FEED_TIMEOUT must be a whole number of seconds from 1 to 86400 (the most a whole update may take)"
         in result.stderr
     )
 
