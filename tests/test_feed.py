@@ -417,3 +417,13 @@ def test_other_commands_never_load_tuf_or_cryptography(tmp_path):
     env = {**os.environ, "KETACLI_DATA_DIR": str(tmp_path / "data"), "KETACLI_CACHE_DIR": str(tmp_path / "c")}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
     assert out.splitlines()[-1] == "[]"
+
+
+def test_a_damaged_feed_record_is_said_as_one_naming_it(cli, feed, tmp_path):
+    """Before: `feed list` said "no feed is trusted" (exit 0) and `feed remove` "no feed named" (exit 2) (#39)."""
+    record = tmp_path / "config" / "feeds" / "main" / "feed.json"
+    record.write_text("{not json")
+    for args in (["feed", "list"], ["feed", "remove", "main"], ["update"]):
+        result = cli(*args)
+        assert result.code == 1 and result.stderr.count("\n") == 1, (args, result.stderr)
+        assert f"{record}: damaged" in result.stderr

@@ -108,13 +108,20 @@ def list_feeds(config_dir: Path) -> list[Feed]:
 
 
 def _read(folder: Path) -> Feed | None:
+    """The feed a folder holds; None for a folder with no feed.json (not one ketacli wrote). A feed.json that is
+    there but cannot be read is a damaged file, said as one (exit 1), never "no feed is trusted"."""
+    path = folder / FEED_FILE
+    if not path.exists() and not path.is_symlink():
+        return None
     try:
-        record = json.loads(read_limited(folder / FEED_FILE, 64 * 1024))
+        record = json.loads(read_limited(path, 64 * 1024))
         root_sha256 = record.get("root_sha256")
         return Feed(folder.name, str(record["url"]), str(record["added"]),
                     root_sha256 if isinstance(root_sha256, str) else None, folder)  # fmt: skip
-    except (OSError, ReadRefused, ValueError, KeyError, TypeError, AttributeError):
-        return None  # not a feed folder ketacli wrote
+    except (OSError, ReadRefused, ValueError, KeyError, TypeError, AttributeError) as exc:
+        why = getattr(exc, "strerror", None) or type(exc).__name__
+        raise FeedError(f"{path}: damaged ({why}); delete the folder {folder} and add the feed again with "
+                        "`ketacli feed add`") from None  # fmt: skip
 
 
 def find_feed(config_dir: Path, name: str | None) -> Feed:
