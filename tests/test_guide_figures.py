@@ -108,3 +108,24 @@ def test_only_the_figure_table_reads_the_shipped_catalogue():
                          r'(ROOT|parents\[1\]) / "providers\.toml"')  # fmt: skip
     readers = {path.name for path in Path(__file__).parent.glob("test_*.py") if shipped.search(path.read_text())}
     assert readers == set(READS_THE_SHIPPED_CATALOGUE)
+
+
+def test_the_bills_after_2026_are_not_paths_and_say_why():
+    """#42 §4: the TALK SAFE Act would reach only FDA-approved uses (a reading), the TREATS Act's two versions
+    only drugs for substance use disorder: neither is a path to at-home ketamine after 2026-12-31."""
+    import datetime as dt
+
+    from ketacli.catalogue import load_catalogue
+    from ketacli.rules import next_path
+
+    rules = load_catalogue(SHIPPED).rules
+    found = next_path(rules, dt.date(2026, 12, 8))
+    assert found is not None and found.paths == []
+    why = {rule["id"]: reason for rule, reason in found.not_paths}
+    assert why["talk-safe-act"].startswith("reaches only drugs for uses the FDA approved (a reading of the bill")
+    assert why["treats-act"] == "reaches only drugs approved for substance use disorder"
+    treats = next(r for r in rules if r["id"] == "treats-act")
+    assert [step["note"] for step in treats["history"]] == [
+        "The House version, H.R. 1627.",
+        "The Senate version, S. 3048.",
+    ]

@@ -161,6 +161,8 @@ _REACH_WORDS = {
     "opioid_use_disorder_drugs": "drugs approved for opioid use disorder",
     "substance_use_disorder_drugs": "drugs approved for substance use disorder",
     "spravato": "Spravato",
+    "fda_approved_uses": "drugs for uses the FDA approved (a reading of the bill: off-label compounded ketamine "
+    "would seem to be left out)",
 }
 
 

@@ -31,7 +31,13 @@ RuleEffect = Literal["enables", "restricts", "informs"]
 # Whom a rule reaches: everyone who prescribes or takes ketamine, or only a programme or a class of drugs (then
 # it is not a path to at-home ketamine for depression, whatever it permits).
 RuleReach = Literal[
-    "everyone", "medicare", "va_patients", "opioid_use_disorder_drugs", "substance_use_disorder_drugs", "spravato"
+    "everyone",
+    "medicare",
+    "va_patients",
+    "opioid_use_disorder_drugs",
+    "substance_use_disorder_drugs",
+    "spravato",
+    "fda_approved_uses",
 ]
 # The dated steps of a rule's history, as its sources give them.
 RuleEvent = Literal[
