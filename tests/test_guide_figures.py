@@ -129,3 +129,20 @@ def test_the_bills_after_2026_are_not_paths_and_say_why():
         "The House version, H.R. 1627.",
         "The Senate version, S. 3048.",
     ]
+
+
+def test_a_rules_status_on_a_past_day_is_worked_out_from_what_had_happened_by_then(cli):
+    """#42 §2: on 2025-12-15 the fourth extension (published 2025-12-31) was not yet known; the third, in force
+    then, ended in 16 days, and said so. Before: no warning, and rows named the fourth's 2026-12-31."""
+    env = {"KETACLI_CATALOG": str(SHIPPED), "KETACLI_TODAY": "2025-12-15"}
+    ranked = cli("compare", "--state", "TX", "--json", env=env)
+    assert {r["prescribing_rule_until"] for r in ranked.json()} == {"2025-12-31"}
+    assert (
+        "third temporary extension, which Innerwell, Better U, Mindbloom and Joyous depend on, is set to end on "
+        "2025-12-31, in 16 days" in ranked.stderr
+    )
+    early = cli("rules", env={**env, "KETACLI_TODAY": "2025-06-13"}).stdout
+    assert "DEA/HHS: not yet on this date (published 2025-12-31)" in early
+    assert "After 2026-12-31" not in early  # the end known then was 2025-12-31, and nothing said what follows it
+    today = cli("compare", "--state", "TX", "--json", env={**env, "KETACLI_TODAY": "2026-12-08"}).json()
+    assert {r["prescribing_rule_until"] for r in today} == {"2026-12-31"}

@@ -101,7 +101,7 @@ def _rule_end(best: Row | None, result: Result[Any], rules: Sequence[RuleDoc],
     if best is None or best["prescribing_rule_until"] is None:
         return None
     provider = next((e.provider for e in result.evaluations if e.provider["id"] == best["id"]), None)
-    rule = prescribing_rule(provider, {r["id"]: r for r in rules}) if provider is not None else None
+    rule = prescribing_rule(provider, {r["id"]: r for r in rules}, today) if provider is not None else None
     if rule is None or rule["ends"] is None or standing(rule, today).state not in LIVE:
         return None
     return RuleEnd(rule["ends"], today.isoformat() > rule["ends"], best["due_after_rule_end"])

@@ -133,7 +133,7 @@ def price(provider: RankedProviderDoc, buying: Buying, rules: dict[str, RuleDoc]
     over_limits: list[str] = []
     if purchase is not None and buying.limits.asked():
         purchase, over_limits = _within_limits(provider, options, buying, purchase)
-    rule = prescribing_rule(provider, rules)
+    rule = prescribing_rule(provider, rules, today)
     ahead = None
     if purchase is not None:
         ends = dt.date.fromisoformat(rule["ends"]) if rule and rule["ends"] and today else None

@@ -15,7 +15,7 @@ from .freshness import stale_warning, undated_sources
 from .pricing import Purchase, cheapest, purchase_options
 from .query import DOSE_GROUPS, Confirmed, Result, compare, needs_alternatives
 from .refunds import current_ladder, provider_refunds
-from .rules import rule_warnings, standing, status_words
+from .rules import depended_rules, rule_warnings, rules_by_id, standing, status_words
 from .states import STATE_NAMES
 from .vocabulary import MAX_DOSES
 
@@ -318,7 +318,8 @@ def build_report(catalogue: LoadedCatalogue, criteria: Criteria, *, today: dt.da
     rows = result.rows
     shown = [evaluation.provider for evaluation in result.evaluations]  # no look-up by id: linear
     ask = result.insurance
-    needed = {rule_id for provider in shown for rule_id in provider["depends_on_rules"]}
+    by_id = rules_by_id(catalogue.rules)
+    needed = {rule_id for provider in shown for rule_id in depended_rules(provider, by_id, today)}
     return {
         "made": today.isoformat(),
         "criteria": criteria._asdict(),

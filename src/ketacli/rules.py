@@ -206,15 +206,29 @@ def state_rules(rules: Iterable[RuleDoc], state: str | None, today: dt.date) -> 
             and standing(rule, today).state in LIVE]  # fmt: skip
 
 
+def depended_rules(entry: Dated, rules: dict[str, RuleDoc], today: dt.date) -> list[str]:
+    """The ids of the rules an entry depends on, as they stood on `today`: of its telemedicine prescribing rules,
+    only the one it depended on then (an extension that replaced another is not yet there before it was
+    published; the one it replaced is history after)."""
+    current = prescribing_rule(entry, rules, today)
+    return [
+        i for i in entry["depends_on_rules"]
+        if i in rules and (rules[i]["topic"] != "telemedicine_prescribing" or rules[i] is current)
+    ]  # fmt: skip
+
+
 def rules_by_id(rules: Iterable[RuleDoc]) -> dict[str, RuleDoc]:
     return {rule["id"]: rule for rule in rules}
 
 
-def prescribing_rule(entry: Dated, rules: dict[str, RuleDoc]) -> RuleDoc | None:
-    """The telemedicine prescribing rule an entry depends on (the one with the latest end, if several)."""
+def prescribing_rule(entry: Dated, rules: dict[str, RuleDoc], today: dt.date | None = None) -> RuleDoc | None:
+    """The telemedicine prescribing rule an entry depends on (the one with the latest end, if several), of those
+    that had been published by `today`: asked about a past day, the answer is what had happened by then."""
     found = [
-        rules[i] for i in entry["depends_on_rules"] if i in rules and rules[i]["topic"] == "telemedicine_prescribing"
-    ]
+        rules[i] for i in entry["depends_on_rules"]
+        if i in rules and rules[i]["topic"] == "telemedicine_prescribing"
+        and (today is None or standing(rules[i], today).state != "not_yet_proposed")
+    ]  # fmt: skip
     found.sort(key=lambda rule: rule["ends"] or "9999-12-31")
     return found[-1] if found else None
 
@@ -263,9 +277,8 @@ def rule_warnings(
     by_id = rules_by_id(rules)
     needed: dict[str, list[str]] = {}
     for entry in entries:
-        for rule_id in entry["depends_on_rules"]:
-            if rule_id in by_id:
-                needed.setdefault(rule_id, []).append(entry["name"])
+        for rule_id in depended_rules(entry, by_id, today):
+            needed.setdefault(rule_id, []).append(entry["name"])
     warnings = []
     for rule_id, names in needed.items():
         now = standing(by_id[rule_id], today)

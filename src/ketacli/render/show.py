@@ -57,11 +57,13 @@ def show_lines(
 
 
 def _rule_lines(entry: Entry, rules: Sequence[RuleDoc], today: dt.date | None) -> list[str]:
+    from ketacli.rules import depended_rules, rules_by_id
+
     from .rules import dependent_rule_lines, rule_lines
 
     if today is None:
         return []
-    lines = dependent_rule_lines(entry["depends_on_rules"], rules, today)
+    lines = dependent_rule_lines(depended_rules(entry, rules_by_id(rules), today), rules, today)
     if is_provider(entry):  # at-home ketamine: the FDA's warning on compounded ketamine taken at home
         lines += [line for rule in rules if rule["topic"] == "compounded_drugs" for line in rule_lines(rule, today)]
     return lines
