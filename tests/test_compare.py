@@ -529,7 +529,7 @@ def _answer(cli, *args: str, env: dict[str, str] | None = None) -> str:
         # A limit before the first session: what is due before it and what is lost if found ineligible.
         (["--state", "TX", "--max-upfront", "400"],
          "At most $400 before the first session in Texas: Mindbloom's 12-session treatment, $358 due before it "
-         "($2,148 in all); if found ineligible: a full refund."),
+         "($2,148 in all); if found ineligible: full refund."),
     ],
 )  # fmt: skip
 def test_the_answer_says_the_figure_the_question_asked_about(cli, args, first):

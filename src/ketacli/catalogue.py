@@ -489,9 +489,8 @@ def _keep_newest_entries(cache_dir: Path) -> None:
     """The cache stays bounded: the newest validated entries (two per catalogue). Anything else by the cache's
     names (0.8 and 0.9 kept precomputed answers there, `catalogue-*.answers*.json`) is removed."""
     entries = sorted(cache_dir.glob("catalogue-*.json"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
-    is_document = [e.name.count(".") == 1 or e.name.endswith(".query.json") for e in entries]
-    documents = [e for e, kept in zip(entries, is_document, strict=True) if kept]
-    others = [e for e, kept in zip(entries, is_document, strict=True) if not kept]
+    documents = [e for e in entries if e.name.count(".") == 1 or e.name.endswith(".query.json")]  # _entry_path's
+    others = [e for e in entries if e not in documents]
     for stale in documents[2 * _CACHE_KEEP :] + others:
         if stale.is_dir() and not stale.is_symlink():
             import shutil

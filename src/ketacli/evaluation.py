@@ -110,7 +110,6 @@ class Priced(NamedTuple):
     for every question that buys the same way. Money in cents."""
 
     buying: Buying
-    options: OptionSet
     purchase: Purchase | None
     unpriced: tuple[str, ...]  # why no purchase could be priced at all
     over_limits: tuple[str, ...]  # why no purchase fits the money limits asked (then `purchase` is the cheapest)
@@ -138,14 +137,14 @@ def price(provider: RankedProviderDoc, buying: Buying, rules: dict[str, RuleDoc]
     if purchase is not None:
         ends = dt.date.fromisoformat(rule["ends"]) if rule and rule["ends"] and today else None
         ahead = paid_ahead(provider, purchase, today, ends)
-    upfront_limit = buying.limits.upfront
-    if buying.returning and upfront_limit is not None and ahead is not None and not over_limits:
+    limit = buying.limits.upfront
+    if buying.returning and limit is not None and ahead is not None and not over_limits:
         # A returning client buys no first option: what is due first is the purchase's own first item.
-        over_limits += filter(None, [upfront_reason(ahead.before_first_session, upfront_limit)])
+        reason = upfront_reason(ahead.before_first_session, limit)
+        over_limits = [reason] if reason else []
     loss = first_shipment_loss(provider, purchase, buying.returning)
     return Priced(
         buying=buying,
-        options=options,
         purchase=purchase,
         unpriced=tuple(unpriced),
         over_limits=tuple(over_limits),

@@ -109,11 +109,12 @@ def touch_notes(touching: Sequence[RuleTouch], criteria: Criteria, name: str) ->
     about (--delivery) open the row, the others close it."""
     asked = set(DELIVERY_KINDS[criteria.delivery]) if criteria.delivery else set()
 
-    def first(touch: RuleTouch) -> bool:
-        return bool(touch.now.rule["requires"]) or bool(asked & set(touch.forms))
-
-    return ([touch_note(t, criteria.state, name) for t in touching if first(t)],
-            [touch_note(t, criteria.state, name) for t in touching if not first(t)])  # fmt: skip
+    first: list[Note] = []
+    last: list[Note] = []
+    for touch in touching:
+        opens = bool(touch.now.rule["requires"]) or bool(asked & set(touch.forms))
+        (first if opens else last).append(touch_note(touch, criteria.state, name))
+    return first, last
 
 
 def _dose_level_reasons(provider: RankedProviderDoc, criteria: Criteria) -> list[str]:

@@ -35,17 +35,20 @@ def option_monthly(provider: RankedProviderDoc, option: Option) -> int | None:
     (at the option's price basis), or a financing minimum, only for the plans whose source names it: a plan's
     own, else the provider's, which covers packages only, and only when no package states its own. None:
     not stated."""
-    if option.kind == "subscription":
-        return option.price
-    amounts = [option.installments[1]] if option.installments else []
-    financed = financing_monthly(provider, option)
-    if financed is not None:
-        amounts.append(financed)
+    amounts = [a for a in (stated_monthly(option), financing_monthly(provider, option)) if a is not None]
     return min(amounts) if amounts else None
 
 
+def stated_monthly(option: Option) -> int | None:
+    """The monthly amount the option itself states: a subscription's price, or its installment."""
+    if option.kind == "subscription":
+        return option.price
+    return option.installments[1] if option.installments else None
+
+
 def financing_monthly(provider: RankedProviderDoc, option: Option) -> int | None:
-    """The financing minimum a month a source states for this plan (subject to approval); None: none stated."""
+    """The financing minimum a month a source states for this plan (subject to approval); None: none stated.
+    A subscription or a session is not financed."""
     if option.kind != "plan":
         return None
     plans = provider["plans"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Literal, NamedTuple, cast
 
+from .limits import financing_monthly, option_monthly, stated_monthly
 from .money import cents_to_json, format_usd, to_cents
 from .rules import RuleTouch, runs_past, status_words
 
@@ -69,14 +70,10 @@ def monthly_notes(provider: RankedProviderDoc, purchase: Purchase, budget: int, 
     """With --monthly-budget, how the purchase fits the month: an item that fits only through financing says
     so, with its figure and "subject to approval"; then the least a month, or which items state no monthly
     amount (their whole price fits)."""
-    from .limits import financing_monthly, option_monthly
-
     notes = []
     for item in purchase.items:
         option = item.option
-        stated = (
-            option.installments[1] if option.installments else option.price if option.kind == "subscription" else None
-        )
+        stated = stated_monthly(option)
         financed = financing_monthly(provider, option)
         if option.price > budget and (stated is None or stated > budget) and financed is not None:
             notes.append(note("financing_fits", f"fits {format_usd(budget)} a month only through financing, subject "

@@ -19,7 +19,8 @@ def printable(text: str) -> str:
 # The only escape sequences ketacli itself writes: Select Graphic Rendition for the styles of text for people.
 STYLES = {"bold": "\x1b[1m", "italic": "\x1b[3m"}
 _RESET = "\x1b[0m"
-_OWN_STYLE = re.compile(r"\x1b\[[013]m")
+# One of ketacli's own style sequences (group 1, kept), else a control character (escaped).
+_OWN_STYLE_OR_CONTROL = re.compile(r"(\x1b\[[013]m)|" + CONTROL_CHARS.pattern)
 
 
 def styled(text: str, style: str) -> str:
@@ -29,17 +30,7 @@ def styled(text: str, style: str) -> str:
 
 def printable_but_styles(text: str) -> str:
     """`printable`, except for the style sequences `styled` adds (catalogue text was escaped before them)."""
-    return "".join(printable(part) + (own.group() if own else "") for part, own in _split_own_styles(text))
-
-
-def _split_own_styles(text: str) -> list[tuple[str, re.Match[str] | None]]:
-    pieces: list[tuple[str, re.Match[str] | None]] = []
-    start = 0
-    for own in _OWN_STYLE.finditer(text):
-        pieces.append((text[start : own.start()], own))
-        start = own.end()
-    pieces.append((text[start:], None))
-    return pieces
+    return _OWN_STYLE_OR_CONTROL.sub(lambda m: m.group() if m.group(1) else repr(m.group())[1:-1], text)
 
 
 def json_safe(text: str) -> str:

@@ -48,7 +48,6 @@ if TYPE_CHECKING:
     from ketacli.criteria import Criteria
     from ketacli.decision import Decision
     from ketacli.fields import Command, Row
-    from ketacli.query import Confirmed
 
     from .environment import RunContext
     from .presenting import FormatName
@@ -115,10 +114,9 @@ def compare_cmd(
     shown = _rank_and_show(ctx.obj, criteria, "compare", fmt, show_excluded, fields=chosen_fields)
     if not shown.ids:
         note("no providers matched")
-    if needs_alternatives(shown.confirmed) and criteria.state and shown.confirmed is not None:
-        show_alternatives(
-            shown.catalogue.alternatives, criteria.state, shown.confirmed, fmt, after_rows=bool(shown.ids)
-        )
+    confirmed = shown.decision.confirmed
+    if needs_alternatives(confirmed) and criteria.state and confirmed is not None:
+        show_alternatives(shown.catalogue.alternatives, criteria.state, confirmed, fmt, after_rows=bool(shown.ids))
     show_decision(shown.decision, fmt)
     prices_as_of(shown.ids, shown.catalogue, max_age)
 
@@ -164,11 +162,11 @@ def cost_cmd(
 
 
 class Shown(NamedTuple):
-    """What a ranking showed: the query document for the lines about dates, who, and how many."""
+    """What a ranking showed: the query document for the lines about dates, who, and its answer (which holds how
+    many providers are confirmed in the state)."""
 
     catalogue: "LoadedQuery"
     ids: set[str]
-    confirmed: "Confirmed | None"
     rows: "list[Row]"
     decision: "Decision"
 
@@ -186,7 +184,7 @@ def _rank_and_show(run: "RunContext", criteria: "Criteria", view: "Command", fmt
     if fmt in ("json", "csv"):  # for people, the answer at the end says it; for scripts, stderr
         for law in decision.state_law:
             note(f"{law}, whatever the DEA allows: ask each provider how it meets this (ketacli rules)")
-    return Shown(catalogue, {r["id"] for r in result.rows}, result.confirmed, result.rows, decision)
+    return Shown(catalogue, {r["id"] for r in result.rows}, result.rows, decision)
 
 
 @app.command("providers")

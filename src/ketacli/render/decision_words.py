@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from ketacli.states import STATE_NAMES
 
 from . import usd, usd_cents
+from .words import if_ineligible_words
 
 if TYPE_CHECKING:
     from ketacli.decision import Decision
@@ -62,9 +63,7 @@ def _answer(decision: Decision, best: Row, place: str) -> str:
     if asked == "monthly":
         return f"Within {_cents(decision.limit)} a month{where}: {what}, {_monthly_words(best)}, {total} in all."
     if asked == "upfront":
-        ineligible = {"full": "a full refund", "nothing_paid": "nothing lost"}.get(
-            best["refund_if_ineligible"], "unknown"
-        )
+        ineligible = if_ineligible_words(best["refund_if_ineligible"])
         return (f"At most {_cents(decision.limit)} before the first session{where}: {what}, {usd(best['paid_before_first_session'])} "
                 f"due before it ({total} in all); if found ineligible: {ineligible}.")  # fmt: skip
     if asked == "insured":
