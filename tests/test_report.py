@@ -445,9 +445,10 @@ def test_the_curve_shows_the_first_eight_ranked_providers(cli, tmp_path):
          "unless extended: starting or continuing after that date may need an in-person visit."),
         # The one provider confirmed in New York that the budget removed is named, with its price (#41).
         (["--state", "new york", "--doses", "12", "--budget", "1500"],
-         "**The answer:** No option here is confirmed in New York; Better U, $1,029, may serve it: check with the "
-         "provider. Left out although confirmed in New York: Innerwell (cheapest 12 doses cost $2,100, over the "
-         "$1,500 budget)."),
+         "**The answer:** No option here is confirmed in New York. Cheapest way to 12 doses in New York: Better U's "
+         "9-session Transformation + 3 continuation sessions, $1,029 in all ($85.75 a dose). It may serve New York: "
+         "check with Better U first. Left out although confirmed in New York: Innerwell (cheapest 12 doses cost "
+         "$2,100, over the $1,500 budget)."),
     ],
 )  # fmt: skip
 def test_the_answer_comes_first(cli, args, answer):

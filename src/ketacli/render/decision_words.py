@@ -28,8 +28,9 @@ def decision_lines(decision: Decision) -> list[str]:
                          "check with it first.")  # fmt: skip
     elif decision.unconfirmed_cheaper is not None:
         other = decision.unconfirmed_cheaper
-        lines.append(f"No option here is confirmed in {place}; {other['name']}, {usd(other['total'])}, may serve it: "
-                     "check with the provider.")  # fmt: skip
+        # The same sentence, with the figure the question asked about, and that it is not confirmed there.
+        lines.append(f"No option here is confirmed in {place}. {_answer(decision, other, place)} It may serve "
+                     f"{place}: check with {other['name']} first.")  # fmt: skip
     elif decision.other_treatment is not None:
         other = decision.other_treatment
         lines.append(f"Only a very-low-dose (psycholytic) program fits, a different treatment: {other['name']}, "
