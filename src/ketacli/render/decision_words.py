@@ -4,12 +4,12 @@ about. The same words end `compare` and `cost` for people and head the report.""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ketacli.states import STATE_NAMES
 
 from . import usd, usd_cents
-from .words import if_ineligible_words
+from .words import if_ineligible_words, monthly_words
 
 if TYPE_CHECKING:
     from ketacli.decision import Decision
@@ -62,7 +62,7 @@ def _answer(decision: Decision, best: Row, place: str) -> str:
     total, per_dose = usd(best["total"]), usd_cents(best["per_dose"])
     asked = decision.asked
     if asked == "monthly":
-        return f"Within {_cents(decision.limit)} a month{where}: {what}, {_monthly_words(best)}, {total} in all."
+        return f"Within {_cents(decision.limit)} a month{where}: {what}, {monthly_words(best)}, {total} in all."
     if asked == "upfront":
         ineligible = if_ineligible_words(best["refund_if_ineligible"])
         return (f"At most {_cents(decision.limit)} before the first session{where}: {what}, {usd(best['paid_before_first_session'])} "
@@ -79,14 +79,3 @@ def _cents(amount: int | None) -> str:
     from ketacli.money import format_usd
 
     return "—" if amount is None else format_usd(amount)
-
-
-def _monthly_words(row: Row) -> str:
-    records: list[dict[str, Any]] = row["note_records"]
-    for record in records:
-        if record["kind"] == "financing_fits":
-            return f"from {usd(record['amount'])} a month through financing (subject to approval)"
-    monthly = next((r for r in records if r["kind"] == "monthly"), None)
-    if monthly is not None:
-        return f"{usd(monthly['amount'])} a month at the least"
-    return "each item's whole price within the month"

@@ -21,6 +21,7 @@ from ketacli.render.words import (
     ahead_words,
     charge_words,
     if_ineligible_words,
+    monthly_words,
     settlement_words,
     shipment_loss_words,
 )
@@ -136,12 +137,14 @@ _MONTHLY = {"key": "lowest_monthly_payment", "header": "A month, at the least", 
 _FINANCING = {"key": "financing_terms", "header": "Financing terms", "numeric": False}
 
 
-def _monthly_words(row: Row) -> str:
+def _monthly_cell(row: Row) -> str:
+    """The least a month as a figure, as the column's header says; where no item states one, how it fits
+    (through financing, subject to approval), never a bare "not stated" beside an answer that names it."""
     monthly = row.get("lowest_monthly_payment")
-    return "not stated" if monthly is None else f"{_usd(monthly)} a month"
+    return monthly_words(row) if monthly is None else f"{_usd(monthly)} a month"
 
 
-_REPORT_CELLS["lowest_monthly_payment"] = _monthly_words
+_REPORT_CELLS["lowest_monthly_payment"] = _monthly_cell
 
 
 def financing_terms(provider: ProviderDoc) -> str:

@@ -107,3 +107,22 @@ def ahead_words(before: float | None, most: float | None) -> str:
     later = (f"at most {usd(most)} at a time for sessions not yet delivered" if most is not None
              else "how much is paid ahead of sessions later is not stated")  # fmt: skip
     return f"{first}; {later}"
+
+
+def monthly_words(row: Row) -> str:
+    """What a row asks in a month, said as it fits: financing (subject to approval) where only financing fits,
+    the least a month where every item states one, each item's whole price where some state none."""
+    from . import usd
+
+    records = row["note_records"]
+    financed = next((r for r in records if r["kind"] == "financing_fits"), None)
+    if financed is not None:
+        return f"from {usd(financed['amount'])} a month through financing (subject to approval)"
+    monthly = row.get("lowest_monthly_payment")
+    if monthly is not None:
+        return f"{usd(monthly)} a month at the least"
+    return (
+        "each item's whole price within the month"
+        if any(r["kind"] == "no_monthly_stated" for r in records)
+        else "not stated"
+    )
