@@ -568,3 +568,14 @@ def test_the_templates_compiled_code_is_kept_in_the_cache_and_never_fails_a_repo
     again = cli("report", "--state", "TX")
     assert again.code == 0 and again.stdout == first.stdout and again.stderr == first.stderr
     assert cli("report", "--state", "TX", env={"KETACLI_NO_CACHE": "1"}).stdout == first.stdout
+
+
+def test_a_fifo_in_the_templates_cache_place_never_hangs_the_report(cli, tmp_path):
+    """Found in review: Jinja's own cache opened a FIFO left in its file's place and waited for a writer forever."""
+    first = cli("report", "--state", "TX")
+    (kept,) = (tmp_path / "cache").glob("template-*.cache")
+    kept.unlink()
+    os.mkfifo(kept)  # inside the test's own folder
+    again = cli("report", "--state", "TX")
+    assert again.code == 0 and again.stdout == first.stdout
+    assert kept.is_file()  # replaced by the compiled code, written whole

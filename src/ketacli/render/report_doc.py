@@ -218,14 +218,18 @@ def _shown_providers(document: ReportDocument) -> list[ProviderDoc]:
 
 def _best_effort_cache(jinja2: Any, folder: Path) -> Any:
     """Jinja's bytecode cache in `folder`, which never fails a report: a cache that cannot be read or written
-    (a full disk, a file-size limit, a folder in a file's place) only costs the compiling it saves."""
+    (a full disk, a file-size limit, a folder, a FIFO or a device in a file's place) only costs the compiling
+    it saves. Read as the catalogue cache is (`fileio.read_limited`: a regular file only, never blocking)."""
+    from ketacli.fileio import ReadRefused, read_limited
 
     class BestEffort(jinja2.FileSystemBytecodeCache):  # type: ignore[misc]
         def load_bytecode(self, bucket: Any) -> None:
             try:
-                super().load_bytecode(bucket)
-            except OSError:
+                data = read_limited(Path(self._get_cache_filename(bucket)), 16 << 20, follow_symlinks=False)
+            except (OSError, ReadRefused):
                 bucket.reset()
+                return
+            bucket.bytecode_from_string(data)
 
         def dump_bytecode(self, bucket: Any) -> None:
             try:
